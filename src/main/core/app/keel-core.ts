@@ -1,0 +1,284 @@
+// Composes the core services and serves the contract. Both adapters (Electron IPC, the browser host) call
+// `dispatch` and forward events; neither adds behaviour.
+import { channels, isChannel, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, type InvokeResult } from '../../../shared/contract'
+import type { AppState, ProviderEntryView, SessionSummary, SessionView } from '../../../shared/domain'
+import { AgentService } from '../agents/agent-service'
+import { CatalogService } from '../catalog/catalog-service'
+import { createConfBackend } from '../config/conf-backend'
+import { ConfigService, entryRevision } from '../config/config-service'
+import { KeelError, toErrorData } from '../errors'
+import { IdentityService } from '../identity/identity-service'
+import { keyRequired } from '../identity/resolve'
+import { dataPaths } from '../paths'
+import { allocateEntryId, newEntry, patchEntry } from '../providers/provider-entries'
+import { DEFAULT_KEYCHAIN_SERVICE, Keychain, keychainAccount } from '../secrets/keychain'
+import { openDatabase } from '../sessions/database'
+import { SessionStore } from '../sessions/session-store'
+import type { CoreEventListener, KeelCore, KeelCoreOptions } from './keel-core.types'
+
+type Handlers = { [C in Channel]: (input: ChannelOutputInput<C>) => Promise<ChannelOutput<C>> }
+type ChannelOutputInput<C extends Channel> = ChannelInput<C> & Record<string, unknown>
+
+export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> {
+  const paths = dataPaths(options.dataDir)
+  const opened = openDatabase(paths.database, paths.backups)
+  const db = opened.db
+  const listeners = new Set<CoreEventListener>()
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
+    for (const l of listeners) l(event, payload)
+  }
+
+  const config = new ConfigService(paths.config, (options.configBackend ?? createConfBackend)(paths.dataDir))
+  const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
+  const sessions = new SessionStore(db)
+  const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
+  const catalog = new CatalogService(keychain)
+  const agents = new AgentService(sessions, identity, config, keychain, {
+    chat: (e) => {
+      emit('chat', e)
+      // The first event of a turn carries the live identity, superseding any persisted snapshot a window holds.
+      if (e.type !== 'delta') void identity.publishFor(e.sessionId).catch(() => undefined)
+    },
+    sessionsChanged: (reason) => emit('sessions', { reason }),
+    notice: (_sessionId, text) => emit('app', { reason: `notice:${text}` }),
+  })
+
+  // Turns a crash or forced quit left running: their checkpointed text stays on the turn, marked interrupted.
+  sessions.markInterrupted()
+
+  const republishAll = async () => {
+    const ids = sessions.list().map((s) => s.id)
+    const snaps = await identity.snapshots(ids)
+    for (const snap of snaps.values()) emit('identity', snap)
+  }
+  config.onChange((next, prev) => {
+    for (const entry of prev.providers) {
+      const now = next.providers.find((p) => p.id === entry.id)
+      if (!now || entryRevision(now) !== entryRevision(entry)) catalog.invalidate(entry.id)
+    }
+    emit('providers', { reason: 'config-changed' })
+    emit('app', { reason: 'config-changed' })
+    void republishAll().catch(() => undefined)
+  })
+  config.onError(() => emit('app', { reason: 'config-error' }))
+  if (options.watchConfig !== false) config.watch()
+
+  const requireSession = (id: string) => {
+    const s = sessions.get(id)
+    if (!s) throw KeelError.of('not-found', 'That session no longer exists.', { fix: 'Pick another session from the list.' })
+    return s
+  }
+  const requireEntry = (id: string) => {
+    const e = config.entry(id)
+    if (!e) throw KeelError.of('not-found', `There is no provider entry "${id}".`, { entryId: id })
+    return e
+  }
+
+  const entryViews = async (): Promise<ProviderEntryView[]> => {
+    const presence = await keychain.keyPresence()
+    return config.current().providers.map((e) => {
+      const p = presence(e.id)
+      const keyStatus = p === 'present' ? 'stored' : p === 'unavailable' ? 'keychain-unavailable' : keyRequired(e) ? 'missing' : 'not-needed'
+      return { ...e, keyStatus, keychainAccount: keychainAccount(e.id), revision: entryRevision(e) }
+    })
+  }
+  const entryView = async (id: string) => (await entryViews()).find((v) => v.id === id)!
+
+  const summaries = async (rows = sessions.list()): Promise<SessionSummary[]> => {
+    const snaps = await identity.snapshots(rows.map((r) => r.id))
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      pinned: r.pinned,
+      archived: r.archived,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      messageCount: r.messageCount,
+      running: agents.isRunning(r.id),
+      identity: snaps.get(r.id)!,
+    }))
+  }
+  const summary = async (id: string) => (await summaries([requireSession(id)]))[0]!
+
+  /** Session metadata changed: tell the list, and push the session's fresh identity. */
+  const sessionChanged = async (id: string, reason: string) => {
+    emit('sessions', { reason })
+    const s = await summary(id)
+    emit('identity', s.identity)
+    return s
+  }
+
+  const handlers: Handlers = {
+    'app.state': async () => {
+      const probe = await keychain.probe()
+      const state: AppState = {
+        dataDir: paths.dataDir,
+        databasePath: paths.database,
+        schemaVersion: opened.schemaVersion,
+        config: { path: paths.config, revision: config.revision, error: config.lastError, watching: config.watching },
+        keychain: { ok: probe === null, service: keychain.service, error: probe?.data ?? null },
+        default: config.current().default,
+        runtime: options.runtime,
+      }
+      return state
+    },
+
+    'providers.list': () => entryViews(),
+    'providers.create': async (input) => {
+      const { key, id: requestedId, ...draft } = input
+      const id = allocateEntryId(config.current(), requestedId, draft.name)
+      const entry = newEntry(id, draft)
+      // The key goes in first: if the keychain is unavailable the user hears it before an entry without a key exists.
+      if (key) await keychain.storeKey(id, key)
+      try {
+        config.update((cfg) => ({ ...cfg, providers: [...cfg.providers, entry], default: cfg.default ?? (entry.defaultModel ? { entryId: id, model: entry.defaultModel } : null) }))
+      } catch (err) {
+        if (key) await keychain.deleteKey(id).catch(() => undefined)
+        throw err
+      }
+      return entryView(id)
+    },
+    'providers.update': async ({ id, patch }) => {
+      const current = requireEntry(id)
+      config.update((cfg) => ({ ...cfg, providers: cfg.providers.map((p) => (p.id === id ? patchEntry(current, patch) : p)) }))
+      return entryView(id)
+    },
+    'providers.delete': async ({ id }) => {
+      requireEntry(id)
+      config.update((cfg) => ({
+        ...cfg,
+        providers: cfg.providers.filter((p) => p.id !== id),
+        default: cfg.default?.entryId === id ? null : cfg.default,
+        retiredProviderIds: [...new Set([...cfg.retiredProviderIds, id])],
+      }))
+      await keychain.deleteKey(id).catch(() => undefined)
+      catalog.invalidate(id)
+      return { ok: true as const }
+    },
+    'providers.setKey': async ({ id, key }) => {
+      requireEntry(id)
+      await keychain.storeKey(id, key)
+      catalog.invalidate(id)
+      emit('providers', { reason: 'key-changed' })
+      await republishAll()
+      return entryView(id)
+    },
+    'providers.deleteKey': async ({ id }) => {
+      requireEntry(id)
+      await keychain.deleteKey(id)
+      catalog.invalidate(id)
+      emit('providers', { reason: 'key-changed' })
+      await republishAll()
+      return entryView(id)
+    },
+    'providers.setDefault': async ({ entryId, model }) => {
+      requireEntry(entryId)
+      config.update((cfg) => ({ ...cfg, default: { entryId, model } }))
+      return { ok: true as const }
+    },
+    'providers.models': async ({ entryId, refresh }) => catalog.list(requireEntry(entryId), refresh ?? false),
+
+    'sessions.list': async ({ query }) => summaries(sessions.list(query)),
+    'sessions.create': async () => {
+      const id = sessions.transaction(() => {
+        const id = sessions.create()
+        identity.initialize(id)
+        return id
+      })
+      return sessionChanged(id, 'created')
+    },
+    'sessions.open': async ({ id }) => {
+      const row = requireSession(id)
+      const running = agents.runningIdentity(id)
+      const sum = await summary(id)
+      // A window attaching mid-turn gets what is recorded, marked persisted; the next live event supersedes it.
+      if (running) sum.identity = identity.persistedSnapshot(id, running)
+      const view: SessionView = {
+        session: sum,
+        messages: sessions.messages(id),
+        turns: sessions.turns(id).map(({ id: tid, status, error, partialText, userMessageId, startedAt }) => ({ id: tid, status, error, partialText, userMessageId, startedAt })),
+        draft: row.draft,
+      }
+      return view
+    },
+    'sessions.rename': async ({ id, title }) => {
+      requireSession(id)
+      sessions.rename(id, title)
+      return sessionChanged(id, 'renamed')
+    },
+    'sessions.pin': async ({ id, pinned }) => {
+      requireSession(id)
+      sessions.setPinned(id, pinned)
+      return sessionChanged(id, 'pinned')
+    },
+    'sessions.archive': async ({ id, archived }) => {
+      requireSession(id)
+      sessions.setArchived(id, archived)
+      return sessionChanged(id, 'archived')
+    },
+    'sessions.delete': async ({ id }) => {
+      requireSession(id)
+      await agents.stop(id)
+      sessions.delete(id)
+      emit('sessions', { reason: 'deleted' })
+      return { ok: true as const }
+    },
+    'sessions.bind': async ({ id, entryId, model }) => {
+      requireSession(id)
+      identity.pin(id, entryId, model)
+      return sessionChanged(id, 'bound')
+    },
+    'sessions.followDefault': async ({ id }) => {
+      requireSession(id)
+      identity.followDefault(id)
+      return sessionChanged(id, 'bound')
+    },
+    'sessions.saveDraft': async ({ id, text }) => {
+      if (!sessions.saveDraft(id, text)) throw KeelError.of('not-found', 'That session no longer exists.')
+      return { ok: true as const }
+    },
+
+    'chat.send': async ({ sessionId, text }) => {
+      requireSession(sessionId)
+      return agents.send(sessionId, text)
+    },
+    'chat.stop': async ({ sessionId }) => {
+      await agents.stop(sessionId)
+      return { ok: true as const }
+    },
+  }
+
+  let closed = false
+  const core: KeelCore = {
+    dataDir: paths.dataDir,
+    async dispatch(channel: unknown, input: unknown): Promise<InvokeResult> {
+      if (closed) return { ok: false, error: { kind: 'internal', message: 'Keel is shutting down.' } }
+      if (!isChannel(channel)) return { ok: false, error: { kind: 'invalid-input', message: `Unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}.` } }
+      const parsed = channels[channel].input.safeParse(input ?? {})
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        const field = issue.path.join('.') || '(input)'
+        return { ok: false, error: { kind: 'invalid-input', message: `Invalid input for ${channel}: ${field}: ${issue.message}.`, field } }
+      }
+      try {
+        const handler = handlers[channel] as (i: unknown) => Promise<unknown>
+        const value = await handler(parsed.data)
+        return { ok: true, value: channels[channel].output.parse(value) }
+      } catch (err) {
+        return { ok: false, error: toErrorData(err) }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      config.unwatch()
+      await agents.stopAll()
+      db.close()
+    },
+  }
+  return core
+}

@@ -1,0 +1,28 @@
+// The surface the core offers to its two adapters: the Electron main process and the browser host.
+// Both carry the same contract (src/shared/contract.ts); neither adds behaviour of its own.
+import type { EventName, EventPayload, InvokeResult } from '../../../shared/contract'
+import type { ConfigBackend } from '../config/config-backend'
+
+export interface KeelCoreOptions {
+  /** Where config.json, keel.db and backups live. */
+  dataDir: string
+  runtime: 'electron' | 'host'
+  /** Keychain service name; tests use their own (KEEL_KEYCHAIN_SERVICE) so they never touch a user's keys. */
+  keychainService?: string
+  /** How config.json is written: electron-store in Electron, conf under plain Node (the default). */
+  configBackend?: (dataDir: string) => ConfigBackend
+  /** Watch config.json for edits made outside Keel (default true). */
+  watchConfig?: boolean
+}
+
+export type CoreEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
+
+export interface KeelCore {
+  readonly dataDir: string
+  /** Validates `input` against the contract, runs the channel, and returns an envelope; never throws. */
+  dispatch(channel: unknown, input: unknown): Promise<InvokeResult>
+  /** Every event for every renderer attached to this core. */
+  subscribe(listener: CoreEventListener): () => void
+  /** Stops running turns (checkpointing what streamed), stops watchers and closes the database. */
+  close(): Promise<void>
+}

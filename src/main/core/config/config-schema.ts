@@ -1,0 +1,54 @@
+// The shape of config.json and the one function that validates it. Errors name the offending field so the user
+// can fix their file; the caller keeps the last good config in force.
+import { z } from 'zod'
+import { AppDefault, ProviderEntry } from '../../../shared/domain'
+import { KeelError } from '../errors'
+
+export const CONFIG_VERSION = 1
+
+export const KeelConfig = z
+  .object({
+    version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
+    providers: z.array(ProviderEntry).default([]),
+    default: AppDefault.nullable().default(null),
+    /** Ids of deleted entries: an id is never reused, so no session can silently re-bind to a stranger. */
+    retiredProviderIds: z.array(z.string()).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>()
+    cfg.providers.forEach((p, i) => {
+      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` })
+      seen.add(p.id)
+    })
+  })
+export type KeelConfig = z.infer<typeof KeelConfig>
+
+export const EMPTY_CONFIG: KeelConfig = { version: CONFIG_VERSION, providers: [], default: null, retiredProviderIds: [] }
+
+function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '')
+}
+
+/** Parses config.json text. Throws a KeelError of kind `config-invalid` naming the field (or the JSON position). */
+export function parseConfigText(text: string, filePath: string): KeelConfig {
+  let raw: unknown
+  try {
+    raw = text.trim() === '' ? {} : JSON.parse(text)
+  } catch (err) {
+    const detail = err instanceof SyntaxError ? err.message : 'unreadable'
+    throw KeelError.of('config-invalid', `config.json is not valid JSON (${detail}).`, {
+      field: '(file)',
+      fix: `Fix the JSON in ${filePath}; Keel keeps using the last good configuration until then.`,
+    })
+  }
+  const parsed = KeelConfig.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const field = fieldPath(issue.path) || '(root)'
+    throw KeelError.of('config-invalid', `config.json: ${field}: ${issue.message}.`, {
+      field,
+      fix: `Correct "${field}" in ${filePath}; Keel keeps using the last good configuration until then.`,
+    })
+  }
+  return parsed.data
+}

@@ -1,0 +1,146 @@
+// The configuration in force: the last good config.json, its revision, and the watcher that notices edits made
+// outside Keel. In-app edits take the same path (write → reload → change event), so there is one way config
+// changes reach sessions (invariant 6).
+import fs from 'node:fs'
+import path from 'node:path'
+import { createHash } from 'node:crypto'
+import type { ProviderEntry } from '../../../shared/domain'
+import type { KeelErrorData } from '../../../shared/domain'
+import { KeelError } from '../errors'
+import type { ConfigBackend } from './config-backend'
+import { EMPTY_CONFIG, KeelConfig, parseConfigText } from './config-schema'
+
+export type ConfigListener = (next: KeelConfig, prev: KeelConfig) => void
+export type ConfigErrorListener = (error: KeelErrorData | null) => void
+
+/** The fields that decide where and how requests for an entry go. A rename is not among them. */
+export function entryRevision(entry: ProviderEntry): string {
+  const relevant = { kind: entry.kind, api: entry.api, baseUrl: entry.baseUrl, headers: entry.headers ?? {}, local: entry.local ?? null }
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 12)
+}
+
+export class ConfigService {
+  private config: KeelConfig = EMPTY_CONFIG
+  private contentHash = ''
+  private rev = 0
+  private error: KeelErrorData | null = null
+  private watcher: fs.FSWatcher | null = null
+  private reloadTimer: NodeJS.Timeout | null = null
+  private readonly listeners = new Set<ConfigListener>()
+  private readonly errorListeners = new Set<ConfigErrorListener>()
+
+  constructor(
+    readonly filePath: string,
+    private readonly backend: ConfigBackend,
+  ) {
+    this.reload()
+  }
+
+  current(): KeelConfig {
+    return this.config
+  }
+  get revision(): number {
+    return this.rev
+  }
+  get lastError(): KeelErrorData | null {
+    return this.error
+  }
+  get watching(): boolean {
+    return this.watcher !== null
+  }
+  entry(id: string): ProviderEntry | undefined {
+    return this.config.providers.find((p) => p.id === id)
+  }
+
+  onChange(listener: ConfigListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+  onError(listener: ConfigErrorListener): () => void {
+    this.errorListeners.add(listener)
+    return () => this.errorListeners.delete(listener)
+  }
+
+  /** Re-reads the file. A valid new content becomes the config in force; an invalid one is reported and ignored. */
+  reload(): void {
+    let text: string
+    try {
+      text = fs.existsSync(this.filePath) ? fs.readFileSync(this.filePath, 'utf8') : ''
+    } catch {
+      this.setError(KeelError.of('config-invalid', `config.json could not be read.`, { field: '(file)', fix: `Check the permissions of ${this.filePath}.` }).data)
+      return
+    }
+    const hash = createHash('sha256').update(text).digest('hex')
+    if (hash === this.contentHash) {
+      // Same content as the config in force (e.g. an invalid edit was undone): nothing changes but the error.
+      if (this.error) this.setError(null)
+      return
+    }
+    let next: KeelConfig
+    try {
+      next = parseConfigText(text, this.filePath)
+    } catch (err) {
+      this.setError((err as KeelError).data)
+      return
+    }
+    const prev = this.config
+    this.config = next
+    this.contentHash = hash
+    this.rev += 1
+    if (this.error) this.setError(null)
+    for (const l of this.listeners) l(next, prev)
+  }
+
+  /**
+   * Applies an in-app edit: validates, writes through the backend, then reloads like any other edit. Refused
+   * while the file on disk is invalid, so Keel never overwrites a file the user is in the middle of fixing.
+   */
+  update(mutate: (cfg: KeelConfig) => KeelConfig): KeelConfig {
+    this.reload()
+    if (this.error) {
+      throw KeelError.of('config-invalid', `config.json is invalid, so Keel will not overwrite it: ${this.error.message}`, {
+        field: this.error.field,
+        fix: this.error.fix,
+      })
+    }
+    const next = KeelConfig.safeParse(mutate(structuredClone(this.config)))
+    if (!next.success) {
+      const issue = next.error.issues[0]!
+      throw KeelError.of('invalid-input', `Invalid provider settings: ${issue.path.join('.')}: ${issue.message}.`, { field: issue.path.join('.') })
+    }
+    fs.mkdirSync(path.dirname(this.filePath), { recursive: true })
+    this.backend.write(next.data as unknown as Record<string, unknown>)
+    this.reload()
+    return this.config
+  }
+
+  /** Watches the directory (editors replace files, which a file watch would lose) and reloads on change. */
+  watch(): void {
+    if (this.watcher) return
+    fs.mkdirSync(path.dirname(this.filePath), { recursive: true })
+    const name = path.basename(this.filePath)
+    this.watcher = fs.watch(path.dirname(this.filePath), (_event, filename) => {
+      if (filename !== null && filename !== name) return
+      // Coalesce the burst of events one save produces (truncate + write, or rename + create).
+      if (this.reloadTimer) clearTimeout(this.reloadTimer)
+      this.reloadTimer = setTimeout(() => {
+        this.reloadTimer = null
+        this.reload()
+      }, 40)
+    })
+    this.watcher.on('error', () => this.unwatch())
+  }
+
+  unwatch(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer)
+    this.reloadTimer = null
+    this.watcher?.close()
+    this.watcher = null
+  }
+
+  private setError(error: KeelErrorData | null): void {
+    const changed = this.error?.message !== error?.message
+    this.error = error
+    if (changed) for (const l of this.errorListeners) l(error)
+  }
+}

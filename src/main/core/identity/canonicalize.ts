@@ -1,0 +1,77 @@
+// The one canonicalize step every binding write goes through (invariants 1, 2, 5, 12). Legacy and resolved
+// identifiers are mapped here and nowhere else.
+import type { ProviderEntry } from '../../../shared/domain'
+import { KeelError } from '../errors'
+import { isLocalEntry } from '../providers/kinds'
+
+/** Legacy entry ids / kind names seen in older rows and other tools, mapped to Keel's built-in ids. */
+export const ENTRY_ALIASES: Readonly<Record<string, string>> = {
+  'openai-codex': 'openai',
+  codex: 'openai',
+  claude: 'anthropic',
+  google: 'gemini',
+  'google-gemini': 'gemini',
+  'lm-studio': 'lmstudio',
+}
+
+/** Resolved classes: what a runtime resolves to, never what a user asked for. Never accepted as a binding. */
+export const RESOLVED_CLASSES: ReadonlySet<string> = new Set(['custom', 'openai-compatible', 'custom-openai'])
+
+export interface BindingRequest {
+  entryId: string
+  model: string
+}
+
+export interface CanonicalizeResult extends BindingRequest {
+  /** What was changed, in words, for the migration log and diagnostics; empty when the input was canonical. */
+  changes: string[]
+}
+
+/** Kinds whose providers never use their own kind name as a model prefix, so `<kind>/` is a legacy artefact. */
+const KIND_PREFIX_STRIPPABLE = new Set(['openai', 'anthropic', 'gemini'])
+
+export function canonicalizeBinding(input: BindingRequest, providers: readonly ProviderEntry[]): CanonicalizeResult {
+  const changes: string[] = []
+  let entryId = input.entryId.trim()
+  let model = input.model.trim()
+  if (entryId !== input.entryId || model !== input.model) changes.push('trimmed whitespace')
+
+  const exists = (id: string) => providers.some((p) => p.id === id)
+  const alias = ENTRY_ALIASES[entryId.toLowerCase()]
+  if (!exists(entryId) && alias !== undefined) {
+    changes.push(`entry "${entryId}" → "${alias}" (legacy alias)`)
+    entryId = alias
+  }
+  if (RESOLVED_CLASSES.has(entryId) && !exists(entryId)) {
+    throw KeelError.of('invalid-input', `"${entryId}" is a resolved provider class, not a provider entry; a session must be bound to a named entry.`, {
+      field: 'entryId',
+      fix: 'Pick the provider entry by name in the model picker.',
+    })
+  }
+
+  const entry = providers.find((p) => p.id === entryId)
+  // Local servers and listed models keep their full ids: `qwen/qwen3.6-27b` on LM Studio is one id (invariant 12).
+  const keepWhole = entry !== undefined && (isLocalEntry(entry) || (entry.models ?? []).includes(model))
+  if (!keepWhole) {
+    const prefixes = new Set<string>([entryId, ...Object.keys(ENTRY_ALIASES).filter((a) => ENTRY_ALIASES[a] === entryId)])
+    if (entry && KIND_PREFIX_STRIPPABLE.has(entry.kind)) prefixes.add(entry.kind)
+    for (const prefix of prefixes) {
+      if (model.toLowerCase().startsWith(`${prefix.toLowerCase()}/`) && model.length > prefix.length + 1) {
+        const bare = model.slice(prefix.length + 1)
+        changes.push(`model "${model}" → "${bare}" (entry prefix removed)`)
+        model = bare
+        break
+      }
+    }
+  }
+  if (model === '') throw KeelError.of('invalid-input', 'A model id is required.', { field: 'model' })
+  return { entryId, model, changes }
+}
+
+export function isCanonical(input: BindingRequest, providers: readonly ProviderEntry[]): boolean {
+  try {
+    return canonicalizeBinding(input, providers).changes.length === 0
+  } catch {
+    return false
+  }
+}

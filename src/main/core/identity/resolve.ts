@@ -1,0 +1,81 @@
+// Resolution: binding + current config + keychain → runtime identity, or an explicit unresolved state that names
+// what is missing. There is no fallback to another entry, key or host (invariant 4).
+import { createHash } from 'node:crypto'
+import type { Binding, IdentityState, ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
+import { entryRevision } from '../config/config-service'
+import type { KeelConfig } from '../config/config-schema'
+import { KIND_DEFAULTS, isLocalEntry } from '../providers/kinds'
+import { keychainAccount } from '../secrets/keychain'
+
+/** Whether the keychain holds a key for an entry; `unavailable` when the keychain itself can't be asked. */
+export type KeyPresence = 'present' | 'absent' | 'unavailable'
+
+export interface Resolution {
+  /** The request that was resolved: for follow-default sessions, the current app default. */
+  binding: Binding | null
+  state: IdentityState
+  identity: RuntimeIdentity | null
+}
+
+export function identityKeyOf(parts: { entryId: string; api: string; baseUrl: string; model: string; account: string }): string {
+  return createHash('sha256').update(JSON.stringify([parts.entryId, parts.api, parts.baseUrl, parts.model, parts.account])).digest('hex').slice(0, 16)
+}
+
+/** The catalog namespace: entry id + base URL + credential reference (invariant 7). */
+export function catalogNamespaceOf(entry: Pick<ProviderEntry, 'id' | 'baseUrl'>): string {
+  return `${entry.id}|${entry.baseUrl}|${keychainAccount(entry.id)}`
+}
+
+export function keyRequired(entry: ProviderEntry): boolean {
+  return KIND_DEFAULTS[entry.kind].keyRequired && !isLocalEntry(entry)
+}
+
+/** The binding a session asks for now: pinned sessions their own, follow-default sessions the app default. */
+export function effectiveBinding(stored: { entryId: string | null; model: string | null; mode: Binding['mode'] }, config: KeelConfig): Binding | null {
+  if (stored.mode === 'follow-default' && config.default) return { ...config.default, mode: 'follow-default' }
+  if (stored.entryId && stored.model) return { entryId: stored.entryId, model: stored.model, mode: stored.mode }
+  return null
+}
+
+function unresolved(binding: Binding | null, reason: Extract<IdentityState, { kind: 'unresolved' }>['reason'], message: string, fix: string): Resolution {
+  return { binding, state: { kind: 'unresolved', reason, message, fix }, identity: null }
+}
+
+export function resolveBinding(binding: Binding | null, config: KeelConfig, keyPresence: (entryId: string) => KeyPresence, configError: boolean): Resolution {
+  if (!binding) {
+    return unresolved(null, 'no-binding', 'This session has no provider yet and there is no app default.', 'Add a provider in Settings and set it as the default, or pick a model for this session.')
+  }
+  const entry = config.providers.find((p) => p.id === binding.entryId)
+  if (!entry) {
+    return unresolved(
+      binding,
+      'entry-missing',
+      `Provider entry "${binding.entryId}" no longer exists${configError ? ' in the configuration in force (config.json is currently invalid)' : ''}. Nothing will be sent.`,
+      'Pick another provider and model for this session in the model picker.',
+    )
+  }
+  const account = keychainAccount(entry.id)
+  const presence = keyPresence(entry.id)
+  if (presence === 'unavailable' && keyRequired(entry)) {
+    return unresolved(binding, 'keychain-unavailable', `The OS keychain is unavailable, so the key of "${entry.name}" cannot be read. Nothing will be sent.`, 'Unlock or start your keyring, then re-open the session.')
+  }
+  if (presence === 'absent' && keyRequired(entry)) {
+    return unresolved(binding, 'key-missing', `No API key for "${entry.name}" is stored in the keychain (account ${account}). Nothing will be sent.`, `Add the key for "${entry.name}" in Settings.`)
+  }
+  const present = presence === 'present'
+  const identity: RuntimeIdentity = {
+    entryId: entry.id,
+    entryName: entry.name,
+    kind: entry.kind,
+    api: entry.api,
+    baseUrl: entry.baseUrl,
+    model: binding.model,
+    credential: { account, source: present ? 'keychain' : 'none', present },
+    catalogNamespace: catalogNamespaceOf(entry),
+    configRevision: entryRevision(entry),
+    local: isLocalEntry(entry),
+    resolvedAt: Date.now(),
+    identityKey: identityKeyOf({ entryId: entry.id, api: entry.api, baseUrl: entry.baseUrl, model: binding.model, account }),
+  }
+  return { binding, state: { kind: 'resolved' }, identity }
+}

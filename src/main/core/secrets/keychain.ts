@@ -1,0 +1,88 @@
+// The keychain adapter: the only module that touches secrets. A key leaves it only as the return value of
+// `readKey`, which the provider client puts straight into the outgoing request's auth header (invariant 3).
+import keytar from 'keytar'
+import { KeelError } from '../errors'
+
+export const DEFAULT_KEYCHAIN_SERVICE = 'Keel'
+
+/** The keychain account that holds an entry's key. The entry id is stable, so the account is too. */
+export function keychainAccount(entryId: string): string {
+  return `provider:${entryId}`
+}
+
+/** Turns keytar/libsecret failures into a message naming the cause and the fix. Never includes the secret. */
+export function keychainError(err: unknown): KeelError {
+  const text = err instanceof Error ? err.message : String(err)
+  if (/autolaunch D-Bus|DBUS_SESSION_BUS_ADDRESS|dbus-launch|org\.freedesktop\.DBus\.Error\.(ServiceUnknown|NoServer|Spawn)/i.test(text)) {
+    return KeelError.of('keychain-unavailable', 'No OS keychain is reachable: there is no D-Bus session with a Secret Service (gnome-keyring or KWallet).', {
+      fix: 'Start Keel inside your desktop session, or start a keyring daemon (e.g. gnome-keyring-daemon --unlock --components=secrets) and try again. Keel never stores keys in plain text.',
+    })
+  }
+  if (/Object does not exist at path|collection\/login|locked|IsLocked|No such secret collection/i.test(text)) {
+    return KeelError.of('keychain-unavailable', 'The OS keychain is locked or has no login collection.', {
+      fix: 'Unlock your login keyring (e.g. in Passwords and Keys / Seahorse, or by logging in again) and try again.',
+    })
+  }
+  if (/cancel|dismiss|denied/i.test(text)) {
+    return KeelError.of('keychain-unavailable', 'Access to the OS keychain was refused.', { fix: 'Allow Keel to use the keychain when asked, then try again.' })
+  }
+  return KeelError.of('keychain-unavailable', 'The OS keychain could not be used.', {
+    fix: 'Check that your keyring service (gnome-keyring, KWallet, macOS Keychain or Windows Credential Manager) is running and unlocked.',
+  })
+}
+
+export class Keychain {
+  constructor(readonly service: string = DEFAULT_KEYCHAIN_SERVICE) {}
+
+  /** The key for an entry, or null when none is stored. Throws a keychain-unavailable KeelError. */
+  async readKey(entryId: string): Promise<string | null> {
+    try {
+      return await keytar.getPassword(this.service, keychainAccount(entryId))
+    } catch (err) {
+      throw keychainError(err)
+    }
+  }
+
+  async hasKey(entryId: string): Promise<boolean> {
+    return (await this.readKey(entryId)) !== null
+  }
+
+  async storeKey(entryId: string, key: string): Promise<void> {
+    try {
+      await keytar.setPassword(this.service, keychainAccount(entryId), key)
+    } catch (err) {
+      throw keychainError(err)
+    }
+  }
+
+  async deleteKey(entryId: string): Promise<void> {
+    try {
+      await keytar.deletePassword(this.service, keychainAccount(entryId))
+    } catch (err) {
+      throw keychainError(err)
+    }
+  }
+
+  /**
+   * Which entries have a key, from one keychain query (cheap enough for a whole session list). The secrets the
+   * query returns are dropped here.
+   */
+  async keyPresence(): Promise<(entryId: string) => 'present' | 'absent' | 'unavailable'> {
+    try {
+      const accounts = new Set((await keytar.findCredentials(this.service)).map((c) => c.account))
+      return (entryId) => (accounts.has(keychainAccount(entryId)) ? 'present' : 'absent')
+    } catch {
+      return () => 'unavailable'
+    }
+  }
+
+  /** A cheap probe for diagnostics and the settings page. */
+  async probe(): Promise<KeelError | null> {
+    try {
+      await keytar.findCredentials(this.service)
+      return null
+    } catch (err) {
+      return keychainError(err)
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// Ordered schema migrations (Signal Desktop's shape): PRAGMA user_version, one transaction each, a backup before
+// migrating an existing database, and a refusal of a database written by a newer Keel.
+import type Database from 'better-sqlite3'
+import { initial } from './001-initial'
+
+export interface MigrationResult {
+  summary: string
+  details?: unknown[]
+}
+
+export interface Migration {
+  version: number
+  name: string
+  up(db: Database.Database): MigrationResult
+}
+
+export const MIGRATIONS: readonly Migration[] = [initial]
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

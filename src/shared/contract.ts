@@ -1,0 +1,128 @@
+// The one IPC contract between the renderer and main (Electron IPC or the browser host's WebSocket).
+// Every channel has a zod schema for its input and its output; every event has a schema for its payload.
+// Main validates every input; the renderer validates what it receives. Channel names carry the `keel:` prefix
+// on the wire (see `wireChannel`).
+import { z } from 'zod'
+import {
+  AppDefault,
+  AppState,
+  EntryId,
+  HeaderMap,
+  HttpUrl,
+  IdentitySnapshot,
+  KeelErrorData,
+  ModelId,
+  ModelList,
+  ProviderApi,
+  ProviderEntryView,
+  ProviderKind,
+  SessionSummary,
+  SessionView,
+} from './domain'
+
+const SessionId = z.string().min(1).max(64)
+const Ok = z.object({ ok: z.literal(true) })
+
+const ProviderDraft = z.object({
+  name: z.string().trim().min(1).max(80),
+  kind: ProviderKind,
+  api: ProviderApi.optional(),
+  baseUrl: HttpUrl.optional(),
+  headers: HeaderMap.optional(),
+  defaultModel: ModelId.optional(),
+  models: z.array(ModelId).optional(),
+  local: z.boolean().optional(),
+})
+
+export const channels = {
+  'app.state': { input: z.object({}), output: AppState },
+
+  'providers.list': { input: z.object({}), output: z.array(ProviderEntryView) },
+  'providers.create': {
+    input: ProviderDraft.extend({ id: EntryId.optional(), key: z.string().min(1).max(8192).optional() }),
+    output: ProviderEntryView,
+  },
+  'providers.update': {
+    input: z.object({
+      id: EntryId,
+      patch: ProviderDraft.partial().extend({
+        headers: HeaderMap.nullable().optional(),
+        defaultModel: ModelId.nullable().optional(),
+        models: z.array(ModelId).nullable().optional(),
+      }),
+    }),
+    output: ProviderEntryView,
+  },
+  'providers.delete': { input: z.object({ id: EntryId }), output: Ok },
+  /** The key travels renderer → main once, into the keychain; it is never sent back. */
+  'providers.setKey': { input: z.object({ id: EntryId, key: z.string().trim().min(1).max(8192) }), output: ProviderEntryView },
+  'providers.deleteKey': { input: z.object({ id: EntryId }), output: ProviderEntryView },
+  'providers.setDefault': { input: AppDefault, output: Ok },
+  'providers.models': { input: z.object({ entryId: EntryId, refresh: z.boolean().optional() }), output: ModelList },
+
+  'sessions.list': { input: z.object({ query: z.string().max(200).optional() }), output: z.array(SessionSummary) },
+  'sessions.create': { input: z.object({}), output: SessionSummary },
+  'sessions.open': { input: z.object({ id: SessionId }), output: SessionView },
+  'sessions.rename': { input: z.object({ id: SessionId, title: z.string().trim().min(1).max(200) }), output: SessionSummary },
+  'sessions.pin': { input: z.object({ id: SessionId, pinned: z.boolean() }), output: SessionSummary },
+  'sessions.archive': { input: z.object({ id: SessionId, archived: z.boolean() }), output: SessionSummary },
+  'sessions.delete': { input: z.object({ id: SessionId }), output: Ok },
+  /** Picking a provider/model for a session pins it; only that session changes. */
+  'sessions.bind': { input: z.object({ id: SessionId, entryId: EntryId, model: ModelId }), output: SessionSummary },
+  'sessions.followDefault': { input: z.object({ id: SessionId }), output: SessionSummary },
+  'sessions.saveDraft': { input: z.object({ id: SessionId, text: z.string().max(1_000_000) }), output: Ok },
+
+  'chat.send': {
+    input: z.object({ sessionId: SessionId, text: z.string().trim().min(1).max(1_000_000) }),
+    output: z.object({ turnId: z.string() }),
+  },
+  'chat.stop': { input: z.object({ sessionId: SessionId }), output: Ok },
+} as const
+
+export type Channel = keyof typeof channels
+export type ChannelInput<C extends Channel> = z.input<(typeof channels)[C]['input']>
+export type ChannelOutput<C extends Channel> = z.infer<(typeof channels)[C]['output']>
+
+export const ChatEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('turn-started'), sessionId: z.string(), turnId: z.string(), userMessageId: z.string() }),
+  z.object({ type: z.literal('delta'), sessionId: z.string(), turnId: z.string(), text: z.string() }),
+  z.object({ type: z.literal('turn-ended'), sessionId: z.string(), turnId: z.string(), status: z.enum(['done', 'stopped', 'error']), error: KeelErrorData.nullable(), assistantMessageId: z.string().nullable() }),
+])
+export type ChatEvent = z.infer<typeof ChatEvent>
+
+export const events = {
+  identity: IdentitySnapshot,
+  sessions: z.object({ reason: z.string() }),
+  providers: z.object({ reason: z.string() }),
+  chat: ChatEvent,
+  app: z.object({ reason: z.string() }),
+} as const
+
+export type EventName = keyof typeof events
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>
+
+export const channelNames = Object.keys(channels) as Channel[]
+export const eventNames = Object.keys(events) as EventName[]
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.hasOwn(channels, name)
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name)
+}
+
+/** Invocation results are envelopes so that a typed error survives any transport. */
+export const InvokeResult = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: KeelErrorData }),
+])
+export type InvokeResult<T = unknown> = { ok: true; value: T } | { ok: false; error: KeelErrorData }
+
+/** Electron IPC channel names; the browser host uses the same names as WebSocket message types. */
+export const WIRE = { invoke: 'keel:invoke', event: 'keel:event' } as const
+
+/** The surface the preload (or the host's WebSocket bridge) gives the renderer: nothing else. */
+export interface KeelBridge {
+  invoke<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<InvokeResult<ChannelOutput<C>>>
+  subscribe<E extends EventName>(event: E, callback: (payload: EventPayload<E>) => void): () => void
+}

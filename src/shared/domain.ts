@@ -1,0 +1,245 @@
+// Keel's vocabulary as zod schemas. Everything that crosses the IPC contract is defined here, once; main, preload,
+// renderer and the browser host all import these. Pure: no Node, no DOM, no Electron.
+import { z } from 'zod'
+
+export const PROVIDER_KINDS = [
+  'openai',
+  'anthropic',
+  'openrouter',
+  'gemini',
+  'ollama',
+  'lmstudio',
+  'openai-compatible',
+] as const
+export const ProviderKind = z.enum(PROVIDER_KINDS)
+export type ProviderKind = z.infer<typeof ProviderKind>
+
+export const PROVIDER_APIS = ['openai-chat', 'openai-responses', 'anthropic-messages'] as const
+export const ProviderApi = z.enum(PROVIDER_APIS)
+export type ProviderApi = z.infer<typeof ProviderApi>
+
+/** A provider entry id: a stable slug chosen at creation, never changed or reused. */
+export const EntryId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter or digit')
+export type EntryId = z.infer<typeof EntryId>
+
+/** A wire model id, sent exactly as the provider lists it (may contain slashes: `qwen/qwen3.6-27b`). */
+export const ModelId = z.string().trim().min(1).max(256)
+
+export const HttpUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')
+
+export const HeaderMap = z.record(z.string().min(1).max(128), z.string().max(4096))
+
+export const ProviderEntry = z.object({
+  id: EntryId,
+  name: z.string().trim().min(1).max(80),
+  kind: ProviderKind,
+  api: ProviderApi,
+  baseUrl: HttpUrl,
+  headers: HeaderMap.optional(),
+  defaultModel: ModelId.optional(),
+  /** A static model list from config, used when the endpoint has no models listing. */
+  models: z.array(ModelId).optional(),
+  /** A loopback or private server; derived from the URL when absent. */
+  local: z.boolean().optional(),
+})
+export type ProviderEntry = z.infer<typeof ProviderEntry>
+
+export const AppDefault = z.object({ entryId: EntryId, model: ModelId })
+export type AppDefault = z.infer<typeof AppDefault>
+
+/** Where a session's credential was found (or why there is none). */
+export const KeyStatus = z.enum(['stored', 'missing', 'not-needed', 'keychain-unavailable'])
+export type KeyStatus = z.infer<typeof KeyStatus>
+
+export const ProviderEntryView = ProviderEntry.extend({
+  keyStatus: KeyStatus,
+  keychainAccount: z.string(),
+  revision: z.string(),
+})
+export type ProviderEntryView = z.infer<typeof ProviderEntryView>
+
+export const BindingMode = z.enum(['follow-default', 'pinned'])
+export type BindingMode = z.infer<typeof BindingMode>
+
+/** What the user asked for, as persisted on the session row: entry id + wire model id, never a resolved class. */
+export const Binding = z.object({ entryId: EntryId, model: ModelId, mode: BindingMode })
+export type Binding = z.infer<typeof Binding>
+
+export const CredentialSource = z.enum(['keychain', 'none'])
+
+/** The resolved runtime identity of a session: immutable, and free of secrets (it names the keychain account). */
+export const RuntimeIdentity = z.object({
+  entryId: EntryId,
+  entryName: z.string(),
+  kind: ProviderKind,
+  api: ProviderApi,
+  baseUrl: z.string(),
+  model: z.string(),
+  credential: z.object({
+    account: z.string(),
+    source: CredentialSource,
+    present: z.boolean(),
+  }),
+  catalogNamespace: z.string(),
+  configRevision: z.string(),
+  local: z.boolean(),
+  resolvedAt: z.number(),
+  identityKey: z.string(),
+})
+export type RuntimeIdentity = z.infer<typeof RuntimeIdentity>
+
+export const UnresolvedReason = z.enum([
+  'no-binding',
+  'entry-missing',
+  'key-missing',
+  'keychain-unavailable',
+  'config-invalid',
+])
+export type UnresolvedReason = z.infer<typeof UnresolvedReason>
+
+export const IdentityState = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('resolved') }),
+  z.object({
+    kind: z.literal('unresolved'),
+    reason: UnresolvedReason,
+    message: z.string(),
+    fix: z.string(),
+  }),
+])
+export type IdentityState = z.infer<typeof IdentityState>
+
+export const IdentitySnapshot = z.object({
+  sessionId: z.string(),
+  /** Monotonic per process: a renderer drops any snapshot older than the one it shows. */
+  revision: z.number().int().nonnegative(),
+  /** `live` comes from the agent in main; `persisted` is read from the session row only. */
+  authority: z.enum(['live', 'persisted']),
+  binding: Binding.nullable(),
+  state: IdentityState,
+  identity: RuntimeIdentity.nullable(),
+})
+export type IdentitySnapshot = z.infer<typeof IdentitySnapshot>
+
+export const SessionSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  pinned: z.boolean(),
+  archived: z.boolean(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  messageCount: z.number().int(),
+  running: z.boolean(),
+  identity: IdentitySnapshot,
+})
+export type SessionSummary = z.infer<typeof SessionSummary>
+
+export const ProducedWith = z.object({
+  entryId: z.string(),
+  model: z.string(),
+  baseUrl: z.string(),
+  api: z.string(),
+})
+
+export const ChatMessage = z.object({
+  id: z.string(),
+  turnId: z.string().nullable(),
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  /** complete, or how an assistant reply ended early. */
+  status: z.enum(['complete', 'stopped', 'interrupted']),
+  createdAt: z.number(),
+  producedWith: ProducedWith.nullable(),
+})
+export type ChatMessage = z.infer<typeof ChatMessage>
+
+/** A user-renderable error: a kind, what it concerns, and what to do next. Never contains a secret. */
+export const KeelErrorKind = z.enum([
+  'invalid-input',
+  'forbidden',
+  'not-found',
+  'conflict',
+  'keychain-unavailable',
+  'config-invalid',
+  'database',
+  'unresolved',
+  'auth',
+  'model-not-found',
+  'rate-limited',
+  'server',
+  'network',
+  'malformed-stream',
+  'bad-request',
+  'internal',
+])
+export type KeelErrorKind = z.infer<typeof KeelErrorKind>
+
+export const KeelErrorData = z.object({
+  kind: KeelErrorKind,
+  message: z.string(),
+  fix: z.string().optional(),
+  entryId: z.string().optional(),
+  status: z.number().optional(),
+  field: z.string().optional(),
+})
+export type KeelErrorData = z.infer<typeof KeelErrorData>
+
+export const TurnView = z.object({
+  id: z.string(),
+  status: z.enum(['running', 'done', 'error', 'stopped', 'interrupted']),
+  error: KeelErrorData.nullable(),
+  /** Text checkpointed while streaming; shown for a running or interrupted turn. */
+  partialText: z.string(),
+  userMessageId: z.string().nullable(),
+  startedAt: z.number(),
+})
+export type TurnView = z.infer<typeof TurnView>
+
+export const SessionView = z.object({
+  session: SessionSummary,
+  messages: z.array(ChatMessage),
+  turns: z.array(TurnView),
+  draft: z.string(),
+})
+export type SessionView = z.infer<typeof SessionView>
+
+export const ConfigStatus = z.object({
+  path: z.string(),
+  revision: z.number().int(),
+  /** Set while the file on disk is invalid: the last good config stays in force. */
+  error: KeelErrorData.nullable(),
+  watching: z.boolean(),
+})
+
+export const KeychainStatus = z.object({
+  ok: z.boolean(),
+  service: z.string(),
+  error: KeelErrorData.nullable(),
+})
+
+export const AppState = z.object({
+  dataDir: z.string(),
+  databasePath: z.string(),
+  schemaVersion: z.number().int(),
+  config: ConfigStatus,
+  keychain: KeychainStatus,
+  default: AppDefault.nullable(),
+  runtime: z.enum(['electron', 'host']),
+})
+export type AppState = z.infer<typeof AppState>
+
+export const ModelList = z.object({
+  entryId: z.string(),
+  models: z.array(z.string()),
+  source: z.enum(['live', 'cache', 'static', 'none']),
+  fetchedAt: z.number().nullable(),
+  error: KeelErrorData.nullable(),
+})
+export type ModelList = z.infer<typeof ModelList>

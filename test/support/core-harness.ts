@@ -1,0 +1,97 @@
+// Opens the real core on a temp data dir with its own keychain service, and waits on its events (no sleeps).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import keytar from 'keytar'
+import { openKeelCore } from '../../src/main/core/app/keel-core'
+import type { KeelCore } from '../../src/main/core/app/keel-core.types'
+import type { Channel, ChannelInput, ChannelOutput, EventName, EventPayload } from '../../src/shared/contract'
+
+export function tempDataDir(label = 'keel'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`))
+}
+
+/** A keychain service name no other test (or user) shares; `cleanup` removes everything stored under it. */
+export function testKeychainService(): string {
+  return `keel-test-${randomBytes(6).toString('hex')}`
+}
+
+export async function clearKeychainService(service: string): Promise<void> {
+  for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account)
+}
+
+/** A fake-looking but unique API key whose bytes the leak scans look for. */
+export function testKey(label: string): string {
+  return `sk-keeltest-${label}-${randomBytes(12).toString('hex')}`
+}
+
+export class CoreHarness {
+  private constructor(
+    readonly core: KeelCore,
+    readonly dataDir: string,
+    readonly keychainService: string,
+    private readonly seen: Array<{ event: EventName; payload: unknown }>,
+    private readonly waiters: Set<() => void>,
+  ) {}
+
+  static async open(dataDir: string, keychainService: string, options: { watchConfig?: boolean } = {}): Promise<CoreHarness> {
+    const core = await openKeelCore({ dataDir, runtime: 'host', keychainService, watchConfig: options.watchConfig ?? false })
+    const seen: Array<{ event: EventName; payload: unknown }> = []
+    const waiters = new Set<() => void>()
+    core.subscribe((event, payload) => {
+      seen.push({ event, payload })
+      for (const w of [...waiters]) w()
+    })
+    return new CoreHarness(core, dataDir, keychainService, seen, waiters)
+  }
+
+  /** Invokes a channel and returns its value, throwing the typed error data when it fails. */
+  async call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
+    const result = await this.core.dispatch(channel, input)
+    if (!result.ok) throw Object.assign(new Error(result.error.message), { data: result.error })
+    return result.value as ChannelOutput<C>
+  }
+
+  /** Invokes a channel expecting failure; returns the error data. */
+  async fail<C extends Channel>(channel: C, input: ChannelInput<C>) {
+    const result = await this.core.dispatch(channel, input)
+    if (result.ok) throw new Error(`${channel} unexpectedly succeeded`)
+    return result.error
+  }
+
+  events<E extends EventName>(event: E): EventPayload<E>[] {
+    return this.seen.filter((s) => s.event === event).map((s) => s.payload as EventPayload<E>)
+  }
+
+  /** Resolves with the first event (already seen or future) matching the predicate. */
+  waitFor<E extends EventName>(event: E, match: (p: EventPayload<E>) => boolean, timeoutMs = 10_000): Promise<EventPayload<E>> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = this.seen.find((s) => s.event === event && match(s.payload as EventPayload<E>))
+        if (hit) {
+          cleanup()
+          resolve(hit.payload as EventPayload<E>)
+        }
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new Error(`timed out waiting for ${event}`))
+      }, timeoutMs)
+      const cleanup = () => {
+        clearTimeout(timer)
+        this.waiters.delete(check)
+      }
+      this.waiters.add(check)
+      check()
+    })
+  }
+
+  turnEnded(turnId: string) {
+    return this.waitFor('chat', (e) => e.type === 'turn-ended' && e.turnId === turnId)
+  }
+
+  async close(): Promise<void> {
+    await this.core.close()
+  }
+}
