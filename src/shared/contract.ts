@@ -32,6 +32,7 @@ const ProviderDraft = z.object({
   defaultModel: ModelId.optional(),
   models: z.array(ModelId).optional(),
   local: z.boolean().optional(),
+  auth: z.enum(['api-key', 'none']).optional(),
 })
 
 export const channels = {

@@ -49,6 +49,8 @@ export const ProviderEntry = z.object({
   models: z.array(ModelId).optional(),
   /** A loopback or private server; derived from the URL when absent. */
   local: z.boolean().optional(),
+  /** Whether requests need an API key from the keychain; derived from the kind when absent. */
+  auth: z.enum(['api-key', 'none']).optional(),
 })
 export type ProviderEntry = z.infer<typeof ProviderEntry>
 

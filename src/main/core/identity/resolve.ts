@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import type { Binding, IdentityState, ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { entryRevision } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
-import { KIND_DEFAULTS, isLocalEntry } from '../providers/kinds'
+import { isLocalEntry, keyRequired } from '../providers/kinds'
 import { keychainAccount } from '../secrets/keychain'
 
 /** Whether the keychain holds a key for an entry; `unavailable` when the keychain itself can't be asked. */
@@ -24,10 +24,6 @@ export function identityKeyOf(parts: { entryId: string; api: string; baseUrl: st
 /** The catalog namespace: entry id + base URL + credential reference (invariant 7). */
 export function catalogNamespaceOf(entry: Pick<ProviderEntry, 'id' | 'baseUrl'>): string {
   return `${entry.id}|${entry.baseUrl}|${keychainAccount(entry.id)}`
-}
-
-export function keyRequired(entry: ProviderEntry): boolean {
-  return KIND_DEFAULTS[entry.kind].keyRequired && !isLocalEntry(entry)
 }
 
 /** The binding a session asks for now: pinned sessions their own, follow-default sessions the app default. */

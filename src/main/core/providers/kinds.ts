@@ -8,7 +8,7 @@ export interface KindDefaults {
   baseUrl: string | null
   api: ProviderApi
   auth: AuthStyle
-  /** Whether a request without a key is pointless (hosted APIs) or normal (local servers). */
+  /** Whether a request without a key is pointless (hosted APIs) or normal (local servers); an entry may say otherwise. */
   keyRequired: boolean
   local: boolean
 }
@@ -20,7 +20,7 @@ export const KIND_DEFAULTS: Record<ProviderKind, KindDefaults> = {
   gemini: { label: 'Google Gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai/', api: 'openai-chat', auth: 'bearer', keyRequired: true, local: false },
   ollama: { label: 'Ollama', baseUrl: 'http://127.0.0.1:11434/v1', api: 'openai-chat', auth: 'none', keyRequired: false, local: true },
   lmstudio: { label: 'LM Studio', baseUrl: 'http://127.0.0.1:1234/v1', api: 'openai-chat', auth: 'none', keyRequired: false, local: true },
-  'openai-compatible': { label: 'OpenAI-compatible', baseUrl: null, api: 'openai-chat', auth: 'bearer', keyRequired: false, local: false },
+  'openai-compatible': { label: 'OpenAI-compatible', baseUrl: null, api: 'openai-chat', auth: 'bearer', keyRequired: true, local: false },
 }
 
 /** How a request to this entry authenticates: anthropic-messages uses x-api-key whatever the kind. */
@@ -48,4 +48,9 @@ export function isLocalUrl(baseUrl: string): boolean {
 export function isLocalEntry(entry: Pick<ProviderEntry, 'kind' | 'baseUrl' | 'local'>): boolean {
   if (entry.local !== undefined) return entry.local
   return KIND_DEFAULTS[entry.kind].local || isLocalUrl(entry.baseUrl)
+}
+
+/** Whether requests to this entry need a key: the entry's own `auth` setting, else its kind's default. */
+export function keyRequired(entry: Pick<ProviderEntry, 'kind' | 'auth'>): boolean {
+  return (entry.auth ?? (KIND_DEFAULTS[entry.kind].keyRequired ? 'api-key' : 'none')) === 'api-key'
 }

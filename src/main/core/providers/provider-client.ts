@@ -92,4 +92,6 @@ export async function streamCompletion(req: StreamRequest): Promise<void> {
     if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
     throw classifyProviderError(err, req.identity, req.key)
   }
+  // The SDKs end a stream quietly when it is aborted; a stopped reply must not pass for a complete one.
+  if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
 }

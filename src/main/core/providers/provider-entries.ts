@@ -45,6 +45,7 @@ export function newEntry(id: string, draft: Draft): ProviderEntry {
   if (draft.defaultModel) entry.defaultModel = draft.defaultModel
   if (draft.models && draft.models.length > 0) entry.models = draft.models
   if (draft.local !== undefined) entry.local = draft.local
+  if (draft.auth !== undefined) entry.auth = draft.auth
   return entry
 }
 
@@ -55,6 +56,7 @@ export function patchEntry(entry: ProviderEntry, patch: ChannelInput<'providers.
   if (patch.api !== undefined) next.api = patch.api
   if (patch.baseUrl !== undefined) next.baseUrl = patch.baseUrl
   if (patch.local !== undefined) next.local = patch.local
+  if (patch.auth !== undefined) next.auth = patch.auth
   for (const field of ['headers', 'defaultModel', 'models'] as const) {
     const value = patch[field]
     if (value === null) delete next[field]

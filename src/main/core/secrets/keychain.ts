@@ -13,7 +13,7 @@ export function keychainAccount(entryId: string): string {
 /** Turns keytar/libsecret failures into a message naming the cause and the fix. Never includes the secret. */
 export function keychainError(err: unknown): KeelError {
   const text = err instanceof Error ? err.message : String(err)
-  if (/autolaunch D-Bus|DBUS_SESSION_BUS_ADDRESS|dbus-launch|org\.freedesktop\.DBus\.Error\.(ServiceUnknown|NoServer|Spawn)/i.test(text)) {
+  if (/autolaunch D-Bus|Could not connect|DBUS_SESSION_BUS_ADDRESS|dbus-launch|org\.freedesktop\.DBus\.Error\.(ServiceUnknown|NoServer|Spawn)/i.test(text)) {
     return KeelError.of('keychain-unavailable', 'No OS keychain is reachable: there is no D-Bus session with a Secret Service (gnome-keyring or KWallet).', {
       fix: 'Start Keel inside your desktop session, or start a keyring daemon (e.g. gnome-keyring-daemon --unlock --components=secrets) and try again. Keel never stores keys in plain text.',
     })

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { KeelError } from '../errors'
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index'
+import { MIGRATIONS, type Migration } from './migrations/index'
 
 export interface OpenedDatabase {
   db: Database.Database
@@ -38,7 +38,8 @@ export function backupDatabase(db: Database.Database, backupsDir: string, label:
   return target
 }
 
-export function openDatabase(file: string, backupsDir: string): OpenedDatabase {
+export function openDatabase(file: string, backupsDir: string, migrations: readonly Migration[] = MIGRATIONS): OpenedDatabase {
+  const latest = migrations[migrations.length - 1]!.version
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const existed = fs.existsSync(file) && fs.statSync(file).size > 0
   let db: Database.Database
@@ -49,11 +50,11 @@ export function openDatabase(file: string, backupsDir: string): OpenedDatabase {
   } catch (err) {
     throw databaseError(file, err)
   }
-  if (version > LATEST_SCHEMA_VERSION) {
+  if (version > latest) {
     db.close()
     throw KeelError.of(
       'database',
-      `The session database was written by a newer version of Keel (schema ${version}; this Keel understands up to ${LATEST_SCHEMA_VERSION}). It was left untouched.`,
+      `The session database was written by a newer version of Keel (schema ${version}; this Keel understands up to ${latest}). It was left untouched.`,
       { fix: 'Update Keel to the newest version, or run this version with another data directory (--data-dir).' },
     )
   }
@@ -69,7 +70,7 @@ export function openDatabase(file: string, backupsDir: string): OpenedDatabase {
   }
 
   let backupPath: string | null = null
-  const pending = MIGRATIONS.filter((m) => m.version > version)
+  const pending = migrations.filter((m) => m.version > version)
   if (pending.length > 0 && existed && version > 0) backupPath = backupDatabase(db, backupsDir, `before-v${pending[pending.length - 1]!.version}`)
   for (const migration of pending) {
     db.transaction(() => {

@@ -98,10 +98,10 @@ export class SessionStore {
       this.db
         .prepare(
           `SELECT ${SESSION_COLUMNS} FROM sessions s
-           WHERE s.title LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.content LIKE ?1 ESCAPE '\\')
+           WHERE s.title LIKE @like ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.content LIKE @like ESCAPE '\\')
            ORDER BY s.pinned DESC, s.updated_at DESC`,
         )
-        .all(like) as RawSession[]
+        .all({ like }) as RawSession[]
     ).map(toSession)
   }
 

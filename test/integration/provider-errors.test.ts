@@ -1,0 +1,95 @@
+// Provider failures reach the chat as errors naming the entry and what to do — never as assistant text.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import net from 'node:net'
+import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
+import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+
+let fake: FakeProvider
+let h: CoreHarness
+const service = testKeychainService()
+
+beforeAll(async () => {
+  fake = await startFakeProvider()
+  h = await CoreHarness.open(tempDataDir(), service)
+  await h.call('providers.create', { name: 'Acme', kind: 'openai-compatible', baseUrl: `${fake.url}/acme/v1`, defaultModel: 'acme-1', key: testKey('acme') })
+})
+afterAll(async () => {
+  await h.close()
+  await fake.close()
+  await clearKeychainService(service)
+})
+beforeEach(() => {
+  fake.resetScript()
+  fake.clear()
+})
+
+async function turnWith(text: string) {
+  const session = await h.call('sessions.create', {})
+  const { turnId } = await h.call('chat.send', { sessionId: session.id, text })
+  const ended = await h.turnEnded(turnId)
+  const view = await h.call('sessions.open', { id: session.id })
+  return { ended, view }
+}
+
+describe('provider errors', () => {
+  const cases = [
+    { status: 401, kind: 'auth', says: /"Acme" rejected the API key \(HTTP 401\)/, fix: /Check the key of provider entry "Acme" \(acme\)/ },
+    { status: 404, kind: 'model-not-found', says: /Model "acme-1" was not found at "Acme"/, fix: /Pick a model/ },
+    { status: 429, kind: 'rate-limited', says: /"Acme" is rate limiting requests \(HTTP 429\)/, fix: /Wait a moment/ },
+    { status: 500, kind: 'server', says: /"Acme" had a server error \(HTTP 500\)/, fix: /Try again/ },
+  ] as const
+  for (const c of cases) {
+    it(`HTTP ${c.status} ends the turn as a ${c.kind} error, not as assistant text`, async () => {
+      fake.script({ status: c.status })
+      const { ended, view } = await turnWith(`trigger ${c.status}`)
+      expect(ended).toMatchObject({ status: 'error', assistantMessageId: null })
+      if (ended.type !== 'turn-ended') throw new Error('unreachable')
+      expect(ended.error?.kind).toBe(c.kind)
+      expect(ended.error?.message).toMatch(c.says)
+      expect(ended.error?.fix).toMatch(c.fix)
+      expect(ended.error?.entryId).toBe('acme')
+      expect(view.messages.map((m) => m.role)).toEqual(['user'])
+      expect(view.turns[0]).toMatchObject({ status: 'error', error: { kind: c.kind } })
+    })
+  }
+
+  it('a malformed stream is reported as such and the partial text is not stored as a message', async () => {
+    fake.script({ malformed: true })
+    const { ended, view } = await turnWith('break the stream')
+    if (ended.type !== 'turn-ended') throw new Error('unreachable')
+    expect(ended.error?.kind).toBe('malformed-stream')
+    expect(ended.error?.message).toMatch(/"Acme" sent a response Keel could not read/)
+    expect(view.messages.filter((m) => m.role === 'assistant')).toEqual([])
+  })
+
+  it('an unreachable endpoint is a network error naming the URL', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port
+        s.close(() => resolve(p))
+      })
+    })
+    const entry = await h.call('providers.create', { name: 'Gone', kind: 'openai-compatible', baseUrl: `http://127.0.0.1:${port}/v1`, defaultModel: 'x', key: testKey('gone') })
+    const session = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: session.id, entryId: entry.id, model: 'x' })
+    const { turnId } = await h.call('chat.send', { sessionId: session.id, text: 'anyone?' })
+    const ended = await h.turnEnded(turnId)
+    if (ended.type !== 'turn-ended') throw new Error('unreachable')
+    expect(ended.error?.kind).toBe('network')
+    expect(ended.error?.message).toContain(`Could not reach "Gone" at http://127.0.0.1:${port}/v1`)
+  })
+
+  it('a provider that echoes the key back in its error has it redacted', async () => {
+    const key = testKey('echo')
+    const entry = await h.call('providers.create', { name: 'Echoer', kind: 'openai-compatible', baseUrl: `${fake.url}/echo/v1`, defaultModel: 'e', key })
+    fake.script({ status: 400, body: { error: { message: `bad key ${key} given`, type: 'invalid_request_error' } } })
+    const session = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: session.id, entryId: entry.id, model: 'e' })
+    const { turnId } = await h.call('chat.send', { sessionId: session.id, text: 'x' })
+    const ended = await h.turnEnded(turnId)
+    if (ended.type !== 'turn-ended') throw new Error('unreachable')
+    expect(ended.error?.kind).toBe('bad-request')
+    expect(ended.error?.message).toContain('[redacted]')
+    expect(JSON.stringify(ended)).not.toContain(key)
+  })
+})
