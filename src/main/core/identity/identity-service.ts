@@ -6,6 +6,7 @@ import { KeelError } from '../errors'
 import type { Keychain } from '../secrets/keychain'
 import type { SessionStore } from '../sessions/session-store'
 import { BindingStore } from './binding-store'
+import { canonicalizeBinding } from './canonicalize'
 import { effectiveBinding, resolveBinding, type KeyPresence, type Resolution } from './resolve'
 
 export class IdentityService {
@@ -83,10 +84,12 @@ export class IdentityService {
   /** The user picked a provider/model for this session: it is pinned, and only it changes. */
   pin(sessionId: string, entryId: string, model: string): Binding {
     const providers = this.config.current().providers
-    if (!providers.some((p) => p.id === entryId)) {
-      throw KeelError.of('not-found', `There is no provider entry "${entryId}".`, { field: 'entryId', fix: 'Pick an entry listed in Settings.' })
+    // Canonicalize before the existence check, so a legacy alias finds its entry and a resolved class is refused.
+    const canonical = canonicalizeBinding({ entryId, model }, providers)
+    if (!providers.some((p) => p.id === canonical.entryId)) {
+      throw KeelError.of('not-found', `There is no provider entry "${canonical.entryId}".`, { field: 'entryId', fix: 'Pick an entry listed in Settings.' })
     }
-    return this.bindings.write(sessionId, { entryId, model, mode: 'pinned' }, providers).binding
+    return this.bindings.write(sessionId, { ...canonical, mode: 'pinned' }, providers).binding
   }
 
   followDefault(sessionId: string): void {

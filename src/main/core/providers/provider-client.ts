@@ -25,9 +25,13 @@ export interface StreamRequest {
 
 const TIMEOUT_MS = 10 * 60 * 1000
 
-function openaiClient(entry: ProviderEntry, baseUrl: string, key: string | null): OpenAI {
+// Placeholder credential for keyless entries: the SDK insists on one, and the `authorization: null` default header
+// (applied after the SDK's auth headers) removes it from the request, so it never reaches the wire.
+const NO_KEY = 'keel-no-key'
+
+export function openaiClient(entry: ProviderEntry, baseUrl: string, key: string | null): OpenAI {
   return new OpenAI({
-    apiKey: key,
+    apiKey: key ?? NO_KEY,
     baseURL: baseUrl,
     organization: null,
     project: null,
@@ -37,18 +41,19 @@ function openaiClient(entry: ProviderEntry, baseUrl: string, key: string | null)
   })
 }
 
+// Anthropic's API authenticates with `x-api-key`. The SDK is given the key explicitly (so it never goes looking in
+// the environment or profile files) and its own Authorization header is removed in favour of x-api-key.
 export function anthropicClient(entry: ProviderEntry, baseUrl: string, key: string | null): Anthropic {
   return new Anthropic({
-    apiKey: key,
+    apiKey: key ?? NO_KEY,
     authToken: null,
     baseURL: baseUrl,
     maxRetries: 0,
     timeout: TIMEOUT_MS,
-    defaultHeaders: { ...(entry.headers ?? {}), ...(key === null ? { authorization: null, 'x-api-key': null } : {}) },
+    defaultHeaders: { ...(entry.headers ?? {}), authorization: null, 'x-api-key': key },
   })
 }
 
-export { openaiClient }
 
 async function streamOpenAIChat(req: StreamRequest): Promise<void> {
   const client = openaiClient(req.entry, req.identity.baseUrl, req.key)

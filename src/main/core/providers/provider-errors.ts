@@ -50,9 +50,16 @@ export function classifyProviderError(err: unknown, id: ErrorSubject, key: strin
     const message = body?.error?.message ?? body?.message ?? ''
     return statusError(err.status, id, providerDetail({ message }, key), retryAfter)
   }
-  // Anything else thrown while reading a 200 stream means the stream itself was unreadable.
-  return KeelError.of('malformed-stream', `"${id.entryName}" sent a response Keel could not read (malformed stream).`, {
+  const text = err instanceof Error ? err.message : String(err)
+  // What breaks while reading a 200 stream: unparsable JSON or SSE framing, or a body cut off mid-message.
+  if (err instanceof SyntaxError || /JSON|parse|stream|SSE|unexpected (end|token)|terminated/i.test(text)) {
+    return KeelError.of('malformed-stream', `"${id.entryName}" sent a response Keel could not read (malformed stream).`, {
+      entryId: id.entryId,
+      fix: 'Try again; if it persists, check that the entry\'s API type matches what the server speaks.',
+    })
+  }
+  return KeelError.of('network', `The request to "${id.entryName}" at ${id.baseUrl} failed: ${providerDetail({ message: text }, key)}`, {
     entryId: id.entryId,
-    fix: 'Try again; if it persists, check that the entry\'s API type matches what the server speaks.',
+    fix: 'Check the entry\'s base URL and API type in Settings, and your network connection.',
   })
 }

@@ -1,0 +1,19 @@
+// config.json written through electron-store in the desktop app (conf-backend.ts is the plain-Node twin).
+// The core reads and validates the file itself; this only writes it, atomically.
+import Store from 'electron-store'
+import type { ConfigBackend } from '../core/config/config-backend'
+import { dataPaths } from '../core/paths'
+
+export function createElectronStoreBackend(dataDir: string): ConfigBackend {
+  let store: Store<Record<string, unknown>> | null = null
+  return {
+    // Same file electron-store opens (cwd + name + '.json'), known without constructing the store.
+    path: dataPaths(dataDir).config,
+    write(value) {
+      // Constructed lazily: electron-store reads (and with an invalid file, throws on) the file when constructed,
+      // and Keel writes only after validating the file itself; an invalid file is never overwritten.
+      store ??= new Store<Record<string, unknown>>({ cwd: dataDir, name: 'config', clearInvalidConfig: false, watch: false })
+      store.store = value
+    },
+  }
+}

@@ -1,0 +1,138 @@
+// `npm run host -- [--data-dir DIR] [--port N] [--open] [--renderer-dir DIR]`
+// Runs Keel's core in plain Node and serves the built renderer to a browser on 127.0.0.1.
+// stdout carries exactly one line, `KEEL_HOST_URL=<url>`, once the server is ready (tests parse it); everything
+// meant for people goes to stderr.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { openKeelCore } from '../core/app/keel-core'
+import type { KeelCore } from '../core/app/keel-core.types'
+import { defaultDataDir } from './data-dir'
+import { startHostServer, type HostServer } from './server'
+
+const USAGE = `Usage: npm run host -- [options]
+
+  --data-dir DIR      where config.json and keel.db live (default: $KEEL_DATA_DIR, else Keel's desktop data folder)
+  --port N            port on 127.0.0.1 (default: 0, a free port)
+  --open              open the URL in the default browser
+  --renderer-dir DIR  the built renderer (default: out/renderer; \`npm run host\` builds it first)
+  -h, --help          show this help
+
+Environment: KEEL_DATA_DIR, KEEL_KEYCHAIN_SERVICE (keychain service name; tests use their own).`
+
+interface HostArgs {
+  dataDir: string
+  port: number
+  open: boolean
+  rendererDir: string
+}
+
+const say = (line: string): void => void process.stderr.write(`[keel-host] ${line}\n`)
+
+function parseHostArgs(argv: string[]): HostArgs | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      open: { type: 'boolean', default: false },
+      'renderer-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values.help) return null
+  const port = values.port === undefined ? 0 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, not "${values.port}"`)
+  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+  return {
+    dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir(),
+    port,
+    open: values.open,
+    rendererDir: path.resolve(values['renderer-dir'] ?? path.join(repoRoot, 'out', 'renderer')),
+  }
+}
+
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]]
+  const child = spawn(command, args, { detached: true, stdio: 'ignore' })
+  child.on('error', (error) => say(`could not open a browser (${error.message}); open the URL yourself`))
+  child.unref()
+}
+
+async function main(): Promise<void> {
+  let args: HostArgs | null
+  try {
+    args = parseHostArgs(process.argv.slice(2))
+  } catch (error) {
+    say(error instanceof Error ? error.message : String(error))
+    process.stderr.write(`${USAGE}\n`)
+    process.exitCode = 2
+    return
+  }
+  if (args === null) {
+    process.stderr.write(`${USAGE}\n`)
+    return
+  }
+
+  if (!existsSync(path.join(args.rendererDir, 'index.html'))) {
+    say(`no built renderer in ${args.rendererDir}: run \`npm run build\` (or use \`npm run host\`, which builds first)`)
+  }
+
+  let core: KeelCore
+  try {
+    core = await openKeelCore({ dataDir: args.dataDir, runtime: 'host', keychainService: process.env.KEEL_KEYCHAIN_SERVICE })
+  } catch (error) {
+    say(`could not open Keel's data in ${args.dataDir}: ${error instanceof Error ? error.message : String(error)}`)
+    process.exitCode = 1
+    return
+  }
+
+  let server: HostServer
+  try {
+    server = await startHostServer({ core, rendererDir: args.rendererDir, port: args.port, host: '127.0.0.1' })
+  } catch (error) {
+    say(`could not start the server on 127.0.0.1:${args.port}: ${error instanceof Error ? error.message : String(error)}`)
+    await core.close().catch(() => undefined)
+    process.exitCode = 1
+    return
+  }
+
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      say(`${signal} again: exiting without waiting`)
+      process.exit(1)
+    }
+    stopping = true
+    say(`${signal}: closing pages and the core`)
+    void (async () => {
+      try {
+        await server.close()
+        await core.close()
+        process.exit(0)
+      } catch (error) {
+        say(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`)
+        process.exit(1)
+      }
+    })()
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+
+  say(`data: ${args.dataDir}`)
+  say(`renderer: ${args.rendererDir}`)
+  say(`open ${server.url} (the token in it is required; it changes at every launch)`)
+  process.stdout.write(`KEEL_HOST_URL=${server.url}\n`)
+  if (args.open) openInBrowser(server.url)
+}
+
+void main()

@@ -1,0 +1,192 @@
+// The message box. Its draft belongs to one session (invariant 11): saved as you type, flushed when you leave the
+// session, blur the box or close the window, restored when the session opens, and cleared only for the session
+// that sent. A send that fails puts the text back. Mount one per session (the caller keys it by session id).
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react'
+import type { KeelErrorData } from '../../../shared/domain'
+import { call } from '../bridge'
+import { toErrorData } from '../errors'
+import { cacheDraft, cachedDraft } from '../state/draftCache'
+import { ErrorNote } from './ErrorNote'
+import { useNotify } from './Notices'
+
+interface ComposerProps {
+  sessionId: string
+  sessionTitle: string
+  /** The draft stored with the session, from `sessions.open`. */
+  initialDraft: string
+  running: boolean
+  /** Id of the element explaining why sending is impossible (the unresolved alert), or null when it is possible. */
+  blockedBy: string | null
+  onSent: (turnId: string, text: string) => void
+}
+
+const SAVE_DELAY_MS = 300
+
+function saveDraft(sessionId: string, text: string): void {
+  call('sessions.saveDraft', { id: sessionId, text }).catch((e: unknown) => {
+    console.warn('keel: could not save the draft', toErrorData(e).message)
+  })
+}
+
+/** Debounced draft saving for one session, with an explicit flush. */
+function useDraftSaver(sessionId: string) {
+  const pending = useRef<string | null>(null)
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
+
+  const flush = useCallback(() => {
+    if (timer.current !== null) clearTimeout(timer.current)
+    timer.current = null
+    if (pending.current === null) return
+    const text = pending.current
+    pending.current = null
+    saveDraft(sessionId, text)
+  }, [sessionId])
+
+  const schedule = useCallback(
+    (text: string) => {
+      cacheDraft(sessionId, text)
+      pending.current = text
+      if (timer.current !== null) clearTimeout(timer.current)
+      timer.current = setTimeout(flush, SAVE_DELAY_MS)
+    },
+    [sessionId, flush],
+  )
+
+  const cancel = useCallback(() => {
+    if (timer.current !== null) clearTimeout(timer.current)
+    timer.current = null
+    pending.current = null
+  }, [])
+
+  useEffect(() => {
+    window.addEventListener('beforeunload', flush)
+    return () => {
+      window.removeEventListener('beforeunload', flush)
+      flush() // leaving this session (switch, delete, close): save what was typed
+    }
+  }, [flush])
+
+  return { schedule, flush, cancel }
+}
+
+export function Composer({ sessionId, sessionTitle, initialDraft, running, blockedBy, onSent }: ComposerProps) {
+  const [text, setText] = useState(() => cachedDraft(sessionId) ?? initialDraft)
+  const [sending, setSending] = useState(false)
+  const [stopping, setStopping] = useState(false)
+  const [error, setError] = useState<KeelErrorData | null>(null)
+  const mounted = useRef(true)
+  const textarea = useRef<HTMLTextAreaElement>(null)
+  const saver = useDraftSaver(sessionId)
+  const notify = useNotify()
+
+  const initialText = useRef(text)
+  useEffect(() => {
+    mounted.current = true
+    cacheDraft(sessionId, initialText.current)
+    textarea.current?.focus()
+    return () => {
+      mounted.current = false
+    }
+  }, [sessionId])
+
+  useEffect(() => {
+    if (!running) setStopping(false)
+  }, [running])
+
+  const change = (value: string) => {
+    setText(value)
+    saver.schedule(value)
+  }
+
+  const send = async () => {
+    const value = text
+    if (!value.trim() || sending || running || blockedBy) return
+    // The message leaves the box now; the stored draft is cleared by main when the send succeeds.
+    saver.cancel()
+    cacheDraft(sessionId, '')
+    setText('')
+    setSending(true)
+    setError(null)
+    try {
+      const { turnId } = await call('chat.send', { sessionId, text: value })
+      onSent(turnId, value)
+      // Nothing typed since: make sure no stale copy of the sent text comes back as a draft.
+      if (cachedDraft(sessionId) === '') saveDraft(sessionId, '')
+    } catch (e) {
+      const failure = toErrorData(e)
+      const typedSince = cachedDraft(sessionId) ?? ''
+      const restored = typedSince.trim() ? `${value}\n\n${typedSince}` : value
+      cacheDraft(sessionId, restored)
+      saveDraft(sessionId, restored)
+      if (mounted.current) {
+        setText(restored)
+        setError(failure)
+      } else {
+        notify(`Not sent to “${sessionTitle}”: ${failure.message}. Your text is kept as its draft.`, 'error')
+      }
+    } finally {
+      if (mounted.current) setSending(false)
+    }
+  }
+
+  const stop = async () => {
+    setStopping(true)
+    try {
+      await call('chat.stop', { sessionId })
+    } catch (e) {
+      setError(toErrorData(e))
+      setStopping(false)
+    }
+  }
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return
+    event.preventDefault()
+    void send()
+  }
+
+  return (
+    <form
+      className="composer"
+      aria-label="Composer"
+      onSubmit={(event) => {
+        event.preventDefault()
+        void send()
+      }}
+    >
+      {error ? <ErrorNote error={error} className="composer__error" /> : null}
+      <div className="composer__box">
+        <textarea
+          ref={textarea}
+          className="composer__input"
+          aria-label="Message"
+          placeholder={blockedBy ? 'This session cannot send until it is bound to a provider' : 'Write a message…'}
+          rows={3}
+          value={text}
+          onChange={(event) => change(event.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={saver.flush}
+        />
+        <div className="composer__actions">
+          <span className="composer__hint" aria-hidden="true">
+            Enter to send · Shift+Enter for a new line
+          </span>
+          {running ? (
+            <button type="button" className="button button--danger" onClick={() => void stop()} disabled={stopping}>
+              Stop
+            </button>
+          ) : (
+            <button
+              type="submit"
+              className="button button--primary"
+              disabled={sending || blockedBy !== null}
+              aria-describedby={blockedBy ?? undefined}
+            >
+              Send
+            </button>
+          )}
+        </div>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,110 @@
+// Choose what one session runs on. Picking a model pins this session only (`sessions.bind`); "Follow app default"
+// hands it back to the app default. The result arrives as a new identity snapshot from main.
+import { useState } from 'react'
+import type { AppDefault, IdentitySnapshot, KeelErrorData, ProviderEntryView } from '../../../shared/domain'
+import { call } from '../bridge'
+import { toErrorData } from '../errors'
+import { acceptSnapshot } from '../state/snapshotStore'
+import { ErrorNote } from './ErrorNote'
+import { Modal } from './Modal'
+import { ModelGroup } from './ModelGroup'
+import { useNotify } from './Notices'
+
+interface ModelPickerProps {
+  sessionId: string
+  snapshot: IdentitySnapshot | null
+  providers: ProviderEntryView[]
+  appDefault: AppDefault | null
+  onClose: () => void
+  onOpenSettings: () => void
+}
+
+export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClose, onOpenSettings }: ModelPickerProps) {
+  const current = currentChoice(snapshot)
+  const [expanded, setExpanded] = useState<string | null>(() => {
+    const wanted = current?.entryId
+    return providers.some((p) => p.id === wanted) ? (wanted ?? null) : (providers[0]?.id ?? null)
+  })
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<KeelErrorData | null>(null)
+  const notify = useNotify()
+
+  const run = async (action: () => Promise<{ identity: IdentitySnapshot }>, done: string) => {
+    setBusy(true)
+    setError(null)
+    try {
+      const summary = await action()
+      acceptSnapshot(summary.identity)
+      notify(done, 'success')
+      onClose()
+    } catch (e) {
+      setError(toErrorData(e))
+      setBusy(false)
+    }
+  }
+
+  const pick = (entryId: string, model: string) =>
+    run(() => call('sessions.bind', { id: sessionId, entryId, model }), `This session is now pinned to ${model}`)
+
+  const followDefault = () =>
+    run(() => call('sessions.followDefault', { id: sessionId }), 'This session now follows the app default')
+
+  const defaultEntry = appDefault ? providers.find((p) => p.id === appDefault.entryId) : undefined
+  const following = snapshot?.binding?.mode === 'follow-default'
+
+  return (
+    <Modal title="Choose model" onClose={onClose} className="modal--picker">
+      <p className="picker__scope">Only this session changes. Other sessions keep what they run on.</p>
+      {error ? <ErrorNote error={error} /> : null}
+      <div className="picker__default">
+        <button type="button" className="button" onClick={() => void followDefault()} disabled={busy}>
+          Follow app default
+        </button>
+        <span className="picker__default-text">
+          {appDefault
+            ? `${defaultEntry?.name ?? appDefault.entryId} · ${appDefault.model}`
+            : 'No app default is set'}
+          {following ? ' (current)' : ''}
+        </span>
+      </div>
+      {providers.length === 0 ? (
+        <div className="picker__empty">
+          <p>There are no providers yet.</p>
+          <button
+            type="button"
+            className="button button--primary"
+            onClick={() => {
+              onClose()
+              onOpenSettings()
+            }}
+          >
+            Open settings
+          </button>
+        </div>
+      ) : (
+        <div className="picker__groups">
+          {providers.map((entry) => (
+            <ModelGroup
+              key={entry.id}
+              entry={entry}
+              expanded={expanded === entry.id}
+              onToggle={() => setExpanded((open) => (open === entry.id ? null : entry.id))}
+              currentModel={current?.entryId === entry.id ? current.model : null}
+              busy={busy}
+              onPick={(model) => void pick(entry.id, model)}
+            />
+          ))}
+        </div>
+      )}
+    </Modal>
+  )
+}
+
+/** What the session runs on (resolved) or asked for (unresolved) — straight from the snapshot. */
+function currentChoice(snapshot: IdentitySnapshot | null): { entryId: string; model: string } | null {
+  if (!snapshot) return null
+  if (snapshot.state.kind === 'resolved' && snapshot.identity) {
+    return { entryId: snapshot.identity.entryId, model: snapshot.identity.model }
+  }
+  return snapshot.binding ? { entryId: snapshot.binding.entryId, model: snapshot.binding.model } : null
+}

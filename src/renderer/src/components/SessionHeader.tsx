@@ -1,0 +1,89 @@
+// Which provider entry and model this session runs on — rendered only from main's identity snapshot, never
+// worked out here. When the session is unresolved it shows what the session asked for (its binding) instead.
+import type { IdentitySnapshot } from '../../../shared/domain'
+import { formatTime } from '../lib/format'
+
+interface SessionHeaderProps {
+  title: string
+  snapshot: IdentitySnapshot | null
+  onChangeModel: () => void
+}
+
+export function SessionHeader({ title, snapshot, onChangeModel }: SessionHeaderProps) {
+  return (
+    <header role="banner" aria-label="Session identity" className="session-header">
+      <div className="session-header__main">
+        <h1 className="session-header__title" title={title}>
+          {title}
+        </h1>
+        <IdentityLine snapshot={snapshot} />
+      </div>
+      <button type="button" className="button" aria-haspopup="dialog" onClick={onChangeModel}>
+        Change model
+      </button>
+    </header>
+  )
+}
+
+function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
+  if (!snapshot) {
+    return <p className="identity identity--loading">Loading identity…</p>
+  }
+  const { identity, binding, state, authority } = snapshot
+  const resolved = state.kind === 'resolved' && identity !== null
+  const mode = binding === null ? 'No binding' : binding.mode === 'pinned' ? 'Pinned' : 'Follows app default'
+  const details = resolved
+    ? [
+        `${identity.kind} · ${identity.api}`,
+        identity.baseUrl,
+        identity.credential.present ? `key: ${identity.credential.account}` : 'no key',
+        `resolved ${formatTime(identity.resolvedAt)}`,
+      ].join('\n')
+    : undefined
+
+  return (
+    <div className="identity" title={details}>
+      {resolved ? (
+        <>
+          <span className="identity__provider" data-testid="identity-provider">
+            {identity.entryName}
+          </span>
+          <span className="identity__sep" aria-hidden="true">
+            ·
+          </span>
+          <span className="identity__model" data-testid="identity-model">
+            {identity.model}
+          </span>
+        </>
+      ) : (
+        <>
+          <span className="identity__provider identity__provider--unresolved" data-testid="identity-provider">
+            {binding?.entryId ?? 'No provider'}
+          </span>
+          <span className="identity__sep" aria-hidden="true">
+            ·
+          </span>
+          <span className="identity__model" data-testid="identity-model">
+            {binding?.model ?? 'No model'}
+          </span>
+          <span className="badge badge--warning">Unresolved</span>
+        </>
+      )}
+      <span
+        className={`badge ${authority === 'live' ? 'badge--live' : 'badge--persisted'}`}
+        data-testid="identity-authority"
+        title={
+          authority === 'live'
+            ? 'From the running agent in Keel'
+            : 'Read from the saved session; replaced by the live identity as soon as the agent reports it'
+        }
+      >
+        {authority}
+      </span>
+      <span className="identity__mode" data-testid="identity-mode">
+        {mode}
+      </span>
+      {resolved && identity.local ? <span className="badge">local</span> : null}
+    </div>
+  )
+}

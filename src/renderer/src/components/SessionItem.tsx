@@ -1,0 +1,122 @@
+import { useId, useRef, useState } from 'react'
+import type { IdentitySnapshot, SessionSummary } from '../../../shared/domain'
+import { Icon } from './Icon'
+
+interface SessionItemProps {
+  session: SessionSummary
+  /** The latest snapshot main pushed for this session (may be newer than `session.identity`). */
+  snapshot: IdentitySnapshot
+  selected: boolean
+  onOpen: () => void
+  onRename: (title: string) => Promise<void>
+  onTogglePin: () => void
+  onDelete: () => void
+}
+
+export function SessionItem({ session, snapshot, selected, onOpen, onRename, onTogglePin, onDelete }: SessionItemProps) {
+  const [renaming, setRenaming] = useState(false)
+  const metaId = useId()
+  const title = session.title
+
+  return (
+    <li className={`session-item${selected ? ' session-item--selected' : ''}`} aria-current={selected ? 'true' : undefined}>
+      {renaming ? (
+        <RenameField
+          initial={title}
+          onDone={async (next) => {
+            if (next !== null && next !== title) await onRename(next)
+            setRenaming(false)
+          }}
+        />
+      ) : (
+        <button
+          type="button"
+          className="session-item__open"
+          onClick={onOpen}
+          aria-describedby={metaId}
+          aria-current={selected ? 'true' : undefined}
+        >
+          <span className="session-item__title">{title}</span>
+          <span className="session-item__meta" id={metaId} aria-hidden="true">
+            {session.pinned ? <Icon name="pin" className="session-item__pin" title="Pinned" /> : null}
+            {session.running ? <span className="session-item__running" title="Running" /> : null}
+            <IdentitySummary snapshot={snapshot} />
+          </span>
+        </button>
+      )}
+      {renaming ? null : (
+        <div className="session-item__actions">
+          <button type="button" className="icon-button" aria-label={`Rename session ${title}`} title="Rename" onClick={() => setRenaming(true)}>
+            <Icon name="pencil" />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`${session.pinned ? 'Unpin' : 'Pin'} session ${title}`}
+            aria-pressed={session.pinned}
+            title={session.pinned ? 'Unpin' : 'Pin'}
+            onClick={onTogglePin}
+          >
+            <Icon name="pin" />
+          </button>
+          <button type="button" className="icon-button icon-button--danger" aria-label={`Delete session ${title}`} title="Delete" onClick={onDelete}>
+            <Icon name="trash" />
+          </button>
+        </div>
+      )}
+    </li>
+  )
+}
+
+/** Provider entry name · model, from the snapshot only; "Unresolved" when main could not resolve it. */
+function IdentitySummary({ snapshot }: { snapshot: IdentitySnapshot }) {
+  if (snapshot.state.kind === 'unresolved' || !snapshot.identity) {
+    const title = snapshot.state.kind === 'unresolved' ? snapshot.state.message : undefined
+    return (
+      <span className="session-item__identity session-item__identity--unresolved" title={title}>
+        Unresolved
+      </span>
+    )
+  }
+  return (
+    <span className="session-item__identity">
+      {snapshot.identity.entryName} · {snapshot.identity.model}
+    </span>
+  )
+}
+
+/** Inline rename: Enter saves, Escape cancels, leaving the field saves. */
+function RenameField({ initial, onDone }: { initial: string; onDone: (title: string | null) => Promise<void> }) {
+  const [value, setValue] = useState(initial)
+  const finished = useRef(false)
+
+  const finish = (save: boolean) => {
+    if (finished.current) return
+    finished.current = true
+    const next = value.trim()
+    void onDone(save && next ? next : null)
+  }
+
+  return (
+    <input
+      className="input session-item__rename"
+      aria-label="Session title"
+      value={value}
+      maxLength={200}
+      autoFocus
+      onFocus={(event) => event.currentTarget.select()}
+      onChange={(event) => setValue(event.target.value)}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') {
+          event.preventDefault()
+          finish(true)
+        } else if (event.key === 'Escape') {
+          event.preventDefault()
+          event.stopPropagation()
+          finish(false)
+        }
+      }}
+      onBlur={() => finish(true)}
+    />
+  )
+}

@@ -1,0 +1,35 @@
+// The provider form's "Headers" field: one `Name: value` per line. Headers live in config.json in plain text,
+// so credentials are refused here; they belong in the API key field, which goes to the keychain (invariant 3).
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'])
+
+export type HeadersParse = { ok: true; headers: Record<string, string> } | { ok: false; message: string; fix: string }
+
+export function parseHeaders(text: string): HeadersParse {
+  const headers: Record<string, string> = {}
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').trim()
+    if (!line) continue
+    const colon = line.indexOf(':')
+    const name = colon > 0 ? line.slice(0, colon).trim() : ''
+    if (!name || /\s/.test(name)) {
+      return { ok: false, message: `Headers, line ${i + 1}: "${line}" is not a header`, fix: 'Write one header per line as `Name: value`' }
+    }
+    if (CREDENTIAL_HEADERS.has(name.toLowerCase())) {
+      return {
+        ok: false,
+        message: `Headers, line ${i + 1}: ${name} would be stored in config.json in plain text`,
+        fix: 'Put the key in the API key field instead; it is kept in the keychain',
+      }
+    }
+    headers[name] = line.slice(colon + 1).trim()
+  }
+  return { ok: true, headers }
+}
+
+export function formatHeaders(headers: Record<string, string> | undefined): string {
+  if (!headers) return ''
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n')
+}

@@ -1,0 +1,36 @@
+// While a modal dialog is open, everything else in <body> is hidden from assistive technology (the native modal
+// makes it inert; aria-hidden also takes it out of role queries). Nested dialogs stack: only the top one shows.
+const stack: HTMLElement[] = []
+const MARK = 'data-keel-hidden-by-modal'
+/** Elements that stay reachable while a modal is open (the notice area). */
+export const KEEP_VISIBLE = 'data-keel-keep-visible'
+
+function apply(): void {
+  const top = stack[stack.length - 1]
+  for (const child of Array.from(document.body.children)) {
+    if (!(child instanceof HTMLElement)) continue
+    const shouldHide = top !== undefined && !child.contains(top) && !child.hasAttribute(KEEP_VISIBLE)
+    if (shouldHide && !child.hasAttribute(MARK) && child.getAttribute('aria-hidden') !== 'true') {
+      child.setAttribute('aria-hidden', 'true')
+      child.setAttribute(MARK, '')
+    } else if (!shouldHide && child.hasAttribute(MARK)) {
+      child.removeAttribute('aria-hidden')
+      child.removeAttribute(MARK)
+    }
+  }
+}
+
+export function pushModal(element: HTMLElement): void {
+  stack.push(element)
+  apply()
+}
+
+export function popModal(element: HTMLElement): void {
+  const index = stack.lastIndexOf(element)
+  if (index !== -1) stack.splice(index, 1)
+  apply()
+}
+
+export function isModalOpen(): boolean {
+  return stack.length > 0
+}

@@ -1,0 +1,45 @@
+// Without a reachable keychain the user is told the cause and the fix, and nothing falls back to plain text.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+
+// This file's worker has no session bus: libsecret connects lazily, so this takes effect for every call below.
+const savedBus = process.env.DBUS_SESSION_BUS_ADDRESS
+process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/keel-no-bus'
+
+let h: CoreHarness
+beforeAll(async () => {
+  h = await CoreHarness.open(tempDataDir(), testKeychainService())
+})
+afterAll(async () => {
+  await h.close()
+  process.env.DBUS_SESSION_BUS_ADDRESS = savedBus
+})
+
+describe('keychain unavailable', () => {
+  it('adding a provider with a key fails with the cause and the fix, and writes no entry and no key anywhere', async () => {
+    const key = testKey('nobus')
+    const error = await h.fail('providers.create', { name: 'Cloud', kind: 'openai', key })
+    expect(error.kind).toBe('keychain-unavailable')
+    expect(error.message).toMatch(/No OS keychain is reachable/)
+    expect(error.fix).toMatch(/keyring|desktop session/)
+    expect(error.fix).toMatch(/never stores keys in plain text/)
+    expect(await h.call('providers.list', {})).toEqual([])
+    for (const f of fs.readdirSync(h.dataDir)) {
+      const p = path.join(h.dataDir, f)
+      if (fs.statSync(p).isFile()) expect(fs.readFileSync(p).includes(Buffer.from(key))).toBe(false)
+    }
+  })
+
+  it('app state reports the keychain problem; sessions on key-requiring entries are unresolved with the reason', async () => {
+    const state = await h.call('app.state', {})
+    expect(state.keychain.ok).toBe(false)
+    expect(state.keychain.error?.kind).toBe('keychain-unavailable')
+    await h.call('providers.create', { name: 'Hosted', kind: 'openrouter', defaultModel: 'openrouter/auto' })
+    const s = await h.call('sessions.create', {})
+    expect(s.identity.state).toMatchObject({ kind: 'unresolved', reason: 'keychain-unavailable' })
+    expect((await h.call('providers.list', {}))[0]!.keyStatus).toBe('keychain-unavailable')
+    expect((await h.fail('chat.send', { sessionId: s.id, text: 'hi' })).kind).toBe('unresolved')
+  })
+})
