@@ -1,0 +1,294 @@
+// Wire payloads of the three completion protocols: what the prompt text is, and how a reply is
+// framed as one JSON object (non-stream) or as a sequence of SSE events (stream). Field names and
+// event order follow the real APIs closely enough for the official SDKs' strict stream accumulators
+// (e.g. openai's ResponseStream validates item ids and output/content indexes).
+
+import type { CompletionProtocol } from './types.js'
+import { isJsonObject, type JsonObject } from './http.js'
+import type { SseEvent } from './sse.js'
+
+/** Per-response identity and counters shared by all events of one reply. */
+export interface ReplyContext {
+  id: string
+  /** Id of the single output message item (Responses API). */
+  itemId: string
+  model: string
+  /** Unix seconds. */
+  created: number
+  inputTokens: number
+  body: Record<string, unknown>
+  /** Next `sequence_number` (Responses API events are numbered). */
+  seq: number
+}
+
+/** How one protocol frames a reply. A stream is `head`, then `delta` per chunk, then `tail`. */
+export interface ProtocolWire {
+  /** `event:` name carried by text deltas, reused for the malformed line so SDKs do not skip it. */
+  deltaEvent?: string
+  head(ctx: ReplyContext): SseEvent[]
+  delta(ctx: ReplyContext, text: string): SseEvent[]
+  tail(ctx: ReplyContext, fullText: string): SseEvent[]
+  /** The non-stream response body. */
+  complete(ctx: ReplyContext, fullText: string): unknown
+}
+
+/** Rough token count: one per word, at least one. */
+export function countTokens(text: string): number {
+  return Math.max(1, text.split(/\s+/).filter(Boolean).length)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompt extraction
+
+type Json = JsonObject
+
+/** Text of a message `content`: a string, or an array of text parts (`text`/`input_text`). */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return ''
+  return content
+    .filter((part): part is Json => isJsonObject(part) && (part.type === 'text' || part.type === 'input_text'))
+    .map((part) => (typeof part.text === 'string' ? part.text : ''))
+    .join('\n')
+}
+
+function lastUserContent(items: unknown): string {
+  if (!Array.isArray(items)) return ''
+  const user = items.filter((item): item is Json => isJsonObject(item) && item.role === 'user').at(-1)
+  return user ? contentText(user.content) : ''
+}
+
+/** Text of the last user message, per protocol (`messages` for Chat/Anthropic, `input` for Responses). */
+export function lastUserText(protocol: CompletionProtocol, body: Json): string {
+  if (protocol === 'openai-responses') {
+    return typeof body.input === 'string' ? body.input : lastUserContent(body.input)
+  }
+  return lastUserContent(body.messages)
+}
+
+/** The deterministic default reply. */
+export function echoReply(model: string, userText: string): string {
+  return `Echo [${model}]: ${userText}`
+}
+
+/** Split on word boundaries, keeping each word's trailing whitespace so the pieces re-join exactly. */
+export function splitWords(text: string): string[] {
+  const pieces = text.match(/\S+\s*|\s+/g) ?? []
+  return pieces.length > 0 ? pieces : ['']
+}
+
+/**
+ * Exactly `n` chunks out of `pieces`: extra pieces are merged into the last chunk, missing ones
+ * are padded with ` ·` filler so a slow stream always has the requested number of deltas.
+ */
+export function fitChunks(pieces: string[], n: number): string[] {
+  const count = Math.max(1, Math.floor(n))
+  if (pieces.length >= count) {
+    return [...pieces.slice(0, count - 1), pieces.slice(count - 1).join('')]
+  }
+  return [...pieces, ...Array.from({ length: count - pieces.length }, () => ' ·')]
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI Chat Completions
+
+function chatChunk(ctx: ReplyContext, delta: Json, finishReason: string | null): Json {
+  return {
+    id: ctx.id,
+    object: 'chat.completion.chunk',
+    created: ctx.created,
+    model: ctx.model,
+    system_fingerprint: null,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  }
+}
+
+function chatUsage(ctx: ReplyContext, text: string): Json {
+  const completion = countTokens(text)
+  return { prompt_tokens: ctx.inputTokens, completion_tokens: completion, total_tokens: ctx.inputTokens + completion }
+}
+
+function wantsStreamUsage(body: Json): boolean {
+  return isJsonObject(body.stream_options) && body.stream_options.include_usage === true
+}
+
+const openaiChat: ProtocolWire = {
+  head: (ctx) => [{ data: chatChunk(ctx, { role: 'assistant', content: '', refusal: null }, null) }],
+  delta: (ctx, text) => [{ data: chatChunk(ctx, { content: text }, null) }],
+  tail: (ctx, fullText) => [
+    { data: chatChunk(ctx, {}, 'stop') },
+    // With stream_options.include_usage the real API adds a last chunk with empty choices.
+    ...(wantsStreamUsage(ctx.body)
+      ? [{ data: { ...chatChunk(ctx, {}, null), choices: [], usage: chatUsage(ctx, fullText) } }]
+      : []),
+    { data: '[DONE]' },
+  ],
+  complete: (ctx, fullText) => ({
+    id: ctx.id,
+    object: 'chat.completion',
+    created: ctx.created,
+    model: ctx.model,
+    system_fingerprint: null,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: fullText, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: chatUsage(ctx, fullText),
+  }),
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI Responses
+
+function responsesMessage(ctx: ReplyContext, text: string | null): Json {
+  const done = text !== null
+  return {
+    id: ctx.itemId,
+    type: 'message',
+    status: done ? 'completed' : 'in_progress',
+    role: 'assistant',
+    content: done ? [outputText(text)] : [],
+  }
+}
+
+function outputText(text: string): Json {
+  return { type: 'output_text', text, annotations: [], logprobs: [] }
+}
+
+/** The Response object; `text === null` means still in progress (no output yet). */
+function responseObject(ctx: ReplyContext, text: string | null): Json {
+  const done = text !== null
+  const outputTokens = done ? countTokens(text) : 0
+  return {
+    id: ctx.id,
+    object: 'response',
+    created_at: ctx.created,
+    status: done ? 'completed' : 'in_progress',
+    error: null,
+    incomplete_details: null,
+    instructions: ctx.body.instructions ?? null,
+    max_output_tokens: ctx.body.max_output_tokens ?? null,
+    model: ctx.model,
+    output: done ? [responsesMessage(ctx, text)] : [],
+    parallel_tool_calls: true,
+    previous_response_id: ctx.body.previous_response_id ?? null,
+    reasoning: { effort: null, summary: null },
+    store: ctx.body.store ?? true,
+    temperature: ctx.body.temperature ?? 1,
+    text: { format: { type: 'text' } },
+    tool_choice: 'auto',
+    tools: [],
+    top_p: ctx.body.top_p ?? 1,
+    truncation: 'disabled',
+    usage: done
+      ? {
+          input_tokens: ctx.inputTokens,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: outputTokens,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: ctx.inputTokens + outputTokens,
+        }
+      : null,
+    user: null,
+    metadata: {},
+  }
+}
+
+/** A named Responses event; the event name doubles as the payload's `type`. */
+function responsesEvent(ctx: ReplyContext, type: string, fields: Json): SseEvent {
+  return { event: type, data: { type, sequence_number: ctx.seq++, ...fields } }
+}
+
+function textPosition(ctx: ReplyContext): Json {
+  return { item_id: ctx.itemId, output_index: 0, content_index: 0 }
+}
+
+const openaiResponses: ProtocolWire = {
+  deltaEvent: 'response.output_text.delta',
+  head: (ctx) => [
+    responsesEvent(ctx, 'response.created', { response: responseObject(ctx, null) }),
+    responsesEvent(ctx, 'response.in_progress', { response: responseObject(ctx, null) }),
+    responsesEvent(ctx, 'response.output_item.added', { output_index: 0, item: responsesMessage(ctx, null) }),
+    responsesEvent(ctx, 'response.content_part.added', { ...textPosition(ctx), part: outputText('') }),
+  ],
+  delta: (ctx, text) => [
+    responsesEvent(ctx, 'response.output_text.delta', { ...textPosition(ctx), delta: text, logprobs: [] }),
+  ],
+  tail: (ctx, fullText) => [
+    responsesEvent(ctx, 'response.output_text.done', { ...textPosition(ctx), text: fullText, logprobs: [] }),
+    responsesEvent(ctx, 'response.content_part.done', { ...textPosition(ctx), part: outputText(fullText) }),
+    responsesEvent(ctx, 'response.output_item.done', { output_index: 0, item: responsesMessage(ctx, fullText) }),
+    responsesEvent(ctx, 'response.completed', { response: responseObject(ctx, fullText) }),
+  ],
+  complete: (ctx, fullText) => responseObject(ctx, fullText),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anthropic Messages
+
+function anthropicMessage(ctx: ReplyContext, text: string | null): Json {
+  const done = text !== null
+  return {
+    id: ctx.id,
+    type: 'message',
+    role: 'assistant',
+    model: ctx.model,
+    content: done ? [{ type: 'text', text }] : [],
+    stop_reason: done ? 'end_turn' : null,
+    stop_sequence: null,
+    usage: { input_tokens: ctx.inputTokens, output_tokens: done ? countTokens(text) : 1 },
+  }
+}
+
+/** A named Anthropic event; the event name doubles as the payload's `type`. */
+function anthropicEvent(type: string, fields: Json = {}): SseEvent {
+  return { event: type, data: { type, ...fields } }
+}
+
+const anthropicMessages: ProtocolWire = {
+  deltaEvent: 'content_block_delta',
+  head: (ctx) => [
+    anthropicEvent('message_start', { message: anthropicMessage(ctx, null) }),
+    anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    anthropicEvent('ping'),
+  ],
+  delta: (_ctx, text) => [anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })],
+  tail: (_ctx, fullText) => [
+    anthropicEvent('content_block_stop', { index: 0 }),
+    anthropicEvent('message_delta', {
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: countTokens(fullText) },
+    }),
+    anthropicEvent('message_stop'),
+  ],
+  complete: (ctx, fullText) => anthropicMessage(ctx, fullText),
+}
+
+export const WIRES: Record<CompletionProtocol, ProtocolWire> = {
+  'openai-chat': openaiChat,
+  'openai-responses': openaiResponses,
+  'anthropic-messages': anthropicMessages,
+}
+
+const ID_PREFIX: Record<CompletionProtocol, string> = {
+  'openai-chat': 'chatcmpl-fake',
+  'openai-responses': 'resp_fake',
+  'anthropic-messages': 'msg_fake',
+}
+
+/** A fresh reply context; `serial` makes ids unique per server. */
+export function newReplyContext(protocol: CompletionProtocol, body: Json, model: string, serial: number): ReplyContext {
+  return {
+    id: `${ID_PREFIX[protocol]}${serial}`,
+    itemId: `msg_fake${serial}`,
+    model,
+    created: Math.floor(Date.now() / 1000),
+    inputTokens: countTokens(lastUserText(protocol, body)),
+    body,
+    seq: 0,
+  }
+}

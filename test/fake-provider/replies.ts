@@ -1,0 +1,86 @@
+// Writing a successful (or deliberately broken) reply: non-stream JSON, normal/slow SSE streams,
+// a stream that hangs, and a stream with a malformed event.
+
+import type { ServerResponse } from 'node:http'
+import { setTimeout as delay } from 'node:timers/promises'
+import { sendJson } from './http.js'
+import { fitChunks, splitWords, type ProtocolWire, type ReplyContext } from './protocols.js'
+import { formatSse, SSE_HEADERS, type SseEvent } from './sse.js'
+
+export interface ReplyPlan {
+  wire: ProtocolWire
+  ctx: ReplyContext
+  text: string
+  stream: boolean
+  /** Extra response headers (request ids). */
+  headers: Record<string, string>
+  /** Aborted when the client goes away, so pending delays stop early. */
+  signal: AbortSignal
+  slow?: { chunks: number; intervalMs: number }
+}
+
+/** A normal reply, streamed or not; a `slow` plan spaces its chunks out. */
+export async function sendReply(res: ServerResponse, plan: ReplyPlan): Promise<void> {
+  const chunks = plan.slow ? fitChunks(splitWords(plan.text), plan.slow.chunks) : splitWords(plan.text)
+  const intervalMs = plan.slow?.intervalMs ?? 0
+  if (!plan.stream) {
+    // Non-stream slow replies take as long as the stream would have.
+    if (!(await pause(intervalMs * Math.max(0, chunks.length - 1), plan.signal))) return
+    sendJson(res, 200, plan.wire.complete(plan.ctx, chunks.join('')), plan.headers)
+    return
+  }
+  openStream(res, plan)
+  for (const [index, chunk] of chunks.entries()) {
+    if (index > 0 && !(await pause(intervalMs, plan.signal))) return
+    writeEvents(res, plan.wire.delta(plan.ctx, chunk))
+  }
+  writeEvents(res, plan.wire.tail(plan.ctx, chunks.join('')))
+  res.end()
+}
+
+/**
+ * Headers plus the first delta, then silence until the client disconnects (a non-stream request
+ * gets no response at all). The caller observes the disconnect via the response's `close` event.
+ */
+export function sendHang(res: ServerResponse, plan: ReplyPlan): void {
+  if (!plan.stream) return
+  openStream(res, plan)
+  writeEvents(res, plan.wire.delta(plan.ctx, splitWords(plan.text)[0]!))
+}
+
+/** A 200 stream with one valid delta, then an unparsable `data:` line, then the end. */
+export function sendMalformed(res: ServerResponse, plan: ReplyPlan): void {
+  if (!plan.stream) {
+    res.writeHead(200, { ...plan.headers, 'content-type': 'application/json' })
+    res.end('{not json')
+    return
+  }
+  openStream(res, plan)
+  writeEvents(res, plan.wire.delta(plan.ctx, splitWords(plan.text)[0]!))
+  // Anthropic's SDK ignores unnamed events, so name the broken one like a real delta.
+  const eventLine = plan.wire.deltaEvent === undefined ? '' : `event: ${plan.wire.deltaEvent}\n`
+  res.end(`${eventLine}data: {not json\n\n`)
+}
+
+function openStream(res: ServerResponse, plan: ReplyPlan): void {
+  res.writeHead(200, { ...plan.headers, ...SSE_HEADERS })
+  res.flushHeaders()
+  writeEvents(res, plan.wire.head(plan.ctx))
+}
+
+function writeEvents(res: ServerResponse, events: SseEvent[]): void {
+  if (res.destroyed) return
+  res.write(events.map(formatSse).join(''))
+}
+
+/** Wait `ms`; false when the client went away meanwhile (the reply must then stop). */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms > 0) {
+    try {
+      await delay(ms, undefined, { signal })
+    } catch {
+      return false // aborted
+    }
+  }
+  return !signal.aborted
+}

@@ -1,0 +1,334 @@
+// A recording fake LLM provider: one node:http server speaking OpenAI Chat Completions, OpenAI
+// Responses, Anthropic Messages and both models-list shapes, under any path prefix, so the official
+// SDKs run against it unmodified. Every request is recorded; behaviours can be scripted per
+// prefix/model/key to produce real-looking errors, broken or hanging streams.
+
+import { EventEmitter } from 'node:events'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAdminHandler, isAdminPath } from './admin.js'
+import { DEFAULT_MODELS, defaultErrorMessage, errorBody, modelsBody } from './errors.js'
+import { headerRecord, isJsonObject, parseJson, readBody, sendJson, type JsonObject, type ParsedBody } from './http.js'
+import { echoReply, lastUserText, newReplyContext, WIRES } from './protocols.js'
+import { sendHang, sendMalformed, sendReply, type ReplyPlan } from './replies.js'
+import { Script } from './rules.js'
+import type {
+  CompletionProtocol,
+  Dialect,
+  FakeProvider,
+  FakeProviderOptions,
+  Protocol,
+  RecordedRequest,
+  Rule,
+} from './types.js'
+
+export type * from './types.js'
+export { createAdminHandler } from './admin.js'
+
+/** Start a fake provider on 127.0.0.1 (`port` 0 or absent = a free port). */
+export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
+  const server = createServer()
+  await listen(server, options.port ?? 0)
+  // The handler is attached in the same tick as the listen callback, before any connection is served.
+  return new FakeProviderServer(server, (server.address() as AddressInfo).port, options)
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+/** Classify by method and path suffix, so any prefix (`/alpha/v1`, `/api/v1`, ...) works. */
+function classify(method: string, path: string): Protocol {
+  const trimmed = path.replace(/\/+$/, '')
+  if (method === 'POST' && trimmed.endsWith('/chat/completions')) return 'openai-chat'
+  if (method === 'POST' && trimmed.endsWith('/responses')) return 'openai-responses'
+  if (method === 'POST' && trimmed.endsWith('/v1/messages')) return 'anthropic-messages'
+  if (method === 'GET' && trimmed.endsWith('/models')) return 'models'
+  return 'unknown'
+}
+
+/** Anthropic shapes for Messages, and for models requests carrying `anthropic-version`. */
+function dialectOf(request: RecordedRequest): Dialect {
+  if (request.protocol === 'anthropic-messages') return 'anthropic'
+  if (request.protocol === 'models' && request.headers['anthropic-version'] !== undefined) return 'anthropic'
+  return 'openai'
+}
+
+function bearerOf(authorization: string | undefined): string | undefined {
+  const match = authorization?.match(/^Bearer\s+(.+)$/i)
+  return match?.[1]?.trim()
+}
+
+/** The cheap checks the real APIs make before generating anything: the body, or the 400 message. */
+function validate(protocol: CompletionProtocol, dialect: Dialect, parsed: ParsedBody): { body: JsonObject } | { error: string } {
+  const anthropic = dialect === 'anthropic'
+  if (!parsed.ok) {
+    return {
+      error: anthropic
+        ? 'There was an issue with your request body: invalid JSON.'
+        : 'We could not parse the JSON body of your request.',
+    }
+  }
+  const body = parsed.value
+  if (!isJsonObject(body)) return { error: 'The request body must be a JSON object.' }
+  if (typeof body.model !== 'string' || body.model === '') {
+    return { error: anthropic ? 'model: Field required' : 'you must provide a model parameter' }
+  }
+  if (protocol !== 'openai-responses' && !Array.isArray(body.messages)) {
+    return { error: anthropic ? 'messages: Field required' : "Missing required parameter: 'messages'." }
+  }
+  if (anthropic && typeof body.max_tokens !== 'number') return { error: 'max_tokens: Field required' }
+  return { body }
+}
+
+/** One request being answered. */
+interface Exchange {
+  request: RecordedRequest
+  res: ServerResponse
+  dialect: Dialect
+  /** Unique per server; used in request and response ids. */
+  serial: number
+  /** Request-id response headers. */
+  headers: Record<string, string>
+  /** Aborted when the connection closes. */
+  signal: AbortSignal
+}
+
+/** Request ids as each provider names the header. */
+function requestIdHeaders(dialect: Dialect, serial: number): Record<string, string> {
+  const id = `req_fake${serial}`
+  return dialect === 'anthropic' ? { 'request-id': id } : { 'x-request-id': id }
+}
+
+function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonObject, rule: Rule | undefined): ReplyPlan {
+  const model = body.model as string // checked by validate()
+  const plan: ReplyPlan = {
+    wire: WIRES[protocol],
+    ctx: newReplyContext(protocol, body, model, exchange.serial),
+    text: rule?.reply ?? echoReply(model, lastUserText(protocol, body)),
+    stream: body.stream === true,
+    headers: exchange.headers,
+    signal: exchange.signal,
+  }
+  if (rule?.slow) plan.slow = rule.slow
+  return plan
+}
+
+class FakeProviderServer implements FakeProvider {
+  readonly url: string
+  readonly port: number
+  private recorded: RecordedRequest[] = []
+  private disconnected: RecordedRequest[] = []
+  private readonly script_ = new Script()
+  private keys: string[] | null = null
+  private serial = 0
+  /** Emits `request` and `disconnect`; drives the waitFor* promises without polling. */
+  private readonly events = new EventEmitter().setMaxListeners(0)
+  private readonly admin = createAdminHandler(this)
+
+  constructor(
+    private readonly server: Server,
+    port: number,
+    private readonly options: FakeProviderOptions,
+  ) {
+    this.port = port
+    this.url = `http://127.0.0.1:${port}`
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((error: unknown) => this.fail(res, error))
+    })
+  }
+
+  requests(): RecordedRequest[] {
+    return [...this.recorded]
+  }
+
+  disconnects(): RecordedRequest[] {
+    return [...this.disconnected]
+  }
+
+  clear(): void {
+    this.recorded = []
+    this.disconnected = []
+  }
+
+  waitForRequests(n: number, timeoutMs = 5000): Promise<RecordedRequest[]> {
+    return this.waitFor('request', () => (this.recorded.length >= n ? this.requests() : undefined), timeoutMs, `${n} request(s)`)
+  }
+
+  waitForDisconnects(n: number, timeoutMs = 5000): Promise<RecordedRequest[]> {
+    return this.waitFor(
+      'disconnect',
+      () => (this.disconnected.length >= n ? this.disconnects() : undefined),
+      timeoutMs,
+      `${n} client disconnect(s)`,
+    )
+  }
+
+  script(rule: Rule): void {
+    this.script_.add(rule)
+  }
+
+  resetScript(): void {
+    this.script_.reset()
+  }
+
+  acceptKeys(keys: string[] | null): void {
+    this.keys = keys === null ? null : [...keys]
+  }
+
+  close(): Promise<void> {
+    // Hanging streams would otherwise keep server.close() waiting forever.
+    this.server.closeAllConnections()
+    return new Promise((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())))
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private waitFor<T>(event: string, ready: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const value = ready()
+        if (value === undefined) return
+        cleanup()
+        resolve(value)
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new Error(`fake provider: timed out after ${timeoutMs}ms waiting for ${what}`))
+      }, timeoutMs)
+      const cleanup = (): void => {
+        clearTimeout(timer)
+        this.events.off(event, check)
+      }
+      this.events.on(event, check)
+      check()
+    })
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/'
+    const path = url.split('?')[0] ?? '/'
+    const raw = await readBody(req)
+    if (isAdminPath(path)) {
+      await this.admin(req, res, raw)
+      return
+    }
+    const parsed = parseJson(raw)
+    const request = this.record(req, url, path, parsed)
+    const exchange = this.exchange(request, res)
+    if (request.protocol === 'unknown') {
+      sendJson(res, 404, { error: { message: 'Unknown path' } }, exchange.headers)
+    } else if (!this.keyAccepted(request)) {
+      this.sendError(exchange, 401, exchange.dialect === 'anthropic' ? 'invalid x-api-key' : 'Incorrect API key provided.')
+    } else if (request.protocol === 'models') {
+      this.sendModels(exchange)
+    } else {
+      await this.sendCompletion(exchange, request.protocol, parsed)
+    }
+  }
+
+  private record(req: IncomingMessage, url: string, path: string, parsed: ParsedBody): RecordedRequest {
+    const headers = headerRecord(req.headers)
+    const body = parsed.ok ? parsed.value : parsed.raw
+    const model = isJsonObject(body) && typeof body.model === 'string' ? body.model : undefined
+    const request: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      url,
+      headers,
+      protocol: classify(req.method ?? 'GET', path),
+      at: Date.now(),
+    }
+    // Optional fields are only set when present, so `toEqual` comparisons stay simple.
+    if (headers.authorization !== undefined) request.authorization = headers.authorization
+    if (headers['x-api-key'] !== undefined) request.apiKey = headers['x-api-key']
+    const bearer = bearerOf(headers.authorization)
+    if (bearer !== undefined) request.bearer = bearer
+    if (model !== undefined) request.model = model
+    if (body !== undefined) request.body = body
+    this.recorded.push(request)
+    this.events.emit('request')
+    return request
+  }
+
+  /** Per-request response state; watches for the client going away. */
+  private exchange(request: RecordedRequest, res: ServerResponse): Exchange {
+    this.serial += 1
+    const dialect = dialectOf(request)
+    const abort = new AbortController()
+    res.on('close', () => {
+      abort.abort()
+      // Closed before the response finished: the client went away (abort, Stop, crash).
+      if (!res.writableFinished) this.noteDisconnect(request)
+    })
+    return { request, res, dialect, serial: this.serial, headers: requestIdHeaders(dialect, this.serial), signal: abort.signal }
+  }
+
+  private noteDisconnect(request: RecordedRequest): void {
+    this.disconnected.push(request)
+    this.events.emit('disconnect')
+  }
+
+  private keyAccepted(request: RecordedRequest): boolean {
+    const keys = this.keys
+    if (keys === null) return true
+    // Either credential may carry the key: @anthropic-ai/sdk v1 sends its apiKey as a Bearer token.
+    return [request.bearer, request.apiKey].some((key) => key !== undefined && keys.includes(key))
+  }
+
+  private sendModels(exchange: Exchange): void {
+    const rule = this.script_.take(exchange.request)
+    if (rule?.status !== undefined) {
+      this.sendScriptedError(exchange, rule)
+      return
+    }
+    const ids = rule?.models ?? this.options.models?.[exchange.dialect] ?? DEFAULT_MODELS[exchange.dialect]
+    sendJson(exchange.res, 200, modelsBody(exchange.dialect, ids), exchange.headers)
+  }
+
+  private async sendCompletion(exchange: Exchange, protocol: CompletionProtocol, parsed: ParsedBody): Promise<void> {
+    if (protocol === 'anthropic-messages' && exchange.request.headers['anthropic-version'] === undefined) {
+      this.sendError(exchange, 400, 'anthropic-version: header is required')
+      return
+    }
+    const checked = validate(protocol, exchange.dialect, parsed)
+    if ('error' in checked) {
+      this.sendError(exchange, 400, checked.error)
+      return
+    }
+    const rule = this.script_.take(exchange.request)
+    if (rule?.status !== undefined) {
+      this.sendScriptedError(exchange, rule)
+      return
+    }
+    const plan = replyPlan(exchange, protocol, checked.body, rule)
+    if (rule?.malformed) sendMalformed(exchange.res, plan)
+    else if (rule?.hang) sendHang(exchange.res, plan)
+    else await sendReply(exchange.res, plan)
+  }
+
+  private sendScriptedError(exchange: Exchange, rule: Rule): void {
+    const status = rule.status ?? 500
+    const message = rule.message ?? defaultErrorMessage(status, exchange.request.model)
+    this.sendError(exchange, status, message, rule.body)
+  }
+
+  /** An error in the provider's shape (or `body` verbatim); 429s carry `retry-after` like real rate limits. */
+  private sendError(exchange: Exchange, status: number, message: string, body?: unknown): void {
+    const extra: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {}
+    const payload = body !== undefined ? body : errorBody(exchange.dialect, status, message)
+    sendJson(exchange.res, status, payload, { ...exchange.headers, ...extra })
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error)
+    if (!res.headersSent) sendJson(res, 500, { error: { message: `fake provider crashed: ${message}` } })
+    else res.destroy()
+  }
+}

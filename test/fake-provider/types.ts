@@ -1,0 +1,103 @@
+// Public types of the fake LLM provider used by Keel's tests.
+
+/** Which wire protocol a request was classified as (by method + path suffix). */
+export type Protocol = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'models' | 'unknown'
+
+/** Completion protocols: the ones that produce a reply (everything but models/unknown). */
+export type CompletionProtocol = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
+
+/** Error/response JSON dialect: decides the shape of error bodies and model lists. */
+export type Dialect = 'openai' | 'anthropic'
+
+export interface RecordedRequest {
+  method: string
+  /** Full path without the query string, prefix included (e.g. `/alpha/v1/chat/completions`). */
+  path: string
+  /** Path plus query string, exactly as received. */
+  url: string
+  /** Request headers with lower-cased names; repeated headers are joined with ", ". */
+  headers: Record<string, string>
+  /** Raw `authorization` header. */
+  authorization?: string
+  /** Raw `x-api-key` header (Anthropic auth). */
+  apiKey?: string
+  /** Token after `Bearer ` in the authorization header (OpenAI auth). */
+  bearer?: string
+  /** `model` field of the JSON body, when it is a string. */
+  model?: string
+  /** Parsed JSON body; the raw string when it is not valid JSON; absent when empty. */
+  body?: unknown
+  protocol: Protocol
+  /** `Date.now()` when the request was fully received. */
+  at: number
+}
+
+/** Which requests a rule applies to; every given field must match. */
+export interface RuleMatch {
+  /** The request path must start with this (e.g. `/alpha` to target one simulated endpoint). */
+  pathPrefix?: string
+  model?: string
+  /** Matches either the bearer token or the `x-api-key` header. */
+  key?: string
+  /** Without it a rule never applies to models requests (only `protocol: 'models'` does). */
+  protocol?: Protocol
+}
+
+/**
+ * What happens to a matching request. Precedence: `status` > `malformed` > `hang` > `slow`;
+ * `reply` and `models` combine with the streaming behaviours.
+ */
+export interface RuleBehaviour {
+  /** Answer with this HTTP error status, in the provider's own error JSON shape. */
+  status?: number
+  /** With `status`: send this JSON body verbatim instead of the generated error body. */
+  body?: unknown
+  /** With `status`: the error message to put in the generated error body. */
+  message?: string
+  /** 200 SSE stream: one valid event, then `data: {not json`, then the connection ends. */
+  malformed?: boolean
+  /** Send headers and one delta, then nothing more until the client disconnects. */
+  hang?: boolean
+  /** Stream exactly `chunks` chunks, `intervalMs` apart (the reply is padded/merged to fit). */
+  slow?: { chunks: number; intervalMs: number }
+  /** Reply text instead of the default `Echo [<model>]: <last user text>`. */
+  reply?: string
+  /** For models requests: list these model ids instead of the defaults. */
+  models?: string[]
+}
+
+export interface Rule extends RuleMatch, RuleBehaviour {
+  /** Apply this rule to at most this many requests, then drop it. Unlimited when absent. */
+  times?: number
+}
+
+export interface FakeProviderOptions {
+  /** Port to listen on (127.0.0.1); 0 or absent picks a free one. */
+  port?: number
+  /** Model ids listed by the models endpoints, per dialect. */
+  models?: { openai?: string[]; anthropic?: string[] }
+}
+
+export interface FakeProvider {
+  /** `http://127.0.0.1:<port>`, without a trailing slash. */
+  readonly url: string
+  readonly port: number
+  /** A copy of every recorded request since start or the last `clear()`. */
+  requests(): RecordedRequest[]
+  /** Forget recorded requests and disconnects. */
+  clear(): void
+  /** Resolves as soon as at least `n` requests are recorded; rejects after `timeoutMs`. */
+  waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>
+  /** Requests whose client went away before the response was finished (e.g. an aborted stream). */
+  disconnects(): RecordedRequest[]
+  /** Resolves as soon as at least `n` client disconnects are seen; rejects after `timeoutMs`. */
+  waitForDisconnects(n: number, timeoutMs?: number): Promise<RecordedRequest[]>
+  /** Append a scripted rule; rules are tried in insertion order, first match wins. */
+  script(rule: Rule): void
+  /** Drop all scripted rules. */
+  resetScript(): void
+  /** Only accept these keys (bearer or x-api-key) from now on; `null` accepts anything. */
+  acceptKeys(keys: string[] | null): void
+  /** Stop listening and drop open connections (hanging streams included). */
+  close(): Promise<void>
+}
