@@ -82,6 +82,9 @@ async function start(): Promise<void> {
         app.quit()
       })
   })
+  // A terminal's Ctrl-C or a test harness's SIGTERM quits like the menu does (the core closes first). Listening
+  // also stops the re-raise by conf's when-exit from killing the process mid-close.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit())
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
   })

@@ -5,6 +5,7 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import { WIRE, isChannel, isEventName, type EventName, type InvokeResult, type KeelBridge } from '../shared/contract'
 
 type Listener = (payload: unknown) => void
+const MAIN_UNAVAILABLE: InvokeResult = { ok: false, error: { kind: 'internal', message: 'Keel’s main process did not answer.' } }
 const listeners = new Map<EventName, Set<Listener>>()
 
 // One IPC listener for all subscriptions; each callback sees only the payload of its own event.
@@ -24,7 +25,8 @@ function invoke(channel: unknown, input: unknown): Promise<InvokeResult> {
     // Refused here, never sent: the same envelope main would answer with.
     return Promise.resolve({ ok: false, error: { kind: 'invalid-input', message: `Unknown channel: ${String(channel)}` } })
   }
-  return ipcRenderer.invoke(WIRE.invoke, channel, input) as Promise<InvokeResult>
+  // A rejection means main did not answer at all (e.g. it is quitting); the page still gets an envelope.
+  return (ipcRenderer.invoke(WIRE.invoke, channel, input) as Promise<InvokeResult>).catch(() => MAIN_UNAVAILABLE)
 }
 
 function subscribe(event: unknown, callback: unknown): () => void {

@@ -14,7 +14,14 @@ export function registerKeelIpc(core: Pick<KeelCore, 'dispatch' | 'subscribe'>, 
     if (frame === null || !isTrustedSender({ url: frame.url, isTopFrame: frame.parent === null }, trusted)) {
       return FORBIDDEN
     }
-    return core.dispatch(channel, input)
+    try {
+      return await core.dispatch(channel, input)
+    } catch (error) {
+      // dispatch promises never to throw; if it does, the page still gets an envelope. The error text may quote
+      // the input (which can hold an API key), so only its type is logged.
+      process.stderr.write(`[keel] core.dispatch threw on ${String(channel)}: ${error instanceof Error ? error.name : typeof error}\n`)
+      return { ok: false, error: { kind: 'internal', message: `Keel failed to handle ${String(channel)}.` } }
+    }
   })
 
   const unsubscribe = core.subscribe((name, payload) => {

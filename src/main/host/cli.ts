@@ -29,6 +29,9 @@ interface HostArgs {
   rendererDir: string
 }
 
+/** The longest a shutdown may take before the process exits without the core's consent. */
+const SHUTDOWN_LIMIT_MS = 10_000
+
 const say = (line: string): void => void process.stderr.write(`[keel-host] ${line}\n`)
 
 function parseHostArgs(argv: string[]): HostArgs | null {
@@ -106,13 +109,17 @@ async function main(): Promise<void> {
     return
   }
 
+  // Repeated signals are ignored rather than treated as "force quit": conf's when-exit re-raises every SIGINT and
+  // SIGTERM it sees, and dying then would cut the core's checkpoint short. A core that never closes is cut off
+  // after SHUTDOWN_LIMIT_MS instead.
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      say(`${signal} again: exiting without waiting`)
-      process.exit(1)
-    }
+    if (stopping) return
     stopping = true
+    setTimeout(() => {
+      say(`the core did not close within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway`)
+      process.exit(1)
+    }, SHUTDOWN_LIMIT_MS).unref()
     say(`${signal}: closing pages and the core`)
     void (async () => {
       try {

@@ -92,6 +92,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES })
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that hangs up mid-handshake must not take the server down with an unhandled 'error'.
+    socket.on('error', () => socket.destroy())
     const refusal = checkUpgrade(req, port, tokenDigest)
     if (refusal !== null) {
       log(`refused a WebSocket connection: ${refusal.reason}`)
