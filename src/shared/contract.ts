@@ -11,8 +11,10 @@ import {
   HttpUrl,
   IdentitySnapshot,
   KeelErrorData,
+  AppDiagnostics,
   ModelId,
   ModelList,
+  SessionDiagnostics,
   ProviderApi,
   ProviderEntryView,
   ProviderKind,
@@ -73,6 +75,22 @@ export const channels = {
   'sessions.followDefault': { input: z.object({ id: SessionId }), output: SessionSummary },
   'sessions.saveDraft': { input: z.object({ id: SessionId, text: z.string().max(1_000_000) }), output: Ok },
 
+  /** Re-resolve from the binding + current config + keychain (also Apply for a config-changed session). */
+  'sessions.reresolve': { input: z.object({ id: SessionId }), output: SessionSummary },
+  /** Keep the previous runtime of a pinned session whose entry changed in config. */
+  'sessions.keepRuntime': { input: z.object({ id: SessionId }), output: SessionSummary },
+  /** Refresh the model catalog of the session's active identity (never the app default's). */
+  'sessions.refreshModels': { input: z.object({ id: SessionId }), output: ModelList },
+  /** Continue a turn a crash interrupted, on the current runtime, after the user saw the difference. */
+  'sessions.continue': { input: z.object({ id: SessionId }), output: z.object({ turnId: z.string() }) },
+  'sessions.dismissRecovery': { input: z.object({ id: SessionId }), output: Ok },
+
+  'diagnostics.session': { input: z.object({ id: SessionId }), output: SessionDiagnostics },
+  'diagnostics.app': { input: z.object({}), output: AppDiagnostics },
+  'diagnostics.clearCaches': { input: z.object({}), output: Ok },
+  /** A redacted JSON report (no secrets) for one session or all, for Copy report. */
+  'diagnostics.report': { input: z.object({ id: SessionId.optional() }), output: z.object({ json: z.string() }) },
+
   'chat.send': {
     input: z.object({ sessionId: SessionId, text: z.string().trim().min(1).max(1_000_000) }),
     output: z.object({ turnId: z.string() }),
@@ -97,6 +115,8 @@ export const events = {
   providers: z.object({ reason: z.string() }),
   chat: ChatEvent,
   app: z.object({ reason: z.string() }),
+  /** Something the user should read once: a follow-default switch, a continuation, a key change. */
+  notice: z.object({ sessionId: z.string().nullable(), level: z.enum(['info', 'warning']), text: z.string() }),
 } as const
 
 export type EventName = keyof typeof events

@@ -89,6 +89,8 @@ export const RuntimeIdentity = z.object({
     account: z.string(),
     source: CredentialSource,
     present: z.boolean(),
+    /** A one-way fingerprint of the key in use (never the key): shows when a key was rotated. */
+    fingerprint: z.string().nullable(),
   }),
   catalogNamespace: z.string(),
   configRevision: z.string(),
@@ -107,8 +109,20 @@ export const UnresolvedReason = z.enum([
 ])
 export type UnresolvedReason = z.infer<typeof UnresolvedReason>
 
+/** One field that differs between the runtime a session runs on and what the config resolves to now. */
+export const IdentityDifference = z.object({ field: z.string(), active: z.string().nullable(), config: z.string().nullable() })
+export type IdentityDifference = z.infer<typeof IdentityDifference>
+
 export const IdentityState = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('resolved') }),
+  /** A pinned session whose entry changed in config: it stays on its previous runtime until Apply. */
+  z.object({
+    kind: z.literal('config-changed'),
+    message: z.string(),
+    differences: z.array(IdentityDifference),
+    /** The user chose Keep: stay on the previous runtime without asking again for this change. */
+    kept: z.boolean(),
+  }),
   z.object({
     kind: z.literal('unresolved'),
     reason: UnresolvedReason,
@@ -125,6 +139,8 @@ export const IdentitySnapshot = z.object({
   /** `live` comes from the agent in main; `persisted` is read from the session row only. */
   authority: z.enum(['live', 'persisted']),
   binding: Binding.nullable(),
+  /** The display name of the bound entry in the current config (null when it no longer exists). */
+  entryName: z.string().nullable(),
   state: IdentityState,
   identity: RuntimeIdentity.nullable(),
 })
@@ -204,11 +220,22 @@ export const TurnView = z.object({
 })
 export type TurnView = z.infer<typeof TurnView>
 
+/** A turn a crash or forced quit interrupted, and what Keel does about it (invariant 9). */
+export const RecoveryView = z.object({
+  turnId: z.string(),
+  status: z.enum(['pending', 'continuing', 'continued', 'declined', 'failed']),
+  /** Empty when the re-resolved identity equals the one the turn ran on (then continuation is automatic). */
+  differences: z.array(IdentityDifference),
+  message: z.string(),
+})
+export type RecoveryView = z.infer<typeof RecoveryView>
+
 export const SessionView = z.object({
   session: SessionSummary,
   messages: z.array(ChatMessage),
   turns: z.array(TurnView),
   draft: z.string(),
+  recovery: RecoveryView.nullable(),
 })
 export type SessionView = z.infer<typeof SessionView>
 
@@ -243,5 +270,50 @@ export const ModelList = z.object({
   source: z.enum(['live', 'cache', 'static', 'none']),
   fetchedAt: z.number().nullable(),
   error: KeelErrorData.nullable(),
+  /** entry id + base URL + credential reference: a list is only ever shown for its own namespace. */
+  namespace: z.string(),
 })
 export type ModelList = z.infer<typeof ModelList>
+
+/** A diagnostics cell: a value (or null for "none") in one of the four views. */
+export const DiagnosticRow = z.object({
+  field: z.string(),
+  label: z.string(),
+  active: z.string().nullable(),
+  persisted: z.string().nullable(),
+  config: z.string().nullable(),
+  cached: z.string().nullable(),
+  /** Which views disagree with the active one, and why, in words. Null when all views agree. */
+  drift: z.object({ columns: z.array(z.enum(['persisted', 'config', 'cached'])), explanation: z.string() }).nullable(),
+})
+export type DiagnosticRow = z.infer<typeof DiagnosticRow>
+
+export const SessionDiagnostics = z.object({
+  sessionId: z.string(),
+  title: z.string(),
+  status: z.enum(['ok', 'unresolved', 'drifted', 'non-canonical', 'config-changed']),
+  summary: z.string(),
+  snapshot: IdentitySnapshot,
+  rows: z.array(DiagnosticRow),
+  appDefault: AppDefault.nullable(),
+  /** How the stored binding would be canonicalized, when it is not canonical. */
+  canonicalization: z.array(z.string()),
+})
+export type SessionDiagnostics = z.infer<typeof SessionDiagnostics>
+
+export const MigrationRecord = z.object({ at: z.number(), version: z.number(), summary: z.string(), details: z.array(z.unknown()) })
+
+export const AppDiagnostics = z.object({
+  dataDir: z.string(),
+  configPath: z.string(),
+  configRevision: z.number(),
+  configError: KeelErrorData.nullable(),
+  watching: z.boolean(),
+  keychain: KeychainStatus,
+  keySource: z.string(),
+  databasePath: z.string(),
+  schemaVersion: z.number(),
+  integrity: z.string(),
+  migrations: z.array(MigrationRecord),
+})
+export type AppDiagnostics = z.infer<typeof AppDiagnostics>

@@ -24,7 +24,10 @@ beforeEach(() => {
 })
 
 async function turnWith(text: string) {
+  // A fresh entry each time: a 429 leaves its credential cooling down, which the next case must not inherit.
+  const entry = await h.call('providers.create', { name: 'Acme', kind: 'openai-compatible', baseUrl: `${fake.url}/acme/v1`, defaultModel: 'acme-1', key: testKey('acme') })
   const session = await h.call('sessions.create', {})
+  await h.call('sessions.bind', { id: session.id, entryId: entry.id, model: 'acme-1' })
   const { turnId } = await h.call('chat.send', { sessionId: session.id, text })
   const ended = await h.turnEnded(turnId)
   const view = await h.call('sessions.open', { id: session.id })
@@ -33,7 +36,7 @@ async function turnWith(text: string) {
 
 describe('provider errors', () => {
   const cases = [
-    { status: 401, kind: 'auth', says: /"Acme" rejected the API key \(HTTP 401\)/, fix: /Check the key of provider entry "Acme" \(acme\)/ },
+    { status: 401, kind: 'auth', says: /"Acme" rejected the API key \(HTTP 401\)/, fix: /Check the key of provider entry "Acme" \(acme(-\d+)?\)/ },
     { status: 404, kind: 'model-not-found', says: /Model "acme-1" was not found at "Acme"/, fix: /Pick a model/ },
     { status: 429, kind: 'rate-limited', says: /"Acme" is rate limiting requests \(HTTP 429\)/, fix: /Wait a moment/ },
     { status: 500, kind: 'server', says: /"Acme" had a server error \(HTTP 500\)/, fix: /Try again/ },
@@ -47,11 +50,29 @@ describe('provider errors', () => {
       expect(ended.error?.kind).toBe(c.kind)
       expect(ended.error?.message).toMatch(c.says)
       expect(ended.error?.fix).toMatch(c.fix)
-      expect(ended.error?.entryId).toBe('acme')
+      expect(ended.error?.entryId).toMatch(/^acme/)
       expect(view.messages.map((m) => m.role)).toEqual(['user'])
       expect(view.turns[0]).toMatchObject({ status: 'error', error: { kind: c.kind } })
     })
   }
+
+  it('a 429 cools down that credential: the next send is refused without a request until the key changes', async () => {
+    fake.script({ status: 429, times: 1 })
+    const entry = await h.call('providers.create', { name: 'Busy', kind: 'openai-compatible', baseUrl: `${fake.url}/busy/v1`, defaultModel: 'b-1', key: testKey('busy') })
+    const session = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: session.id, entryId: entry.id, model: 'b-1' })
+    const first = await h.call('chat.send', { sessionId: session.id, text: 'one' })
+    await h.turnEnded(first.turnId)
+    expect(fake.requests()).toHaveLength(1)
+    const refused = await h.fail('chat.send', { sessionId: session.id, text: 'two' })
+    expect(refused).toMatchObject({ kind: 'rate-limited', entryId: entry.id })
+    expect(refused.message).toMatch(/Nothing was sent/)
+    expect(fake.requests()).toHaveLength(1)
+    await h.call('providers.setKey', { id: entry.id, key: testKey('busy-new') })
+    const third = await h.call('chat.send', { sessionId: session.id, text: 'three' })
+    expect(await h.turnEnded(third.turnId)).toMatchObject({ status: 'done' })
+    expect(fake.requests()).toHaveLength(2)
+  })
 
   it('a malformed stream is reported as such and the partial text is not stored as a message', async () => {
     fake.script({ malformed: true })

@@ -4,6 +4,8 @@ import type { KeelErrorData, KeelErrorKind } from '../../shared/domain'
 
 export class KeelError extends Error {
   readonly data: KeelErrorData
+  /** For rate limits: how long the provider asked to wait (drives the credential's cooldown). */
+  retryAfterMs: number | null = null
 
   constructor(data: KeelErrorData) {
     super(data.message)

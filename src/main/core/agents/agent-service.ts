@@ -1,15 +1,17 @@
-// Runs turns. Each turn re-resolves the session's identity and re-reads its key from the keychain (keys are never
-// cached across turns), refuses to send while unresolved, streams through the provider client, checkpoints the
-// streamed text into the turn row every CHECKPOINT_MS, and records how the turn ended. Errors end a turn as an
-// error, never as assistant text.
-import type { KeelErrorData, RuntimeIdentity } from '../../../shared/domain'
+// Runs turns. Each turn takes its runtime from the identity authority at the turn boundary, re-reads the key from
+// the keychain (keys are never cached across turns), refuses to send while unresolved, streams through the
+// provider client, checkpoints the streamed text into the turn row every CHECKPOINT_MS, and records how the turn
+// ended. Errors end a turn as an error, never as assistant text.
+import type { KeelErrorData, ProviderEntry, RecoveryView, RuntimeIdentity } from '../../../shared/domain'
 import type { ChatEvent } from '../../../shared/contract'
-import type { ConfigService } from '../config/config-service'
 import { KeelError, toErrorData } from '../errors'
 import type { IdentityService } from '../identity/identity-service'
+import { identityFor } from '../identity/resolve'
 import { streamCompletion, type WireMessage } from '../providers/provider-client'
-import type { Keychain } from '../secrets/keychain'
-import { DEFAULT_TITLE, type SessionStore } from '../sessions/session-store'
+import { keyFingerprint, type Keychain } from '../secrets/keychain'
+import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/session-store'
+import { CooldownBook } from './cooldowns'
+import { RECOVERY_NOTE, recoveryDifferences } from './recovery'
 
 /** Streaming text reaches the database at least this often, so a crash loses at most this much (invariant 10). */
 export const CHECKPOINT_MS = 100
@@ -23,21 +25,23 @@ interface RunningTurn {
   lastCheckpoint: number
   timer: NodeJS.Timeout | null
   done: Promise<void>
+  /** Set for a continuation: the interrupted turn it continues. */
+  continues: string | null
 }
 
 export interface AgentEvents {
   chat(event: ChatEvent): void
   sessionsChanged(reason: string): void
-  notice(sessionId: string, text: string): void
+  notice(sessionId: string | null, level: 'info' | 'warning', text: string): void
 }
 
 export class AgentService {
   private readonly running = new Map<string, RunningTurn>()
+  readonly cooldowns = new CooldownBook()
 
   constructor(
     private readonly sessions: SessionStore,
     private readonly identity: IdentityService,
-    private readonly config: ConfigService,
     private readonly keychain: Keychain,
     private readonly events: AgentEvents,
   ) {}
@@ -49,30 +53,44 @@ export class AgentService {
     return this.running.get(sessionId)?.identity ?? null
   }
 
-  async send(sessionId: string, text: string): Promise<{ turnId: string }> {
+  /** The runtime for a new turn, with this turn's key read from the keychain. Throws when nothing may be sent. */
+  private async prepare(sessionId: string): Promise<{ identity: RuntimeIdentity; entry: ProviderEntry; key: string | null; notice: string | null }> {
     if (this.running.has(sessionId)) {
       throw KeelError.of('conflict', 'A reply is still streaming in this session.', { fix: 'Wait for it to finish or press Stop.' })
     }
-    const notice = this.identity.reconcileAtTurnBoundary(sessionId)
-    const resolution = await this.identity.resolve(sessionId)
-    if (resolution.state.kind !== 'resolved' || !resolution.identity) {
-      const state = resolution.state.kind === 'unresolved' ? resolution.state : null
+    const { evaluation, notice } = await this.identity.beginTurn(sessionId)
+    if (!evaluation.runtime || !evaluation.identity || evaluation.state.kind === 'unresolved') {
+      const state = evaluation.state.kind === 'unresolved' ? evaluation.state : null
       throw KeelError.of('unresolved', state?.message ?? 'This session is not resolved.', { fix: state?.fix })
     }
-    const identity = resolution.identity
-    const entry = this.config.entry(identity.entryId)!
+    const entry = evaluation.runtime.entry
     // Read per turn: a key rotated in Keel or in the keychain is used from the next request on.
-    const key = identity.credential.present ? await this.keychain.readKey(identity.entryId) : null
-    if (identity.credential.present && key === null) {
-      throw KeelError.of('unresolved', `The key of "${identity.entryName}" was removed from the keychain. Nothing was sent.`, { fix: `Add the key for "${identity.entryName}" in Settings.` })
+    const key = evaluation.identity.credential.present ? await this.keychain.readKey(entry.id) : null
+    if (evaluation.identity.credential.present && key === null) {
+      throw KeelError.of('unresolved', `The key of "${entry.name}" was removed from the keychain. Nothing was sent.`, { fix: `Add the key for "${entry.name}" in Settings.` })
     }
+    // The turn records the identity it really used, including the fingerprint of the key just read.
+    const identity = identityFor(entry, evaluation.identity.model, key === null ? null : keyFingerprint(key))
+    const cooling = this.cooldowns.remaining(entry.id, identity.credential.fingerprint)
+    if (cooling > 0) {
+      throw KeelError.of('rate-limited', `"${entry.name}" asked Keel to wait before the next request (${Math.ceil(cooling / 1000)} s left). Nothing was sent.`, {
+        entryId: entry.id,
+        fix: 'Wait, or change the key of this entry (a new key starts without a cooldown).',
+      })
+    }
+    return { identity, entry, key, notice }
+  }
 
-    const history: WireMessage[] = this.sessions
+  private history(sessionId: string): WireMessage[] {
+    return this.sessions
       .messages(sessionId)
       .filter((m) => m.content.trim() !== '')
       .map((m) => ({ role: m.role, content: m.content }))
-    history.push({ role: 'user', content: text })
+  }
 
+  async send(sessionId: string, text: string): Promise<{ turnId: string }> {
+    const { identity, entry, key, notice } = await this.prepare(sessionId)
+    const messages = [...this.history(sessionId), { role: 'user' as const, content: text }]
     const { turnId, userMessageId } = this.sessions.transaction(() => {
       const session = this.sessions.get(sessionId)!
       const userMessageId = this.sessions.appendMessage({ sessionId, turnId: null, role: 'user', content: text })
@@ -82,17 +100,35 @@ export class AgentService {
       this.sessions.touch(sessionId)
       return { turnId, userMessageId }
     })
-
-    const turn: RunningTurn = { turnId, sessionId, identity, controller: new AbortController(), text: '', lastCheckpoint: Date.now(), timer: null, done: Promise.resolve() }
-    this.running.set(sessionId, turn)
-    this.events.chat({ type: 'turn-started', sessionId, turnId, userMessageId })
-    this.events.sessionsChanged('turn-started')
-    if (notice) this.events.notice(sessionId, notice)
-    turn.done = this.stream(turn, entry, key, history)
+    this.launch({ turnId, sessionId, identity, continues: null }, entry, key, messages, userMessageId)
+    if (notice) this.events.notice(sessionId, 'info', notice)
     return { turnId }
   }
 
-  private async stream(turn: RunningTurn, entry: Parameters<typeof streamCompletion>[0]['entry'], key: string | null, messages: WireMessage[]): Promise<void> {
+  /**
+   * Continues an interrupted turn. The note explaining the interruption is sent to the model only: it is never
+   * stored, shown or exported (invariant 9).
+   */
+  async continueTurn(sessionId: string, interrupted: TurnRow): Promise<{ turnId: string }> {
+    const { identity, entry, key } = await this.prepare(sessionId)
+    const messages: WireMessage[] = [...this.history(sessionId), { role: 'user', content: RECOVERY_NOTE }]
+    const turnId = this.sessions.transaction(() => {
+      this.sessions.setRecovery(interrupted.id, 'continuing')
+      return this.sessions.startTurn({ sessionId, userMessageId: null, identity, continues: interrupted.id })
+    })
+    this.launch({ turnId, sessionId, identity, continues: interrupted.id }, entry, key, messages, null)
+    return { turnId }
+  }
+
+  private launch(t: { turnId: string; sessionId: string; identity: RuntimeIdentity; continues: string | null }, entry: ProviderEntry, key: string | null, messages: WireMessage[], userMessageId: string | null): void {
+    const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: Date.now(), timer: null, done: Promise.resolve() }
+    this.running.set(t.sessionId, turn)
+    this.events.chat({ type: 'turn-started', sessionId: t.sessionId, turnId: t.turnId, userMessageId: userMessageId ?? '' })
+    this.events.sessionsChanged('turn-started')
+    turn.done = this.stream(turn, entry, key, messages)
+  }
+
+  private async stream(turn: RunningTurn, entry: ProviderEntry, key: string | null, messages: WireMessage[]): Promise<void> {
     let status: 'done' | 'stopped' | 'error' = 'done'
     let error: KeelErrorData | null = null
     try {
@@ -113,6 +149,7 @@ export class AgentService {
       else {
         status = 'error'
         error = toErrorData(err)
+        if (err instanceof KeelError && err.retryAfterMs) this.cooldowns.start(entry.id, turn.identity.credential.fingerprint, err.retryAfterMs)
       }
     }
     if (turn.timer) clearTimeout(turn.timer)
@@ -130,6 +167,8 @@ export class AgentService {
       }
       // The partial text stays on the turn only when it did not become a message (an error cut it short).
       this.sessions.endTurn(turn.turnId, status, error, assistantMessageId ? '' : turn.text)
+      // A continuation that fails stops there: recovery is over, whatever the error (no retry loop).
+      if (turn.continues) this.sessions.setRecovery(turn.continues, status === 'done' ? 'continued' : 'failed')
       this.sessions.touch(turn.sessionId)
     })
     this.running.delete(turn.sessionId)
@@ -139,11 +178,8 @@ export class AgentService {
 
   private scheduleCheckpoint(turn: RunningTurn): void {
     const due = turn.lastCheckpoint + CHECKPOINT_MS - Date.now()
-    if (due <= 0) {
-      this.flush(turn)
-    } else if (!turn.timer) {
-      turn.timer = setTimeout(() => this.flush(turn), due)
-    }
+    if (due <= 0) this.flush(turn)
+    else if (!turn.timer) turn.timer = setTimeout(() => this.flush(turn), due)
   }
 
   private flush(turn: RunningTurn): void {
@@ -163,6 +199,50 @@ export class AgentService {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)))
+  }
+
+  // ---- crash recovery ----
+
+  /** What became of the session's last interrupted turn, for the session view. */
+  async recoveryView(sessionId: string): Promise<RecoveryView | null> {
+    const turn = this.sessions.lastRecoverable(sessionId)
+    if (!turn || turn.recovery === null) return null
+    const now = await this.identity.resolveFresh(sessionId)
+    const differences = recoveryDifferences(turn, now.identity)
+    const message =
+      turn.recovery === 'pending'
+        ? differences.length === 0
+          ? 'A reply was interrupted when Keel stopped unexpectedly.'
+          : 'A reply was interrupted when Keel stopped unexpectedly, and this session would now run on a different runtime. Continue anyway?'
+        : turn.recovery === 'continuing'
+          ? 'Continuing the interrupted reply…'
+          : turn.recovery === 'continued'
+            ? 'The interrupted reply was continued.'
+            : turn.recovery === 'failed'
+              ? 'Continuing the interrupted reply failed; Keel will not retry on its own.'
+              : 'You chose not to continue the interrupted reply.'
+    return { turnId: turn.id, status: turn.recovery, differences, message }
+  }
+
+  /**
+   * At startup: continue each interrupted turn automatically only when the re-resolved identity key equals the
+   * one the turn recorded; otherwise leave it pending so the user is asked, with the difference shown.
+   */
+  async recoverInterrupted(interrupted: TurnRow[]): Promise<void> {
+    for (const turn of interrupted) {
+      if (turn.kind === 'continuation') continue // a continuation cut short is not continued again on its own
+      const now = await this.identity.evaluate(turn.sessionId).catch(() => null)
+      if (!now?.identity || recoveryDifferences(turn, now.identity).length > 0) {
+        this.events.notice(turn.sessionId, 'warning', 'A reply was interrupted and this session now resolves differently; open it to decide whether to continue.')
+        continue
+      }
+      try {
+        await this.continueTurn(turn.sessionId, turn)
+        this.events.notice(turn.sessionId, 'info', 'Continuing a reply that was interrupted when Keel stopped.')
+      } catch {
+        this.sessions.setRecovery(turn.id, 'failed')
+      }
+    }
   }
 }
 

@@ -1,13 +1,16 @@
 // Composes the core services and serves the contract. Both adapters (Electron IPC, the browser host) call
 // `dispatch` and forward events; neither adds behaviour.
 import { channels, isChannel, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, type InvokeResult } from '../../../shared/contract'
-import type { AppState, ProviderEntryView, SessionSummary, SessionView } from '../../../shared/domain'
+import type { AppDiagnostics, AppState, ProviderEntryView, SessionSummary, SessionView } from '../../../shared/domain'
 import { AgentService } from '../agents/agent-service'
 import { CatalogService } from '../catalog/catalog-service'
 import { createConfBackend } from '../config/conf-backend'
 import { ConfigService, entryRevision } from '../config/config-service'
 import { KeelError, toErrorData } from '../errors'
 import { IdentityService } from '../identity/identity-service'
+import { repairBindings } from '../identity/binding-repair'
+import { buildSessionDiagnostics } from '../diagnostics/session-diagnostics'
+import { KEY_SOURCE_ORDER, databaseIntegrity, migrationRecords } from '../diagnostics/app-diagnostics'
 import { dataPaths } from '../paths'
 import { keyRequired } from '../providers/kinds'
 import { allocateEntryId, newEntry, patchEntry } from '../providers/provider-entries'
@@ -32,19 +35,21 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
   const sessions = new SessionStore(db)
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
-  const catalog = new CatalogService(keychain)
-  const agents = new AgentService(sessions, identity, config, keychain, {
+  const catalog = new CatalogService(db, keychain)
+  const agents = new AgentService(sessions, identity, keychain, {
     chat: (e) => {
       emit('chat', e)
-      // The first event of a turn carries the live identity, superseding any persisted snapshot a window holds.
+      // Turn boundaries carry the live identity, superseding any persisted snapshot a window holds.
       if (e.type !== 'delta') void identity.publishFor(e.sessionId).catch(() => undefined)
     },
     sessionsChanged: (reason) => emit('sessions', { reason }),
-    notice: (_sessionId, text) => emit('app', { reason: `notice:${text}` }),
+    notice: (sessionId, level, text) => emit('notice', { sessionId, level, text }),
   })
 
-  // Turns a crash or forced quit left running: their checkpointed text stays on the turn, marked interrupted.
-  sessions.markInterrupted()
+  // Legacy binding rows are canonicalized once at startup, after a backup, and the change is logged.
+  repairBindings(db, config.current().providers, paths.backups, opened.schemaVersion)
+  // Turns a crash or forced quit left running: their checkpointed text is kept, and recovery decides what next.
+  const interrupted = sessions.markInterrupted()
 
   const republishAll = async () => {
     const ids = sessions.list().map((s) => s.id)
@@ -75,9 +80,9 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   }
 
   const entryViews = async (): Promise<ProviderEntryView[]> => {
-    const presence = await keychain.keyPresence()
+    const keys = await keychain.keyInfo()
     return config.current().providers.map((e) => {
-      const p = presence(e.id)
+      const p = keys(e.id).state
       const keyStatus = p === 'present' ? 'stored' : p === 'unavailable' ? 'keychain-unavailable' : keyRequired(e) ? 'missing' : 'not-needed'
       return { ...e, keyStatus, keychainAccount: keychainAccount(e.id), revision: entryRevision(e) }
     })
@@ -106,6 +111,39 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
     const s = await summary(id)
     emit('identity', s.identity)
     return s
+  }
+
+  const sessionDiagnostics = async (id: string) => {
+    const row = requireSession(id)
+    const keys = await keychain.keyInfo()
+    const evaluation = await identity.evaluate(id, keys)
+    const snapshot = (await identity.snapshots([id])).get(id)!
+    return buildSessionDiagnostics({
+      sessionId: id,
+      title: row.title,
+      stored: identity.bindings.read(id)!,
+      snapshot,
+      active: evaluation.runtime?.identity ?? null,
+      config: config.current(),
+      keys,
+      cached: (ns) => catalog.cached(ns),
+    })
+  }
+  const appDiagnostics = async (): Promise<AppDiagnostics> => {
+    const probe = await keychain.probe()
+    return {
+      dataDir: paths.dataDir,
+      configPath: paths.config,
+      configRevision: config.revision,
+      configError: config.lastError,
+      watching: config.watching,
+      keychain: { ok: probe === null, service: keychain.service, error: probe?.data ?? null },
+      keySource: KEY_SOURCE_ORDER,
+      databasePath: paths.database,
+      schemaVersion: opened.schemaVersion,
+      integrity: databaseIntegrity(db),
+      migrations: migrationRecords(db),
+    }
   }
 
   const handlers: Handlers = {
@@ -159,6 +197,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       requireEntry(id)
       await keychain.storeKey(id, key)
       catalog.invalidate(id)
+      agents.cooldowns.clear(id)
       emit('providers', { reason: 'key-changed' })
       await republishAll()
       return entryView(id)
@@ -177,6 +216,50 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       return { ok: true as const }
     },
     'providers.models': async ({ entryId, refresh }) => catalog.list(requireEntry(entryId), refresh ?? false),
+
+    'sessions.reresolve': async ({ id }) => {
+      requireSession(id)
+      await identity.reresolve(id)
+      return sessionChanged(id, 'reresolved')
+    },
+    'sessions.keepRuntime': async ({ id }) => {
+      requireSession(id)
+      identity.keep(id)
+      return sessionChanged(id, 'kept')
+    },
+    'sessions.refreshModels': async ({ id }) => {
+      requireSession(id)
+      const evaluation = await identity.evaluate(id)
+      // The active identity's entry as the live agent knows it (a pinned session may run on a previous runtime).
+      const entry = evaluation.runtime?.entry ?? (evaluation.binding ? config.entry(evaluation.binding.entryId) : undefined)
+      if (!entry) throw KeelError.of('unresolved', 'This session has no provider entry to refresh models for.', { fix: 'Pick a provider and model for it first.' })
+      return catalog.list(entry, true)
+    },
+    'sessions.continue': async ({ id }) => {
+      requireSession(id)
+      const turn = sessions.lastRecoverable(id)
+      if (!turn || turn.recovery !== 'pending') throw KeelError.of('conflict', 'There is no interrupted reply waiting to be continued.')
+      return agents.continueTurn(id, turn)
+    },
+    'sessions.dismissRecovery': async ({ id }) => {
+      const turn = sessions.lastRecoverable(id)
+      if (turn?.recovery === 'pending') sessions.setRecovery(turn.id, 'declined')
+      emit('sessions', { reason: 'recovery-dismissed' })
+      return { ok: true as const }
+    },
+
+    'diagnostics.session': async ({ id }) => sessionDiagnostics(id),
+    'diagnostics.app': async () => appDiagnostics(),
+    'diagnostics.clearCaches': async () => {
+      catalog.invalidate()
+      emit('providers', { reason: 'caches-cleared' })
+      return { ok: true as const }
+    },
+    'diagnostics.report': async ({ id }) => {
+      const ids = id ? [requireSession(id).id] : sessions.list().map((s) => s.id)
+      const report = { generatedAt: new Date().toISOString(), app: await appDiagnostics(), sessions: await Promise.all(ids.map(sessionDiagnostics)) }
+      return { json: JSON.stringify(report, null, 2) }
+    },
 
     'sessions.list': async ({ query }) => summaries(sessions.list(query)),
     'sessions.create': async () => {
@@ -198,6 +281,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
         messages: sessions.messages(id),
         turns: sessions.turns(id).map(({ id: tid, status, error, partialText, userMessageId, startedAt }) => ({ id: tid, status, error, partialText, userMessageId, startedAt })),
         draft: row.draft,
+        recovery: await agents.recoveryView(id),
       }
       return view
     },
@@ -220,6 +304,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       requireSession(id)
       await agents.stop(id)
       sessions.delete(id)
+      identity.forget(id)
       emit('sessions', { reason: 'deleted' })
       return { ok: true as const }
     },
@@ -247,6 +332,9 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       return { ok: true as const }
     },
   }
+
+  // Interrupted turns whose identity still matches continue now; the others wait for the user.
+  void agents.recoverInterrupted(interrupted).catch(() => undefined)
 
   let closed = false
   const core: KeelCore = {

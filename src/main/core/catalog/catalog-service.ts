@@ -1,47 +1,68 @@
 // Model catalogs per entry: live from the entry's models endpoint, else the static list from config. Cached in
-// memory by catalog namespace (entry id + base URL + credential reference) so one entry's models never appear
-// under another's.
+// SQLite by catalog namespace (entry id + base URL + credential reference) with fetched-at, so one entry's
+// models never appear under another's, and `invalidate` is the one way a cache is dropped (invariant 7).
+import type Database from 'better-sqlite3'
 import type { ModelList, ProviderEntry } from '../../../shared/domain'
 import { KeelError, toErrorData } from '../errors'
 import { catalogNamespaceOf } from '../identity/resolve'
 import { anthropicClient, openaiClient } from '../providers/provider-client'
 import { classifyProviderError } from '../providers/provider-errors'
-import type { Keychain } from '../secrets/keychain'
+import { keychainAccount, type Keychain } from '../secrets/keychain'
 
 export const CATALOG_TTL_MS = 10 * 60 * 1000
 
-interface CachedCatalog {
+export interface CachedCatalog {
+  namespace: string
   models: string[]
   fetchedAt: number
 }
 
 export class CatalogService {
-  private readonly cache = new Map<string, CachedCatalog>()
-
-  constructor(private readonly keychain: Keychain) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly keychain: Keychain,
+  ) {}
 
   /** The one invalidation path: entry edits, key changes and "Clear caches" all come here. */
   invalidate(entryId?: string): void {
-    for (const ns of [...this.cache.keys()]) if (entryId === undefined || ns.startsWith(`${entryId}|`)) this.cache.delete(ns)
+    if (entryId === undefined) this.db.prepare('DELETE FROM model_catalogs').run()
+    else this.db.prepare('DELETE FROM model_catalogs WHERE entry_id = ?').run(entryId)
   }
 
+  cached(namespace: string): CachedCatalog | null {
+    const row = this.db.prepare('SELECT namespace, models_json, fetched_at FROM model_catalogs WHERE namespace = ?').get(namespace) as
+      | { namespace: string; models_json: string; fetched_at: number }
+      | undefined
+    return row ? { namespace: row.namespace, models: JSON.parse(row.models_json) as string[], fetchedAt: row.fetched_at } : null
+  }
+
+  private store(entry: ProviderEntry, models: string[], fetchedAt: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO model_catalogs (namespace, entry_id, base_url, credential_ref, models_json, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(namespace) DO UPDATE SET models_json = excluded.models_json, fetched_at = excluded.fetched_at`,
+      )
+      .run(catalogNamespaceOf(entry), entry.id, entry.baseUrl, keychainAccount(entry.id), JSON.stringify(models), fetchedAt)
+  }
+
+  /** The entry's models: a fresh cache, else live (refresh forces live), else the stale cache or the static list. */
   async list(entry: ProviderEntry, refresh = false): Promise<ModelList> {
-    const ns = catalogNamespaceOf(entry)
-    const cached = this.cache.get(ns)
-    const staticList = entry.models ?? []
+    const namespace = catalogNamespaceOf(entry)
+    const cached = this.cached(namespace)
+    const base = { entryId: entry.id, namespace }
     if (cached && !refresh && Date.now() - cached.fetchedAt < CATALOG_TTL_MS) {
-      return { entryId: entry.id, models: cached.models, source: 'cache', fetchedAt: cached.fetchedAt, error: null }
+      return { ...base, models: cached.models, source: 'cache', fetchedAt: cached.fetchedAt, error: null }
     }
     try {
       const models = await this.fetchLive(entry)
       const fetchedAt = Date.now()
-      this.cache.set(ns, { models, fetchedAt })
-      return { entryId: entry.id, models, source: 'live', fetchedAt, error: null }
+      this.store(entry, models, fetchedAt)
+      return { ...base, models, source: 'live', fetchedAt, error: null }
     } catch (err) {
       const error = toErrorData(err)
-      if (cached) return { entryId: entry.id, models: cached.models, source: 'cache', fetchedAt: cached.fetchedAt, error }
-      if (staticList.length > 0) return { entryId: entry.id, models: staticList, source: 'static', fetchedAt: null, error }
-      return { entryId: entry.id, models: [], source: 'none', fetchedAt: null, error }
+      if (cached) return { ...base, models: cached.models, source: 'cache', fetchedAt: cached.fetchedAt, error }
+      if (entry.models && entry.models.length > 0) return { ...base, models: entry.models, source: 'static', fetchedAt: null, error }
+      return { ...base, models: [], source: 'none', fetchedAt: null, error }
     }
   }
 

@@ -1,22 +1,65 @@
-// The identity authority: resolves sessions, writes bindings (through BindingStore), and issues snapshots with a
-// monotonic revision and their authority. Every surface (header, picker, list, diagnostics) renders these.
-import type { Binding, IdentitySnapshot, RuntimeIdentity } from '../../../shared/domain'
-import type { ConfigService } from '../config/config-service'
+// The identity authority. It keeps the *active* runtime of each session (what the live agent in main runs on),
+// writes bindings (through BindingStore), reconciles config changes at turn boundaries, and issues snapshots with
+// a monotonic revision and their authority. Every surface (header, picker, list, tray, diagnostics) renders these.
+import type { Binding, IdentityDifference, IdentitySnapshot, IdentityState, ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
+import type { KeelConfig } from '../config/config-schema'
+import { entryRevision, type ConfigService } from '../config/config-service'
 import { KeelError } from '../errors'
-import type { Keychain } from '../secrets/keychain'
+import type { KeyLookup, Keychain } from '../secrets/keychain'
 import type { SessionStore } from '../sessions/session-store'
-import { BindingStore } from './binding-store'
+import { BindingStore, type StoredBinding } from './binding-store'
 import { canonicalizeBinding } from './canonicalize'
-import { effectiveBinding, resolveBinding, type KeyPresence, type Resolution } from './resolve'
+import { effectiveBinding, identityFor, resolveBinding, type Resolution } from './resolve'
+
+/** What a session's live agent runs on: the identity and a frozen copy of the entry it was resolved from. */
+interface ActiveRuntime {
+  identity: RuntimeIdentity
+  entry: ProviderEntry
+  /** The entry revision the user chose to Keep the previous runtime against. */
+  keptRevision: string | null
+}
+
+export interface Evaluation extends Resolution {
+  /** The runtime requests would use now (for config-changed sessions, the previous one). */
+  runtime: ActiveRuntime | null
+}
+
+export interface TurnRuntime {
+  identity: RuntimeIdentity
+  entry: ProviderEntry
+  notice: string | null
+}
+
+/** The fields of an entry whose change means a different runtime, as words for the user. */
+export function runtimeDifferences(from: ProviderEntry, to: ProviderEntry | undefined): IdentityDifference[] {
+  if (!to) return [{ field: 'entry', active: from.id, config: null }]
+  const diffs: IdentityDifference[] = []
+  const cmp = (field: string, a: unknown, b: unknown) => {
+    const sa = a === undefined ? null : typeof a === 'string' ? a : JSON.stringify(a)
+    const sb = b === undefined ? null : typeof b === 'string' ? b : JSON.stringify(b)
+    if (sa !== sb) diffs.push({ field, active: sa, config: sb })
+  }
+  cmp('kind', from.kind, to.kind)
+  cmp('api', from.api, to.api)
+  cmp('baseUrl', from.baseUrl, to.baseUrl)
+  // Header values may be credentials: differences name the headers, never their values.
+  const before = from.headers ?? {}
+  const after = to.headers ?? {}
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((n) => before[n] !== after[n]).sort()
+  if (names.length > 0) diffs.push({ field: 'headers', active: names.map((n) => (n in before ? `${n}: (previous value)` : `${n}: (absent)`)).join(', '), config: names.map((n) => (n in after ? `${n}: (new value)` : `${n}: (removed)`)).join(', ') })
+  cmp('local', from.local, to.local)
+  return diffs
+}
 
 export class IdentityService {
   private revision = 0
+  private readonly active = new Map<string, ActiveRuntime>()
   readonly bindings: BindingStore
 
   constructor(
     private readonly config: ConfigService,
     private readonly keychain: Keychain,
-    private readonly sessions: SessionStore,
+    sessions: SessionStore,
     private readonly publish: (snapshot: IdentitySnapshot) => void,
   ) {
     this.bindings = new BindingStore(sessions.db)
@@ -27,28 +70,83 @@ export class IdentityService {
     return this.revision
   }
 
-  /** Re-resolves from the persisted binding + current config + keychain (invariant 4). */
-  async resolve(sessionId: string, presence?: (entryId: string) => KeyPresence): Promise<Resolution> {
+  private stored(sessionId: string): StoredBinding {
     const stored = this.bindings.read(sessionId)
     if (!stored) throw KeelError.of('not-found', 'That session no longer exists.', { fix: 'Pick another session.' })
-    const lookup = presence ?? (await this.keychain.keyPresence())
-    const cfg = this.config.current()
-    return resolveBinding(effectiveBinding(stored, cfg), cfg, lookup, this.config.lastError !== null)
+    return stored
   }
 
-  toSnapshot(sessionId: string, r: Resolution, authority: IdentitySnapshot['authority'] = 'live'): IdentitySnapshot {
-    return { sessionId, revision: this.nextRevision(), authority, binding: r.binding, state: r.state, identity: r.identity }
+  /** Resolution from the persisted binding + current config + keychain only, ignoring any active runtime. */
+  async resolveFresh(sessionId: string, keys?: KeyLookup): Promise<Resolution> {
+    const cfg = this.config.current()
+    return resolveBinding(effectiveBinding(this.stored(sessionId), cfg), cfg, keys ?? (await this.keychain.keyInfo()), this.config.lastError !== null)
+  }
+
+  /**
+   * The session's identity now. With an active runtime, that runtime is the authority (a row edited behind Keel's
+   * back does not change what the live agent runs on); the config and keychain are checked against it. Without
+   * one, the session is resolved from its binding and the result becomes the active runtime.
+   */
+  async evaluate(sessionId: string, keys?: KeyLookup): Promise<Evaluation> {
+    const lookup = keys ?? (await this.keychain.keyInfo())
+    const stored = this.stored(sessionId)
+    const cfg = this.config.current()
+    const a = this.active.get(sessionId)
+    if (a) {
+      const entry = cfg.providers.find((p) => p.id === a.identity.entryId)
+      const key = lookup(a.identity.entryId)
+      const keyGone = a.identity.credential.present && key.state !== 'present'
+      if (entry && !keyGone) return this.evaluateActive(sessionId, a, entry, stored, key.fingerprint)
+      this.active.delete(sessionId)
+    }
+    const r = resolveBinding(effectiveBinding(stored, cfg), cfg, lookup, this.config.lastError !== null)
+    if (r.identity) {
+      const entry = cfg.providers.find((p) => p.id === r.identity!.entryId)!
+      const runtime: ActiveRuntime = { identity: r.identity, entry: structuredClone(entry), keptRevision: null }
+      this.active.set(sessionId, runtime)
+      return { ...r, runtime }
+    }
+    return { ...r, runtime: null }
+  }
+
+  private evaluateActive(sessionId: string, a: ActiveRuntime, entry: ProviderEntry, stored: StoredBinding, fingerprint: string | null): Evaluation {
+    // A rename is not a runtime change: the new name shows at once. A rotated key is picked up at once too.
+    a.identity = { ...a.identity, entryName: entry.name }
+    a.entry = { ...a.entry, name: entry.name }
+    if (a.identity.credential.present && fingerprint !== a.identity.credential.fingerprint) {
+      a.identity = identityFor(a.entry, a.identity.model, fingerprint)
+    }
+    const binding: Binding = { entryId: a.identity.entryId, model: a.identity.model, mode: stored.mode }
+    const revision = entryRevision(entry)
+    if (revision !== a.identity.configRevision && stored.mode === 'pinned') {
+      const differences = runtimeDifferences(a.entry, entry)
+      const state: IdentityState = {
+        kind: 'config-changed',
+        message: `Pinned to the previous runtime: "${entry.name}" changed in config (${differences.map((d) => d.field).join(', ')}).`,
+        differences,
+        kept: a.keptRevision === revision,
+      }
+      return { binding, state, identity: a.identity, runtime: a }
+    }
+    void sessionId
+    return { binding, state: { kind: 'resolved' }, identity: a.identity, runtime: a }
+  }
+
+  private snapshotOf(sessionId: string, e: Resolution, cfg: KeelConfig, authority: IdentitySnapshot['authority'] = 'live'): IdentitySnapshot {
+    const entryName = e.binding ? (cfg.providers.find((p) => p.id === e.binding!.entryId)?.name ?? null) : null
+    return { sessionId, revision: this.nextRevision(), authority, binding: e.binding, entryName, state: e.state, identity: e.identity }
   }
 
   async snapshot(sessionId: string): Promise<IdentitySnapshot> {
-    return this.toSnapshot(sessionId, await this.resolve(sessionId))
+    return this.snapshotOf(sessionId, await this.evaluate(sessionId), this.config.current())
   }
 
   /** Snapshots for many sessions with a single keychain query. */
   async snapshots(sessionIds: string[]): Promise<Map<string, IdentitySnapshot>> {
-    const presence = await this.keychain.keyPresence()
+    const keys = await this.keychain.keyInfo()
+    const cfg = this.config.current()
     const out = new Map<string, IdentitySnapshot>()
-    for (const id of sessionIds) out.set(id, this.toSnapshot(id, await this.resolve(id, presence)))
+    for (const id of sessionIds) out.set(id, this.snapshotOf(id, await this.evaluate(id, keys), cfg))
     return out
   }
 
@@ -56,17 +154,10 @@ export class IdentityService {
    * A snapshot built from what is recorded only (the session row and the running turn's identity), for a window
    * that attaches mid-turn; the next live event supersedes it (invariant 8).
    */
-  persistedSnapshot(sessionId: string, running: RuntimeIdentity | null): IdentitySnapshot {
-    const stored = this.bindings.read(sessionId)
-    const binding: Binding | null = stored?.entryId && stored.model ? { entryId: stored.entryId, model: stored.model, mode: stored.mode } : null
-    return {
-      sessionId,
-      revision: this.nextRevision(),
-      authority: 'persisted',
-      binding,
-      state: running ? { kind: 'resolved' } : { kind: 'unresolved', reason: 'no-binding', message: 'Not resolved yet.', fix: 'Wait for the session to resolve.' },
-      identity: running,
-    }
+  persistedSnapshot(sessionId: string, running: RuntimeIdentity): IdentitySnapshot {
+    const stored = this.stored(sessionId)
+    const binding: Binding | null = stored.entryId && stored.model ? { entryId: stored.entryId, model: stored.model, mode: stored.mode } : null
+    return this.snapshotOf(sessionId, { binding, state: { kind: 'resolved' }, identity: running }, this.config.current(), 'persisted')
   }
 
   async publishFor(sessionId: string): Promise<IdentitySnapshot> {
@@ -89,27 +180,58 @@ export class IdentityService {
     if (!providers.some((p) => p.id === canonical.entryId)) {
       throw KeelError.of('not-found', `There is no provider entry "${canonical.entryId}".`, { field: 'entryId', fix: 'Pick an entry listed in Settings.' })
     }
-    return this.bindings.write(sessionId, { ...canonical, mode: 'pinned' }, providers).binding
+    const written = this.bindings.write(sessionId, { ...canonical, mode: 'pinned' }, providers).binding
+    this.active.delete(sessionId)
+    return written
   }
 
   followDefault(sessionId: string): void {
     const cfg = this.config.current()
-    const stored = this.bindings.read(sessionId)
-    const target = cfg.default ?? (stored?.entryId && stored.model ? { entryId: stored.entryId, model: stored.model } : null)
+    const stored = this.stored(sessionId)
+    const target = cfg.default ?? (stored.entryId && stored.model ? { entryId: stored.entryId, model: stored.model } : null)
     if (!target) throw KeelError.of('unresolved', 'There is no app default to follow.', { fix: 'Set a default provider and model in Settings.' })
     this.bindings.write(sessionId, { ...target, mode: 'follow-default' }, cfg.providers)
+    this.active.delete(sessionId)
+  }
+
+  /** Apply / Re-resolve: drop the active runtime and resolve from the binding + current config + keychain. */
+  async reresolve(sessionId: string): Promise<void> {
+    this.active.delete(sessionId)
+    await this.evaluate(sessionId)
+  }
+
+  /** Keep: stay on the previous runtime for this config change, without asking again. */
+  keep(sessionId: string): void {
+    const a = this.active.get(sessionId)
+    const entry = a && this.config.entry(a.identity.entryId)
+    if (a && entry) a.keptRevision = entryRevision(entry)
+  }
+
+  forget(sessionId: string): void {
+    this.active.delete(sessionId)
   }
 
   /**
-   * At a turn boundary, a follow-default session whose recorded binding differs from the current default switches
-   * to it (the write goes through canonicalize like any other). Returns a notice when it switched.
+   * The runtime for the next turn (a turn boundary). A follow-default session whose default or entry changed
+   * switches here and says so; a pinned session whose entry changed stays on its previous runtime until Apply.
    */
-  reconcileAtTurnBoundary(sessionId: string): string | null {
-    const stored = this.bindings.read(sessionId)
-    const def = this.config.current().default
-    if (!stored || stored.mode !== 'follow-default' || !def) return null
-    if (stored.entryId === def.entryId && stored.model === def.model) return null
-    this.bindings.write(sessionId, { ...def, mode: 'follow-default' }, this.config.current().providers)
-    return stored.entryId ? `Switched from ${stored.entryId} · ${stored.model} to the new default ${def.entryId} · ${def.model}.` : null
+  async beginTurn(sessionId: string): Promise<{ evaluation: Evaluation; notice: string | null }> {
+    const keys = await this.keychain.keyInfo()
+    const stored = this.stored(sessionId)
+    const cfg = this.config.current()
+    let notice: string | null = null
+    if (stored.mode === 'follow-default' && cfg.default) {
+      const a = this.active.get(sessionId)
+      const entry = cfg.providers.find((p) => p.id === cfg.default!.entryId)
+      const stale = a !== undefined && (a.identity.entryId !== cfg.default.entryId || a.identity.model !== cfg.default.model || (entry !== undefined && entryRevision(entry) !== a.identity.configRevision))
+      const rowStale = stored.entryId !== cfg.default.entryId || stored.model !== cfg.default.model
+      if (stale || rowStale) {
+        const from = a ? `${a.identity.entryName} · ${a.identity.model}` : stored.entryId ? `${stored.entryId} · ${stored.model}` : null
+        this.bindings.write(sessionId, { ...cfg.default, mode: 'follow-default' }, cfg.providers)
+        this.active.delete(sessionId)
+        if (from && stale) notice = `This session follows the app default and switched from ${from} to ${entry?.name ?? cfg.default.entryId} · ${cfg.default.model}.`
+      }
+    }
+    return { evaluation: await this.evaluate(sessionId, keys), notice }
   }
 }

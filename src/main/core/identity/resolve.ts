@@ -5,10 +5,8 @@ import type { Binding, IdentityState, ProviderEntry, RuntimeIdentity } from '../
 import { entryRevision } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
 import { isLocalEntry, keyRequired } from '../providers/kinds'
-import { keychainAccount } from '../secrets/keychain'
+import { keychainAccount, type KeyLookup } from '../secrets/keychain'
 
-/** Whether the keychain holds a key for an entry; `unavailable` when the keychain itself can't be asked. */
-export type KeyPresence = 'present' | 'absent' | 'unavailable'
 
 export interface Resolution {
   /** The request that was resolved: for follow-default sessions, the current app default. */
@@ -17,8 +15,12 @@ export interface Resolution {
   identity: RuntimeIdentity | null
 }
 
-export function identityKeyOf(parts: { entryId: string; api: string; baseUrl: string; model: string; account: string }): string {
-  return createHash('sha256').update(JSON.stringify([parts.entryId, parts.api, parts.baseUrl, parts.model, parts.account])).digest('hex').slice(0, 16)
+/**
+ * Hash of (entry id, api, base URL, model, credential reference). The credential reference is the keychain account
+ * plus the key's fingerprint, so a rotated key is a different identity (crash recovery asks before continuing).
+ */
+export function identityKeyOf(parts: { entryId: string; api: string; baseUrl: string; model: string; account: string; fingerprint: string | null }): string {
+  return createHash('sha256').update(JSON.stringify([parts.entryId, parts.api, parts.baseUrl, parts.model, parts.account, parts.fingerprint])).digest('hex').slice(0, 16)
 }
 
 /** The catalog namespace: entry id + base URL + credential reference (invariant 7). */
@@ -37,7 +39,7 @@ function unresolved(binding: Binding | null, reason: Extract<IdentityState, { ki
   return { binding, state: { kind: 'unresolved', reason, message, fix }, identity: null }
 }
 
-export function resolveBinding(binding: Binding | null, config: KeelConfig, keyPresence: (entryId: string) => KeyPresence, configError: boolean): Resolution {
+export function resolveBinding(binding: Binding | null, config: KeelConfig, keys: KeyLookup, configError: boolean): Resolution {
   if (!binding) {
     return unresolved(null, 'no-binding', 'This session has no provider yet and there is no app default.', 'Add a provider in Settings and set it as the default, or pick a model for this session.')
   }
@@ -51,27 +53,33 @@ export function resolveBinding(binding: Binding | null, config: KeelConfig, keyP
     )
   }
   const account = keychainAccount(entry.id)
-  const presence = keyPresence(entry.id)
+  const key = keys(entry.id)
+  const presence = key.state
   if (presence === 'unavailable' && keyRequired(entry)) {
     return unresolved(binding, 'keychain-unavailable', `The OS keychain is unavailable, so the key of "${entry.name}" cannot be read. Nothing will be sent.`, 'Unlock or start your keyring, then re-open the session.')
   }
   if (presence === 'absent' && keyRequired(entry)) {
     return unresolved(binding, 'key-missing', `No API key for "${entry.name}" is stored in the keychain (account ${account}). Nothing will be sent.`, `Add the key for "${entry.name}" in Settings.`)
   }
-  const present = presence === 'present'
-  const identity: RuntimeIdentity = {
+  return { binding, state: { kind: 'resolved' }, identity: identityFor(entry, binding.model, key.state === 'present' ? key.fingerprint : null) }
+}
+
+/** The runtime identity of an entry + model with the given key (by fingerprint; null = no key is used). */
+export function identityFor(entry: ProviderEntry, model: string, fingerprint: string | null): RuntimeIdentity {
+  const account = keychainAccount(entry.id)
+  const present = fingerprint !== null
+  return {
     entryId: entry.id,
     entryName: entry.name,
     kind: entry.kind,
     api: entry.api,
     baseUrl: entry.baseUrl,
-    model: binding.model,
-    credential: { account, source: present ? 'keychain' : 'none', present },
+    model,
+    credential: { account, source: present ? 'keychain' : 'none', present, fingerprint },
     catalogNamespace: catalogNamespaceOf(entry),
     configRevision: entryRevision(entry),
     local: isLocalEntry(entry),
     resolvedAt: Date.now(),
-    identityKey: identityKeyOf({ entryId: entry.id, api: entry.api, baseUrl: entry.baseUrl, model: binding.model, account }),
+    identityKey: identityKeyOf({ entryId: entry.id, api: entry.api, baseUrl: entry.baseUrl, model, account, fingerprint }),
   }
-  return { binding, state: { kind: 'resolved' }, identity }
 }

@@ -30,7 +30,10 @@ function statusError(status: number, id: ErrorSubject, detail: string, retryAfte
   }
   if (status === 429) {
     const wait = retryAfter ? ` The provider asks to wait ${retryAfter} s.` : ''
-    return KeelError.of('rate-limited', `${who} is rate limiting requests (HTTP 429).${wait}`, { ...extra, fix: 'Wait a moment, then send again; check the plan or quota of this key if it persists.' })
+    const seconds = retryAfter !== null ? Number(retryAfter) : NaN
+    const error = KeelError.of('rate-limited', `${who} is rate limiting requests (HTTP 429).${wait}`, { ...extra, fix: 'Wait a moment, then send again; check the plan or quota of this key if it persists.' })
+    error.retryAfterMs = Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 600) * 1000 : null
+    return error
   }
   if (status >= 500) {
     return KeelError.of('server', `${who} had a server error (HTTP ${status}).${said}`, { ...extra, fix: 'Try again in a moment; if it persists, check the provider\'s status page.' })

@@ -1,9 +1,22 @@
 // The keychain adapter: the only module that touches secrets. A key leaves it only as the return value of
 // `readKey`, which the provider client puts straight into the outgoing request's auth header (invariant 3).
+import { createHash } from 'node:crypto'
 import keytar from 'keytar'
 import { KeelError } from '../errors'
 
 export const DEFAULT_KEYCHAIN_SERVICE = 'Keel'
+
+export interface KeyInfo {
+  state: 'present' | 'absent' | 'unavailable'
+  /** A short one-way fingerprint of the key: tells keys apart (rotation) without revealing them. */
+  fingerprint: string | null
+}
+export type KeyLookup = (entryId: string) => KeyInfo
+
+/** 48 bits of a salted SHA-256: enough to notice a changed key, useless for recovering it. */
+export function keyFingerprint(key: string): string {
+  return createHash('sha256').update(`keel-credential-fingerprint:${key}`).digest('hex').slice(0, 12)
+}
 
 /** The keychain account that holds an entry's key. The entry id is stable, so the account is too. */
 export function keychainAccount(entryId: string): string {
@@ -64,15 +77,18 @@ export class Keychain {
   }
 
   /**
-   * Which entries have a key, from one keychain query (cheap enough for a whole session list). The secrets the
-   * query returns are dropped here.
+   * Which entries have a key, and a fingerprint of each (so a rotated key shows as a different credential), from one
+   * keychain query — cheap enough for a whole session list. The secrets themselves are dropped here.
    */
-  async keyPresence(): Promise<(entryId: string) => 'present' | 'absent' | 'unavailable'> {
+  async keyInfo(): Promise<KeyLookup> {
     try {
-      const accounts = new Set((await keytar.findCredentials(this.service)).map((c) => c.account))
-      return (entryId) => (accounts.has(keychainAccount(entryId)) ? 'present' : 'absent')
+      const found = new Map((await keytar.findCredentials(this.service)).map((c) => [c.account, keyFingerprint(c.password)]))
+      return (entryId) => {
+        const fp = found.get(keychainAccount(entryId))
+        return fp === undefined ? { state: 'absent', fingerprint: null } : { state: 'present', fingerprint: fp }
+      }
     } catch {
-      return () => 'unavailable'
+      return () => ({ state: 'unavailable', fingerprint: null })
     }
   }
 

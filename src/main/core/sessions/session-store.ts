@@ -25,8 +25,13 @@ export interface TurnIdentityRecord {
   api: string
 }
 
+export type RecoveryStatus = 'pending' | 'continuing' | 'continued' | 'declined' | 'failed'
+
 export interface TurnRow extends TurnView, TurnIdentityRecord {
   sessionId: string
+  kind: 'user' | 'continuation'
+  continuesTurnId: string | null
+  recovery: RecoveryStatus | null
 }
 
 type RawSession = { id: string; title: string; pinned: number; archived: number; created_at: number; updated_at: number; draft: string; message_count: number }
@@ -52,7 +57,7 @@ function toMessage(r: RawMessage): ChatMessage {
   }
 }
 
-type RawTurn = { id: string; session_id: string; status: TurnView['status']; error_json: string | null; partial_text: string; user_message_id: string | null; started_at: number; identity_key: string; entry_id: string; model: string; base_url: string; api: string }
+type RawTurn = { id: string; session_id: string; status: TurnView['status']; error_json: string | null; partial_text: string; user_message_id: string | null; started_at: number; identity_key: string; entry_id: string; model: string; base_url: string; api: string; kind: 'user' | 'continuation'; continues_turn_id: string | null; recovery: RecoveryStatus | null }
 
 function toTurn(r: RawTurn): TurnRow {
   return {
@@ -68,6 +73,9 @@ function toTurn(r: RawTurn): TurnRow {
     model: r.model,
     baseUrl: r.base_url,
     api: r.api,
+    kind: r.kind,
+    continuesTurnId: r.continues_turn_id,
+    recovery: r.recovery,
   }
 }
 
@@ -138,13 +146,25 @@ export class SessionStore {
     return id
   }
 
-  startTurn(t: { sessionId: string; userMessageId: string; identity: TurnIdentityRecord; now?: number }): string {
+  startTurn(t: { sessionId: string; userMessageId: string | null; identity: TurnIdentityRecord; continues?: string; now?: number }): string {
     const id = randomUUID()
     const seq = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM turns WHERE session_id = ?').get(t.sessionId) as { n: number }).n
     this.db
-      .prepare("INSERT INTO turns (id, session_id, seq, status, user_message_id, identity_key, entry_id, model, base_url, api, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)")
-      .run(id, t.sessionId, seq, t.userMessageId, t.identity.identityKey, t.identity.entryId, t.identity.model, t.identity.baseUrl, t.identity.api, t.now ?? Date.now())
+      .prepare(
+        "INSERT INTO turns (id, session_id, seq, status, user_message_id, identity_key, entry_id, model, base_url, api, started_at, kind, continues_turn_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(id, t.sessionId, seq, t.userMessageId, t.identity.identityKey, t.identity.entryId, t.identity.model, t.identity.baseUrl, t.identity.api, t.now ?? Date.now(), t.continues ? 'continuation' : 'user', t.continues ?? null)
     return id
+  }
+
+  setRecovery(turnId: string, recovery: RecoveryStatus): void {
+    this.db.prepare('UPDATE turns SET recovery = ? WHERE id = ?').run(recovery, turnId)
+  }
+
+  /** The session's most recent turn that was interrupted by a crash (the one recovery is about). */
+  lastRecoverable(sessionId: string): TurnRow | null {
+    const r = this.db.prepare("SELECT * FROM turns WHERE session_id = ? AND recovery IS NOT NULL ORDER BY seq DESC LIMIT 1").get(sessionId) as RawTurn | undefined
+    return r ? toTurn(r) : null
   }
 
   checkpoint(turnId: string, partialText: string, now = Date.now()): void {
@@ -166,10 +186,20 @@ export class SessionStore {
     return r ? toTurn(r) : null
   }
 
-  /** Turns left running by a crash or forced quit; marked interrupted at startup. */
+  /**
+   * Turns left running by a crash or forced quit, at startup: marked interrupted with recovery pending, and the
+   * text streamed before the crash (its last checkpoint) kept as an interrupted assistant message.
+   */
   markInterrupted(now = Date.now()): TurnRow[] {
-    const running = (this.db.prepare("SELECT * FROM turns WHERE status = 'running'").all() as RawTurn[]).map(toTurn)
-    this.db.prepare("UPDATE turns SET status = 'interrupted', ended_at = ? WHERE status = 'running'").run(now)
-    return running
+    return this.transaction(() => {
+      const running = (this.db.prepare("SELECT * FROM turns WHERE status = 'running'").all() as RawTurn[]).map(toTurn)
+      for (const t of running) {
+        if (t.partialText !== '') {
+          this.appendMessage({ sessionId: t.sessionId, turnId: t.id, role: 'assistant', content: t.partialText, status: 'interrupted', producedWith: t, now })
+        }
+        this.db.prepare("UPDATE turns SET status = 'interrupted', ended_at = ?, recovery = 'pending', partial_text = '' WHERE id = ?").run(now, t.id)
+      }
+      return running.map((t) => ({ ...t, status: 'interrupted' as const, recovery: 'pending' as const }))
+    })
   }
 }

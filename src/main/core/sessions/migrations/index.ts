@@ -2,6 +2,7 @@
 // migrating an existing database, and a refusal of a database written by a newer Keel.
 import type Database from 'better-sqlite3'
 import { initial } from './001-initial'
+import { catalogsAndRecovery } from './002-catalogs-and-recovery'
 
 export interface MigrationResult {
   summary: string
@@ -14,6 +15,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

@@ -1,0 +1,118 @@
+// Issue 2's round trip, driven in Chromium through the browser host and the real core, asserted at the fake
+// provider: which URL, key and model each request used.
+import { addProvider, assistantMessages, closeSettings, expect, send, test } from './support/fixtures'
+
+test('add a named provider with a key, chat, restart, resume: the second request uses the same URL, key and model', async ({ page, fake, keel }) => {
+  const frames: string[] = []
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => frames.push(String(f.payload)))
+    ws.on('framesent', (f) => frames.push(String(f.payload)))
+  })
+  await keel.launch()
+  const key = keel.newKey('work')
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  await addProvider(page, { name: 'Work gateway', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/work/v1`, model: 'gpt-work', key })
+  await expect(page.getByText('Key stored in keychain')).toBeVisible()
+  await closeSettings(page)
+
+  await page.getByRole('button', { name: 'New session' }).click()
+  await send(page, 'hello from e2e')
+  await expect(assistantMessages(page).last()).toContainText('Echo [gpt-work]: hello from e2e')
+  await expect(page.getByTestId('identity-provider')).toHaveText('Work gateway')
+  await expect(page.getByTestId('identity-model')).toHaveText('gpt-work')
+
+  await keel.restart()
+  await page.getByRole('list', { name: 'Sessions' }).getByRole('button', { name: 'hello from e2e' }).click()
+  await expect(page.getByTestId('identity-provider')).toHaveText('Work gateway')
+  await expect(assistantMessages(page).first()).toContainText('Echo [gpt-work]: hello from e2e')
+  await send(page, 'and again')
+  await expect(assistantMessages(page).last()).toContainText('Echo [gpt-work]: and again')
+
+  const chats = fake.requests().filter((r) => r.protocol === 'openai-chat')
+  expect(chats).toHaveLength(2)
+  // The key crossed the contract once, renderer → main, inside providers.create; main never sent it back.
+  expect(frames.filter((f) => f.includes(key)).map((f) => JSON.parse(f).channel)).toEqual(['providers.create'])
+  for (const r of chats) {
+    expect(r.path).toBe('/work/v1/chat/completions')
+    expect(r.bearer).toBe(key)
+    expect(r.model).toBe('gpt-work')
+  }
+})
+
+test('a deleted key puts the session in an unresolved state after restart and sends nothing', async ({ page, fake, keel }) => {
+  await keel.launch()
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  await addProvider(page, { name: 'Acme', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/acme/v1`, model: 'acme-1', key: keel.newKey('acme') })
+  await page.getByRole('button', { name: 'Edit Acme' }).click()
+  await page.getByRole('button', { name: 'Remove key' }).click()
+  await expect(page.getByText('No key — add one')).toBeVisible()
+  await closeSettings(page)
+  await page.getByRole('button', { name: 'New session' }).click()
+  await keel.restart()
+  await page.getByRole('list', { name: 'Sessions' }).getByRole('button').first().click()
+  const alert = page.getByRole('alert').filter({ hasText: 'No API key for "Acme"' })
+  await expect(alert).toBeVisible()
+  await expect(alert).toContainText('Add the key for "Acme" in Settings')
+  await page.getByLabel('Message').fill('is anyone there?')
+  await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled()
+  await page.getByLabel('Message').press('Enter')
+  expect(fake.requests().filter((r) => r.protocol !== 'models')).toEqual([])
+})
+
+test('a deleted entry puts its sessions in "provider removed" and sends nothing', async ({ page, fake, keel }) => {
+  await keel.launch()
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  await addProvider(page, { name: 'Doomed', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/doomed/v1`, model: 'd-1', key: keel.newKey('doomed') })
+  await closeSettings(page)
+  await page.getByRole('button', { name: 'New session' }).click()
+  await send(page, 'first words')
+  await expect(assistantMessages(page).last()).toContainText('Echo [d-1]: first words')
+  fake.clear()
+  await page.getByRole('button', { name: 'Settings' }).click()
+  await page.getByRole('button', { name: 'Delete Doomed' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click()
+  await closeSettings(page)
+  await keel.restart()
+  await page.getByRole('list', { name: 'Sessions' }).getByRole('button', { name: 'first words' }).click()
+  await expect(page.getByRole('alert').filter({ hasText: 'Provider entry "doomed" no longer exists' })).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled()
+  expect(fake.requests()).toEqual([])
+})
+
+test('drafts are per session and survive a restart', async ({ page, fake, keel }) => {
+  await keel.launch()
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  await addProvider(page, { name: 'Local', kind: 'Ollama', baseUrl: `${fake.url}/ollama/v1`, model: 'llama3.3' })
+  await closeSettings(page)
+  await page.getByRole('button', { name: 'New session' }).click()
+  await send(page, 'session one')
+  await expect(assistantMessages(page).last()).toContainText('Echo [llama3.3]: session one')
+  await page.getByLabel('Message').fill('unsent thought for one')
+  await page.getByRole('button', { name: 'New session' }).click()
+  await send(page, 'session two')
+  await expect(assistantMessages(page).last()).toContainText('session two')
+  await page.getByLabel('Message').fill('unsent thought for two')
+  await page.getByRole('list', { name: 'Sessions' }).getByRole('button', { name: 'session one' }).click()
+  await expect(page.getByLabel('Message')).toHaveValue('unsent thought for one')
+
+  await keel.restart()
+  const list = page.getByRole('list', { name: 'Sessions' })
+  await list.getByRole('button', { name: 'session two' }).click()
+  await expect(page.getByLabel('Message')).toHaveValue('unsent thought for two')
+  await list.getByRole('button', { name: 'session one' }).click()
+  await expect(page.getByLabel('Message')).toHaveValue('unsent thought for one')
+})
+
+test('a provider error shows in the chat as an error, not as the assistant', async ({ page, fake, keel }) => {
+  await keel.launch()
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  await addProvider(page, { name: 'Strict', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/strict/v1`, model: 's-1', key: keel.newKey('strict') })
+  await closeSettings(page)
+  fake.script({ status: 401 })
+  await page.getByRole('button', { name: 'New session' }).click()
+  await send(page, 'let me in')
+  const error = page.getByRole('alert', { name: 'Turn error' })
+  await expect(error).toContainText('"Strict" rejected the API key (HTTP 401)')
+  await expect(error).toContainText('Check the key of provider entry "Strict"')
+  await expect(assistantMessages(page)).toHaveCount(0)
+})

@@ -1,0 +1,119 @@
+// Playwright fixtures: a recording fake provider, a fresh data dir and keychain service per test, and helpers
+// that drive the host the way a user would.
+import { test as base, expect, type Page } from '@playwright/test'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import keytar from 'keytar'
+import { startFakeProvider, type FakeProvider } from '../../fake-provider/server'
+import { startHost, type HostProcess } from './host'
+
+export interface Keel {
+  dataDir: string
+  keychainService: string
+  /** Starts (or restarts) the host on the same data dir and opens it in the page. */
+  launch(): Promise<HostProcess>
+  restart(): Promise<HostProcess>
+  stop(): Promise<void>
+  host(): HostProcess
+  /** Every key a test stored: the leak scan looks for these bytes. */
+  keys: string[]
+  newKey(label: string): string
+}
+
+export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
+  fake: async ({}, use) => {
+    const fake = await startFakeProvider()
+    await use(fake)
+    await fake.close()
+  },
+  keel: async ({ page }, use) => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-e2e-'))
+    const keychainService = `keel-e2e-${randomBytes(5).toString('hex')}`
+    let host: HostProcess | null = null
+    const logs: string[] = []
+    const keel: Keel = {
+      dataDir,
+      keychainService,
+      keys: [],
+      newKey(label) {
+        const k = `sk-keele2e-${label}-${randomBytes(12).toString('hex')}`
+        this.keys.push(k)
+        return k
+      },
+      async launch() {
+        host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: keychainService })
+        await page.goto(host.url)
+        return host
+      },
+      async restart() {
+        await keel.stop()
+        return keel.launch()
+      },
+      async stop() {
+        if (host) {
+          await host.stop()
+          logs.push(host.log())
+        }
+        host = null
+      },
+      host() {
+        if (!host) throw new Error('host not running')
+        return host
+      },
+    }
+    await use(keel)
+    await keel.stop()
+    // Invariant 3: no key bytes anywhere in the data dir (database, WAL, config, backups, logs) or the host's log.
+    assertNoKeyBytes(dataDir, keel.keys, logs.join('\n'))
+    for (const c of await keytar.findCredentials(keychainService)) await keytar.deletePassword(keychainService, c.account)
+  },
+})
+
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name)
+    return d.isDirectory() ? filesUnder(p) : [p]
+  })
+}
+
+export function assertNoKeyBytes(dataDir: string, keys: string[], extraText = ''): void {
+  const files = filesUnder(dataDir)
+  for (const key of keys) {
+    const needle = Buffer.from(key)
+    for (const f of files) expect(fs.readFileSync(f).includes(needle), `${key} found in ${f}`).toBe(false)
+    expect(extraText.includes(key), `${key} found in the host log`).toBe(false)
+  }
+}
+
+export { expect }
+
+/** Adds a provider through Settings, as a user would. */
+export async function addProvider(page: Page, p: { name: string; kind: string; baseUrl?: string; model?: string; key?: string }): Promise<void> {
+  const settings = page.getByRole('dialog', { name: 'Settings' })
+  if (!(await settings.isVisible())) await page.getByRole('button', { name: 'Settings' }).click()
+  await settings.getByRole('button', { name: 'Add provider' }).click()
+  await settings.getByLabel('Name', { exact: true }).fill(p.name)
+  await settings.getByLabel('Kind').selectOption({ label: p.kind })
+  if (p.baseUrl) await settings.getByLabel('Base URL').fill(p.baseUrl)
+  if (p.model) await settings.getByLabel('Default model', { exact: true }).fill(p.model)
+  if (p.key) await settings.getByLabel('API key').fill(p.key)
+  await settings.getByRole('button', { name: 'Save' }).click()
+  await expect(settings.getByText(p.name, { exact: true }).first()).toBeVisible()
+}
+
+export async function closeSettings(page: Page): Promise<void> {
+  await page.keyboard.press('Escape')
+  await expect(page.getByRole('dialog', { name: 'Settings' })).toBeHidden()
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Message')
+  await box.fill(text)
+  await box.press('Enter')
+}
+
+export function assistantMessages(page: Page) {
+  return page.getByRole('article', { name: 'assistant message', exact: true })
+}
