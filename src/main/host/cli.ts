@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openKeelCore } from '../core/app/keel-core'
 import type { KeelCore } from '../core/app/keel-core.types'
-import { defaultDataDir } from './data-dir'
+import { defaultDataDir } from '../core/data-dir'
 import { startHostServer, type HostServer } from './server'
 
 const USAGE = `Usage: npm run host -- [options]

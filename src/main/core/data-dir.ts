@@ -1,6 +1,6 @@
 // The browser host's default data directory: the same folder Electron's app.getPath('userData') gives the
 // desktop app (appData + product name), so the host and the app open the same sessions unless told otherwise.
-// Plain Node: the host must not import electron.
+// Plain Node (core): the host and the doctor use it; Electron asks app.getPath instead.
 import os from 'node:os'
 import path from 'node:path'
 

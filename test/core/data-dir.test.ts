@@ -1,7 +1,7 @@
 // The browser host opens the same data folder as the desktop app unless told otherwise.
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { defaultDataDir } from '../../src/main/host/data-dir'
+import { defaultDataDir } from '../../src/main/core/data-dir'
 
 describe('defaultDataDir', () => {
   it('uses KEEL_DATA_DIR when set', () => {

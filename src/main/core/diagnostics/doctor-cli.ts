@@ -1,0 +1,40 @@
+// npm run doctor -- [--data-dir D] [--json] [--session ID] [--fix]
+// Exit status: 0 when every session is resolved, canonical and consistent; 1 when any is not; 2 on usage errors
+// or when the data cannot be read.
+import { parseArgs } from 'node:util'
+import { defaultDataDir } from '../data-dir'
+import { KeelError } from '../errors'
+import { formatDoctorReport, runDoctor } from './doctor'
+
+async function main(): Promise<number> {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, session: { type: 'string' }, fix: { type: 'boolean' }, help: { type: 'boolean' } },
+      allowPositionals: false,
+    }))
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: npm run doctor -- [--data-dir D] [--json] [--session ID] [--fix]\n`)
+    return 2
+  }
+  if (values.help) {
+    process.stdout.write('usage: npm run doctor -- [--data-dir D] [--json] [--session ID] [--fix]\n')
+    return 0
+  }
+  try {
+    const report = await runDoctor({
+      dataDir: values['data-dir'] ?? defaultDataDir(),
+      sessionId: values.session,
+      fix: values.fix ?? false,
+      keychainService: process.env.KEEL_KEYCHAIN_SERVICE,
+    })
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctorReport(report)}\n`)
+    return report.problems === 0 ? 0 : 1
+  } catch (err) {
+    const data = err instanceof KeelError ? err.data : { message: err instanceof Error ? err.message : String(err), fix: undefined }
+    process.stderr.write(`keel doctor: ${data.message}${data.fix ? `\n  ${data.fix}` : ''}\n`)
+    return 2
+  }
+}
+
+process.exitCode = await main()

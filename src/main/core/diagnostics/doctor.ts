@@ -1,0 +1,129 @@
+// The doctor: the diagnostics report for every session (or one) from outside the app — the session rows, the
+// config as it is on disk, the keychain — with an exit status a script can use. Read-only unless asked to fix:
+// then the database is backed up and legacy bindings are canonicalized by the same repair Keel runs at startup.
+import fs from 'node:fs'
+import Database from 'better-sqlite3'
+import type { IdentitySnapshot, KeelErrorData, SessionDiagnostics } from '../../../shared/domain'
+import { CatalogService } from '../catalog/catalog-service'
+import { EMPTY_CONFIG, parseConfigText, type KeelConfig } from '../config/config-schema'
+import { KeelError } from '../errors'
+import { repairBindings, type RepairReport } from '../identity/binding-repair'
+import { BindingStore } from '../identity/binding-store'
+import { effectiveBinding, resolveBinding } from '../identity/resolve'
+import { dataPaths } from '../paths'
+import { DEFAULT_KEYCHAIN_SERVICE, Keychain } from '../secrets/keychain'
+import { openDatabase } from '../sessions/database'
+import { LATEST_SCHEMA_VERSION } from '../sessions/migrations/index'
+import { SessionStore } from '../sessions/session-store'
+import { buildSessionDiagnostics } from './session-diagnostics'
+
+export interface DoctorOptions {
+  dataDir: string
+  sessionId?: string
+  fix?: boolean
+  keychainService?: string
+}
+
+export interface DoctorReport {
+  dataDir: string
+  configPath: string
+  configError: KeelErrorData | null
+  databasePath: string
+  schemaVersion: number
+  keychain: { ok: boolean; service: string; error: KeelErrorData | null }
+  sessions: SessionDiagnostics[]
+  fixed: RepairReport | null
+  problems: number
+}
+
+function readConfig(file: string): { config: KeelConfig; error: KeelErrorData | null } {
+  if (!fs.existsSync(file)) return { config: EMPTY_CONFIG, error: null }
+  try {
+    return { config: parseConfigText(fs.readFileSync(file, 'utf8'), file), error: null }
+  } catch (err) {
+    return { config: EMPTY_CONFIG, error: err instanceof KeelError ? err.data : { kind: 'config-invalid', message: 'config.json could not be read.' } }
+  }
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const paths = dataPaths(options.dataDir)
+  const { config, error: configError } = readConfig(paths.config)
+  if (!fs.existsSync(paths.database)) throw KeelError.of('not-found', `There is no Keel database at ${paths.database}.`, { fix: 'Pass the data directory Keel uses with --data-dir.' })
+
+  let fixed: RepairReport | null = null
+  let db: Database.Database
+  if (options.fix) {
+    const opened = openDatabase(paths.database, paths.backups)
+    fixed = repairBindings(opened.db, config.providers, paths.backups, opened.schemaVersion)
+    db = opened.db
+  } else {
+    db = new Database(paths.database, { readonly: true, fileMustExist: true })
+  }
+  try {
+    const schemaVersion = db.pragma('user_version', { simple: true }) as number
+    if (schemaVersion > LATEST_SCHEMA_VERSION) throw KeelError.of('database', `The database was written by a newer Keel (schema ${schemaVersion}).`, { fix: 'Use the newest Keel and its doctor.' })
+    const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
+    const probe = await keychain.probe()
+    const keys = await keychain.keyInfo()
+    const store = new SessionStore(db)
+    const bindings = new BindingStore(db)
+    const catalog = schemaVersion >= 2 ? new CatalogService(db, keychain) : null
+    const rows = store.list().filter((s) => options.sessionId === undefined || s.id === options.sessionId)
+    if (options.sessionId !== undefined && rows.length === 0) throw KeelError.of('not-found', `There is no session ${options.sessionId}.`)
+    let revision = 0
+    const sessions = rows.map((row) => {
+      const stored = bindings.read(row.id)!
+      const r = resolveBinding(effectiveBinding(stored, config), config, keys, configError !== null)
+      const snapshot: IdentitySnapshot = {
+        sessionId: row.id,
+        revision: ++revision,
+        authority: 'persisted',
+        binding: r.binding,
+        entryName: r.binding ? (config.providers.find((p) => p.id === r.binding!.entryId)?.name ?? null) : null,
+        state: r.state,
+        identity: r.identity,
+      }
+      return buildSessionDiagnostics({ sessionId: row.id, title: row.title, stored, snapshot, active: null, config, keys, cached: (ns) => catalog?.cached(ns) ?? null })
+    })
+    const problems = sessions.filter((s) => s.status !== 'ok').length + (configError ? 1 : 0)
+    return {
+      dataDir: paths.dataDir,
+      configPath: paths.config,
+      configError,
+      databasePath: paths.database,
+      schemaVersion,
+      keychain: { ok: probe === null, service: keychain.service, error: probe?.data ?? null },
+      sessions,
+      fixed,
+      problems,
+    }
+  } finally {
+    db.close()
+  }
+}
+
+/** The human-readable form: one block per session, differing cells marked with ≠ and explained. */
+export function formatDoctorReport(r: DoctorReport): string {
+  const out: string[] = []
+  out.push(`Keel doctor — ${r.dataDir}`)
+  out.push(`  config    ${r.configPath}${r.configError ? `  INVALID: ${r.configError.message}` : ''}`)
+  out.push(`  database  ${r.databasePath} (schema ${r.schemaVersion})`)
+  out.push(`  keychain  ${r.keychain.ok ? `ok (service ${r.keychain.service})` : `UNAVAILABLE: ${r.keychain.error?.message} ${r.keychain.error?.fix ?? ''}`}`)
+  if (r.fixed) {
+    out.push(`  fixed     ${r.fixed.repaired.length} binding(s) canonicalized${r.fixed.backupPath ? ` (backup ${r.fixed.backupPath})` : ''}`)
+    for (const u of r.fixed.unrepairable) out.push(`            cannot fix ${u.sessionId}: ${u.reason}`)
+  }
+  for (const s of r.sessions) {
+    out.push('')
+    out.push(`${s.status === 'ok' ? 'ok' : s.status.toUpperCase()}  ${s.title}  (${s.sessionId})`)
+    out.push(`    ${s.summary}`)
+    for (const row of s.rows) {
+      const mark = row.drift ? '≠' : ' '
+      out.push(`  ${mark} ${row.label.padEnd(16)} persisted: ${row.persisted ?? '—'} | config: ${row.config ?? '—'} | cached: ${row.cached ?? '—'}`)
+      if (row.drift) out.push(`      ${row.drift.explanation}`)
+    }
+  }
+  out.push('')
+  out.push(r.problems === 0 ? `${r.sessions.length} session(s), no problems.` : `${r.sessions.length} session(s), ${r.problems} with problems.`)
+  return out.join('\n')
+}

@@ -1,0 +1,122 @@
+// Crash mid-turn (a real SIGKILL): continuation is automatic only when the re-resolved identity key matches the
+// recorded one; otherwise Keel asks and shows the difference. The recovery note is never stored (invariant 9).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
+import keytar from 'keytar'
+import fs from 'node:fs'
+import path from 'node:path'
+import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
+import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
+import { crashMidTurn } from '../support/crash'
+import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+
+let fake: FakeProvider
+const service = testKeychainService()
+beforeAll(async () => {
+  fake = await startFakeProvider()
+})
+afterAll(async () => {
+  await fake.close()
+  await clearKeychainService(service)
+})
+beforeEach(() => {
+  fake.resetScript()
+  fake.clear()
+})
+
+async function sessionThatCrashed() {
+  const dataDir = tempDataDir()
+  const h = await CoreHarness.open(dataDir, service)
+  const key = testKey('crash')
+  await h.call('providers.create', { id: 'crashy', name: 'Crashy', kind: 'openai-compatible', baseUrl: `${fake.url}/crashy/v1`, defaultModel: 'c-1', key })
+  await h.call('providers.create', { id: 'spare', name: 'Spare', kind: 'openai-compatible', baseUrl: `${fake.url}/spare/v1`, defaultModel: 's-1', key: testKey('spare') })
+  const s = await h.call('sessions.create', {})
+  await h.call('sessions.bind', { id: s.id, entryId: 'crashy', model: 'c-1' })
+  await h.close()
+  fake.script({ hang: true, times: 1 })
+  const turnId = await crashMidTurn(dataDir, service, s.id, 'tell me a long story')
+  fake.clear()
+  return { dataDir, sessionId: s.id, turnId, key }
+}
+
+function dbText(dataDir: string): string {
+  const db = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
+  const rows = db.prepare('SELECT content FROM messages').all() as Array<{ content: string }>
+  const turns = db.prepare('SELECT partial_text, error_json FROM turns').all()
+  db.close()
+  return JSON.stringify([rows, turns])
+}
+
+describe('crash recovery', () => {
+  it('continues automatically on the same identity; the note reaches the model but never the database', async () => {
+    const { dataDir, sessionId, turnId } = await sessionThatCrashed()
+    // The fake echoes the last user message by default; a real model would not repeat the note back.
+    fake.script({ reply: 'and they lived happily ever after.', times: 1 })
+    const h = await CoreHarness.open(dataDir, service)
+    const started = await h.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === sessionId)
+    await h.turnEnded(started.turnId)
+    const req = fake.requests().find((r) => r.protocol === 'openai-chat')!
+    expect(req.path).toBe('/crashy/v1/chat/completions')
+    expect(JSON.stringify(req.body)).toContain('Continue it from exactly where it stopped')
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.map((m) => [m.role, m.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'interrupted'],
+      ['assistant', 'complete'],
+    ])
+    expect(view.messages.at(-1)!.content).toBe('and they lived happily ever after.')
+    expect(view.recovery).toMatchObject({ turnId, status: 'continued', differences: [] })
+    expect(JSON.stringify(view)).not.toContain(RECOVERY_NOTE)
+    expect(dbText(dataDir)).not.toContain('Continue it from exactly where it stopped')
+    await h.close()
+  })
+
+  it('a key changed after the crash: no automatic continuation; Keel asks and names the difference', async () => {
+    const { dataDir, sessionId } = await sessionThatCrashed()
+    await keytar.setPassword(service, 'provider:crashy', testKey('rotated'))
+    const h = await CoreHarness.open(dataDir, service)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.recovery).toMatchObject({ status: 'pending', differences: [{ field: 'credential' }] })
+    expect(fake.requests()).toEqual([])
+    // The user agrees: one continuation on the current runtime.
+    const { turnId } = await h.call('sessions.continue', { id: sessionId })
+    await h.turnEnded(turnId)
+    expect(fake.requests().filter((r) => r.protocol === 'openai-chat')).toHaveLength(1)
+    await h.close()
+  })
+
+  it('an entry edited after the crash: no automatic continuation; the difference is the base URL', async () => {
+    const { dataDir, sessionId } = await sessionThatCrashed()
+    const file = path.join(dataDir, 'config.json')
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
+    cfg.providers[0].baseUrl = `${fake.url}/moved/v1`
+    fs.writeFileSync(file, JSON.stringify(cfg))
+    const h = await CoreHarness.open(dataDir, service)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.recovery).toMatchObject({ status: 'pending', differences: [{ field: 'baseUrl', active: `${fake.url}/crashy/v1`, config: `${fake.url}/moved/v1` }] })
+    expect(fake.requests()).toEqual([])
+    await h.call('sessions.dismissRecovery', { id: sessionId })
+    expect((await h.call('sessions.open', { id: sessionId })).recovery?.status).toBe('declined')
+    expect(fake.requests()).toEqual([])
+    await h.close()
+  })
+
+  it('a continuation that fails with a non-retryable error stops: one request, no loop', async () => {
+    const { dataDir, sessionId } = await sessionThatCrashed()
+    fake.script({ status: 404 })
+    const h = await CoreHarness.open(dataDir, service)
+    const started = await h.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === sessionId)
+    const ended = await h.turnEnded(started.turnId)
+    expect(ended).toMatchObject({ status: 'error' })
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.recovery?.status).toBe('failed')
+    expect(fake.requests().filter((r) => r.protocol === 'openai-chat')).toHaveLength(1)
+    expect((await h.fail('sessions.continue', { id: sessionId })).kind).toBe('conflict')
+    await h.close()
+    // Not after a restart either.
+    const again = await CoreHarness.open(dataDir, service)
+    expect((await again.call('sessions.open', { id: sessionId })).recovery?.status).toBe('failed')
+    expect(fake.requests().filter((r) => r.protocol === 'openai-chat')).toHaveLength(1)
+    await again.close()
+  })
+})

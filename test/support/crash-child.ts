@@ -1,0 +1,26 @@
+// A Keel core in a child process that starts a turn against a hanging provider and reports once the streamed
+// text is checkpointed, so the parent can SIGKILL it mid-turn — a real crash, not a simulated one.
+// argv: dataDir keychainService sessionId text
+import Database from 'better-sqlite3'
+import path from 'node:path'
+import { openKeelCore } from '../../src/main/core/app/keel-core'
+
+const [dataDir, keychainService, sessionId, text] = process.argv.slice(2) as [string, string, string, string]
+const core = await openKeelCore({ dataDir, runtime: 'host', keychainService, watchConfig: false })
+const sent = await core.dispatch('chat.send', { sessionId, text })
+if (!sent.ok) {
+  process.stdout.write(`ERROR ${JSON.stringify(sent.error)}\n`)
+  process.exit(3)
+}
+const turnId = (sent.value as { turnId: string }).turnId
+const reader = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
+core.subscribe((event, payload) => {
+  if (event !== 'chat' || (payload as { type: string }).type !== 'delta') return
+  const check = setInterval(() => {
+    const row = reader.prepare('SELECT partial_text FROM turns WHERE id = ?').get(turnId) as { partial_text: string }
+    if (row.partial_text !== '') {
+      clearInterval(check)
+      process.stdout.write(`CHECKPOINTED ${turnId}\n`)
+    }
+  }, 10)
+})
