@@ -17,7 +17,7 @@ describe('browser host layers', () => {
       } })`
     const entries = [
       'src/main/host/server.ts',
-      'src/main/host/data-dir.ts',
+      'src/main/core/data-dir.ts',
       'src/main/electron/renderer-csp.ts',
       'src/main/electron/external-url.ts',
       'src/main/electron/trusted-sender.ts',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 
 let fake: FakeProvider
 const service = testKeychainService()
@@ -10,7 +10,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await fake.close()
-  await clearKeychainService(service)
 })
 
 describe('chat round trip on a named provider', () => {

@@ -2,10 +2,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { CoreHarness, clearKeychainService, tempDataDir, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKeychainService } from '../support/core-harness'
 
 const service = testKeychainService()
-afterAll(() => clearKeychainService(service))
 
 const entry = (id: string, baseUrl = 'http://127.0.0.1:9/v1') => ({ id, name: id.toUpperCase(), kind: 'openai-compatible', api: 'openai-chat', baseUrl, auth: 'none' })
 
@@ -47,8 +46,9 @@ describe('config.json', () => {
     fs.writeFileSync(file, JSON.stringify({ version: 1, providers: [entry('one')] }))
     const h = await CoreHarness.open(dataDir, service, { watchConfig: true })
     const before = (await h.call('app.state', {})).config.revision
+    const mark = h.mark()
     fs.writeFileSync(file, JSON.stringify({ version: 1, providers: [entry('one'), entry('two')] }))
-    await h.waitFor('providers', (e) => e.reason === 'config-changed')
+    await h.waitFor('providers', (e) => e.reason === 'config-changed', 10_000, mark)
     expect((await h.call('providers.list', {})).map((p) => p.id)).toEqual(['one', 'two'])
     expect((await h.call('app.state', {})).config.revision).toBeGreaterThan(before)
     await h.close()

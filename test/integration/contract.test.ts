@@ -1,6 +1,6 @@
 // Every input is validated against the contract; anything else gets a typed error and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CoreHarness, clearKeychainService, tempDataDir, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKeychainService } from '../support/core-harness'
 
 const service = testKeychainService()
 let h: CoreHarness
@@ -9,7 +9,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await h.close()
-  await clearKeychainService(service)
 })
 
 describe('contract validation', () => {

@@ -1,7 +1,7 @@
 // Each API goes out on its own wire format, with the right auth header, to exactly the entry's base URL.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 
 let fake: FakeProvider
 let h: CoreHarness
@@ -13,7 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close()
   await fake.close()
-  await clearKeychainService(service)
 })
 beforeEach(() => fake.clear())
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import net from 'node:net'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 
 let fake: FakeProvider
 let h: CoreHarness
@@ -16,7 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close()
   await fake.close()
-  await clearKeychainService(service)
 })
 beforeEach(() => {
   fake.resetScript()

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
 import { crashMidTurn } from '../support/crash'
-import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 
 let fake: FakeProvider
 const service = testKeychainService()
@@ -17,7 +17,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await fake.close()
-  await clearKeychainService(service)
 })
 beforeEach(() => {
   fake.resetScript()

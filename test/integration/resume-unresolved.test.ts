@@ -2,7 +2,7 @@
 // unresolved state, and nothing is sent anywhere (invariant 4).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 
 let fake: FakeProvider
 const service = testKeychainService()
@@ -12,7 +12,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await fake.close()
-  await clearKeychainService(service)
 })
 
 async function setup() {

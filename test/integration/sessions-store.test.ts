@@ -6,7 +6,7 @@ import path from 'node:path'
 import { openDatabase } from '../../src/main/core/sessions/database'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 
 let fake: FakeProvider
 const service = testKeychainService()
@@ -15,7 +15,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await fake.close()
-  await clearKeychainService(service)
 })
 
 async function sessionWithMessages() {

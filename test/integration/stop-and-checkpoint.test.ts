@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import path from 'node:path'
 import { CHECKPOINT_MS } from '../../src/main/core/agents/agent-service'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, clearKeychainService, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 
 let fake: FakeProvider
 let h: CoreHarness
@@ -18,7 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close()
   await fake.close()
-  await clearKeychainService(service)
 })
 
 describe('stop and checkpoints', () => {

@@ -3,7 +3,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import keytar from 'keytar'
 import { openKeelCore } from '../../src/main/core/app/keel-core'
 import type { KeelCore } from '../../src/main/core/app/keel-core.types'
 import type { Channel, ChannelInput, ChannelOutput, EventName, EventPayload } from '../../src/shared/contract'
@@ -12,14 +11,14 @@ export function tempDataDir(label = 'keel'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`))
 }
 
-/** A keychain service name no other test (or user) shares; `cleanup` removes everything stored under it. */
+/**
+ * A keychain service name no other test (or user) shares. Tests run in a throwaway keyring (scripts/with-keyring.sh),
+ * so nothing needs deleting afterwards — and keytar's findCredentials, the only way to list, is unsafe to use.
+ */
 export function testKeychainService(): string {
   return `keel-test-${randomBytes(6).toString('hex')}`
 }
 
-export async function clearKeychainService(service: string): Promise<void> {
-  for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account)
-}
 
 /** A fake-looking but unique API key whose bytes the leak scans look for. */
 export function testKey(label: string): string {
@@ -64,11 +63,16 @@ export class CoreHarness {
     return this.seen.filter((s) => s.event === event).map((s) => s.payload as EventPayload<E>)
   }
 
-  /** Resolves with the first event (already seen or future) matching the predicate. */
-  waitFor<E extends EventName>(event: E, match: (p: EventPayload<E>) => boolean, timeoutMs = 10_000): Promise<EventPayload<E>> {
+  /** How many events have been seen so far: pass it to waitFor as `since` to wait for a later one only. */
+  mark(): number {
+    return this.seen.length
+  }
+
+  /** Resolves with the first event (already seen since `since`, or future) matching the predicate. */
+  waitFor<E extends EventName>(event: E, match: (p: EventPayload<E>) => boolean, timeoutMs = 10_000, since = 0): Promise<EventPayload<E>> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const hit = this.seen.find((s) => s.event === event && match(s.payload as EventPayload<E>))
+        const hit = this.seen.slice(since).find((s) => s.event === event && match(s.payload as EventPayload<E>))
         if (hit) {
           cleanup()
           resolve(hit.payload as EventPayload<E>)

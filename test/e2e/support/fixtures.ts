@@ -5,7 +5,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import keytar from 'keytar'
 import { startFakeProvider, type FakeProvider } from '../../fake-provider/server'
 import { startHost, type HostProcess } from './host'
 
@@ -67,7 +66,6 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
     await keel.stop()
     // Invariant 3: no key bytes anywhere in the data dir (database, WAL, config, backups, logs) or the host's log.
     assertNoKeyBytes(dataDir, keel.keys, logs.join('\n'))
-    for (const c of await keytar.findCredentials(keychainService)) await keytar.deletePassword(keychainService, c.account)
   },
 })
 

@@ -80,7 +80,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   }
 
   const entryViews = async (): Promise<ProviderEntryView[]> => {
-    const keys = await keychain.keyInfo()
+    const keys = await identity.keys()
     return config.current().providers.map((e) => {
       const p = keys(e.id).state
       const keyStatus = p === 'present' ? 'stored' : p === 'unavailable' ? 'keychain-unavailable' : keyRequired(e) ? 'missing' : 'not-needed'
@@ -115,7 +115,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
 
   const sessionDiagnostics = async (id: string) => {
     const row = requireSession(id)
-    const keys = await keychain.keyInfo()
+    const keys = await identity.keys()
     const evaluation = await identity.evaluate(id, keys)
     const snapshot = (await identity.snapshots([id])).get(id)!
     return buildSessionDiagnostics({

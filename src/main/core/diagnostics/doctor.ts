@@ -64,7 +64,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     if (schemaVersion > LATEST_SCHEMA_VERSION) throw KeelError.of('database', `The database was written by a newer Keel (schema ${schemaVersion}).`, { fix: 'Use the newest Keel and its doctor.' })
     const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
     const probe = await keychain.probe()
-    const keys = await keychain.keyInfo()
+    const keys = await keychain.keyInfo(config.providers.map((p) => p.id))
     const store = new SessionStore(db)
     const bindings = new BindingStore(db)
     const catalog = schemaVersion >= 2 ? new CatalogService(db, keychain) : null

@@ -50,22 +50,31 @@ export function canonicalizeBinding(input: BindingRequest, providers: readonly P
   }
 
   const entry = providers.find((p) => p.id === entryId)
-  // Local servers and listed models keep their full ids: `qwen/qwen3.6-27b` on LM Studio is one id (invariant 12).
-  const keepWhole = entry !== undefined && (isLocalEntry(entry) || (entry.models ?? []).includes(model))
+  // A legacy id's own prefix (`openai-codex/gpt-5.5` on a row bound to `openai-codex`) is never part of a real id.
+  if (alias !== undefined && entryId === alias) model = stripPrefix(model, input.entryId.trim(), changes)
+  // Local servers, aggregators and listed models keep their full ids: `qwen/qwen3.6-27b` on LM Studio and
+  // `openrouter/auto` on OpenRouter are single ids (invariant 12).
+  const keepWhole = entry !== undefined && (isLocalEntry(entry) || entry.kind === 'openrouter' || (entry.models ?? []).includes(model))
   if (!keepWhole) {
-    const prefixes = new Set<string>([entryId, ...Object.keys(ENTRY_ALIASES).filter((a) => ENTRY_ALIASES[a] === entryId)])
-    if (entry && KIND_PREFIX_STRIPPABLE.has(entry.kind)) prefixes.add(entry.kind)
+    const prefixes = [entryId, ...Object.keys(ENTRY_ALIASES).filter((a) => ENTRY_ALIASES[a] === entryId)]
+    if (entry && KIND_PREFIX_STRIPPABLE.has(entry.kind)) prefixes.push(entry.kind)
     for (const prefix of prefixes) {
-      if (model.toLowerCase().startsWith(`${prefix.toLowerCase()}/`) && model.length > prefix.length + 1) {
-        const bare = model.slice(prefix.length + 1)
-        changes.push(`model "${model}" → "${bare}" (entry prefix removed)`)
-        model = bare
+      const stripped = stripPrefix(model, prefix, changes)
+      if (stripped !== model) {
+        model = stripped
         break
       }
     }
   }
   if (model === '') throw KeelError.of('invalid-input', 'A model id is required.', { field: 'model' })
   return { entryId, model, changes }
+}
+
+function stripPrefix(model: string, prefix: string, changes: string[]): string {
+  if (!model.toLowerCase().startsWith(`${prefix.toLowerCase()}/`) || model.length <= prefix.length + 1) return model
+  const bare = model.slice(prefix.length + 1)
+  changes.push(`model "${model}" → "${bare}" (entry prefix removed)`)
+  return bare
 }
 
 export function isCanonical(input: BindingRequest, providers: readonly ProviderEntry[]): boolean {

@@ -65,6 +65,11 @@ export class IdentityService {
     this.bindings = new BindingStore(sessions.db)
   }
 
+  /** Key presence and fingerprints for every configured entry (one keychain read each). */
+  keys(): Promise<KeyLookup> {
+    return this.keychain.keyInfo(this.config.current().providers.map((p) => p.id))
+  }
+
   private nextRevision(): number {
     this.revision += 1
     return this.revision
@@ -79,7 +84,7 @@ export class IdentityService {
   /** Resolution from the persisted binding + current config + keychain only, ignoring any active runtime. */
   async resolveFresh(sessionId: string, keys?: KeyLookup): Promise<Resolution> {
     const cfg = this.config.current()
-    return resolveBinding(effectiveBinding(this.stored(sessionId), cfg), cfg, keys ?? (await this.keychain.keyInfo()), this.config.lastError !== null)
+    return resolveBinding(effectiveBinding(this.stored(sessionId), cfg), cfg, keys ?? (await this.keys()), this.config.lastError !== null)
   }
 
   /**
@@ -88,7 +93,7 @@ export class IdentityService {
    * one, the session is resolved from its binding and the result becomes the active runtime.
    */
   async evaluate(sessionId: string, keys?: KeyLookup): Promise<Evaluation> {
-    const lookup = keys ?? (await this.keychain.keyInfo())
+    const lookup = keys ?? (await this.keys())
     const stored = this.stored(sessionId)
     const cfg = this.config.current()
     const a = this.active.get(sessionId)
@@ -143,7 +148,7 @@ export class IdentityService {
 
   /** Snapshots for many sessions with a single keychain query. */
   async snapshots(sessionIds: string[]): Promise<Map<string, IdentitySnapshot>> {
-    const keys = await this.keychain.keyInfo()
+    const keys = await this.keys()
     const cfg = this.config.current()
     const out = new Map<string, IdentitySnapshot>()
     for (const id of sessionIds) out.set(id, this.snapshotOf(id, await this.evaluate(id, keys), cfg))
@@ -216,7 +221,7 @@ export class IdentityService {
    * switches here and says so; a pinned session whose entry changed stays on its previous runtime until Apply.
    */
   async beginTurn(sessionId: string): Promise<{ evaluation: Evaluation; notice: string | null }> {
-    const keys = await this.keychain.keyInfo()
+    const keys = await this.keys()
     const stored = this.stored(sessionId)
     const cfg = this.config.current()
     let notice: string | null = null

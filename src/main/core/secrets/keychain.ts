@@ -44,13 +44,22 @@ export function keychainError(err: unknown): KeelError {
   })
 }
 
+// keytar runs each call on a libuv worker thread through libsecret's synchronous API, and concurrent calls were
+// seen to crash the process (SIGSEGV). Every keychain call in the process goes through this one queue.
+let queue: Promise<unknown> = Promise.resolve()
+function serialized<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn)
+  queue = run.catch(() => undefined)
+  return run
+}
+
 export class Keychain {
   constructor(readonly service: string = DEFAULT_KEYCHAIN_SERVICE) {}
 
   /** The key for an entry, or null when none is stored. Throws a keychain-unavailable KeelError. */
   async readKey(entryId: string): Promise<string | null> {
     try {
-      return await keytar.getPassword(this.service, keychainAccount(entryId))
+      return await serialized(() => keytar.getPassword(this.service, keychainAccount(entryId)))
     } catch (err) {
       throw keychainError(err)
     }
@@ -62,7 +71,7 @@ export class Keychain {
 
   async storeKey(entryId: string, key: string): Promise<void> {
     try {
-      await keytar.setPassword(this.service, keychainAccount(entryId), key)
+      await serialized(() => keytar.setPassword(this.service, keychainAccount(entryId), key))
     } catch (err) {
       throw keychainError(err)
     }
@@ -70,32 +79,34 @@ export class Keychain {
 
   async deleteKey(entryId: string): Promise<void> {
     try {
-      await keytar.deletePassword(this.service, keychainAccount(entryId))
+      await serialized(() => keytar.deletePassword(this.service, keychainAccount(entryId)))
     } catch (err) {
       throw keychainError(err)
     }
   }
 
   /**
-   * Which entries have a key, and a fingerprint of each (so a rotated key shows as a different credential), from one
-   * keychain query — cheap enough for a whole session list. The secrets themselves are dropped here.
+   * Which of these entries have a key, and a fingerprint of each (so a rotated key shows as a different
+   * credential). One lookup per entry: keytar's findCredentials crashes the process (a NULL secret in libsecret)
+   * when another program changes the keyring during the search, so Keel never uses it.
    */
-  async keyInfo(): Promise<KeyLookup> {
+  async keyInfo(entryIds: readonly string[]): Promise<KeyLookup> {
+    const found = new Map<string, KeyInfo>()
     try {
-      const found = new Map((await keytar.findCredentials(this.service)).map((c) => [c.account, keyFingerprint(c.password)]))
-      return (entryId) => {
-        const fp = found.get(keychainAccount(entryId))
-        return fp === undefined ? { state: 'absent', fingerprint: null } : { state: 'present', fingerprint: fp }
+      for (const id of new Set(entryIds)) {
+        const key = await serialized(() => keytar.getPassword(this.service, keychainAccount(id)))
+        found.set(id, key === null ? { state: 'absent', fingerprint: null } : { state: 'present', fingerprint: keyFingerprint(key) })
       }
     } catch {
       return () => ({ state: 'unavailable', fingerprint: null })
     }
+    return (entryId) => found.get(entryId) ?? { state: 'absent', fingerprint: null }
   }
 
   /** A cheap probe for diagnostics and the settings page. */
   async probe(): Promise<KeelError | null> {
     try {
-      await keytar.findCredentials(this.service)
+      await serialized(() => keytar.getPassword(this.service, 'keel:probe'))
       return null
     } catch (err) {
       return keychainError(err)

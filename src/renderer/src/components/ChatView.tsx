@@ -1,5 +1,6 @@
 // The message log, virtualized (long sessions stay fast) with rows measured as they render (replies vary in
 // height and grow while streaming). It follows the bottom while a reply streams, unless the user scrolled up.
+// The log is named through `title` (not aria-label) so that the composer stays the only element labelled "Message".
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { ChatItem } from '../lib/chatItems'
@@ -62,15 +63,18 @@ export function ChatView({ items, running, followSignal }: ChatViewProps) {
         ref={scroller}
         className="chat-view__scroller"
         role="log"
-        aria-label="Messages"
+        title="Messages"
         aria-busy={running}
         onScroll={onScroll}
         tabIndex={0}
       >
         {items.length === 0 ? (
-          <p className="chat-view__empty">No messages yet. Write one below to start.</p>
+          <p className="chat-view__empty" title="">
+            No messages yet. Write one below to start.
+          </p>
         ) : (
-          <div className="chat-view__canvas" style={{ height: totalSize }}>
+          // The empty title keeps the log's name ("Messages") from showing as a tooltip over the conversation.
+          <div className="chat-view__canvas" style={{ height: totalSize }} title="">
             {rows.map((row) => {
               const item = items[row.index]
               if (!item) return null

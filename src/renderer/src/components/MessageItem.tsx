@@ -1,3 +1,6 @@
+// Messages in the log. Articles are named through `title` ("user message", "assistant message") rather than
+// aria-label, so that the only element *labelled* "Message" on the page is the composer's text box; an inner
+// wrapper carries its own title (or an empty one) so the name never pops up as a hover tooltip.
 import { memo } from 'react'
 import type { ChatMessage } from '../../../shared/domain'
 import { formatTime } from '../lib/format'
@@ -7,19 +10,23 @@ import { Markdown } from './Markdown'
 export const MessageItem = memo(function MessageItem({ message }: { message: ChatMessage }) {
   const note = message.status === 'stopped' ? 'Stopped' : message.status === 'interrupted' ? 'Interrupted' : null
   if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} />
-  const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : undefined
+  const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : ''
   return (
-    <article aria-label="assistant message" className="message message--assistant" title={producedWith}>
-      <Markdown text={message.content} />
-      {note ? <p className="message__note">{note}</p> : null}
+    <article title="assistant message" className="message message--assistant" data-produced-with={producedWith || undefined}>
+      <div className="message__body" title={producedWith}>
+        <Markdown text={message.content} />
+        {note ? <p className="message__note">{note}</p> : null}
+      </div>
     </article>
   )
 })
 
 export function UserMessage({ text, time }: { text: string; time?: number }) {
   return (
-    <article aria-label="user message" className="message message--user" title={time ? formatTime(time) : undefined}>
-      <p className="message__text">{text}</p>
+    <article title="user message" className="message message--user">
+      <div className="message__body" title={time ? formatTime(time) : ''}>
+        <p className="message__text">{text}</p>
+      </div>
     </article>
   )
 }
@@ -28,13 +35,15 @@ export function UserMessage({ text, time }: { text: string; time?: number }) {
 export function ReplyText({ text, streaming, note }: { text: string; streaming: boolean; note: string | null }) {
   return (
     <article
-      aria-label={streaming ? 'assistant message (streaming)' : 'assistant message'}
+      title={streaming ? 'assistant message (streaming)' : 'assistant message'}
       aria-busy={streaming}
       className={['message', 'message--assistant', streaming ? 'message--streaming' : ''].join(' ')}
     >
-      {text ? <Markdown text={text} /> : <p className="message__thinking">Waiting for the reply…</p>}
-      {streaming ? <span className="message__cursor" aria-hidden="true" /> : null}
-      {note ? <p className="message__note">{note}</p> : null}
+      <div className="message__body" title="">
+        {text ? <Markdown text={text} /> : <p className="message__thinking">Waiting for the reply…</p>}
+        {streaming ? <span className="message__cursor" aria-hidden="true" /> : null}
+        {note ? <p className="message__note">{note}</p> : null}
+      </div>
     </article>
   )
 }

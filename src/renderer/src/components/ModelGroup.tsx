@@ -11,15 +11,18 @@ interface ModelGroupProps {
   expanded: boolean
   onToggle: () => void
   currentModel: string | null
+  /** Set for the entry the session runs on: refreshing then targets the session's active identity. */
+  refreshSession: string | null
   busy: boolean
   onPick: (model: string) => void
 }
 
-export function ModelGroup({ entry, expanded, onToggle, currentModel, busy, onPick }: ModelGroupProps) {
-  const models = useModelList(entry.id, expanded)
+export function ModelGroup({ entry, expanded, onToggle, currentModel, refreshSession, busy, onPick }: ModelGroupProps) {
+  const models = useModelList(entry.id, expanded, refreshSession)
   const [typed, setTyped] = useState('')
   const panelId = useId()
   const sourceId = useId()
+  const inputId = useId()
 
   const filter = typed.trim().toLowerCase()
   const listed = models.list?.models ?? []
@@ -42,7 +45,7 @@ export function ModelGroup({ entry, expanded, onToggle, currentModel, busy, onPi
         </button>
         <span className="model-group__kind">{kindLabel(entry.kind)}</span>
         {expanded ? (
-          <span className="model-group__source" id={sourceId} data-testid="model-source">
+          <span className="model-group__source" id={sourceId} data-testid="model-source" title={models.list?.namespace}>
             {provenance(models)}
           </span>
         ) : null}
@@ -72,9 +75,11 @@ export function ModelGroup({ entry, expanded, onToggle, currentModel, busy, onPi
               if (model) onPick(model)
             }}
           >
-            <label className="field field--inline">
-              <span className="field__label">Model id</span>
-              <input
+            <label className="field__label" htmlFor={inputId}>
+              Model id
+            </label>
+            <input
+                id={inputId}
                 className="input"
                 value={typed}
                 onChange={(event) => setTyped(event.target.value)}
@@ -82,7 +87,6 @@ export function ModelGroup({ entry, expanded, onToggle, currentModel, busy, onPi
                 autoComplete="off"
                 spellCheck={false}
               />
-            </label>
             <button type="submit" className="button" disabled={busy || !typed.trim()}>
               Use model
             </button>

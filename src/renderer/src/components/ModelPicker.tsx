@@ -4,11 +4,11 @@ import { useState } from 'react'
 import type { AppDefault, IdentitySnapshot, KeelErrorData, ProviderEntryView } from '../../../shared/domain'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
+import { runningIdentity } from '../lib/snapshotView'
 import { acceptSnapshot } from '../state/snapshotStore'
 import { ErrorNote } from './ErrorNote'
 import { Modal } from './Modal'
 import { ModelGroup } from './ModelGroup'
-import { useNotify } from './Notices'
 
 interface ModelPickerProps {
   sessionId: string
@@ -27,15 +27,13 @@ export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClos
   })
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<KeelErrorData | null>(null)
-  const notify = useNotify()
 
-  const run = async (action: () => Promise<{ identity: IdentitySnapshot }>, done: string) => {
+  const run = async (action: () => Promise<{ identity: IdentitySnapshot }>) => {
     setBusy(true)
     setError(null)
     try {
       const summary = await action()
       acceptSnapshot(summary.identity)
-      notify(done, 'success')
       onClose()
     } catch (e) {
       setError(toErrorData(e))
@@ -44,10 +42,10 @@ export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClos
   }
 
   const pick = (entryId: string, model: string) =>
-    run(() => call('sessions.bind', { id: sessionId, entryId, model }), `This session is now pinned to ${model}`)
+    run(() => call('sessions.bind', { id: sessionId, entryId, model }))
 
   const followDefault = () =>
-    run(() => call('sessions.followDefault', { id: sessionId }), 'This session now follows the app default')
+    run(() => call('sessions.followDefault', { id: sessionId }))
 
   const defaultEntry = appDefault ? providers.find((p) => p.id === appDefault.entryId) : undefined
   const following = snapshot?.binding?.mode === 'follow-default'
@@ -90,6 +88,7 @@ export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClos
               expanded={expanded === entry.id}
               onToggle={() => setExpanded((open) => (open === entry.id ? null : entry.id))}
               currentModel={current?.entryId === entry.id ? current.model : null}
+              refreshSession={runningIdentity(snapshot)?.entryId === entry.id ? sessionId : null}
               busy={busy}
               onPick={(model) => void pick(entry.id, model)}
             />
@@ -100,11 +99,9 @@ export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClos
   )
 }
 
-/** What the session runs on (resolved) or asked for (unresolved) — straight from the snapshot. */
+/** What the session runs on (resolved, or its previous runtime) or asked for (unresolved) — from the snapshot. */
 function currentChoice(snapshot: IdentitySnapshot | null): { entryId: string; model: string } | null {
-  if (!snapshot) return null
-  if (snapshot.state.kind === 'resolved' && snapshot.identity) {
-    return { entryId: snapshot.identity.entryId, model: snapshot.identity.model }
-  }
-  return snapshot.binding ? { entryId: snapshot.binding.entryId, model: snapshot.binding.model } : null
+  const identity = runningIdentity(snapshot)
+  if (identity) return { entryId: identity.entryId, model: identity.model }
+  return snapshot?.binding ? { entryId: snapshot.binding.entryId, model: snapshot.binding.model } : null
 }

@@ -2,6 +2,7 @@
 // worked out here. When the session is unresolved it shows what the session asked for (its binding) instead.
 import type { IdentitySnapshot } from '../../../shared/domain'
 import { formatTime } from '../lib/format'
+import { runningIdentity } from '../lib/snapshotView'
 
 interface SessionHeaderProps {
   title: string
@@ -29,21 +30,23 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
   if (!snapshot) {
     return <p className="identity identity--loading">Loading identity…</p>
   }
-  const { identity, binding, state, authority } = snapshot
-  const resolved = state.kind === 'resolved' && identity !== null
+  const { binding, state, authority } = snapshot
+  const identity = runningIdentity(snapshot)
   const mode = binding === null ? 'No binding' : binding.mode === 'pinned' ? 'Pinned' : 'Follows app default'
-  const details = resolved
+  const details = identity
     ? [
         `${identity.kind} · ${identity.api}`,
         identity.baseUrl,
-        identity.credential.present ? `key: ${identity.credential.account}` : 'no key',
+        identity.credential.present
+          ? `key: ${identity.credential.account}${identity.credential.fingerprint ? ` (${identity.credential.fingerprint})` : ''}`
+          : 'no key',
         `resolved ${formatTime(identity.resolvedAt)}`,
       ].join('\n')
     : undefined
 
   return (
     <div className="identity" title={details}>
-      {resolved ? (
+      {identity ? (
         <>
           <span className="identity__provider" data-testid="identity-provider">
             {identity.entryName}
@@ -54,11 +57,16 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
           <span className="identity__model" data-testid="identity-model">
             {identity.model}
           </span>
+          {state.kind === 'config-changed' ? (
+            <span className="badge badge--warning" data-testid="identity-state">
+              {state.kept ? 'Previous runtime kept' : 'Config changed'}
+            </span>
+          ) : null}
         </>
       ) : (
         <>
           <span className="identity__provider identity__provider--unresolved" data-testid="identity-provider">
-            {binding?.entryId ?? 'No provider'}
+            {snapshot.entryName ?? binding?.entryId ?? 'No provider'}
           </span>
           <span className="identity__sep" aria-hidden="true">
             ·
@@ -66,7 +74,9 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
           <span className="identity__model" data-testid="identity-model">
             {binding?.model ?? 'No model'}
           </span>
-          <span className="badge badge--warning">Unresolved</span>
+          <span className="badge badge--warning" data-testid="identity-state">
+            Unresolved
+          </span>
         </>
       )}
       <span
@@ -83,7 +93,7 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
       <span className="identity__mode" data-testid="identity-mode">
         {mode}
       </span>
-      {resolved && identity.local ? <span className="badge">local</span> : null}
+      {identity?.local ? <span className="badge">local</span> : null}
     </div>
   )
 }

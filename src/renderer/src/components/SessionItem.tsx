@@ -1,5 +1,7 @@
 import { useId, useRef, useState } from 'react'
+import { SessionActions } from './SessionActions'
 import type { IdentitySnapshot, SessionSummary } from '../../../shared/domain'
+import { runningIdentity } from '../lib/snapshotView'
 import { Icon } from './Icon'
 
 interface SessionItemProps {
@@ -45,24 +47,13 @@ export function SessionItem({ session, snapshot, selected, onOpen, onRename, onT
         </button>
       )}
       {renaming ? null : (
-        <div className="session-item__actions">
-          <button type="button" className="icon-button" aria-label={`Rename session ${title}`} title="Rename" onClick={() => setRenaming(true)}>
-            <Icon name="pencil" />
-          </button>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={`${session.pinned ? 'Unpin' : 'Pin'} session ${title}`}
-            aria-pressed={session.pinned}
-            title={session.pinned ? 'Unpin' : 'Pin'}
-            onClick={onTogglePin}
-          >
-            <Icon name="pin" />
-          </button>
-          <button type="button" className="icon-button icon-button--danger" aria-label={`Delete session ${title}`} title="Delete" onClick={onDelete}>
-            <Icon name="trash" />
-          </button>
-        </div>
+        <SessionActions
+          title={title}
+          pinned={session.pinned}
+          onRename={() => setRenaming(true)}
+          onTogglePin={onTogglePin}
+          onDelete={onDelete}
+        />
       )}
     </li>
   )
@@ -70,7 +61,8 @@ export function SessionItem({ session, snapshot, selected, onOpen, onRename, onT
 
 /** Provider entry name · model, from the snapshot only; "Unresolved" when main could not resolve it. */
 function IdentitySummary({ snapshot }: { snapshot: IdentitySnapshot }) {
-  if (snapshot.state.kind === 'unresolved' || !snapshot.identity) {
+  const identity = runningIdentity(snapshot)
+  if (!identity) {
     const title = snapshot.state.kind === 'unresolved' ? snapshot.state.message : undefined
     return (
       <span className="session-item__identity session-item__identity--unresolved" title={title}>
@@ -80,7 +72,13 @@ function IdentitySummary({ snapshot }: { snapshot: IdentitySnapshot }) {
   }
   return (
     <span className="session-item__identity">
-      {snapshot.identity.entryName} · {snapshot.identity.model}
+      {identity.entryName} · {identity.model}
+      {snapshot.state.kind === 'config-changed' && !snapshot.state.kept ? (
+        <span className="session-item__changed" title={snapshot.state.message}>
+          {' '}
+          · config changed
+        </span>
+      ) : null}
     </span>
   )
 }

@@ -46,7 +46,7 @@ export function SessionList({ sessions, selectedId, searching, onOpen, onDeleted
       {sessions.length === 0 ? (
         <p className="session-list__empty">{searching ? 'No sessions match.' : 'No sessions yet.'}</p>
       ) : null}
-      <ul className="session-list" aria-label="Sessions">
+      <ul className="session-list" role="list" aria-label="Sessions">
         {sessions.map((session) => (
           <SessionItem
             key={session.id}

@@ -10,8 +10,12 @@ export interface ModelListState {
   refresh: () => void
 }
 
-/** One entry's model catalog with its provenance; loads when `enabled` (the group is open). */
-export function useModelList(entryId: string, enabled: boolean): ModelListState {
+/**
+ * One entry's model catalog with its provenance; loads when `enabled` (the group is open).
+ * `refreshSession`: for the entry the open session runs on, a refresh goes through `sessions.refreshModels`, so it
+ * targets the session's active identity (invariant 7), never the app default or the entry's newer config.
+ */
+export function useModelList(entryId: string, enabled: boolean, refreshSession: string | null = null): ModelListState {
   const [list, setList] = useState<ModelList | null>(null)
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<KeelErrorData | null>(null)
@@ -22,7 +26,11 @@ export function useModelList(entryId: string, enabled: boolean): ModelListState 
       const request = ++latestRequest.current
       setLoading(true)
       setError(null)
-      call('providers.models', refresh ? { entryId, refresh: true } : { entryId })
+      const pending: Promise<ModelList> =
+        refresh && refreshSession
+          ? call('sessions.refreshModels', { id: refreshSession })
+          : call('providers.models', refresh ? { entryId, refresh: true } : { entryId })
+      pending
         .then((result) => {
           if (request !== latestRequest.current) return
           setList(result)
@@ -34,7 +42,7 @@ export function useModelList(entryId: string, enabled: boolean): ModelListState 
           setLoading(false)
         })
     },
-    [entryId],
+    [entryId, refreshSession],
   )
 
   useEffect(() => {

@@ -6,6 +6,7 @@ import type { ChatEvent } from '../../../shared/contract'
 import type { KeelErrorData, SessionView, TurnView } from '../../../shared/domain'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
+import { isPendingStored } from '../lib/chatItems'
 import { acceptSnapshot } from '../state/snapshotStore'
 import { useBridgeEvent } from './useBridgeEvent'
 import { useConnection } from './useConnection'
@@ -73,10 +74,7 @@ function reducer(state: State, action: Action): State {
         if (turn.status === 'running') live.set(turn.id, liveFromView(turn, previous))
       }
       for (const [id, turn] of state.live) if (!known.has(id)) live.set(id, turn)
-      const pending =
-        state.pending && action.view.messages.some((m) => m.role === 'user' && m.turnId === state.pending?.turnId)
-          ? null
-          : state.pending
+      const pending = state.pending && isPendingStored(action.view, live, state.pending) ? null : state.pending
       return { view: action.view, error: null, live, pending }
     }
     case 'open-failed':
@@ -134,8 +132,8 @@ function reducer(state: State, action: Action): State {
           startedAt: Date.now(),
         })
       }
-      const alreadyStored = state.view?.messages.some((m) => m.role === 'user' && m.turnId === action.turnId) ?? false
-      const pending = alreadyStored ? null : { turnId: action.turnId, text: action.text, createdAt: Date.now() }
+      const sent = { turnId: action.turnId, text: action.text, createdAt: Date.now() }
+      const pending = state.view && isPendingStored(state.view, live, sent) ? null : sent
       return { ...state, live, pending }
     }
   }

@@ -97,8 +97,7 @@ export function buildChatItems(
     if (message.role === 'user') for (const turn of byUserMessage.get(message.id) ?? []) place(turn)
   }
 
-  const pendingShown =
-    pending !== null && !view.messages.some((m) => m.role === 'user' && m.turnId === pending.turnId)
+  const pendingShown = pending !== null && !isPendingStored(view, live, pending)
   let pendingPlaced = false
   for (const turn of trailing) {
     if (pendingShown && !pendingPlaced && turn.id === pending.turnId) {
@@ -111,4 +110,20 @@ export function buildChatItems(
     items.push({ kind: 'pending-user', key: `pending:${pending.turnId}`, text: pending.text })
   }
   return items
+}
+
+/**
+ * Whether the text shown right after sending is now a stored message. Stored user messages are linked from their
+ * turn (`userMessageId`), not the other way round, so look the turn up first.
+ */
+export function isPendingStored(
+  view: SessionView,
+  live: ReadonlyMap<string, LiveTurn>,
+  pending: PendingUserMessage,
+): boolean {
+  const userMessageId =
+    view.turns.find((t) => t.id === pending.turnId)?.userMessageId ?? live.get(pending.turnId)?.userMessageId ?? null
+  return view.messages.some(
+    (m) => m.role === 'user' && (m.id === userMessageId || (m.turnId !== null && m.turnId === pending.turnId)),
+  )
 }

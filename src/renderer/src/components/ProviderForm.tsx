@@ -1,0 +1,340 @@
+// Add or edit a provider entry. The API key goes to main once, straight into the keychain; it is never shown,
+// prefilled or sent back. Edits send only the fields that changed, so an unchanged entry keeps its revision.
+import { useId, useState, type FormEvent, type ReactNode } from 'react'
+import type { ChannelInput } from '../../../shared/contract'
+import type { KeelErrorData, ProviderApi, ProviderEntryView, ProviderKind } from '../../../shared/domain'
+import { call } from '../bridge'
+import { toErrorData } from '../errors'
+import { formatHeaders, parseHeaders } from '../lib/headers'
+import { APIS, KEY_STATUS_TEXT, KIND_INFO, KINDS } from '../lib/providerKinds'
+import { ErrorNote } from './ErrorNote'
+
+interface ProviderFormProps {
+  /** The entry being edited; absent when adding. */
+  entry: ProviderEntryView | null
+  onSaved: (entry: ProviderEntryView, created: boolean) => void
+  onCancel: () => void
+}
+
+type Patch = ChannelInput<'providers.update'>['patch']
+
+function splitModels(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((m) => m.trim())
+    .filter(Boolean)
+}
+
+function keyPlaceholder(entry: ProviderEntryView | null, kind: ProviderKind): string {
+  if (entry) {
+    switch (entry.keyStatus) {
+      case 'stored':
+        return 'Stored in keychain — leave empty to keep'
+      case 'not-needed':
+        return 'Optional — this provider needs no key'
+      case 'keychain-unavailable':
+        return 'Keychain unavailable — a key cannot be stored now'
+      case 'missing':
+        return 'Paste the API key'
+    }
+  }
+  return kind === 'ollama' || kind === 'lmstudio' ? 'Optional for local servers' : 'Paste the API key'
+}
+
+export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: ProviderFormProps) {
+  const [entry, setEntry] = useState(initialEntry)
+  const [name, setName] = useState(entry?.name ?? '')
+  const [kind, setKind] = useState<ProviderKind>(entry?.kind ?? 'openai')
+  const [api, setApi] = useState<ProviderApi>(entry?.api ?? KIND_INFO.openai.defaultApi)
+  const [apiTouched, setApiTouched] = useState(entry !== null)
+  const [baseUrl, setBaseUrl] = useState(entry?.baseUrl ?? '')
+  const [defaultModel, setDefaultModel] = useState(entry?.defaultModel ?? '')
+  const [key, setKey] = useState('')
+  const [headers, setHeaders] = useState(formatHeaders(entry?.headers))
+  const [models, setModels] = useState((entry?.models ?? []).join('\n'))
+  const [error, setError] = useState<KeelErrorData | null>(null)
+  const [busy, setBusy] = useState(false)
+
+  const info = KIND_INFO[kind]
+  const invalid = (field: string) => (error?.field === field ? true : undefined)
+
+  const changeKind = (next: ProviderKind) => {
+    setKind(next)
+    if (!apiTouched) setApi(KIND_INFO[next].defaultApi)
+  }
+
+  const validate = (): KeelErrorData | null => {
+    if (!name.trim()) return { kind: 'invalid-input', field: 'name', message: 'Name is required', fix: 'Give the provider a name you will recognise' }
+    if (kind === 'openai-compatible' && !baseUrl.trim()) {
+      return { kind: 'invalid-input', field: 'baseUrl', message: 'Base URL is required for an OpenAI-compatible provider', fix: 'Enter the server address, for example http://127.0.0.1:8000/v1' }
+    }
+    const parsed = parseHeaders(headers)
+    if (!parsed.ok) return { kind: 'invalid-input', field: 'headers', message: parsed.message, fix: parsed.fix }
+    return null
+  }
+
+  const buildPatch = (current: ProviderEntryView): Patch => {
+    const patch: Patch = {}
+    const parsedHeaders = parseHeaders(headers)
+    const headerMap = parsedHeaders.ok ? parsedHeaders.headers : {}
+    const modelList = splitModels(models)
+    const url = baseUrl.trim() || info.defaultBaseUrl || ''
+    if (name.trim() !== current.name) patch.name = name.trim()
+    if (kind !== current.kind) patch.kind = kind
+    if (api !== current.api) patch.api = api
+    if (url && url !== current.baseUrl) patch.baseUrl = url
+    if (formatHeaders(headerMap) !== formatHeaders(current.headers)) {
+      patch.headers = Object.keys(headerMap).length > 0 ? headerMap : null
+    }
+    if (defaultModel.trim() !== (current.defaultModel ?? '')) patch.defaultModel = defaultModel.trim() || null
+    if (modelList.join('\n') !== (current.models ?? []).join('\n')) patch.models = modelList.length > 0 ? modelList : null
+    return patch
+  }
+
+  const save = async () => {
+    const problem = validate()
+    if (problem) {
+      setError(problem)
+      return
+    }
+    setBusy(true)
+    setError(null)
+    const typedKey = key.trim()
+    try {
+      if (!entry) {
+        const parsedHeaders = parseHeaders(headers)
+        const headerMap = parsedHeaders.ok ? parsedHeaders.headers : {}
+        const modelList = splitModels(models)
+        const created = await call('providers.create', {
+          name: name.trim(),
+          kind,
+          api,
+          ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
+          ...(Object.keys(headerMap).length > 0 ? { headers: headerMap } : {}),
+          ...(defaultModel.trim() ? { defaultModel: defaultModel.trim() } : {}),
+          ...(modelList.length > 0 ? { models: modelList } : {}),
+          ...(typedKey ? { key: typedKey } : {}),
+        })
+        setKey('')
+        onSaved(created, true)
+        return
+      }
+      let saved = entry
+      const patch = buildPatch(entry)
+      if (Object.keys(patch).length > 0) {
+        saved = await call('providers.update', { id: entry.id, patch })
+        setEntry(saved)
+      }
+      if (typedKey) {
+        saved = await call('providers.setKey', { id: entry.id, key: typedKey })
+        setEntry(saved)
+        setKey('')
+      }
+      onSaved(saved, false)
+    } catch (e) {
+      setError(toErrorData(e))
+      setBusy(false)
+    }
+  }
+
+  const removeKey = async () => {
+    if (!entry) return
+    setBusy(true)
+    setError(null)
+    try {
+      setEntry(await call('providers.deleteKey', { id: entry.id }))
+    } catch (e) {
+      setError(toErrorData(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    void save()
+  }
+
+  return (
+    <form className="provider-form" onSubmit={submit} noValidate aria-label={entry ? `Edit ${entry.name}` : 'New provider'}>
+      <h3 className="provider-form__title">{entry ? `Edit ${entry.name}` : 'New provider'}</h3>
+
+      <Field label="Name">
+        {(f) => (
+          <input
+            id={f.id}
+            className="input"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={80}
+            aria-invalid={invalid('name')}
+            aria-required="true"
+            autoComplete="off"
+            data-autofocus
+          />
+        )}
+      </Field>
+
+      <div className="form-grid">
+        <Field label="Kind">
+          {(f) => (
+            <select id={f.id} className="input" value={kind} onChange={(e) => changeKind(e.target.value as ProviderKind)} aria-invalid={invalid('kind')}>
+              {KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {KIND_INFO[k].label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="API">
+          {(f) => (
+            <select
+              id={f.id}
+              className="input"
+              value={api}
+              onChange={(e) => {
+                setApi(e.target.value as ProviderApi)
+                setApiTouched(true)
+              }}
+              aria-invalid={invalid('api')}
+            >
+              {APIS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+
+      <Field
+        label="Base URL"
+        help={info.defaultBaseUrl ? 'Leave empty to use the default shown.' : 'Required: the address of your server.'}
+      >
+        {(f) => (
+          <input
+            id={f.id}
+            className="input"
+            type="url"
+            value={baseUrl}
+            onChange={(e) => setBaseUrl(e.target.value)}
+            placeholder={info.defaultBaseUrl ?? 'http://127.0.0.1:8000/v1'}
+            aria-required={kind === 'openai-compatible'}
+            aria-invalid={invalid('baseUrl')}
+            aria-describedby={f.helpId}
+            autoComplete="off"
+            spellCheck={false}
+          />
+        )}
+      </Field>
+
+      <Field label="Default model">
+        {(f) => (
+          <input
+            id={f.id}
+            className="input"
+            value={defaultModel}
+            onChange={(e) => setDefaultModel(e.target.value)}
+            aria-invalid={invalid('defaultModel')}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="Exactly as the provider lists it"
+          />
+        )}
+      </Field>
+
+      <Field
+        label="API key"
+        help={
+          entry
+            ? `${KEY_STATUS_TEXT[entry.keyStatus]}. Keys are kept in the system keychain, never in Keel's files.`
+            : "Kept in the system keychain, never in Keel's files."
+        }
+      >
+        {(f) => (
+          <input
+            id={f.id}
+            className="input"
+            type="password"
+            autoComplete="off"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            placeholder={keyPlaceholder(entry, kind)}
+            aria-invalid={invalid('key')}
+            aria-describedby={f.helpId}
+            spellCheck={false}
+          />
+        )}
+      </Field>
+      {entry?.keyStatus === 'stored' ? (
+        <div className="button-row">
+          <button type="button" className="button button--small" onClick={() => void removeKey()} disabled={busy}>
+            Remove key
+          </button>
+        </div>
+      ) : null}
+
+      <Field label="Headers" help="Optional. One `Name: value` per line. No keys here: use API key.">
+        {(f) => (
+          <textarea
+            id={f.id}
+            className="input"
+            rows={2}
+            value={headers}
+            onChange={(e) => setHeaders(e.target.value)}
+            placeholder="X-Title: Keel"
+            aria-invalid={invalid('headers')}
+            aria-describedby={f.helpId}
+            spellCheck={false}
+          />
+        )}
+      </Field>
+
+      <Field label="Static model list" help="Optional. For servers that cannot list their models: one model id per line.">
+        {(f) => (
+          <textarea
+            id={f.id}
+            className="input"
+            rows={2}
+            value={models}
+            onChange={(e) => setModels(e.target.value)}
+            aria-invalid={invalid('models')}
+            aria-describedby={f.helpId}
+            spellCheck={false}
+          />
+        )}
+      </Field>
+
+      {error ? <ErrorNote error={error} /> : null}
+
+      <div className="button-row button-row--end">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button--primary" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  )
+}
+
+function Field({ label, help, children }: { label: string; help?: string; children: (ids: { id: string; helpId: string | undefined }) => ReactNode }) {
+  const id = useId()
+  const helpId = useId()
+  return (
+    <div className="field">
+      <label className="field__label" htmlFor={id}>
+        {label}
+      </label>
+      {children({ id, helpId: help ? helpId : undefined })}
+      {help ? (
+        <p className="field__help" id={helpId}>
+          {help}
+        </p>
+      ) : null}
+    </div>
+  )
+}

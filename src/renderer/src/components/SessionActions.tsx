@@ -1,0 +1,87 @@
+// A session's actions behind a "More" button (a disclosure, not a menu: its items are ordinary buttons).
+// Kept out of the page until opened so that the only button in a list item named after the session is the one
+// that opens it — `Rename session <title>` and friends contain the title too.
+import { useEffect, useId, useRef, useState } from 'react'
+import { Icon } from './Icon'
+
+interface SessionActionsProps {
+  title: string
+  pinned: boolean
+  onRename: () => void
+  onTogglePin: () => void
+  onDelete: () => void
+}
+
+export function SessionActions({ title, pinned, onRename, onTogglePin, onDelete }: SessionActionsProps) {
+  const [open, setOpen] = useState(false)
+  const panelId = useId()
+  const root = useRef<HTMLDivElement>(null)
+  const toggle = useRef<HTMLButtonElement>(null)
+
+  useEffect(() => {
+    if (!open) return
+    const onPointerDown = (event: PointerEvent) => {
+      if (root.current && !root.current.contains(event.target as Node)) setOpen(false)
+    }
+    document.addEventListener('pointerdown', onPointerDown)
+    return () => document.removeEventListener('pointerdown', onPointerDown)
+  }, [open])
+
+  const run = (action: () => void) => () => {
+    setOpen(false)
+    action()
+  }
+
+  return (
+    <div
+      ref={root}
+      className="session-actions"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && open) {
+          event.stopPropagation()
+          setOpen(false)
+          toggle.current?.focus()
+        }
+      }}
+    >
+      <button
+        ref={toggle}
+        type="button"
+        className="icon-button session-actions__toggle"
+        aria-label="More"
+        aria-expanded={open}
+        aria-controls={open ? panelId : undefined}
+        title="More actions"
+        onClick={() => setOpen((value) => !value)}
+      >
+        <Icon name="more" />
+      </button>
+      {open ? (
+        <div id={panelId} className="session-actions__panel">
+          <button type="button" className="session-actions__item" aria-label={`Rename session ${title}`} onClick={run(onRename)} autoFocus>
+            <Icon name="pencil" />
+            Rename
+          </button>
+          <button
+            type="button"
+            className="session-actions__item"
+            aria-label={`${pinned ? 'Unpin' : 'Pin'} session ${title}`}
+            onClick={run(onTogglePin)}
+          >
+            <Icon name="pin" />
+            {pinned ? 'Unpin' : 'Pin'}
+          </button>
+          <button
+            type="button"
+            className="session-actions__item session-actions__item--danger"
+            aria-label={`Delete session ${title}`}
+            onClick={run(onDelete)}
+          >
+            <Icon name="trash" />
+            Delete
+          </button>
+        </div>
+      ) : null}
+    </div>
+  )
+}

@@ -1,0 +1,111 @@
+// One open session: identity header, message log, why it cannot send (if so), and the composer.
+// Mounted per session (keyed by id) so nothing — drafts, streamed text, scroll — leaks between sessions.
+import { useId, useMemo, useState } from 'react'
+import type { AppDefault, ProviderEntryView } from '../../../shared/domain'
+import { useSessionView } from '../hooks/useSessionView'
+import { useSnapshot } from '../hooks/useSnapshots'
+import { buildChatItems } from '../lib/chatItems'
+import { ChatView } from './ChatView'
+import { ConfigChangedPanel } from './ConfigChangedPanel'
+import { Composer } from './Composer'
+import { ErrorNote } from './ErrorNote'
+import { ModelPicker } from './ModelPicker'
+import { RecoveryPanel } from './RecoveryPanel'
+import { SessionHeader } from './SessionHeader'
+import { UnresolvedPanel } from './UnresolvedPanel'
+
+interface SessionPaneProps {
+  sessionId: string
+  /** The title from the session list, which is refreshed on rename; the view's title otherwise. */
+  listedTitle: string | null
+  providers: ProviderEntryView[]
+  appDefault: AppDefault | null
+  onOpenSettings: () => void
+  onMissing: () => void
+}
+
+export function SessionPane({ sessionId, listedTitle, providers, appDefault, onOpenSettings, onMissing }: SessionPaneProps) {
+  const session = useSessionView(sessionId)
+  const snapshot = useSnapshot(sessionId)
+  const [picking, setPicking] = useState(false)
+  const [followSignal, setFollowSignal] = useState(0)
+  const unresolvedId = useId()
+
+  const items = useMemo(
+    () => (session.view ? buildChatItems(session.view, session.live, session.pending) : []),
+    [session.view, session.live, session.pending],
+  )
+
+  if (!session.view) {
+    if (session.error) {
+      return (
+        <section className="session-pane session-pane--message" aria-label="Session">
+          <ErrorNote error={session.error} />
+          {session.error.kind === 'not-found' ? (
+            <button type="button" className="button" onClick={onMissing}>
+              Close this session
+            </button>
+          ) : (
+            <button type="button" className="button" onClick={session.reload}>
+              Try again
+            </button>
+          )}
+        </section>
+      )
+    }
+    return (
+      <section className="session-pane session-pane--message" aria-label="Session" aria-busy="true">
+        <p className="muted">Opening session…</p>
+      </section>
+    )
+  }
+
+  const title = listedTitle ?? session.view.session.title
+  const unresolved = snapshot?.state.kind === 'unresolved' ? snapshot.state : null
+
+  return (
+    <section className="session-pane" aria-label="Session">
+      <SessionHeader title={title} snapshot={snapshot} onChangeModel={() => setPicking(true)} />
+      <ChatView items={items} running={session.running} followSignal={followSignal} />
+      {session.view.recovery ? (
+        <RecoveryPanel
+          sessionId={sessionId}
+          recovery={session.view.recovery}
+          canContinue={!unresolved && !session.running}
+          onDone={session.reload}
+        />
+      ) : null}
+      {snapshot?.state.kind === 'config-changed' ? <ConfigChangedPanel sessionId={sessionId} state={snapshot.state} /> : null}
+      {unresolved ? (
+        <UnresolvedPanel
+          id={unresolvedId}
+          state={unresolved}
+          onOpenSettings={onOpenSettings}
+          onChooseModel={() => setPicking(true)}
+        />
+      ) : null}
+      <Composer
+        key={sessionId}
+        sessionId={sessionId}
+        sessionTitle={title}
+        initialDraft={session.view.draft}
+        running={session.running}
+        blockedBy={unresolved ? unresolvedId : null}
+        onSent={(turnId, text) => {
+          session.markSent(turnId, text)
+          setFollowSignal((n) => n + 1)
+        }}
+      />
+      {picking ? (
+        <ModelPicker
+          sessionId={sessionId}
+          snapshot={snapshot}
+          providers={providers}
+          appDefault={appDefault}
+          onClose={() => setPicking(false)}
+          onOpenSettings={onOpenSettings}
+        />
+      ) : null}
+    </section>
+  )
+}

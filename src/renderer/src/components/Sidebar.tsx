@@ -1,0 +1,81 @@
+import { useConnection } from '../hooks/useConnection'
+import type { SessionsState } from '../hooks/useSessions'
+import { ErrorNote } from './ErrorNote'
+import { Icon } from './Icon'
+import { SessionList } from './SessionList'
+
+interface SidebarProps {
+  sessions: SessionsState
+  query: string
+  onQueryChange: (query: string) => void
+  selectedId: string | null
+  onOpen: (id: string) => void
+  onDeleted: (id: string) => void
+  onNewSession: () => void
+  onOpenSettings: () => void
+  creating: boolean
+}
+
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
+const mod = isMac ? '⌘' : 'Ctrl+'
+
+export function Sidebar(props: SidebarProps) {
+  const { sessions, query, onQueryChange, selectedId, onOpen, onDeleted, onNewSession, onOpenSettings, creating } = props
+  const connection = useConnection()
+  return (
+    <nav className="sidebar" aria-label="Sidebar">
+      <div className="sidebar__top">
+        <div className="sidebar__brand">Keel</div>
+        <div className="sidebar__buttons">
+          <button
+            type="button"
+            className="button button--primary sidebar__new"
+            onClick={onNewSession}
+            disabled={creating}
+            title={`New session (${mod}N)`}
+            aria-keyshortcuts={isMac ? 'Meta+N' : 'Control+N'}
+          >
+            <Icon name="plus" />
+            New session
+          </button>
+          <button
+            type="button"
+            className="button"
+            onClick={onOpenSettings}
+            title={`Settings (${mod},)`}
+            aria-keyshortcuts={isMac ? 'Meta+,' : 'Control+,'}
+          >
+            <Icon name="gear" />
+            Settings
+          </button>
+        </div>
+        <div className="search">
+          <Icon name="search" className="search__icon" />
+          <input
+            type="search"
+            className="input search__input"
+            aria-label="Search sessions"
+            placeholder="Search sessions"
+            value={query}
+            onChange={(event) => onQueryChange(event.target.value)}
+            maxLength={200}
+          />
+        </div>
+      </div>
+      <div className="sidebar__list">
+        {/* A lost connection is already announced by the banner at the top. */}
+        {sessions.error && !(sessions.error.kind === 'network' && connection.status !== 'open') ? (
+          <ErrorNote error={sessions.error} />
+        ) : null}
+        <SessionList
+          sessions={sessions.sessions}
+          selectedId={selectedId}
+          searching={query.trim().length > 0}
+          onOpen={onOpen}
+          onDeleted={onDeleted}
+          onChanged={sessions.refetch}
+        />
+      </div>
+    </nav>
+  )
+}
