@@ -15,6 +15,7 @@ export interface Keel {
   launch(): Promise<HostProcess>
   restart(): Promise<HostProcess>
   stop(): Promise<void>
+  crash(): Promise<void>
   host(): HostProcess
   /** Every key a test stored: the leak scan looks for these bytes. */
   keys: string[]
@@ -27,7 +28,7 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
     await use(fake)
     await fake.close()
   },
-  keel: async ({ page }, use) => {
+  keel: async ({ page }, use, testInfo) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-e2e-'))
     const keychainService = `keel-e2e-${randomBytes(5).toString('hex')}`
     let host: HostProcess | null = null
@@ -57,6 +58,13 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
         }
         host = null
       },
+      async crash() {
+        if (host) {
+          await host.crash()
+          logs.push(host.log())
+        }
+        host = null
+      },
       host() {
         if (!host) throw new Error('host not running')
         return host
@@ -64,6 +72,7 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
     }
     await use(keel)
     await keel.stop()
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('host.log', { body: logs.join('\n---- restart ----\n'), contentType: 'text/plain' })
     // Invariant 3: no key bytes anywhere in the data dir (database, WAL, config, backups, logs) or the host's log.
     assertNoKeyBytes(dataDir, keel.keys, logs.join('\n'))
   },
@@ -114,4 +123,16 @@ export async function send(page: Page, text: string): Promise<void> {
 
 export function assistantMessages(page: Page) {
   return page.getByRole('article', { name: 'assistant message', exact: true })
+}
+
+/** Pins the open session to an entry + model through the model picker, as a user would. */
+export async function pickModel(page: Page, entryName: string, model: string): Promise<void> {
+  await page.getByRole('button', { name: 'Change model' }).click()
+  const picker = page.getByRole('dialog', { name: 'Choose model' })
+  const group = picker.getByRole('button', { name: entryName, exact: true })
+  if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click()
+  await picker.getByLabel('Model id').fill(model)
+  await picker.getByRole('button', { name: 'Use model' }).click()
+  await expect(picker).toBeHidden()
+  await expect(page.getByTestId('identity-model')).toHaveText(model)
 }

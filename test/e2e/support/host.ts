@@ -11,6 +11,8 @@ export interface HostProcess {
   origin: string
   dataDir: string
   stop(): Promise<void>
+  /** Kills the host with SIGKILL, as a crash or a forced quit would. */
+  crash(): Promise<void>
   /** stderr lines, for diagnosing failures and for the leak scan. */
   log(): string
 }
@@ -45,6 +47,10 @@ export async function startHost(dataDir: string, env: Record<string, string> = {
     log: () => stderr,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM')
+      await exited
+    },
+    async crash() {
+      if (child.exitCode === null) child.kill('SIGKILL')
       await exited
     },
   }
