@@ -14,7 +14,9 @@ import {
   AppDiagnostics,
   ModelId,
   ModelList,
+  Preferences,
   SessionDiagnostics,
+  TrayMenuModel,
   ProviderApi,
   ProviderEntryView,
   ProviderKind,
@@ -91,6 +93,12 @@ export const channels = {
   /** A redacted JSON report (no secrets) for one session or all, for Copy report. */
   'diagnostics.report': { input: z.object({ id: SessionId.optional() }), output: z.object({ json: z.string() }) },
 
+  /** Tray quick-resume: re-resolve the session (key re-read by entry id) and bring the window to it. */
+  'sessions.quickResume': { input: z.object({ id: SessionId }), output: SessionSummary },
+  'tray.menu': { input: z.object({}), output: TrayMenuModel },
+  'preferences.get': { input: z.object({}), output: Preferences },
+  'preferences.set': { input: Preferences.partial(), output: Preferences },
+
   'chat.send': {
     input: z.object({ sessionId: SessionId, text: z.string().trim().min(1).max(1_000_000) }),
     output: z.object({ turnId: z.string() }),
@@ -117,6 +125,10 @@ export const events = {
   app: z.object({ reason: z.string() }),
   /** Something the user should read once: a follow-default switch, a continuation, a key change. */
   notice: z.object({ sessionId: z.string().nullable(), level: z.enum(['info', 'warning']), text: z.string() }),
+  tray: TrayMenuModel,
+  /** Main asks the window to show something: a session (quick-resume), a new session, diagnostics. */
+  focus: z.object({ sessionId: z.string().nullable(), view: z.enum(['session', 'new-session', 'diagnostics', 'settings']) }),
+  preferences: Preferences,
 } as const
 
 export type EventName = keyof typeof events

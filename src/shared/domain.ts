@@ -317,3 +317,34 @@ export const AppDiagnostics = z.object({
   migrations: z.array(MigrationRecord),
 })
 export type AppDiagnostics = z.infer<typeof AppDiagnostics>
+
+/** The tray menu, computed by the core and mapped to a native menu by the Electron adapter (and mirrored in-app). */
+export const TrayItem = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('session'),
+    sessionId: z.string(),
+    label: z.string(),
+    title: z.string(),
+    /** Provider name · model from the session's identity snapshot. */
+    detail: z.string(),
+    marker: z.enum(['unresolved', 'config-changed']).nullable(),
+    pinned: z.boolean(),
+  }),
+  z.object({ type: z.literal('separator') }),
+  z.object({ type: z.literal('action'), action: z.enum(['new-session', 'toggle-window', 'diagnostics', 'quit']), label: z.string() }),
+])
+export type TrayItem = z.infer<typeof TrayItem>
+export const TrayMenuModel = z.object({ items: z.array(TrayItem), revision: z.number() })
+export type TrayMenuModel = z.infer<typeof TrayMenuModel>
+
+export const ThemePreference = z.enum(['system', 'light', 'dark'])
+export const Preferences = z.object({
+  theme: ThemePreference,
+  closeToTray: z.boolean(),
+  /** Whether the "Keel keeps running in the tray" hint was shown once. */
+  closeToTrayHintShown: z.boolean(),
+  /** An Electron accelerator that shows Keel and starts a new session; empty to disable. */
+  globalShortcut: z.string().max(64),
+  notifyWhenHidden: z.boolean(),
+})
+export type Preferences = z.infer<typeof Preferences>

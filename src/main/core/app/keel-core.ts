@@ -16,6 +16,8 @@ import { keyRequired } from '../providers/kinds'
 import { allocateEntryId, newEntry, patchEntry } from '../providers/provider-entries'
 import { DEFAULT_KEYCHAIN_SERVICE, Keychain, keychainAccount } from '../secrets/keychain'
 import { openDatabase } from '../sessions/database'
+import { buildTrayMenu } from '../desktop/tray-menu'
+import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
 import { SessionStore } from '../sessions/session-store'
 import type { CoreEventListener, KeelCore, KeelCoreOptions } from './keel-core.types'
 
@@ -113,6 +115,23 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
     return s
   }
 
+  let closed = false
+  // The tray menu follows sessions and identities, rebuilt at most once per debounce window.
+  const preferences = new PreferencesService((options.preferencesBackend ?? createConfPreferencesBackend)(paths.dataDir))
+  let windowVisible = true
+  let trayRevision = 0
+  let trayTimer: NodeJS.Timeout | null = null
+  const trayMenu = async () => buildTrayMenu(await summaries(), { windowVisible, revision: ++trayRevision })
+  const scheduleTray = () => {
+    if (closed || trayTimer) return
+    trayTimer = setTimeout(() => {
+      trayTimer = null
+      if (!closed) void trayMenu().then((m) => emit('tray', m)).catch(() => undefined)
+    }, options.trayDebounceMs ?? 150)
+  }
+  listeners.add((event) => {
+    if (event === 'sessions' || event === 'identity' || event === 'providers') scheduleTray()
+  })
   const sessionDiagnostics = async (id: string) => {
     const row = requireSession(id)
     const keys = await identity.keys()
@@ -323,6 +342,22 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       return { ok: true as const }
     },
 
+    'tray.menu': async () => trayMenu(),
+    'sessions.quickResume': async ({ id }) => {
+      requireSession(id)
+      // Re-resolve: binding + current config + a fresh keychain read by entry id. Unresolved sessions open as such.
+      await identity.reresolve(id)
+      const s = await sessionChanged(id, 'quick-resume')
+      emit('focus', { sessionId: id, view: 'session' })
+      return s
+    },
+    'preferences.get': async () => preferences.get(),
+    'preferences.set': async (patch) => {
+      const next = preferences.set(patch)
+      emit('preferences', next)
+      return next
+    },
+
     'chat.send': async ({ sessionId, text }) => {
       requireSession(sessionId)
       return agents.send(sessionId, text)
@@ -336,7 +371,6 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   // Interrupted turns whose identity still matches continue now; the others wait for the user.
   void agents.recoverInterrupted(interrupted).catch(() => undefined)
 
-  let closed = false
   const core: KeelCore = {
     dataDir: paths.dataDir,
     async dispatch(channel: unknown, input: unknown): Promise<InvokeResult> {
@@ -356,6 +390,11 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
         return { ok: false, error: toErrorData(err) }
       }
     },
+    setWindowVisible(visible) {
+      if (windowVisible === visible) return
+      windowVisible = visible
+      scheduleTray()
+    },
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
@@ -363,6 +402,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
     async close() {
       if (closed) return
       closed = true
+      if (trayTimer) clearTimeout(trayTimer)
       config.unwatch()
       await agents.stopAll()
       db.close()

@@ -2,6 +2,7 @@
 // Both carry the same contract (src/shared/contract.ts); neither adds behaviour of its own.
 import type { EventName, EventPayload, InvokeResult } from '../../../shared/contract'
 import type { ConfigBackend } from '../config/config-backend'
+import type { PreferencesBackend } from '../desktop/preferences'
 
 export interface KeelCoreOptions {
   /** Where config.json, keel.db and backups live. */
@@ -13,6 +14,10 @@ export interface KeelCoreOptions {
   configBackend?: (dataDir: string) => ConfigBackend
   /** Watch config.json for edits made outside Keel (default true). */
   watchConfig?: boolean
+  /** How preferences.json is persisted: electron-store in Electron, conf under plain Node (the default). */
+  preferencesBackend?: (dataDir: string) => PreferencesBackend
+  /** Debounce of tray menu rebuilds after session or identity changes (default 150 ms). */
+  trayDebounceMs?: number
 }
 
 export type CoreEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -23,6 +28,8 @@ export interface KeelCore {
   dispatch(channel: unknown, input: unknown): Promise<InvokeResult>
   /** Every event for every renderer attached to this core. */
   subscribe(listener: CoreEventListener): () => void
+  /** The Electron adapter tells the core whether the window is visible (the tray says Show or Hide). */
+  setWindowVisible(visible: boolean): void
   /** Stops running turns (checkpointing what streamed), stops watchers and closes the database. */
   close(): Promise<void>
 }
