@@ -2,10 +2,13 @@
 // config, one sandboxed window, validated IPC, and a clean close of the core before the process exits.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, dialog } from 'electron'
+import { app, BrowserWindow, dialog, Menu } from 'electron'
 import { openKeelCore } from './core/app/keel-core'
 import type { KeelCore } from './core/app/keel-core.types'
-import { createElectronStoreBackend } from './electron/electron-store-backend'
+import { parseLaunchArgs, type LaunchTarget } from './core/desktop/launch-target'
+import { attachWindowBehaviour, applyPreferences, restoredBounds, type DesktopOptions } from './electron/desktop'
+import { createElectronStoreBackend, createElectronStorePreferencesBackend, createWindowStateStore } from './electron/electron-store-backend'
+import { createKeelTray } from './electron/tray'
 import { registerKeelIpc } from './electron/ipc'
 import { createMainWindow, hardenDefaultSession, hardenWebContents, type MainWindowOptions } from './electron/window'
 
@@ -28,17 +31,26 @@ if (dataDirOverride) app.setPath('userData', path.resolve(dataDirOverride))
 const dataDir = app.getPath('userData')
 
 let mainWindow: BrowserWindow | null = null
+let quitting = false
+let desktop: DesktopOptions | null = null
+const windowState = createWindowStateStore(dataDir)
 
-function showMainWindow(): void {
+function showMainWindow(): BrowserWindow {
   if (mainWindow === null || mainWindow.isDestroyed()) {
-    mainWindow = createMainWindow(windowOptions)
+    mainWindow = createMainWindow({ ...windowOptions, state: restoredBounds(windowState) })
     mainWindow.on('closed', () => (mainWindow = null))
-    return
+    if (desktop) attachWindowBehaviour(mainWindow, desktop)
+    return mainWindow
   }
   if (mainWindow.isMinimized()) mainWindow.restore()
   mainWindow.show()
   mainWindow.focus()
+  return mainWindow
 }
+
+// keel://session/<id> links open Keel on that session (registered for packaged builds; dev builds pass argv).
+if (process.defaultApp) app.setAsDefaultProtocolClient('keel', process.execPath, [path.resolve(process.argv[1] ?? '.')])
+else app.setAsDefaultProtocolClient('keel')
 
 function fail(title: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error)
@@ -55,6 +67,7 @@ async function start(): Promise<void> {
       runtime: 'electron',
       keychainService: process.env.KEEL_KEYCHAIN_SERVICE,
       configBackend: createElectronStoreBackend,
+      preferencesBackend: createElectronStorePreferencesBackend,
     }),
     app.whenReady(),
   ])
@@ -69,6 +82,7 @@ async function start(): Promise<void> {
   let coreClosed = false
   let closingCore = false
   app.on('before-quit', (event) => {
+    quitting = true
     if (coreClosed) return
     event.preventDefault()
     if (closingCore) return
@@ -85,13 +99,72 @@ async function start(): Promise<void> {
   // A terminal's Ctrl-C or a test harness's SIGTERM quits like the menu does (the core closes first). Listening
   // also stops the re-raise by conf's when-exit from killing the process mid-close.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit())
+  // Tray quick-resume and the other entry points all go through the contract, like the renderer does.
+  const resume = (sessionId: string) => {
+    showMainWindow()
+    void core.dispatch('sessions.quickResume', { id: sessionId })
+  }
+  const newSession = () => {
+    void core.dispatch('sessions.create', {}).then((r) => {
+      if (r.ok) resume((r.value as { id: string }).id)
+    })
+  }
+  const openTarget = (target: LaunchTarget) => {
+    if (target.kind === 'session') resume(target.sessionId)
+    else showMainWindow()
+  }
+  desktop = { core, windowState, isQuitting: () => quitting, showWindow: showMainWindow, newSession }
+  const stopPreferences = await applyPreferences(desktop)
+  const tray = await createKeelTray(core, built('../../resources/tray.png'), {
+    resume,
+    newSession: () => {
+      showMainWindow()
+      newSession()
+    },
+    toggleWindow: () => {
+      if (mainWindow && mainWindow.isVisible() && mainWindow.isFocused()) mainWindow.hide()
+      else showMainWindow()
+    },
+    diagnostics: () => {
+      showMainWindow()
+      core.focus({ sessionId: null, view: 'diagnostics' })
+    },
+    quit: () => app.quit(),
+  })
+  app.on('will-quit', () => {
+    stopPreferences()
+    tray.destroy()
+  })
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      {
+        label: 'File',
+        submenu: [
+          { label: 'New Session', accelerator: 'CommandOrControl+N', click: () => newSession() },
+          { label: 'Settings', accelerator: 'CommandOrControl+,', click: () => core.focus({ sessionId: null, view: 'settings' }) },
+          { type: 'separator' },
+          { role: 'quit' },
+        ],
+      },
+      { role: 'editMenu' },
+      { label: 'View', submenu: [{ label: 'Diagnostics', accelerator: 'CommandOrControl+Shift+D', click: () => core.focus({ sessionId: null, view: 'diagnostics' }) }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    ]),
+  )
+
+  // With close-to-tray the window hides instead of closing, so this fires only when close-to-tray is off (or on
+  // quit): closing the last window then quits, except on macOS where apps stay in the dock.
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
   })
   app.on('activate', () => showMainWindow())
-  app.on('second-instance', () => showMainWindow())
+  app.on('second-instance', (_event, argv) => openTarget(parseLaunchArgs(argv)))
+  app.on('open-url', (event, url) => {
+    event.preventDefault()
+    openTarget(parseLaunchArgs([url]))
+  })
 
-  showMainWindow()
+  openTarget(parseLaunchArgs(process.argv))
 }
 
 if (!app.requestSingleInstanceLock()) {

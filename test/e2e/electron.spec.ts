@@ -41,3 +41,23 @@ test.describe('Electron app', () => {
     await app.close()
   })
 })
+
+test.describe('Electron desktop integration', () => {
+  test.skip(binary === null, 'no Electron binary on this machine (set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45 to run these)')
+
+  test('a second launch with keel://session/<id> focuses the running window on that session', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-electron-'))
+    const env = { ...process.env, KEEL_DATA_DIR: dataDir, KEEL_KEYCHAIN_SERVICE: `keel-electron-${Date.now()}` }
+    const app = await electron.launch({ executablePath: binary!, args: [path.join(ROOT, 'out/main/index.js')], env })
+    const win = await app.firstWindow()
+    const created = (await win.evaluate(() => (globalThis as unknown as { keel: { invoke(c: string, i: unknown): Promise<{ value: { id: string } }> } }).keel.invoke('sessions.create', {}))).value
+    await win.evaluate((id) => (globalThis as unknown as { keel: { invoke(c: string, i: unknown): Promise<unknown> } }).keel.invoke('sessions.rename', { id, title: 'Deep linked' }), created.id)
+    const { spawnSync } = await import('node:child_process')
+    const second = spawnSync(binary!, [path.join(ROOT, 'out/main/index.js'), `keel://session/${created.id}`], { env, timeout: 20_000 })
+    expect(second.status).toBe(0)
+    await expect(win.getByRole('heading', { name: 'Deep linked' })).toBeVisible()
+    const menu = await win.evaluate(() => (globalThis as unknown as { keel: { invoke(c: string, i: unknown): Promise<{ value: { items: Array<{ type: string; title?: string }> } }> } }).keel.invoke('tray.menu', {}))
+    expect(menu.value.items[0]).toMatchObject({ type: 'session', title: 'Deep linked' })
+    await app.close()
+  })
+})

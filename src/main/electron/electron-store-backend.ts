@@ -2,6 +2,8 @@
 // The core reads and validates the file itself; this only writes it, atomically.
 import Store from 'electron-store'
 import type { ConfigBackend } from '../core/config/config-backend'
+import type { PreferencesBackend } from '../core/desktop/preferences'
+import type { WindowState } from './window-bounds'
 import { dataPaths } from '../core/paths'
 
 export function createElectronStoreBackend(dataDir: string): ConfigBackend {
@@ -15,5 +17,26 @@ export function createElectronStoreBackend(dataDir: string): ConfigBackend {
       store ??= new Store<Record<string, unknown>>({ cwd: dataDir, name: 'config', clearInvalidConfig: false, watch: false })
       store.store = value
     },
+  }
+}
+
+/** preferences.json through electron-store (an unreadable file is reset: preferences are conveniences). */
+export function createElectronStorePreferencesBackend(dataDir: string): PreferencesBackend {
+  let store: Store<Record<string, unknown>> | null = null
+  const open = () => (store ??= new Store<Record<string, unknown>>({ cwd: dataDir, name: 'preferences', clearInvalidConfig: true, watch: false }))
+  return {
+    read: () => open().store,
+    write: (value) => {
+      open().store = value
+    },
+  }
+}
+
+/** Window size and position, remembered between launches. */
+export function createWindowStateStore(dataDir: string): { read(): WindowState | null; write(state: WindowState): void } {
+  const store = new Store<{ window?: WindowState }>({ cwd: dataDir, name: 'window-state', clearInvalidConfig: true, watch: false })
+  return {
+    read: () => store.get('window') ?? null,
+    write: (state) => store.set('window', state),
   }
 }

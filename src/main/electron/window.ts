@@ -3,6 +3,7 @@
 import { BrowserWindow, session, shell, type WebContents } from 'electron'
 import { isSafeExternalUrl } from './external-url'
 import { RENDERER_CSP } from './renderer-csp'
+import type { WindowState } from './window-bounds'
 
 export interface MainWindowOptions {
   /** out/preload/index.cjs */
@@ -13,12 +14,13 @@ export interface MainWindowOptions {
   devServerUrl?: string
   /** resources/icon.png */
   iconPath: string
+  /** Remembered size and position (already fitted onto a visible display). */
+  state?: WindowState
 }
 
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
+    ...(options.state?.bounds ?? { width: 1280, height: 820 }),
     minWidth: 720,
     minHeight: 480,
     show: false,
@@ -36,7 +38,10 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       allowRunningInsecureContent: false,
     },
   })
-  win.once('ready-to-show', () => win.show())
+  win.once('ready-to-show', () => {
+    if (options.state?.maximized) win.maximize()
+    win.show()
+  })
   if (options.devServerUrl) void win.loadURL(options.devServerUrl)
   else void win.loadFile(options.rendererIndex)
   return win

@@ -390,6 +390,9 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
         return { ok: false, error: toErrorData(err) }
       }
     },
+    focus(target) {
+      emit('focus', target)
+    },
     setWindowVisible(visible) {
       if (windowVisible === visible) return
       windowVisible = visible

@@ -30,6 +30,8 @@ export interface KeelCore {
   subscribe(listener: CoreEventListener): () => void
   /** The Electron adapter tells the core whether the window is visible (the tray says Show or Hide). */
   setWindowVisible(visible: boolean): void
+  /** Asks every attached window to show something (the tray and the app menu use this). */
+  focus(target: EventPayload<'focus'>): void
   /** Stops running turns (checkpointing what streamed), stops watchers and closes the database. */
   close(): Promise<void>
 }
