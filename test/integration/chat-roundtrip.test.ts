@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { describe, expect, it } from 'vitest'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 const service = testKeychainService()
 
-beforeAll(async () => {
-  fake = await startFakeProvider()
-})
-afterAll(async () => {
-  await fake.close()
-})
 
 describe('chat round trip on a named provider', () => {
   it('streams a reply, survives a restart, and resumes on the same entry, URL, key and model', async () => {

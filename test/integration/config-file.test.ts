@@ -1,5 +1,5 @@
 // config.json: validated by field, never overwritten while invalid, watched for edits made outside Keel.
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import { CoreHarness, tempDataDir, testKeychainService } from '../support/core-harness'

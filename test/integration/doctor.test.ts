@@ -1,21 +1,17 @@
 // The doctor's JSON agrees with the database; its exit status tells scripts whether anything needs attention.
-import { beforeAll, afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+
+const fake = fakeProviderForFile()
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
-let fake: FakeProvider
 const service = testKeychainService()
-beforeAll(async () => {
-  fake = await startFakeProvider()
-})
-afterAll(() => fake.close())
 
 async function doctor(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -1,25 +1,15 @@
 // The identity authority under the changes that broke other tools (seeds 000–003): restarts, two entries on one
 // URL, legacy rows, renames, deletes, key rotation, config edits, model refresh, rows edited behind Keel's back.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import keytar from 'keytar'
 import path from 'node:path'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 const service = testKeychainService()
-beforeAll(async () => {
-  fake = await startFakeProvider()
-})
-afterAll(async () => {
-  await fake.close()
-})
-beforeEach(() => {
-  fake.resetScript()
-  fake.clear()
-})
 
 async function chat(h: CoreHarness, sessionId: string, text = 'hi') {
   const { turnId } = await h.call('chat.send', { sessionId, text })

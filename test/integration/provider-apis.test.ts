@@ -1,20 +1,17 @@
 // Each API goes out on its own wire format, with the right auth header, to exactly the entry's base URL.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 let h: CoreHarness
 const service = testKeychainService()
 beforeAll(async () => {
-  fake = await startFakeProvider()
   h = await CoreHarness.open(tempDataDir(), service)
 })
 afterAll(async () => {
   await h.close()
-  await fake.close()
 })
-beforeEach(() => fake.clear())
 
 async function chatOnce(entryId: string, model: string, text = 'ping') {
   const s = await h.call('sessions.create', {})

@@ -1,25 +1,19 @@
 // Provider failures reach the chat as errors naming the entry and what to do — never as assistant text.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import net from 'node:net'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 let h: CoreHarness
 const service = testKeychainService()
 
 beforeAll(async () => {
-  fake = await startFakeProvider()
   h = await CoreHarness.open(tempDataDir(), service)
   await h.call('providers.create', { name: 'Acme', kind: 'openai-compatible', baseUrl: `${fake.url}/acme/v1`, defaultModel: 'acme-1', key: testKey('acme') })
 })
 afterAll(async () => {
   await h.close()
-  await fake.close()
-})
-beforeEach(() => {
-  fake.resetScript()
-  fake.clear()
 })
 
 async function turnWith(text: string) {

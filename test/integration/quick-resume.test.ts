@@ -1,16 +1,12 @@
 // Quick-resume through the contract: re-resolve (key re-read by entry id), focus the window on the session, and
 // send each session's next message with its own key, URL and model; unresolved sessions send nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import keytar from 'keytar'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 const service = testKeychainService()
-beforeAll(async () => {
-  fake = await startFakeProvider()
-})
-afterAll(() => fake.close())
 
 describe('quick-resume', () => {
   it('resumes sessions on different entries with the right key, URL and model, and emits focus', async () => {

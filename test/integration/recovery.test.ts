@@ -1,27 +1,17 @@
 // Crash mid-turn (a real SIGKILL): continuation is automatic only when the re-resolved identity key matches the
 // recorded one; otherwise Keel asks and shows the difference. The recovery note is never stored (invariant 9).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import keytar from 'keytar'
 import fs from 'node:fs'
 import path from 'node:path'
 import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
 import { crashMidTurn } from '../support/crash'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 const service = testKeychainService()
-beforeAll(async () => {
-  fake = await startFakeProvider()
-})
-afterAll(async () => {
-  await fake.close()
-})
-beforeEach(() => {
-  fake.resetScript()
-  fake.clear()
-})
 
 async function sessionThatCrashed() {
   const dataDir = tempDataDir()

@@ -1,18 +1,12 @@
 // Resume rebuilds the identity from the binding + config + keychain; a missing key or entry is an explicit
 // unresolved state, and nothing is sent anywhere (invariant 4).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { describe, expect, it } from 'vitest'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 const service = testKeychainService()
 
-beforeAll(async () => {
-  fake = await startFakeProvider()
-})
-afterAll(async () => {
-  await fake.close()
-})
 
 async function setup() {
   const dataDir = tempDataDir()

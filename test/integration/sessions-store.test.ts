@@ -1,21 +1,15 @@
 // Sessions metadata, append-only messages, drafts, and the database's own guards.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
 import { openDatabase } from '../../src/main/core/sessions/database'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 const service = testKeychainService()
-beforeAll(async () => {
-  fake = await startFakeProvider()
-})
-afterAll(async () => {
-  await fake.close()
-})
 
 async function sessionWithMessages() {
   const h = await CoreHarness.open(tempDataDir(), service)

@@ -3,21 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import path from 'node:path'
 import { CHECKPOINT_MS } from '../../src/main/core/agents/agent-service'
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
-import { CoreHarness, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
-let fake: FakeProvider
+const fake = fakeProviderForFile()
+
 let h: CoreHarness
 const service = testKeychainService()
 
 beforeAll(async () => {
-  fake = await startFakeProvider()
   h = await CoreHarness.open(tempDataDir(), service)
   await h.call('providers.create', { name: 'Slow', kind: 'openai-compatible', baseUrl: `${fake.url}/v1`, defaultModel: 'slow-1', key: testKey('slow') })
 })
 afterAll(async () => {
   await h.close()
-  await fake.close()
 })
 
 describe('stop and checkpoints', () => {

@@ -3,6 +3,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
 import { openKeelCore } from '../../src/main/core/app/keel-core'
 import type { KeelCore } from '../../src/main/core/app/keel-core.types'
 import type { Channel, ChannelInput, ChannelOutput, EventName, EventPayload } from '../../src/shared/contract'
@@ -98,4 +100,29 @@ export class CoreHarness {
   async close(): Promise<void> {
     await this.core.close()
   }
+}
+
+/**
+ * One recording fake provider for the whole test file: started before its tests, closed after them, with scripted
+ * rules and recorded requests reset before each test.
+ */
+export function fakeProviderForFile(): FakeProvider {
+  let real: FakeProvider | null = null
+  beforeAll(async () => {
+    real = await startFakeProvider()
+  })
+  afterAll(async () => {
+    await real?.close()
+  })
+  beforeEach(() => {
+    real?.resetScript()
+    real?.clear()
+  })
+  return new Proxy({} as FakeProvider, {
+    get(_target, prop) {
+      if (!real) throw new Error('the fake provider is used outside a test')
+      const value = (real as unknown as Record<PropertyKey, unknown>)[prop]
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value
+    },
+  })
 }
