@@ -121,6 +121,11 @@ test('Diagnostics opens from the app menu and Ctrl+Shift+D; Copy report falls ba
   await expect(dialog.getByText('All views agree.')).toBeVisible()
   await expect(dialog.getByRole('table', { name: 'Identity views' }).locator('[data-drift="true"]')).toHaveCount(0)
   await expect(dialog.getByRole('columnheader')).toHaveText(['Field', 'Active', 'Persisted', 'Config', 'Cached'])
+  // Copy report: to the clipboard, with a toast that goes away by itself.
+  await dialog.getByRole('button', { name: 'Copy report' }).click()
+  const toast = page.getByRole('status').getByText('Report copied')
+  await expect(toast).toBeVisible()
+  await expect(toast).toBeHidden({ timeout: 8000 })
   await dialog.getByRole('button', { name: 'Close diagnostics' }).click()
   await expect(dialog).toBeHidden()
 

@@ -9,6 +9,7 @@ import { useSessions } from '../hooks/useSessions'
 import { useShortcuts } from '../hooks/useShortcuts'
 import { acceptSnapshot, resetSnapshots } from '../state/snapshotStore'
 import { ConnectionBanner } from './ConnectionBanner'
+import { DiagnosticsDialog } from './DiagnosticsDialog'
 import { EmptyState } from './EmptyState'
 import { useNotify } from './Notices'
 import { SessionPane } from './SessionPane'
@@ -34,6 +35,7 @@ export function App() {
   const [selectedId, setSelectedId] = useState<string | null>(storedOpenSession)
   const [settings, setSettings] = useState<SettingsView | null>(null)
   const [creating, setCreating] = useState(false)
+  const [diagnosticsOpen, setDiagnosticsOpen] = useState(false)
   const notify = useNotify()
   const { generation } = useConnection()
 
@@ -77,7 +79,8 @@ export function App() {
   }, [creating, notify, selectedId, sessions])
 
   const openSettings = useCallback(() => setSettings({ kind: 'list' }), [])
-  useShortcuts({ onNewSession: () => void newSession(), onOpenSettings: openSettings })
+  const openDiagnostics = useCallback(() => setDiagnosticsOpen(true), [])
+  useShortcuts({ onNewSession: () => void newSession(), onOpenSettings: openSettings, onOpenDiagnostics: openDiagnostics })
 
   const listed = selectedId ? sessions.sessions.find((s) => s.id === selectedId) : undefined
   useEffect(() => {
@@ -96,6 +99,7 @@ export function App() {
         providers={providers.providers}
         appDefault={appState.app?.default ?? null}
         onOpenSettings={openSettings}
+        onOpenDiagnostics={openDiagnostics}
         onMissing={() => setSelectedId(null)}
       />
     )
@@ -127,6 +131,7 @@ export function App() {
           }}
           onNewSession={() => void newSession()}
           onOpenSettings={openSettings}
+          onOpenDiagnostics={openDiagnostics}
           creating={creating}
         />
         <main className="main">
@@ -148,6 +153,9 @@ export function App() {
           appState={appState}
           onClose={() => setSettings(null)}
         />
+      ) : null}
+      {diagnosticsOpen ? (
+        <DiagnosticsDialog key={selectedId ?? 'app'} sessionId={selectedId} onClose={() => setDiagnosticsOpen(false)} />
       ) : null}
     </div>
   )

@@ -14,9 +14,11 @@ interface ModalProps {
   description?: ReactNode
   /** Hide the heading visually (it still names the dialog). */
   hideTitle?: boolean
+  /** Accessible name of the × button; "Close" unless a page needs it to say what it closes. */
+  closeLabel?: string
 }
 
-export function Modal({ title, onClose, children, className, description, hideTitle }: ModalProps) {
+export function Modal({ title, onClose, children, className, description, hideTitle, closeLabel = 'Close' }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   const descriptionId = useId()
@@ -72,7 +74,7 @@ export function Modal({ title, onClose, children, className, description, hideTi
         <h2 id={titleId} className={hideTitle ? 'visually-hidden' : 'modal__title'}>
           {title}
         </h2>
-        <button type="button" className="icon-button modal__close" aria-label="Close" onClick={requestClose}>
+        <button type="button" className="icon-button modal__close" aria-label={closeLabel} onClick={requestClose}>
           ×
         </button>
       </div>

@@ -1,15 +1,12 @@
 // Transient notices ("Session deleted", "Now using …"). The region is always in the DOM (live regions must exist
 // before they change), lives directly in <body> so an open modal does not hide it, and is shown in the top layer.
+// Notices sit bottom-right, just above the composer (useToastClearance), so they never cover the session header.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { createPortal } from 'react-dom'
-import { KEEP_VISIBLE } from '../state/modalStack'
+import { KEEP_VISIBLE, subscribeModalOpened } from '../state/modalStack'
+import { NoticeItem, type Notice, type NoticeTone } from './NoticeItem'
 
-export type NoticeTone = 'info' | 'success' | 'warning' | 'error'
-interface Notice {
-  id: number
-  text: string
-  tone: NoticeTone
-}
+export type { NoticeTone }
 
 type Notify = (text: string, tone?: NoticeTone) => void
 const NoticeContext = createContext<Notify>(() => undefined)
@@ -17,8 +14,6 @@ const NoticeContext = createContext<Notify>(() => undefined)
 export function useNotify(): Notify {
   return useContext(NoticeContext)
 }
-
-const NOTICE_MS = 5000
 
 export function NoticeProvider({ children }: { children: ReactNode }) {
   const [notices, setNotices] = useState<Notice[]>([])
@@ -29,9 +24,8 @@ export function NoticeProvider({ children }: { children: ReactNode }) {
     (text, tone = 'info') => {
       const id = nextId.current++
       setNotices((list) => [...list.slice(-3), { id, text, tone }])
-      setTimeout(() => dismiss(id), NOTICE_MS)
     },
-    [dismiss],
+    [],
   )
 
   return (
@@ -55,16 +49,22 @@ function NoticeRegion({ notices, onDismiss }: { notices: Notice[]; onDismiss: (i
     return () => host.remove()
   }, [host])
 
-  // Re-enter the top layer on every change so notices stay above a modal dialog opened after them.
+  // Re-enter the top layer on every change, and whenever a modal opens, so notices stay above every dialog.
+  const visible = useRef(false)
   useEffect(() => {
-    const element = region.current
-    if (!element || typeof element.showPopover !== 'function') return
-    try {
-      if (element.matches(':popover-open')) element.hidePopover()
-      if (notices.length > 0) element.showPopover()
-    } catch {
-      // Popover support is a nicety; the region works without it.
+    visible.current = notices.length > 0
+    const raise = () => {
+      const element = region.current
+      if (!element || typeof element.showPopover !== 'function') return
+      try {
+        if (element.matches(':popover-open')) element.hidePopover()
+        if (visible.current) element.showPopover()
+      } catch {
+        // Popover support is a nicety; the region works without it.
+      }
     }
+    raise()
+    return subscribeModalOpened(raise)
   }, [notices])
 
   // The live region itself never leaves the accessibility tree; only its inner list enters and leaves the top layer.
@@ -72,12 +72,7 @@ function NoticeRegion({ notices, onDismiss }: { notices: Notice[]; onDismiss: (i
     <div role="status" aria-live="polite" className="notices-live">
       <div ref={region} className="notices" popover="manual">
         {notices.map((notice) => (
-          <div key={notice.id} className={`notice notice--${notice.tone}`}>
-            <span>{notice.text}</span>
-            <button type="button" className="icon-button" aria-label="Dismiss notice" onClick={() => onDismiss(notice.id)}>
-              ×
-            </button>
-          </div>
+          <NoticeItem key={notice.id} notice={notice} onDismiss={onDismiss} />
         ))}
       </div>
     </div>,

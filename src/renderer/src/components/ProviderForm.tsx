@@ -6,7 +6,7 @@ import type { KeelErrorData, ProviderApi, ProviderEntryView, ProviderKind } from
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
 import { formatHeaders, parseHeaders } from '../lib/headers'
-import { APIS, KEY_STATUS_TEXT, KIND_INFO, KINDS } from '../lib/providerKinds'
+import { APIS, KEY_STATUS_TEXT, KIND_INFO, KINDS, type ProviderAuth } from '../lib/providerKinds'
 import { ErrorNote } from './ErrorNote'
 
 interface ProviderFormProps {
@@ -25,7 +25,17 @@ function splitModels(text: string): string[] {
     .filter(Boolean)
 }
 
-function keyPlaceholder(entry: ProviderEntryView | null, kind: ProviderKind): string {
+const AUTH_OPTIONS: ReadonlyArray<{ value: ProviderAuth; label: string }> = [
+  { value: 'api-key', label: 'API key' },
+  { value: 'none', label: 'No key needed' },
+]
+
+/** The entry's own setting, else its kind's default (what main applies when `auth` is absent). */
+function effectiveAuth(entry: Pick<ProviderEntryView, 'auth' | 'kind'>): ProviderAuth {
+  return entry.auth ?? KIND_INFO[entry.kind].defaultAuth
+}
+
+function keyPlaceholder(entry: ProviderEntryView | null): string {
   if (entry) {
     switch (entry.keyStatus) {
       case 'stored':
@@ -38,7 +48,7 @@ function keyPlaceholder(entry: ProviderEntryView | null, kind: ProviderKind): st
         return 'Paste the API key'
     }
   }
-  return kind === 'ollama' || kind === 'lmstudio' ? 'Optional for local servers' : 'Paste the API key'
+  return 'Paste the API key'
 }
 
 export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: ProviderFormProps) {
@@ -47,6 +57,8 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
   const [kind, setKind] = useState<ProviderKind>(entry?.kind ?? 'openai')
   const [api, setApi] = useState<ProviderApi>(entry?.api ?? KIND_INFO.openai.defaultApi)
   const [apiTouched, setApiTouched] = useState(entry !== null)
+  const [auth, setAuth] = useState<ProviderAuth>(entry ? effectiveAuth(entry) : KIND_INFO.openai.defaultAuth)
+  const [authTouched, setAuthTouched] = useState(entry?.auth !== undefined)
   const [baseUrl, setBaseUrl] = useState(entry?.baseUrl ?? '')
   const [defaultModel, setDefaultModel] = useState(entry?.defaultModel ?? '')
   const [key, setKey] = useState('')
@@ -61,6 +73,7 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
   const changeKind = (next: ProviderKind) => {
     setKind(next)
     if (!apiTouched) setApi(KIND_INFO[next].defaultApi)
+    if (!authTouched) setAuth(KIND_INFO[next].defaultAuth)
   }
 
   const validate = (): KeelErrorData | null => {
@@ -82,6 +95,7 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
     if (name.trim() !== current.name) patch.name = name.trim()
     if (kind !== current.kind) patch.kind = kind
     if (api !== current.api) patch.api = api
+    if (auth !== effectiveAuth(current)) patch.auth = auth
     if (url && url !== current.baseUrl) patch.baseUrl = url
     if (formatHeaders(headerMap) !== formatHeaders(current.headers)) {
       patch.headers = Object.keys(headerMap).length > 0 ? headerMap : null
@@ -99,7 +113,8 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
     }
     setBusy(true)
     setError(null)
-    const typedKey = key.trim()
+    // A key typed before switching to "No key needed" is not sent.
+    const typedKey = auth === 'api-key' ? key.trim() : ''
     try {
       if (!entry) {
         const parsedHeaders = parseHeaders(headers)
@@ -109,6 +124,7 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
           name: name.trim(),
           kind,
           api,
+          auth,
           ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
           ...(Object.keys(headerMap).length > 0 ? { headers: headerMap } : {}),
           ...(defaultModel.trim() ? { defaultModel: defaultModel.trim() } : {}),
@@ -245,29 +261,53 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
         )}
       </Field>
 
-      <Field
-        label="API key"
-        help={
-          entry
-            ? `${KEY_STATUS_TEXT[entry.keyStatus]}. Keys are kept in the system keychain, never in Keel's files.`
-            : "Kept in the system keychain, never in Keel's files."
-        }
-      >
+      <Field label="Authentication" help="Local servers such as Ollama and LM Studio usually need no key.">
         {(f) => (
-          <input
+          <select
             id={f.id}
-            className="input"
-            type="password"
-            autoComplete="off"
-            value={key}
-            onChange={(e) => setKey(e.target.value)}
-            placeholder={keyPlaceholder(entry, kind)}
-            aria-invalid={invalid('key')}
             aria-describedby={f.helpId}
-            spellCheck={false}
-          />
+            className="input"
+            value={auth}
+            onChange={(e) => {
+              setAuth(e.target.value as ProviderAuth)
+              setAuthTouched(true)
+            }}
+            aria-invalid={invalid('auth')}
+          >
+            {AUTH_OPTIONS.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
         )}
       </Field>
+
+      {auth === 'api-key' ? (
+        <Field
+          label="API key"
+          help={
+            entry
+              ? `${KEY_STATUS_TEXT[entry.keyStatus]}. Keys are kept in the system keychain, never in Keel's files.`
+              : "Kept in the system keychain, never in Keel's files."
+          }
+        >
+          {(f) => (
+            <input
+              id={f.id}
+              className="input"
+              type="password"
+              autoComplete="off"
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              placeholder={keyPlaceholder(entry)}
+              aria-invalid={invalid('key')}
+              aria-describedby={f.helpId}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+      ) : null}
       {entry?.keyStatus === 'stored' ? (
         <div className="button-row">
           <button type="button" className="button button--small" onClick={() => void removeKey()} disabled={busy}>

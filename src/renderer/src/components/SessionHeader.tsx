@@ -2,15 +2,17 @@
 // worked out here. When the session is unresolved it shows what the session asked for (its binding) instead.
 import type { IdentitySnapshot } from '../../../shared/domain'
 import { formatTime } from '../lib/format'
-import { runningIdentity } from '../lib/snapshotView'
+import { modKey, modLabel } from '../lib/platform'
+import { entryDisplayName, runningIdentity } from '../lib/snapshotView'
 
 interface SessionHeaderProps {
   title: string
   snapshot: IdentitySnapshot | null
   onChangeModel: () => void
+  onOpenDiagnostics: () => void
 }
 
-export function SessionHeader({ title, snapshot, onChangeModel }: SessionHeaderProps) {
+export function SessionHeader({ title, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
   return (
     <header role="banner" aria-label="Session identity" className="session-header">
       <div className="session-header__main">
@@ -19,9 +21,21 @@ export function SessionHeader({ title, snapshot, onChangeModel }: SessionHeaderP
         </h1>
         <IdentityLine snapshot={snapshot} />
       </div>
-      <button type="button" className="button" aria-haspopup="dialog" onClick={onChangeModel}>
-        Change model
-      </button>
+      <div className="session-header__actions">
+        <button
+          type="button"
+          className="button"
+          aria-haspopup="dialog"
+          onClick={onOpenDiagnostics}
+          title={`Where this session's identity comes from (${modLabel}Shift+D)`}
+          aria-keyshortcuts={`${modKey}+Shift+D`}
+        >
+          Diagnostics
+        </button>
+        <button type="button" className="button" aria-haspopup="dialog" onClick={onChangeModel}>
+          Change model
+        </button>
+      </div>
     </header>
   )
 }
@@ -32,6 +46,7 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
   }
   const { binding, state, authority } = snapshot
   const identity = runningIdentity(snapshot)
+  const entryName = entryDisplayName(snapshot)
   const mode = binding === null ? 'No binding' : binding.mode === 'pinned' ? 'Pinned' : 'Follows app default'
   const details = identity
     ? [
@@ -49,7 +64,7 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
       {identity ? (
         <>
           <span className="identity__provider" data-testid="identity-provider">
-            {identity.entryName}
+            {entryName ?? identity.entryName}
           </span>
           <span className="identity__sep" aria-hidden="true">
             ·
@@ -66,7 +81,7 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
       ) : (
         <>
           <span className="identity__provider identity__provider--unresolved" data-testid="identity-provider">
-            {snapshot.entryName ?? binding?.entryId ?? 'No provider'}
+            {entryName ?? 'No provider'}
           </span>
           <span className="identity__sep" aria-hidden="true">
             ·

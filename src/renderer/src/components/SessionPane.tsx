@@ -3,6 +3,7 @@
 import { useId, useMemo, useState } from 'react'
 import type { AppDefault, ProviderEntryView } from '../../../shared/domain'
 import { useSessionView } from '../hooks/useSessionView'
+import { useToastClearance } from '../hooks/useToastClearance'
 import { useSnapshot } from '../hooks/useSnapshots'
 import { buildChatItems } from '../lib/chatItems'
 import { ChatView } from './ChatView'
@@ -21,15 +22,17 @@ interface SessionPaneProps {
   providers: ProviderEntryView[]
   appDefault: AppDefault | null
   onOpenSettings: () => void
+  onOpenDiagnostics: () => void
   onMissing: () => void
 }
 
-export function SessionPane({ sessionId, listedTitle, providers, appDefault, onOpenSettings, onMissing }: SessionPaneProps) {
+export function SessionPane({ sessionId, listedTitle, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
   const session = useSessionView(sessionId)
   const snapshot = useSnapshot(sessionId)
   const [picking, setPicking] = useState(false)
   const [followSignal, setFollowSignal] = useState(0)
   const unresolvedId = useId()
+  const dock = useToastClearance<HTMLDivElement>()
 
   const items = useMemo(
     () => (session.view ? buildChatItems(session.view, session.live, session.pending) : []),
@@ -65,37 +68,40 @@ export function SessionPane({ sessionId, listedTitle, providers, appDefault, onO
 
   return (
     <section className="session-pane" aria-label="Session">
-      <SessionHeader title={title} snapshot={snapshot} onChangeModel={() => setPicking(true)} />
+      <SessionHeader title={title} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
       <ChatView items={items} running={session.running} followSignal={followSignal} />
-      {session.view.recovery ? (
-        <RecoveryPanel
+      {/* Everything below the chat: toasts stay above it so they never cover Apply, Keep or the composer. */}
+      <div ref={dock} className="session-pane__dock">
+        {session.view.recovery ? (
+          <RecoveryPanel
+            sessionId={sessionId}
+            recovery={session.view.recovery}
+            canContinue={!unresolved && !session.running}
+            onDone={session.reload}
+          />
+        ) : null}
+        {snapshot?.state.kind === 'config-changed' ? <ConfigChangedPanel sessionId={sessionId} state={snapshot.state} /> : null}
+        {unresolved ? (
+          <UnresolvedPanel
+            id={unresolvedId}
+            state={unresolved}
+            onOpenSettings={onOpenSettings}
+            onChooseModel={() => setPicking(true)}
+          />
+        ) : null}
+        <Composer
+          key={sessionId}
           sessionId={sessionId}
-          recovery={session.view.recovery}
-          canContinue={!unresolved && !session.running}
-          onDone={session.reload}
+          sessionTitle={title}
+          initialDraft={session.view.draft}
+          running={session.running}
+          blockedBy={unresolved ? unresolvedId : null}
+          onSent={(turnId, text) => {
+            session.markSent(turnId, text)
+            setFollowSignal((n) => n + 1)
+          }}
         />
-      ) : null}
-      {snapshot?.state.kind === 'config-changed' ? <ConfigChangedPanel sessionId={sessionId} state={snapshot.state} /> : null}
-      {unresolved ? (
-        <UnresolvedPanel
-          id={unresolvedId}
-          state={unresolved}
-          onOpenSettings={onOpenSettings}
-          onChooseModel={() => setPicking(true)}
-        />
-      ) : null}
-      <Composer
-        key={sessionId}
-        sessionId={sessionId}
-        sessionTitle={title}
-        initialDraft={session.view.draft}
-        running={session.running}
-        blockedBy={unresolved ? unresolvedId : null}
-        onSent={(turnId, text) => {
-          session.markSent(turnId, text)
-          setFollowSignal((n) => n + 1)
-        }}
-      />
+      </div>
       {picking ? (
         <ModelPicker
           sessionId={sessionId}

@@ -1,5 +1,7 @@
 import { useConnection } from '../hooks/useConnection'
 import type { SessionsState } from '../hooks/useSessions'
+import { modKey, modLabel as mod } from '../lib/platform'
+import { AppMenu } from './AppMenu'
 import { ErrorNote } from './ErrorNote'
 import { Icon } from './Icon'
 import { SessionList } from './SessionList'
@@ -13,19 +15,21 @@ interface SidebarProps {
   onDeleted: (id: string) => void
   onNewSession: () => void
   onOpenSettings: () => void
+  onOpenDiagnostics: () => void
   creating: boolean
 }
 
-const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
-const mod = isMac ? '⌘' : 'Ctrl+'
 
 export function Sidebar(props: SidebarProps) {
-  const { sessions, query, onQueryChange, selectedId, onOpen, onDeleted, onNewSession, onOpenSettings, creating } = props
+  const { sessions, query, onQueryChange, selectedId, onOpen, onDeleted, onNewSession, onOpenSettings, onOpenDiagnostics, creating } = props
   const connection = useConnection()
   return (
     <nav className="sidebar" aria-label="Sidebar">
       <div className="sidebar__top">
-        <div className="sidebar__brand">Keel</div>
+        <div className="sidebar__head">
+          <div className="sidebar__brand">Keel</div>
+          <AppMenu onOpenSettings={onOpenSettings} onOpenDiagnostics={onOpenDiagnostics} onNewSession={onNewSession} />
+        </div>
         <div className="sidebar__buttons">
           <button
             type="button"
@@ -33,7 +37,7 @@ export function Sidebar(props: SidebarProps) {
             onClick={onNewSession}
             disabled={creating}
             title={`New session (${mod}N)`}
-            aria-keyshortcuts={isMac ? 'Meta+N' : 'Control+N'}
+            aria-keyshortcuts={`${modKey}+N`}
           >
             <Icon name="plus" />
             New session
@@ -43,7 +47,7 @@ export function Sidebar(props: SidebarProps) {
             className="button"
             onClick={onOpenSettings}
             title={`Settings (${mod},)`}
-            aria-keyshortcuts={isMac ? 'Meta+,' : 'Control+,'}
+            aria-keyshortcuts={`${modKey}+,`}
           >
             <Icon name="gear" />
             Settings

@@ -4,9 +4,13 @@ import { isModalOpen } from '../state/modalStack'
 interface Shortcuts {
   onNewSession: () => void
   onOpenSettings: () => void
+  onOpenDiagnostics: () => void
 }
 
-/** Ctrl/Cmd+N (or Ctrl/Cmd+Shift+O): new session. Ctrl/Cmd+,: settings. Ignored while a dialog is open. */
+/**
+ * Ctrl/Cmd+N (or Ctrl/Cmd+Shift+O): new session. Ctrl/Cmd+,: settings. Ctrl/Cmd+Shift+D: diagnostics.
+ * Ignored while a dialog is open.
+ */
 export function useShortcuts(shortcuts: Shortcuts): void {
   const latest = useRef(shortcuts)
   useEffect(() => {
@@ -19,11 +23,13 @@ export function useShortcuts(shortcuts: Shortcuts): void {
       const key = event.key.toLowerCase()
       const newSession = (key === 'n' && !event.shiftKey) || (key === 'o' && event.shiftKey)
       const settings = key === ',' || event.code === 'Comma'
-      if (!newSession && !settings) return
+      const diagnostics = event.shiftKey && (key === 'd' || event.code === 'KeyD')
+      if (!newSession && !settings && !diagnostics) return
       event.preventDefault()
       if (isModalOpen()) return
       if (newSession) latest.current.onNewSession()
-      else latest.current.onOpenSettings()
+      else if (settings) latest.current.onOpenSettings()
+      else latest.current.onOpenDiagnostics()
     }
     window.addEventListener('keydown', onKeyDown)
     return () => window.removeEventListener('keydown', onKeyDown)

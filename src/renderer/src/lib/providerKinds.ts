@@ -7,20 +7,25 @@ interface KindInfo {
   /** The public default base URL; null when the user must give one. */
   defaultBaseUrl: string | null
   defaultApi: ProviderApi
+  /** Whether requests need an API key unless the entry says otherwise (mirrors main's kind defaults). */
+  defaultAuth: ProviderAuth
 }
 
+export type ProviderAuth = 'api-key' | 'none'
+
 export const KIND_INFO: Record<ProviderKind, KindInfo> = {
-  openai: { label: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', defaultApi: 'openai-responses' },
-  anthropic: { label: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', defaultApi: 'anthropic-messages' },
-  openrouter: { label: 'OpenRouter', defaultBaseUrl: 'https://openrouter.ai/api/v1', defaultApi: 'openai-chat' },
+  openai: { label: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', defaultApi: 'openai-responses', defaultAuth: 'api-key' },
+  anthropic: { label: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', defaultApi: 'anthropic-messages', defaultAuth: 'api-key' },
+  openrouter: { label: 'OpenRouter', defaultBaseUrl: 'https://openrouter.ai/api/v1', defaultApi: 'openai-chat', defaultAuth: 'api-key' },
   gemini: {
     label: 'Google Gemini',
     defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai/',
     defaultApi: 'openai-chat',
+    defaultAuth: 'api-key',
   },
-  ollama: { label: 'Ollama', defaultBaseUrl: 'http://127.0.0.1:11434/v1', defaultApi: 'openai-chat' },
-  lmstudio: { label: 'LM Studio', defaultBaseUrl: 'http://127.0.0.1:1234/v1', defaultApi: 'openai-chat' },
-  'openai-compatible': { label: 'OpenAI-compatible', defaultBaseUrl: null, defaultApi: 'openai-chat' },
+  ollama: { label: 'Ollama', defaultBaseUrl: 'http://127.0.0.1:11434/v1', defaultApi: 'openai-chat', defaultAuth: 'none' },
+  lmstudio: { label: 'LM Studio', defaultBaseUrl: 'http://127.0.0.1:1234/v1', defaultApi: 'openai-chat', defaultAuth: 'none' },
+  'openai-compatible': { label: 'OpenAI-compatible', defaultBaseUrl: null, defaultApi: 'openai-chat', defaultAuth: 'api-key' },
 }
 
 export const KINDS: readonly ProviderKind[] = PROVIDER_KINDS

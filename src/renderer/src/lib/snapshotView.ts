@@ -10,3 +10,8 @@ export function runningIdentity(snapshot: IdentitySnapshot | null): RuntimeIdent
 
 export type UnresolvedState = Extract<IdentitySnapshot['state'], { kind: 'unresolved' }>
 export type ConfigChangedState = Extract<IdentitySnapshot['state'], { kind: 'config-changed' }>
+
+/** The entry name to show for a session in any state: the runtime's name, else the entry's current name, else its id. */
+export function entryDisplayName(snapshot: IdentitySnapshot): string | null {
+  return snapshot.identity?.entryName ?? snapshot.entryName ?? snapshot.binding?.entryId ?? null
+}

@@ -20,9 +20,21 @@ function apply(): void {
   }
 }
 
+const openListeners = new Set<() => void>()
+
+/** Called after a modal opened (the notice area re-enters the top layer so it stays above it). */
+export function subscribeModalOpened(listener: () => void): () => void {
+  openListeners.add(listener)
+  return () => openListeners.delete(listener)
+}
+
 export function pushModal(element: HTMLElement): void {
   stack.push(element)
   apply()
+  // After the caller's showModal(), which runs in the same task.
+  queueMicrotask(() => {
+    for (const listener of openListeners) listener()
+  })
 }
 
 export function popModal(element: HTMLElement): void {
