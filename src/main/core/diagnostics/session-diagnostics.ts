@@ -8,6 +8,7 @@ import { canonicalizeBinding } from '../identity/canonicalize'
 import type { StoredBinding } from '../identity/binding-store'
 import { catalogNamespaceOf, effectiveBinding } from '../identity/resolve'
 import { keychainAccount, type KeyLookup } from '../secrets/keychain'
+import { keyRequired } from '../providers/kinds'
 import type { CachedCatalog } from '../catalog/catalog-service'
 
 export interface SessionDiagnosticsInput {
@@ -24,7 +25,8 @@ export interface SessionDiagnosticsInput {
 
 const when = (t: number) => new Date(t).toISOString()
 
-function credentialText(account: string, state: string, fingerprint: string | null): string {
+/** One wording for every column, so a keyless entry reads "none" in each and only real differences show. */
+function credentialText(account: string, state: 'stored' | 'missing' | 'none' | 'keychain unavailable', fingerprint: string | null): string {
   return `${account} · ${state}${fingerprint ? ` · fp ${fingerprint}` : ''}`
 }
 
@@ -52,7 +54,10 @@ export function buildSessionDiagnostics(input: SessionDiagnosticsInput): Session
   }
 
   const live = active ? 'the live agent' : 'the session row'
-  const switchHint = pinned ? 'The session is pinned: Apply in the session header switches it.' : 'The session follows the app default and switches at its next turn.'
+  const switchHint = pinned
+    ? 'The session is pinned: Apply config (here, or Apply in the panel above the message box) switches it.'
+    : 'The session follows the app default and switches at its next turn.'
+  const consequence = 'A consequence of the entry change above.'
 
   row('entryId', 'Entry id', { active: active?.entryId ?? null, persisted: stored.entryId, config: wanted ? (entry ? wanted.entryId : `${wanted.entryId} (missing)`) : null, cached: null }, {
     persisted: `The session row names entry "${stored.entryId}" but ${live} runs on "${active?.entryId}" (the row was changed outside Keel).`,
@@ -71,9 +76,12 @@ export function buildSessionDiagnostics(input: SessionDiagnosticsInput): Session
   row('model', 'Model', { active: active?.model ?? null, persisted: stored.model, config: wanted?.model ?? null, cached: listed === null ? null : listed ? model : `${model} (not listed)` }, {
     persisted: `The session row says "${stored.model}" but ${live} runs on "${active?.model}" (the row was changed outside Keel).`,
     config: `The app default is now "${wanted?.model}". ${switchHint}`,
-    cached: `The cached model list of this namespace does not list "${model}"; Refresh models to check again.`,
+    cached: `The cached model list of this namespace${catalog ? ` (fetched ${when(catalog.fetchedAt)})` : ''} does not list "${model}"; the provider may still accept it, or the id may be mistyped.`,
   })
-  const cfgCredential = entry && key ? credentialText(keychainAccount(entry.id), key.state === 'present' ? 'stored' : key.state, key.fingerprint) : null
+  const cfgCredential =
+    entry && key
+      ? credentialText(keychainAccount(entry.id), key.state === 'present' ? 'stored' : key.state === 'unavailable' ? 'keychain unavailable' : keyRequired(entry) ? 'missing' : 'none', key.fingerprint)
+      : null
   row('credential', 'Credential', {
     active: active ? credentialText(active.credential.account, active.credential.present ? 'stored' : 'none', active.credential.fingerprint) : null,
     persisted: null,
@@ -82,8 +90,9 @@ export function buildSessionDiagnostics(input: SessionDiagnosticsInput): Session
   }, {
     config: 'The keychain now holds a different key for this entry (or none); the next turn reads it.',
   })
+  const entryChanged = () => rows.some((r) => ['kindApi', 'baseUrl'].includes(r.field) && r.drift !== null)
   row('configRevision', 'Config revision', { active: active?.configRevision ?? null, persisted: null, config: entry ? entryRevision(entry) : null, cached: null }, {
-    config: `The entry's settings changed in config since the live agent resolved it. ${switchHint}`,
+    config: entryChanged() ? consequence : `The entry's settings (headers or flags) changed in config since the live agent resolved it. ${switchHint}`,
   })
   row('catalog', 'Catalog', {
     active: namespace,
@@ -91,7 +100,7 @@ export function buildSessionDiagnostics(input: SessionDiagnosticsInput): Session
     config: entry ? catalogNamespaceOf(entry) : null,
     cached: catalog ? `${catalog.namespace} · fetched ${when(catalog.fetchedAt)} · ${catalog.models.length} models` : null,
   }, {
-    config: `The config's namespace for this entry is ${entry ? catalogNamespaceOf(entry) : ''}; model lists are kept per namespace.`,
+    config: entryChanged() ? `${consequence} Model lists are kept per namespace, so the new one has its own.` : `The config's namespace for this entry is ${entry ? catalogNamespaceOf(entry) : ''}; model lists are kept per namespace.`,
   })
 
   let canonicalization: string[] = []
