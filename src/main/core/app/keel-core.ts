@@ -21,8 +21,8 @@ import { PreferencesService, createConfPreferencesBackend } from '../desktop/pre
 import { SessionStore } from '../sessions/session-store'
 import type { CoreEventListener, KeelCore, KeelCoreOptions } from './keel-core.types'
 
-type Handlers = { [C in Channel]: (input: ChannelOutputInput<C>) => Promise<ChannelOutput<C>> }
-type ChannelOutputInput<C extends Channel> = ChannelInput<C> & Record<string, unknown>
+type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<ChannelOutput<C>> }
+type HandlerInput<C extends Channel> = ChannelInput<C> & Record<string, unknown>
 
 export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> {
   const paths = dataPaths(options.dataDir)
@@ -387,6 +387,9 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
         const value = await handler(parsed.data)
         return { ok: true, value: channels[channel].output.parse(value) }
       } catch (err) {
+        // Keel's own errors are expected outcomes; anything else is a bug worth a stack trace (never the input,
+        // which may carry a key).
+        if (!(err instanceof KeelError)) console.error(`[keel] unexpected error in ${channel}:`, err instanceof Error ? err.stack : err)
         return { ok: false, error: toErrorData(err) }
       }
     },
