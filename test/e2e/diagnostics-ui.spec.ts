@@ -105,7 +105,7 @@ test('Diagnostics opens from the app menu and Ctrl+Shift+D; Copy report falls ba
   await menuButton.focus()
   await page.keyboard.press('ArrowDown')
   const menu = page.getByRole('menu', { name: 'App menu' })
-  await expect(menu.getByRole('menuitem')).toHaveText(['Settings', 'Diagnostics', 'New session'].map((t) => new RegExp(`^${t}`)))
+  await expect(menu.getByRole('menuitem')).toHaveText(['Settings', 'Diagnostics', 'New session', 'Recent sessions'].map((t) => new RegExp(`^${t}`)))
   await expect(menu.getByRole('menuitem', { name: 'Settings' })).toBeFocused()
   await page.keyboard.press('Escape')
   await expect(menu).toBeHidden()

@@ -3,6 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import keytar from 'keytar'
+import Database from 'better-sqlite3'
 import { addProvider, assistantMessages, closeSettings, expect, pickModel, send, test } from './support/fixtures'
 
 const chats = (fake: { requests(): Array<{ protocol: string }> }) => fake.requests().filter((r) => r.protocol !== 'models')
@@ -88,6 +89,10 @@ test('crash mid-turn, then the key changes: no automatic continuation; Keel asks
   fake.script({ hang: true, times: 1 })
   await send(page, 'a long story please')
   await expect(page.getByRole('article', { name: 'assistant message (streaming)' })).toBeVisible()
+  // Crash once the streamed text is checkpointed (the promise is "at most a fraction of a second" lost).
+  const db = new Database(path.join(keel.dataDir, 'keel.db'), { readonly: true })
+  await expect.poll(() => (db.prepare("SELECT partial_text FROM turns WHERE status = 'running'").get() as { partial_text: string } | undefined)?.partial_text ?? '').not.toBe('')
+  db.close()
   await keel.crash()
 
   const rotated = keel.newKey('rotated')

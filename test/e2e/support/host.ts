@@ -18,7 +18,9 @@ export interface HostProcess {
 }
 
 export async function startHost(dataDir: string, env: Record<string, string> = {}): Promise<HostProcess> {
-  const child: ChildProcess = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main/host/cli.ts', '--data-dir', dataDir, '--port', '0'], {
+  // Node itself, not the tsx wrapper: tsx would run the host in a child process that a SIGKILL of the wrapper
+  // leaves running, and crash() must kill the process that holds the database.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/cli.ts', '--data-dir', dataDir, '--port', '0'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -121,7 +121,8 @@ export class AgentService {
   }
 
   private launch(t: { turnId: string; sessionId: string; identity: RuntimeIdentity; continues: string | null }, entry: ProviderEntry, key: string | null, messages: WireMessage[], userMessageId: string | null): void {
-    const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: Date.now(), timer: null, done: Promise.resolve() }
+    // lastCheckpoint 0: the first text that streams is written at once, later text at most CHECKPOINT_MS later.
+    const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: 0, timer: null, done: Promise.resolve() }
     this.running.set(t.sessionId, turn)
     this.events.chat({ type: 'turn-started', sessionId: t.sessionId, turnId: t.turnId, userMessageId: userMessageId ?? '' })
     this.events.sessionsChanged('turn-started')

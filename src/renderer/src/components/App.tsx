@@ -1,13 +1,18 @@
 import { useCallback, useEffect, useState } from 'react'
+import type { EventPayload } from '../../../shared/contract'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
 import { useAppState } from '../hooks/useAppState'
 import { useBridgeEvent } from '../hooks/useBridgeEvent'
 import { useConnection } from '../hooks/useConnection'
+import { usePreferences } from '../hooks/usePreferences'
 import { useProviders } from '../hooks/useProviders'
 import { useSessions } from '../hooks/useSessions'
 import { useShortcuts } from '../hooks/useShortcuts'
+import { applyTheme } from '../lib/theme'
+import { closeAllModals } from '../state/modalStack'
 import { acceptSnapshot, resetSnapshots } from '../state/snapshotStore'
+import { ConfigErrorBanner } from './ConfigErrorBanner'
 import { ConnectionBanner } from './ConnectionBanner'
 import { DiagnosticsDialog } from './DiagnosticsDialog'
 import { EmptyState } from './EmptyState'
@@ -32,6 +37,7 @@ export function App() {
   const sessions = useSessions(query)
   const providers = useProviders()
   const appState = useAppState()
+  const preferences = usePreferences()
   const [selectedId, setSelectedId] = useState<string | null>(storedOpenSession)
   const [settings, setSettings] = useState<SettingsView | null>(null)
   const [creating, setCreating] = useState(false)
@@ -82,12 +88,51 @@ export function App() {
   const openDiagnostics = useCallback(() => setDiagnosticsOpen(true), [])
   useShortcuts({ onNewSession: () => void newSession(), onOpenSettings: openSettings, onOpenDiagnostics: openDiagnostics })
 
+  // Main asks the window to show something: the tray, the app menu, a notification, a keel:// link, or a
+  // quick-resume from Recent sessions. Whatever dialog is open gives way first.
+  const onFocusRequest = (target: EventPayload<'focus'>) => {
+    closeAllModals()
+    switch (target.view) {
+      case 'session':
+        if (target.sessionId) setSelectedId(target.sessionId)
+        return
+      case 'new-session':
+        void newSession()
+        return
+      case 'diagnostics':
+        if (target.sessionId) setSelectedId(target.sessionId)
+        setDiagnosticsOpen(true)
+        return
+      case 'settings':
+        openSettings()
+        return
+    }
+  }
+  useBridgeEvent('focus', onFocusRequest)
+
+  // Quick-resume re-resolves the session in main, which then sends `focus` for it: that event opens it, once.
+  const resumeSession = useCallback(
+    (id: string) => {
+      call('sessions.quickResume', { id }).catch((e: unknown) => {
+        const error = toErrorData(e)
+        notify(`Could not open the session: ${error.message}${error.fix ? `. ${error.fix}` : ''}`, 'error')
+      })
+    },
+    [notify],
+  )
+
+  const theme = preferences.preferences?.theme
+  useEffect(() => {
+    if (theme) applyTheme(theme)
+  }, [theme])
+
   const listed = selectedId ? sessions.sessions.find((s) => s.id === selectedId) : undefined
   useEffect(() => {
     document.title = listed ? `${listed.title} — Keel` : 'Keel'
   }, [listed])
 
   const configError = appState.app?.config.error ?? null
+  const runtime = appState.app?.runtime ?? (window.keel ? 'electron' : 'host')
 
   let content
   if (selectedId) {
@@ -132,17 +177,12 @@ export function App() {
           onNewSession={() => void newSession()}
           onOpenSettings={openSettings}
           onOpenDiagnostics={openDiagnostics}
+          onResumeSession={resumeSession}
+          runtime={runtime}
           creating={creating}
         />
         <main className="main">
-          {configError ? (
-            <div className="banner banner--warning">
-              <p>Keel's config file has an error; Keel keeps using the last good version.</p>
-              <button type="button" className="button button--small" onClick={openSettings}>
-                Details
-              </button>
-            </div>
-          ) : null}
+          {configError ? <ConfigErrorBanner error={configError} onOpenSettings={openSettings} /> : null}
           {content}
         </main>
       </div>
@@ -151,6 +191,7 @@ export function App() {
           initialView={settings}
           providers={providers}
           appState={appState}
+          preferences={preferences}
           onClose={() => setSettings(null)}
         />
       ) : null}

@@ -9,6 +9,9 @@ const PATHS = {
   more: 'M5 12h.01M12 12h.01M19 12h.01',
   menu: 'M4 7h16M4 12h16M4 17h16',
   pulse: 'M3 12h4l2-6 4 12 2-6h6',
+  warning: 'M12 4 21.5 20h-19zM12 10v4.5M12 17.3v.2',
+  info: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v5.5M12 7.8v.2',
+  chevron: 'M9.5 6l6 6-6 6',
 } as const
 
 export type IconName = keyof typeof PATHS

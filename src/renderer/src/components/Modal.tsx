@@ -37,7 +37,9 @@ export function Modal({ title, onClose, children, className, description, hideTi
     if (!dialog) return
     mounted.current = true
     const previouslyFocused = document.activeElement instanceof HTMLElement ? document.activeElement : null
-    pushModal(dialog)
+    pushModal(dialog, () => {
+      if (mounted.current) onCloseRef.current()
+    })
     if (!dialog.open) dialog.showModal()
     // React handles autoFocus itself, before the dialog is open; use a data attribute instead.
     const preferred = dialog.querySelector<HTMLElement>('[data-autofocus]')

@@ -1,9 +1,10 @@
-// Provider entries, the app default, and where Keel keeps things. The add/edit form takes the place of the list
+// Provider entries, the app default, appearance and desktop preferences, and where Keel keeps things. The add/edit form takes the place of the list
 // (and of the sections below it) while open, so each label and status text appears once in the dialog.
 import { useState } from 'react'
 import type { AppState, ProviderEntryView } from '../../../shared/domain'
 import { call } from '../bridge'
 import type { AppStateState } from '../hooks/useAppState'
+import type { PreferencesState } from '../hooks/usePreferences'
 import type { ProvidersState } from '../hooks/useProviders'
 import { AppDefaultSection } from './AppDefaultSection'
 import { AppInfoSection } from './AppInfoSection'
@@ -12,6 +13,7 @@ import { ConfirmDialog } from './ConfirmDialog'
 import { ErrorNote } from './ErrorNote'
 import { Modal } from './Modal'
 import { useNotify } from './Notices'
+import { PreferencesSection } from './PreferencesSection'
 import { ProviderForm } from './ProviderForm'
 import { ProviderRow } from './ProviderRow'
 
@@ -21,10 +23,11 @@ interface SettingsDialogProps {
   initialView: SettingsView
   providers: ProvidersState
   appState: AppStateState
+  preferences: PreferencesState
   onClose: () => void
 }
 
-export function SettingsDialog({ initialView, providers, appState, onClose }: SettingsDialogProps) {
+export function SettingsDialog({ initialView, providers, appState, preferences, onClose }: SettingsDialogProps) {
   const [view, setView] = useState<SettingsView>(initialView)
   const [deleting, setDeleting] = useState<ProviderEntryView | null>(null)
   const notify = useNotify()
@@ -97,6 +100,7 @@ export function SettingsDialog({ initialView, providers, appState, onClose }: Se
       {shown.kind === 'list' ? (
         <>
           <AppDefaultSection appDefault={app?.default ?? null} providers={providers.providers} />
+          <PreferencesSection preferences={preferences} runtime={app?.runtime ?? null} />
           {app ? <AppInfoSection app={app} /> : null}
         </>
       ) : null}

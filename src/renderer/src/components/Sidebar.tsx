@@ -1,3 +1,4 @@
+import type { AppState } from '../../../shared/domain'
 import { useConnection } from '../hooks/useConnection'
 import type { SessionsState } from '../hooks/useSessions'
 import { modKey, modLabel as mod } from '../lib/platform'
@@ -16,19 +17,28 @@ interface SidebarProps {
   onNewSession: () => void
   onOpenSettings: () => void
   onOpenDiagnostics: () => void
+  onResumeSession: (sessionId: string) => void
+  runtime: AppState['runtime'] | null
   creating: boolean
 }
 
 
 export function Sidebar(props: SidebarProps) {
   const { sessions, query, onQueryChange, selectedId, onOpen, onDeleted, onNewSession, onOpenSettings, onOpenDiagnostics, creating } = props
+  const { onResumeSession, runtime } = props
   const connection = useConnection()
   return (
     <nav className="sidebar" aria-label="Sidebar">
       <div className="sidebar__top">
         <div className="sidebar__head">
           <div className="sidebar__brand">Keel</div>
-          <AppMenu onOpenSettings={onOpenSettings} onOpenDiagnostics={onOpenDiagnostics} onNewSession={onNewSession} />
+          <AppMenu
+            onOpenSettings={onOpenSettings}
+            onOpenDiagnostics={onOpenDiagnostics}
+            onNewSession={onNewSession}
+            onResumeSession={onResumeSession}
+            runtime={runtime}
+          />
         </div>
         <div className="sidebar__buttons">
           <button

@@ -1,6 +1,8 @@
 // While a modal dialog is open, everything else in <body> is hidden from assistive technology (the native modal
 // makes it inert; aria-hidden also takes it out of role queries). Nested dialogs stack: only the top one shows.
 const stack: HTMLElement[] = []
+/** How to ask each open modal to close (its owner's onClose), for closeAllModals. */
+const closers = new Map<HTMLElement, () => void>()
 const MARK = 'data-keel-hidden-by-modal'
 /** Elements that stay reachable while a modal is open (the notice area). */
 export const KEEP_VISIBLE = 'data-keel-keep-visible'
@@ -28,8 +30,9 @@ export function subscribeModalOpened(listener: () => void): () => void {
   return () => openListeners.delete(listener)
 }
 
-export function pushModal(element: HTMLElement): void {
+export function pushModal(element: HTMLElement, close?: () => void): void {
   stack.push(element)
+  if (close) closers.set(element, close)
   apply()
   // After the caller's showModal(), which runs in the same task.
   queueMicrotask(() => {
@@ -40,9 +43,18 @@ export function pushModal(element: HTMLElement): void {
 export function popModal(element: HTMLElement): void {
   const index = stack.lastIndexOf(element)
   if (index !== -1) stack.splice(index, 1)
+  if (!stack.includes(element)) closers.delete(element)
   apply()
 }
 
 export function isModalOpen(): boolean {
   return stack.length > 0
+}
+
+/**
+ * Asks every open modal to close, top first, as if the user pressed Escape in each: used when main asks the
+ * window to show something else (a tray quick-resume, a notification, a keel:// link).
+ */
+export function closeAllModals(): void {
+  for (const element of [...stack].reverse()) closers.get(element)?.()
 }
