@@ -71,3 +71,15 @@ describe('config.json', () => {
     await h.close()
   })
 })
+
+describe('config.json writes are JSON-schema validated by the store', () => {
+  it('conf refuses to write a config that breaks the schema, and the file keeps its last good content', async () => {
+    const { createConfBackend } = await import('../../src/main/core/config/conf-backend')
+    const dataDir = tempDataDir()
+    const backend = createConfBackend(dataDir)
+    backend.write({ version: 1, providers: [entry('ok')], default: null, retiredProviderIds: [] })
+    const good = fs.readFileSync(backend.path, 'utf8')
+    expect(() => backend.write({ version: 1, providers: [{ ...entry('ok'), id: 'Not A Slug' }], default: null, retiredProviderIds: [] })).toThrow(/schema violation.*providers\/0\/id/)
+    expect(fs.readFileSync(backend.path, 'utf8')).toBe(good)
+  })
+})

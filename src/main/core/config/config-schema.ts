@@ -52,3 +52,12 @@ export function parseConfigText(text: string, filePath: string): KeelConfig {
   }
   return parsed.data
 }
+
+/**
+ * The same rules as JSON Schema, per top-level key, for electron-store / conf: they validate every write again
+ * (a second line of defence behind parseConfigText), so nothing invalid is ever written to config.json.
+ */
+export function configJsonSchema<S>(): S {
+  const schema = z.toJSONSchema(KeelConfig, { io: 'input', unrepresentable: 'any' }) as { properties: S }
+  return schema.properties
+}
