@@ -58,6 +58,6 @@ export function parseConfigText(text: string, filePath: string): KeelConfig {
  * (a second line of defence behind parseConfigText), so nothing invalid is ever written to config.json.
  */
 export function configJsonSchema<S>(): S {
-  const schema = z.toJSONSchema(KeelConfig, { io: 'input', unrepresentable: 'any' }) as { properties: S }
+  const schema = z.toJSONSchema(KeelConfig, { io: 'input', unrepresentable: 'any' }) as unknown as { properties: S }
   return schema.properties
 }
