@@ -136,7 +136,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
     const row = requireSession(id)
     const keys = await identity.keys()
     const evaluation = await identity.evaluate(id, keys)
-    const snapshot = (await identity.snapshots([id])).get(id)!
+    const snapshot = identity.snapshotFrom(id, evaluation)
     return buildSessionDiagnostics({
       sessionId: id,
       title: row.title,

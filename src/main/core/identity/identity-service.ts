@@ -137,6 +137,11 @@ export class IdentityService {
     return { binding, state: { kind: 'resolved' }, identity: a.identity, runtime: a }
   }
 
+  /** A live snapshot of an evaluation already made (diagnostics shows both without resolving twice). */
+  snapshotFrom(sessionId: string, e: Resolution): IdentitySnapshot {
+    return this.snapshotOf(sessionId, e, this.config.current())
+  }
+
   private snapshotOf(sessionId: string, e: Resolution, cfg: KeelConfig, authority: IdentitySnapshot['authority'] = 'live'): IdentitySnapshot {
     const entryName = e.binding ? (cfg.providers.find((p) => p.id === e.binding!.entryId)?.name ?? null) : null
     return { sessionId, revision: this.nextRevision(), authority, binding: e.binding, entryName, state: e.state, identity: e.identity }
