@@ -4,8 +4,8 @@ import type { AppDefault, ProviderEntryView } from '../../../shared/domain'
 export function AppDefaultSection({ appDefault, providers }: { appDefault: AppDefault | null; providers: ProviderEntryView[] }) {
   const entry = appDefault ? providers.find((p) => p.id === appDefault.entryId) : undefined
   return (
-    <section className="settings-section" aria-labelledby="settings-default">
-      <h3 id="settings-default" className="settings-section__title">
+    <section className="dialog-section" aria-labelledby="settings-default">
+      <h3 id="settings-default" className="dialog-section__title">
         App default
       </h3>
       {appDefault ? (

@@ -6,8 +6,8 @@ import { MigrationList } from './MigrationList'
 export function AppDiagnosticsSection({ app, headingId }: { app: AppDiagnostics; headingId: string }) {
   const integrityOk = app.integrity.trim().toLowerCase() === 'ok'
   return (
-    <section className="diag-section" aria-labelledby={headingId}>
-      <h3 id={headingId} className="diag-section__title">
+    <section className="dialog-section" aria-labelledby={headingId}>
+      <h3 id={headingId} className="dialog-section__title">
         App
       </h3>
       <dl className="info-list">
@@ -58,7 +58,7 @@ export function AppDiagnosticsSection({ app, headingId }: { app: AppDiagnostics;
         <dt>Integrity check</dt>
         <dd className={integrityOk ? 'status--ok' : 'status--error'}>{app.integrity}</dd>
       </dl>
-      <h4 className="diag-section__subtitle">What the last migrations changed</h4>
+      <h4 className="dialog-section__subtitle">What the last migrations changed</h4>
       <MigrationList migrations={app.migrations} />
     </section>
   )

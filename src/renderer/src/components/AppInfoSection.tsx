@@ -3,8 +3,8 @@ import type { AppState } from '../../../shared/domain'
 /** Where Keel keeps its data and whether the keychain works — read-only, as main reports it. */
 export function AppInfoSection({ app }: { app: AppState }) {
   return (
-    <section className="settings-section" aria-labelledby="settings-storage">
-      <h3 id="settings-storage" className="settings-section__title">
+    <section className="dialog-section" aria-labelledby="settings-storage">
+      <h3 id="settings-storage" className="dialog-section__title">
         Storage and keychain
       </h3>
       <dl className="info-list">

@@ -159,10 +159,10 @@ export function AppMenu({ onOpenSettings, onOpenDiagnostics, onNewSession, onRes
         <Icon name="menu" />
       </button>
       {open ? (
-        <div id={menuId} role="menu" aria-label="App menu" className="app-menu__menu" onKeyDown={onMenuKeyDown}>
+        <div id={menuId} role="menu" aria-label="App menu" className="popup app-menu__menu" onKeyDown={onMenuKeyDown}>
           {items.map((item, i) => (
             <Fragment key={item.label}>
-              {item.submenu ? <div role="separator" className="app-menu__separator" /> : null}
+              {item.submenu ? <div role="separator" className="popup__separator" /> : null}
               <button
                 ref={(element) => {
                   itemRefs.current[i] = element
@@ -170,7 +170,7 @@ export function AppMenu({ onOpenSettings, onOpenDiagnostics, onNewSession, onRes
                 type="button"
                 role="menuitem"
                 tabIndex={-1}
-                className={`app-menu__item${item.submenu && recentOpen ? ' app-menu__item--expanded' : ''}`}
+                className={`popup__item app-menu__item${item.submenu && recentOpen ? ' app-menu__item--expanded' : ''}`}
                 aria-keyshortcuts={item.keyshortcuts}
                 aria-haspopup={item.submenu ? 'menu' : undefined}
                 aria-expanded={item.submenu ? recentOpen : undefined}

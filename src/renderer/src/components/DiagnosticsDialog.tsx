@@ -31,10 +31,10 @@ export function DiagnosticsDialog({ sessionId, onClose }: DiagnosticsDialogProps
           onDone={diagnostics.reload}
         />
 
-        <section className="diag-section" aria-labelledby={sessionHeadingId}>
-          <h3 id={sessionHeadingId} className="diag-section__title">
+        <section className="dialog-section" aria-labelledby={sessionHeadingId}>
+          <h3 id={sessionHeadingId} className="dialog-section__title">
             Session
-            {session ? <span className="diag-section__name"> · {session.title}</span> : null}
+            {session ? <span className="dialog-section__name"> · {session.title}</span> : null}
           </h3>
           {sessionId === null ? <p className="muted">No session is open. Open one to see where its identity comes from.</p> : null}
           {sessionError ? <ErrorNote error={sessionError} /> : null}

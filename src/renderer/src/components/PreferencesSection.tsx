@@ -52,8 +52,8 @@ export function PreferencesSection({ preferences, runtime }: PreferencesSectionP
   }
 
   return (
-    <section className="settings-section" aria-labelledby={headingId}>
-      <h3 id={headingId} className="settings-section__title">
+    <section className="dialog-section" aria-labelledby={headingId}>
+      <h3 id={headingId} className="dialog-section__title">
         Appearance and desktop
       </h3>
       {preferences.error ? <ErrorNote error={preferences.error} /> : null}

@@ -95,7 +95,7 @@ export function RecentSessionsMenu(props: RecentSessionsMenuProps) {
       aria-label="Recent sessions"
       aria-busy={tray.model ? undefined : true}
       tabIndex={-1}
-      className="tray-menu"
+      className="popup tray-menu"
       style={{ top }}
       onKeyDown={onKeyDown}
     >
@@ -105,7 +105,7 @@ export function RecentSessionsMenu(props: RecentSessionsMenuProps) {
         </p>
       ) : null}
       {items.map((item, i) => {
-        if (item.type === 'separator') return <div key={`separator-${i}`} role="separator" className="tray-menu__separator" />
+        if (item.type === 'separator') return <div key={`separator-${i}`} role="separator" className="popup__separator" />
         if (item.type === 'session') {
           return <TraySessionItem key={item.sessionId} item={item} onChoose={run(() => onResume(item.sessionId))} />
         }

@@ -57,14 +57,14 @@ export function SessionActions({ title, pinned, onRename, onTogglePin, onDelete 
         <Icon name="more" />
       </button>
       {open ? (
-        <div id={panelId} className="session-actions__panel">
-          <button type="button" className="session-actions__item" aria-label={`Rename session ${title}`} onClick={run(onRename)} autoFocus>
+        <div id={panelId} className="popup session-actions__panel">
+          <button type="button" className="popup__item session-actions__item" aria-label={`Rename session ${title}`} onClick={run(onRename)} autoFocus>
             <Icon name="pencil" />
             Rename
           </button>
           <button
             type="button"
-            className="session-actions__item"
+            className="popup__item session-actions__item"
             aria-label={`${pinned ? 'Unpin' : 'Pin'} session ${title}`}
             onClick={run(onTogglePin)}
           >
@@ -73,7 +73,7 @@ export function SessionActions({ title, pinned, onRename, onTogglePin, onDelete 
           </button>
           <button
             type="button"
-            className="session-actions__item session-actions__item--danger"
+            className="popup__item session-actions__item session-actions__item--danger"
             aria-label={`Delete session ${title}`}
             onClick={run(onDelete)}
           >

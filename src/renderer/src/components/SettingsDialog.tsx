@@ -47,9 +47,9 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
       {app?.config.error ? <ConfigErrorBanner error={app.config.error} /> : null}
       {appState.error ? <ErrorNote error={appState.error} /> : null}
 
-      <section className="settings-section" aria-labelledby="settings-providers">
-        <div className="settings-section__head">
-          <h3 id="settings-providers" className="settings-section__title">
+      <section className="dialog-section" aria-labelledby="settings-providers">
+        <div className="dialog-section__head">
+          <h3 id="settings-providers" className="dialog-section__title">
             Providers
           </h3>
           <button

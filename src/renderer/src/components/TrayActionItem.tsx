@@ -17,7 +17,7 @@ export function TrayActionItem({ item, onChoose, disabledReason }: TrayActionIte
       type="button"
       role="menuitem"
       tabIndex={-1}
-      className={`tray-menu__item tray-action${disabled ? ' tray-menu__item--disabled' : ''}`}
+      className={`popup__item tray-menu__item tray-action${disabled ? ' tray-menu__item--disabled' : ''}`}
       aria-disabled={disabled || undefined}
       title={disabled ? disabledReason : undefined}
       data-typeahead={item.label}

@@ -19,7 +19,7 @@ export function TraySessionItem({ item, onChoose }: TraySessionItemProps) {
       type="button"
       role="menuitem"
       tabIndex={-1}
-      className={['tray-menu__item', 'tray-session', marker ? `tray-session--${marker}` : null].filter(Boolean).join(' ')}
+      className={['popup__item', 'tray-menu__item', 'tray-session', marker ? `tray-session--${marker}` : null].filter(Boolean).join(' ')}
       aria-label={item.label}
       title={`${item.title}\n${item.detail}${marker ? `\n${MARKER_TEXT[marker]}` : ''}`}
       data-typeahead={item.title}

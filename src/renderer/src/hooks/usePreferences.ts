@@ -1,9 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback } from 'react'
 import type { KeelErrorData, Preferences } from '../../../shared/domain'
 import { call } from '../bridge'
-import { toErrorData } from '../errors'
 import { useBridgeEvent } from './useBridgeEvent'
-import { useConnection } from './useConnection'
+import { useLiveQuery } from './useLiveQuery'
 
 export interface PreferencesState {
   preferences: Preferences | null
@@ -15,30 +14,7 @@ export interface PreferencesState {
 
 /** App preferences as main stores them: loaded with preferences.get, kept current by the `preferences` event. */
 export function usePreferences(): PreferencesState {
-  const [preferences, setPreferences] = useState<Preferences | null>(null)
-  const [error, setError] = useState<KeelErrorData | null>(null)
-  const latestRequest = useRef(0)
-  const { generation } = useConnection()
-
-  const accept = useCallback((next: Preferences) => {
-    // Anything main says supersedes a load still in flight.
-    latestRequest.current++
-    setPreferences(next)
-    setError(null)
-  }, [])
-
-  useEffect(() => {
-    const request = ++latestRequest.current
-    call('preferences.get', {})
-      .then((value) => {
-        if (request !== latestRequest.current) return
-        setPreferences(value)
-        setError(null)
-      })
-      .catch((e: unknown) => {
-        if (request === latestRequest.current) setError(toErrorData(e))
-      })
-  }, [generation])
+  const { data, error, accept } = useLiveQuery('preferences.get', {})
 
   useBridgeEvent('preferences', accept)
 
@@ -51,5 +27,5 @@ export function usePreferences(): PreferencesState {
     [accept],
   )
 
-  return { preferences, error, save }
+  return { preferences: data, error, save }
 }

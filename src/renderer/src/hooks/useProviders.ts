@@ -1,9 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
 import type { KeelErrorData, ProviderEntryView } from '../../../shared/domain'
-import { call } from '../bridge'
-import { toErrorData } from '../errors'
-import { useBridgeEvent } from './useBridgeEvent'
-import { useConnection } from './useConnection'
+import { useLiveQuery } from './useLiveQuery'
 
 export interface ProvidersState {
   providers: ProviderEntryView[]
@@ -12,32 +8,10 @@ export interface ProvidersState {
   refetch: () => void
 }
 
+/** One empty list for "none yet", so the value stays the same from render to render until the first answer. */
+const NONE: ProviderEntryView[] = []
+
 export function useProviders(): ProvidersState {
-  const [providers, setProviders] = useState<ProviderEntryView[]>([])
-  const [loaded, setLoaded] = useState(false)
-  const [error, setError] = useState<KeelErrorData | null>(null)
-  const latestRequest = useRef(0)
-  const { generation } = useConnection()
-
-  const refetch = useCallback(() => {
-    const request = ++latestRequest.current
-    call('providers.list', {})
-      .then((list) => {
-        if (request !== latestRequest.current) return
-        setProviders(list)
-        setError(null)
-        setLoaded(true)
-      })
-      .catch((e: unknown) => {
-        if (request !== latestRequest.current) return
-        setError(toErrorData(e))
-        setLoaded(true)
-      })
-  }, [])
-
-  useEffect(() => refetch(), [refetch, generation])
-  useBridgeEvent('providers', refetch)
-  useBridgeEvent('app', refetch)
-
-  return { providers, loaded, error, refetch }
+  const { data, loaded, error, refetch } = useLiveQuery('providers.list', {}, { refreshOn: ['providers', 'app'] })
+  return { providers: data ?? NONE, loaded, error, refetch }
 }

@@ -51,6 +51,21 @@ function mergeStreamText(streamed: string, checkpoint: string): string {
   return checkpoint.length > streamed.length ? checkpoint : streamed
 }
 
+type LiveChange = Partial<Omit<LiveTurn, 'turnId'>>
+
+/** A live turn carried on from what was known of it (nothing, for a turn seen first), with `change` applied. */
+function carryLive(turnId: string, previous: LiveTurn | undefined, change: LiveChange): LiveTurn {
+  return {
+    turnId,
+    userMessageId: previous?.userMessageId ?? null,
+    text: previous?.text ?? '',
+    ended: previous?.ended ?? null,
+    error: previous?.error ?? null,
+    startedAt: previous?.startedAt ?? Date.now(),
+    ...change,
+  }
+}
+
 function liveFromView(turn: TurnView, previous: LiveTurn | undefined): LiveTurn {
   return {
     turnId: turn.id,
@@ -81,57 +96,27 @@ function reducer(state: State, action: Action): State {
       return { ...state, error: action.error }
     case 'turn-started': {
       const live = new Map(state.live)
-      const previous = live.get(action.turnId)
-      live.set(action.turnId, {
-        turnId: action.turnId,
-        userMessageId: action.userMessageId,
-        text: previous?.text ?? '',
-        ended: previous?.ended ?? null,
-        error: previous?.error ?? null,
-        startedAt: previous?.startedAt ?? Date.now(),
-      })
+      const change = { userMessageId: action.userMessageId }
+      live.set(action.turnId, carryLive(action.turnId, live.get(action.turnId), change))
       return { ...state, live }
     }
     case 'deltas': {
       const live = new Map(state.live)
       for (const [turnId, text] of action.chunks) {
         const previous = live.get(turnId)
-        live.set(turnId, {
-          turnId,
-          userMessageId: previous?.userMessageId ?? null,
-          text: (previous?.text ?? '') + text,
-          ended: previous?.ended ?? null,
-          error: previous?.error ?? null,
-          startedAt: previous?.startedAt ?? Date.now(),
-        })
+        live.set(turnId, carryLive(turnId, previous, { text: (previous?.text ?? '') + text }))
       }
       return { ...state, live }
     }
     case 'turn-ended': {
       const live = new Map(state.live)
-      const previous = live.get(action.turnId)
-      live.set(action.turnId, {
-        turnId: action.turnId,
-        userMessageId: previous?.userMessageId ?? null,
-        text: previous?.text ?? '',
-        ended: action.status,
-        error: action.error,
-        startedAt: previous?.startedAt ?? Date.now(),
-      })
+      const change = { ended: action.status, error: action.error }
+      live.set(action.turnId, carryLive(action.turnId, live.get(action.turnId), change))
       return { ...state, live }
     }
     case 'sent': {
       const live = new Map(state.live)
-      if (!live.has(action.turnId)) {
-        live.set(action.turnId, {
-          turnId: action.turnId,
-          userMessageId: null,
-          text: '',
-          ended: null,
-          error: null,
-          startedAt: Date.now(),
-        })
-      }
+      if (!live.has(action.turnId)) live.set(action.turnId, carryLive(action.turnId, undefined, {}))
       const sent = { turnId: action.turnId, text: action.text, createdAt: Date.now() }
       const pending = state.view && isPendingStored(state.view, live, sent) ? null : sent
       return { ...state, live, pending }

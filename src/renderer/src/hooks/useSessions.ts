@@ -1,11 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
 import type { KeelErrorData, SessionSummary } from '../../../shared/domain'
-import { call } from '../bridge'
-import { toErrorData } from '../errors'
 import { acceptSnapshot } from '../state/snapshotStore'
-import { useBridgeEvent } from './useBridgeEvent'
-import { useConnection } from './useConnection'
 import { useDebouncedValue } from './useDebouncedValue'
+import { useLiveQuery } from './useLiveQuery'
 
 export interface SessionsState {
   sessions: SessionSummary[]
@@ -14,36 +10,20 @@ export interface SessionsState {
   refetch: () => void
 }
 
+/** One empty list for "none yet", so the value stays the same from render to render until the first answer. */
+const NONE: SessionSummary[] = []
+
+function acceptSnapshots(list: SessionSummary[]): void {
+  for (const session of list) acceptSnapshot(session.identity)
+}
+
 /** The session list (filtered by `query`, debounced), refetched whenever main says sessions, providers or app changed. */
 export function useSessions(query: string): SessionsState {
   const debouncedQuery = useDebouncedValue(query.trim(), 150)
-  const [sessions, setSessions] = useState<SessionSummary[]>([])
-  const [loaded, setLoaded] = useState(false)
-  const [error, setError] = useState<KeelErrorData | null>(null)
-  const latestRequest = useRef(0)
-  const { generation } = useConnection()
-
-  const refetch = useCallback(() => {
-    const request = ++latestRequest.current
-    call('sessions.list', debouncedQuery ? { query: debouncedQuery } : {})
-      .then((list) => {
-        if (request !== latestRequest.current) return
-        for (const session of list) acceptSnapshot(session.identity)
-        setSessions(list)
-        setError(null)
-        setLoaded(true)
-      })
-      .catch((e: unknown) => {
-        if (request !== latestRequest.current) return
-        setError(toErrorData(e))
-        setLoaded(true)
-      })
-  }, [debouncedQuery])
-
-  useEffect(() => refetch(), [refetch, generation])
-  useBridgeEvent('sessions', refetch)
-  useBridgeEvent('providers', refetch)
-  useBridgeEvent('app', refetch)
-
-  return { sessions, loaded, error, refetch }
+  const input = debouncedQuery ? { query: debouncedQuery } : {}
+  const { data, loaded, error, refetch } = useLiveQuery('sessions.list', input, {
+    refreshOn: ['sessions', 'providers', 'app'],
+    onValue: acceptSnapshots,
+  })
+  return { sessions: data ?? NONE, loaded, error, refetch }
 }
