@@ -61,3 +61,37 @@ test.describe('Electron desktop integration', () => {
     await app.close()
   })
 })
+
+test.describe('Electron desktop preferences', () => {
+  test.skip(binary === null, 'no Electron binary on this machine (set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45 to run these)')
+
+  const launch = (dataDir: string) =>
+    electron.launch({ executablePath: binary!, args: [path.join(ROOT, 'out/main/index.js')], env: { ...process.env, KEEL_DATA_DIR: dataDir, KEEL_KEYCHAIN_SERVICE: 'keel-electron-prefs' } })
+  const invoke = (win: import('@playwright/test').Page, channel: string, input: unknown) =>
+    win.evaluate(([c, i]) => (globalThis as unknown as { keel: { invoke(c: string, i: unknown): Promise<unknown> } }).keel.invoke(c as string, i), [channel, input] as const)
+
+  test('close-to-tray hides the window instead of quitting; theme and global shortcut follow preferences', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-electron-'))
+    const app = await launch(dataDir)
+    const win = await app.firstWindow()
+    await invoke(win, 'preferences.set', { closeToTray: true, theme: 'dark', globalShortcut: 'CommandOrControl+Shift+Y' })
+    await expect.poll(() => app.evaluate(({ nativeTheme }) => nativeTheme.themeSource)).toBe('dark')
+    await expect.poll(() => app.evaluate(({ globalShortcut }) => globalShortcut.isRegistered('CommandOrControl+Shift+Y'))).toBe(true)
+    await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close())
+    await expect.poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()))).toEqual([false])
+    expect((await invoke(win, 'preferences.get', {})) as { value: { closeToTrayHintShown: boolean } }).toMatchObject({ value: { closeToTrayHintShown: true } })
+    await app.close()
+  })
+
+  test('window size and position are remembered across launches', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-electron-'))
+    let app = await launch(dataDir)
+    await app.firstWindow()
+    await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.setBounds({ x: 40, y: 30, width: 900, height: 640 }))
+    await app.close()
+    app = await launch(dataDir)
+    await app.firstWindow()
+    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.getBounds())).toMatchObject({ width: 900, height: 640 })
+    await app.close()
+  })
+})
