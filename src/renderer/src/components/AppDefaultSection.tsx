@@ -1,6 +1,6 @@
 import type { AppDefault, ProviderEntryView } from '../../../shared/domain'
 
-/** What new sessions (and sessions that follow the default) run on. Set with "Set … as default" on a provider. */
+/** What new sessions (and sessions that follow the default) run on. Set with "Set as default" on a provider. */
 export function AppDefaultSection({ appDefault, providers }: { appDefault: AppDefault | null; providers: ProviderEntryView[] }) {
   const entry = appDefault ? providers.find((p) => p.id === appDefault.entryId) : undefined
   return (

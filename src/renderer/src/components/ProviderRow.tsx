@@ -64,7 +64,7 @@ export function ProviderRow({ entry, isDefault, defaultModel, onEdit, onDelete, 
         <button
           type="button"
           className="button button--small"
-          aria-label={`Set ${entry.name} as default`}
+          aria-label={`Set as default: ${entry.name}`}
           disabled={busy}
           onClick={() => {
             if (entry.defaultModel) void setDefault(entry.defaultModel)

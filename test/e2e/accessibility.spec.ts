@@ -1,0 +1,34 @@
+// Every control has an accessible name, every field a label: axe-core checks the main views and dialogs of the
+// running app (WCAG 2.1 A/AA rules), with real data from the core.
+import AxeBuilder from '@axe-core/playwright'
+import type { Page } from '@playwright/test'
+import { addProvider, assistantMessages, closeSettings, expect, send, test } from './support/fixtures'
+
+async function violations(page: Page, include?: string) {
+  if (include) await expect(page.locator(include).first()).toBeVisible()
+  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+  if (include) builder = builder.include(include)
+  const result = await builder.analyze()
+  return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))
+}
+
+test('the chat view, settings, model picker and diagnostics have no accessibility violations', async ({ page, fake, keel }) => {
+  await keel.launch()
+  expect(await violations(page)).toEqual([])
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  expect(await violations(page, 'dialog[open]')).toEqual([])
+  await addProvider(page, { name: 'Work gateway', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/work/v1`, model: 'gpt-work', key: keel.newKey('a11y') })
+  expect(await violations(page, 'dialog[open]')).toEqual([])
+  await closeSettings(page)
+  await page.getByRole('button', { name: 'New session', exact: true }).click()
+  await send(page, 'Show me **markdown** and `code`')
+  await expect(assistantMessages(page).last()).toContainText('markdown')
+  expect(await violations(page)).toEqual([])
+
+  await page.getByRole('button', { name: 'Change model' }).click()
+  expect(await violations(page, 'dialog[open]')).toEqual([])
+  await page.keyboard.press('Escape')
+  await page.getByRole('button', { name: 'Diagnostics' }).click()
+  await expect(page.getByRole('table', { name: 'Identity views' })).toBeVisible()
+  expect(await violations(page, 'dialog[open]')).toEqual([])
+})
