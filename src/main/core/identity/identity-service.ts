@@ -101,7 +101,7 @@ export class IdentityService {
       const entry = cfg.providers.find((p) => p.id === a.identity.entryId)
       const key = lookup(a.identity.entryId)
       const keyGone = a.identity.credential.present && key.state !== 'present'
-      if (entry && !keyGone) return this.evaluateActive(sessionId, a, entry, stored, key.fingerprint)
+      if (entry && !keyGone) return this.evaluateActive(a, entry, stored, key.fingerprint)
       this.active.delete(sessionId)
     }
     const r = resolveBinding(effectiveBinding(stored, cfg), cfg, lookup, this.config.lastError !== null)
@@ -114,7 +114,7 @@ export class IdentityService {
     return { ...r, runtime: null }
   }
 
-  private evaluateActive(sessionId: string, a: ActiveRuntime, entry: ProviderEntry, stored: StoredBinding, fingerprint: string | null): Evaluation {
+  private evaluateActive(a: ActiveRuntime, entry: ProviderEntry, stored: StoredBinding, fingerprint: string | null): Evaluation {
     // A rename is not a runtime change: the new name shows at once. A rotated key is picked up at once too.
     a.identity = { ...a.identity, entryName: entry.name }
     a.entry = { ...a.entry, name: entry.name }
@@ -133,7 +133,6 @@ export class IdentityService {
       }
       return { binding, state, identity: a.identity, runtime: a }
     }
-    void sessionId
     return { binding, state: { kind: 'resolved' }, identity: a.identity, runtime: a }
   }
 
