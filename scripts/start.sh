@@ -7,9 +7,12 @@ source "$root/scripts/toolchain.sh"
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
 electron-vite build
-if ! node -e "require('electron')" >/dev/null 2>&1 && [ -z "${ELECTRON_OVERRIDE_DIST_PATH:-}" ]; then
-  echo "keel: the Electron binary is not available on this machine (it is downloaded on first use and that failed)." >&2
-  echo "keel: set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45 directory, or use the browser host: npm run host" >&2
+# Electron 45 fetches its binary on first use; on a machine without access to its download host that fails, and
+# the browser host is the way to run Keel there.
+if ! electron-vite preview; then
+  if [ ! -d node_modules/electron/dist ] && [ -z "${ELECTRON_OVERRIDE_DIST_PATH:-}" ]; then
+    echo "keel: the Electron binary is not available (its first-use download failed)." >&2
+    echo "keel: set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45, or run the browser host: npm run host" >&2
+  fi
   exit 1
 fi
-exec electron-vite preview
