@@ -33,7 +33,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
     for (const l of listeners) l(event, payload)
   }
 
-  const config = new ConfigService(paths.config, (options.configBackend ?? createConfBackend)(paths.dataDir))
+  const config = new ConfigService((options.configBackend ?? createConfBackend)(paths.dataDir))
   const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
   const sessions = new SessionStore(db)
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))

@@ -29,10 +29,10 @@ export class ConfigService {
   private readonly listeners = new Set<ConfigListener>()
   private readonly errorListeners = new Set<ConfigErrorListener>()
 
-  constructor(
-    readonly filePath: string,
-    private readonly backend: ConfigBackend,
-  ) {
+  readonly filePath: string
+
+  constructor(private readonly backend: ConfigBackend) {
+    this.filePath = backend.path
     this.reload()
   }
 

@@ -76,11 +76,3 @@ function stripPrefix(model: string, prefix: string, changes: string[]): string {
   changes.push(`model "${model}" → "${bare}" (entry prefix removed)`)
   return bare
 }
-
-export function isCanonical(input: BindingRequest, providers: readonly ProviderEntry[]): boolean {
-  try {
-    return canonicalizeBinding(input, providers).changes.length === 0
-  } catch {
-    return false
-  }
-}

@@ -1,33 +1,9 @@
-// Built-in provider kinds and their public defaults (DESIGN.md, "Built-in provider kinds").
-import type { ProviderApi, ProviderEntry, ProviderKind } from '../../../shared/domain'
+// Rules about provider entries that follow from their kind and URL. The kind defaults themselves are shared
+// data (src/shared/provider-kinds.ts): the renderer's provider form reads the same table.
+import type { ProviderEntry } from '../../../shared/domain'
+import { KIND_DEFAULTS } from '../../../shared/provider-kinds'
 
-export type AuthStyle = 'bearer' | 'x-api-key' | 'none'
-
-export interface KindDefaults {
-  label: string
-  baseUrl: string | null
-  api: ProviderApi
-  auth: AuthStyle
-  /** Whether a request without a key is pointless (hosted APIs) or normal (local servers); an entry may say otherwise. */
-  keyRequired: boolean
-  local: boolean
-}
-
-export const KIND_DEFAULTS: Record<ProviderKind, KindDefaults> = {
-  openai: { label: 'OpenAI', baseUrl: 'https://api.openai.com/v1', api: 'openai-responses', auth: 'bearer', keyRequired: true, local: false },
-  anthropic: { label: 'Anthropic', baseUrl: 'https://api.anthropic.com', api: 'anthropic-messages', auth: 'x-api-key', keyRequired: true, local: false },
-  openrouter: { label: 'OpenRouter', baseUrl: 'https://openrouter.ai/api/v1', api: 'openai-chat', auth: 'bearer', keyRequired: true, local: false },
-  gemini: { label: 'Google Gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai/', api: 'openai-chat', auth: 'bearer', keyRequired: true, local: false },
-  ollama: { label: 'Ollama', baseUrl: 'http://127.0.0.1:11434/v1', api: 'openai-chat', auth: 'none', keyRequired: false, local: true },
-  lmstudio: { label: 'LM Studio', baseUrl: 'http://127.0.0.1:1234/v1', api: 'openai-chat', auth: 'none', keyRequired: false, local: true },
-  'openai-compatible': { label: 'OpenAI-compatible', baseUrl: null, api: 'openai-chat', auth: 'bearer', keyRequired: true, local: false },
-}
-
-/** How a request to this entry authenticates: anthropic-messages uses x-api-key whatever the kind. */
-export function authStyleOf(entry: Pick<ProviderEntry, 'kind' | 'api'>): AuthStyle {
-  if (entry.api === 'anthropic-messages') return 'x-api-key'
-  return KIND_DEFAULTS[entry.kind].auth
-}
+export { KIND_DEFAULTS }
 
 const PRIVATE_V4 = [/^127\./, /^10\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./, /^169\.254\./, /^0\.0\.0\.0$/]
 
@@ -52,5 +28,5 @@ export function isLocalEntry(entry: Pick<ProviderEntry, 'kind' | 'baseUrl' | 'lo
 
 /** Whether requests to this entry need a key: the entry's own `auth` setting, else its kind's default. */
 export function keyRequired(entry: Pick<ProviderEntry, 'kind' | 'auth'>): boolean {
-  return (entry.auth ?? (KIND_DEFAULTS[entry.kind].keyRequired ? 'api-key' : 'none')) === 'api-key'
+  return (entry.auth ?? KIND_DEFAULTS[entry.kind].auth) === 'api-key'
 }

@@ -65,9 +65,6 @@ export class Keychain {
     }
   }
 
-  async hasKey(entryId: string): Promise<boolean> {
-    return (await this.readKey(entryId)) !== null
-  }
 
   async storeKey(entryId: string, key: string): Promise<void> {
     try {

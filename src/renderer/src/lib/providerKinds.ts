@@ -1,32 +1,20 @@
-// Display facts about the built-in provider kinds (DESIGN.md, "Built-in provider kinds"). These only fill the
-// provider form (labels, placeholders, a suggested API); main decides what an entry resolves to.
+// Display facts about the built-in provider kinds, from the one shared table. These only fill the provider form
+// (labels, placeholders, a suggested API); main decides what an entry resolves to.
 import { PROVIDER_APIS, PROVIDER_KINDS, type KeyStatus, type ProviderApi, type ProviderKind } from '../../../shared/domain'
-
-interface KindInfo {
-  label: string
-  /** The public default base URL; null when the user must give one. */
-  defaultBaseUrl: string | null
-  defaultApi: ProviderApi
-  /** Whether requests need an API key unless the entry says otherwise (mirrors main's kind defaults). */
-  defaultAuth: ProviderAuth
-}
+import { KIND_DEFAULTS } from '../../../shared/provider-kinds'
 
 export type ProviderAuth = 'api-key' | 'none'
 
-export const KIND_INFO: Record<ProviderKind, KindInfo> = {
-  openai: { label: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', defaultApi: 'openai-responses', defaultAuth: 'api-key' },
-  anthropic: { label: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', defaultApi: 'anthropic-messages', defaultAuth: 'api-key' },
-  openrouter: { label: 'OpenRouter', defaultBaseUrl: 'https://openrouter.ai/api/v1', defaultApi: 'openai-chat', defaultAuth: 'api-key' },
-  gemini: {
-    label: 'Google Gemini',
-    defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai/',
-    defaultApi: 'openai-chat',
-    defaultAuth: 'api-key',
-  },
-  ollama: { label: 'Ollama', defaultBaseUrl: 'http://127.0.0.1:11434/v1', defaultApi: 'openai-chat', defaultAuth: 'none' },
-  lmstudio: { label: 'LM Studio', defaultBaseUrl: 'http://127.0.0.1:1234/v1', defaultApi: 'openai-chat', defaultAuth: 'none' },
-  'openai-compatible': { label: 'OpenAI-compatible', defaultBaseUrl: null, defaultApi: 'openai-chat', defaultAuth: 'api-key' },
+interface KindInfo {
+  label: string
+  defaultBaseUrl: string | null
+  defaultApi: ProviderApi
+  defaultAuth: ProviderAuth
 }
+
+export const KIND_INFO = Object.fromEntries(
+  PROVIDER_KINDS.map((k) => [k, { label: KIND_DEFAULTS[k].label, defaultBaseUrl: KIND_DEFAULTS[k].baseUrl, defaultApi: KIND_DEFAULTS[k].api, defaultAuth: KIND_DEFAULTS[k].auth }]),
+) as Record<ProviderKind, KindInfo>
 
 export const KINDS: readonly ProviderKind[] = PROVIDER_KINDS
 export const APIS: readonly ProviderApi[] = PROVIDER_APIS
