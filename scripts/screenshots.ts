@@ -3,23 +3,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Page } from '@playwright/test'
+import { chromium } from '@playwright/test'
 import { startFakeProvider } from '../test/fake-provider/server'
 import { startHost } from '../test/e2e/support/host'
+import { addProvider } from '../test/e2e/support/ui'
 
 const OUT = path.resolve(import.meta.dirname, '../docs')
-
-async function addProvider(page: Page, p: { name: string; kind: string; baseUrl: string; model: string; key?: string }) {
-  const settings = page.getByRole('dialog', { name: 'Settings' })
-  await settings.getByRole('button', { name: 'Add provider' }).click()
-  await settings.getByLabel('Name', { exact: true }).fill(p.name)
-  await settings.getByLabel('Kind').selectOption({ label: p.kind })
-  await settings.getByLabel('Base URL').fill(p.baseUrl)
-  await settings.getByLabel('Default model', { exact: true }).fill(p.model)
-  if (p.key) await settings.getByLabel('API key').fill(p.key)
-  await settings.getByRole('button', { name: 'Save' }).click()
-  await settings.getByText(p.name, { exact: true }).first().waitFor()
-}
 
 async function main() {
   const fake = await startFakeProvider()
@@ -33,6 +22,8 @@ async function main() {
     await page.getByRole('button', { name: 'Add provider' }).first().click()
     await addProvider(page, { name: 'Work gateway', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/work/v1`, model: 'gpt-work', key: 'sk-screenshot-not-a-real-key' })
     await addProvider(page, { name: 'LM Studio (desk)', kind: 'LM Studio', baseUrl: `${fake.url}/lms/v1`, model: 'qwen/qwen3.6-27b' })
+    // Saving leaves the dialog scrolled to the saved row; show it from the top.
+    await page.locator('dialog[open], dialog[open] *').evaluateAll((els) => els.forEach((el) => (el.scrollTop = 0)))
     await page.screenshot({ path: path.join(OUT, 'settings.png') })
     await page.keyboard.press('Escape')
 

@@ -1,0 +1,44 @@
+// Page helpers that drive Keel as a user would. Free of the test runner, so scripts (the README screenshots) use
+// them too.
+import { expect, type Page } from '@playwright/test'
+
+/** Adds a provider through Settings, as a user would. */
+export async function addProvider(page: Page, p: { name: string; kind: string; baseUrl?: string; model?: string; key?: string }): Promise<void> {
+  const settings = page.getByRole('dialog', { name: 'Settings' })
+  if (!(await settings.isVisible())) await page.getByRole('button', { name: 'Settings' }).click()
+  await settings.getByRole('button', { name: 'Add provider' }).click()
+  await settings.getByLabel('Name', { exact: true }).fill(p.name)
+  await settings.getByLabel('Kind').selectOption({ label: p.kind })
+  if (p.baseUrl) await settings.getByLabel('Base URL').fill(p.baseUrl)
+  if (p.model) await settings.getByLabel('Default model', { exact: true }).fill(p.model)
+  if (p.key) await settings.getByLabel('API key').fill(p.key)
+  await settings.getByRole('button', { name: 'Save' }).click()
+  await expect(settings.getByText(p.name, { exact: true }).first()).toBeVisible()
+}
+
+export async function closeSettings(page: Page): Promise<void> {
+  await page.keyboard.press('Escape')
+  await expect(page.getByRole('dialog', { name: 'Settings' })).toBeHidden()
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Message')
+  await box.fill(text)
+  await box.press('Enter')
+}
+
+export function assistantMessages(page: Page) {
+  return page.getByRole('article', { name: 'assistant message', exact: true })
+}
+
+/** Pins the open session to an entry + model through the model picker, as a user would. */
+export async function pickModel(page: Page, entryName: string, model: string): Promise<void> {
+  await page.getByRole('button', { name: 'Change model' }).click()
+  const picker = page.getByRole('dialog', { name: 'Choose model' })
+  const group = picker.getByRole('button', { name: entryName, exact: true })
+  if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click()
+  await picker.getByLabel('Model id').fill(model)
+  await picker.getByRole('button', { name: 'Use model' }).click()
+  await expect(picker).toBeHidden()
+  await expect(page.getByTestId('identity-model')).toHaveText(model)
+}
