@@ -1,6 +1,6 @@
 // Builds the three parts of Keel: main (ESM, dependencies external), preload (one CommonJS file, everything
 // bundled, because sandboxed preloads can only require 'electron' and a few builtins) and the React renderer
-// (relative asset paths, so the same build loads from file:// in Electron and over http from the browser host).
+// (relative asset paths, so the same build loads from app://keel in Electron and over http from the browser host).
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'

@@ -10,17 +10,19 @@ import { attachWindowBehaviour, applyPreferences, restoredBounds, type DesktopOp
 import { createElectronStoreBackend, createElectronStorePreferencesBackend, createWindowStateStore } from './electron/electron-store-backend'
 import { createKeelTray } from './electron/tray'
 import { registerKeelIpc } from './electron/ipc'
-import { createMainWindow, hardenDefaultSession, hardenWebContents, type MainWindowOptions } from './electron/window'
+import { createMainWindow, hardenDefaultSession, hardenWebContents, registerAppScheme, serveAppScheme, type MainWindowOptions } from './electron/window'
+import type { TrustedRenderer } from './electron/trusted-sender'
 
 // Paths are relative to the built entry (out/main/index.js), not to this source file.
 const built = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url))
-const rendererIndex = built('../renderer/index.html')
+const rendererDir = built('../renderer/')
 // The dev server is only honoured in an unpackaged build: a packaged Keel always loads its own files.
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL || undefined : undefined
+const trustedRenderer: TrustedRenderer = { devServerUrl }
 const windowOptions: MainWindowOptions = {
   preloadPath: built('../preload/index.cjs'),
-  rendererIndex,
   devServerUrl,
+  packaged: app.isPackaged,
   iconPath: built('../../resources/icon.png'),
 }
 
@@ -48,6 +50,9 @@ function showMainWindow(): BrowserWindow {
   return mainWindow
 }
 
+// The renderer is served from app://keel (see electron/app-protocol.ts); the scheme must be privileged before ready.
+registerAppScheme()
+
 // keel://session/<id> links open Keel on that session (registered for packaged builds; dev builds pass argv).
 if (process.defaultApp) app.setAsDefaultProtocolClient('keel', process.execPath, [path.resolve(process.argv[1] ?? '.')])
 else app.setAsDefaultProtocolClient('keel')
@@ -74,9 +79,10 @@ async function start(): Promise<void> {
   if (opened.status === 'rejected') return fail(`Keel could not open its data in ${dataDir}`, opened.reason)
   const core: KeelCore = opened.value
 
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents))
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, trustedRenderer))
   hardenDefaultSession()
-  const unregisterIpc = registerKeelIpc(core, { rendererDir: path.dirname(rendererIndex), devServerUrl })
+  serveAppScheme(rendererDir)
+  const unregisterIpc = registerKeelIpc(core, trustedRenderer)
 
   // Quit waits for the core (running turns checkpointed, database closed) exactly once.
   let coreClosed = false

@@ -30,6 +30,8 @@ test.describe('Electron app', () => {
     })
     const win = await app.firstWindow()
     await expect(win.getByRole('button', { name: 'New session' })).toBeVisible()
+    // Served from the app:// scheme (so the CSP header applies), never from file://.
+    expect(win.url()).toBe('app://keel/index.html')
     const surface = await win.evaluate(() => ({
       keys: Object.keys((globalThis as unknown as { keel: object }).keel).sort(),
       hasRequire: typeof (globalThis as unknown as { require?: unknown }).require,

@@ -1,7 +1,6 @@
 // The Electron side of the contract, with Electron's modules replaced by stand-ins (no Electron binary exists
 // here, and importing the real 'electron' package would try to download one): the preload exposes only invoke and
 // subscribe, and main's IPC handler answers only Keel's own top-level frame.
-import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CoreEventListener, KeelCore } from '../../src/main/core/app/keel-core.types'
@@ -110,8 +109,8 @@ describe('preload bridge', async () => {
 
 describe('main IPC handler', async () => {
   const { registerKeelIpc } = await import('../../src/main/electron/ipc')
-  const rendererDir = path.resolve('/opt/keel/out/renderer')
-  const keelPage = pathToFileURL(path.join(rendererDir, 'index.html')).href
+  // What Electron reports for the main window's frame: the renderer is served from app://keel.
+  const keelPage = 'app://keel/index.html'
 
   function setup() {
     const listeners = new Set<CoreEventListener>()
@@ -123,7 +122,7 @@ describe('main IPC handler', async () => {
         return () => listeners.delete(listener)
       },
     }
-    const unregister = registerKeelIpc(core, { rendererDir })
+    const unregister = registerKeelIpc(core, {})
     const handler = electron.mainHandlers.get(WIRE.invoke)!
     const call = (senderFrame: unknown, channel: unknown, input: unknown) => handler({ senderFrame }, channel, input) as Promise<InvokeResult>
     return { core, dispatch, listeners, unregister, call }
@@ -154,6 +153,8 @@ describe('main IPC handler', async () => {
       { url: keelPage, parent: { url: keelPage } },
       { url: 'https://evil.example/', parent: null },
       { url: pathToFileURL('/tmp/evil.html').href, parent: null },
+      // The built renderer itself, opened as a file: Keel never loads from file://, so no file page is trusted.
+      { url: pathToFileURL('/opt/keel/out/renderer/index.html').href, parent: null },
       null,
     ]) {
       expect(await call(frame, 'providers.setKey', { id: 'x', key: 'k' })).toEqual({

@@ -21,6 +21,10 @@ describe('browser host layers', () => {
       'src/main/electron/renderer-csp.ts',
       'src/main/electron/external-url.ts',
       'src/main/electron/trusted-sender.ts',
+      'src/main/electron/app-protocol.ts',
+      'src/main/electron/renderer-files.ts',
+      'src/main/electron/navigation-guard.ts',
+      'src/main/electron/web-preferences.ts',
     ].map((file) => path.join(ROOT, file))
     const script = entries.map((file) => `await import(${JSON.stringify(file)})`).join('\n')
     const out = execFileSync(

@@ -1,8 +1,8 @@
-// Which frames may use Keel's IPC: only the top-level frame of Keel's own renderer (the built files under
-// out/renderer, or the dev server in development). Mirrors VS Code's validatedIpcMain. Electron-free, so it is
-// tested under plain Node; ipc.ts feeds it what Electron says about the sender.
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Which frames may use Keel's IPC: only the top-level frame of Keel's own renderer (app://keel/, served from
+// out/renderer by the app:// protocol handler, or the dev server in development). Mirrors VS Code's
+// validatedIpcMain. file:// pages are never trusted: Keel does not load from file://, and any local file would
+// match. Electron-free, so it is tested under plain Node; ipc.ts feeds it what Electron says about the sender.
+import { APP_HOST, APP_SCHEME } from './app-protocol'
 
 export interface IpcSender {
   /** The sender frame's URL at the time of the call. */
@@ -12,8 +12,6 @@ export interface IpcSender {
 }
 
 export interface TrustedRenderer {
-  /** Absolute directory holding the built renderer (file:// pages under it are Keel's). */
-  rendererDir: string
   /** The dev server URL (ELECTRON_RENDERER_URL) in development; its origin is trusted. */
   devServerUrl?: string
 }
@@ -26,17 +24,7 @@ export function isTrustedSender(sender: IpcSender, trusted: TrustedRenderer): bo
   } catch {
     return false
   }
-  if (url.protocol === 'file:') {
-    if (url.host !== '') return false // file://server/share: never Keel's own files
-    let file: string
-    try {
-      file = fileURLToPath(url)
-    } catch {
-      return false
-    }
-    const relative = path.relative(path.resolve(trusted.rendererDir), file)
-    return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)
-  }
+  if (url.protocol === `${APP_SCHEME}:`) return url.host === APP_HOST && url.username === '' && url.password === '' && url.port === ''
   if (trusted.devServerUrl === undefined) return false
   try {
     const dev = new URL(trusted.devServerUrl)

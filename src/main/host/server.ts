@@ -7,7 +7,7 @@
 // rebinding). Invoke inputs may carry API keys (providers.setKey, providers.create): they are never logged.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { realpath, stat } from 'node:fs/promises'
+import { realpath } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -16,6 +16,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import type { InvokeResult } from '../../shared/contract'
 import type { KeelCore } from '../core/app/keel-core.types'
 import { RENDERER_CSP } from '../electron/renderer-csp'
+import { contentType, resolveStaticFile } from '../electron/renderer-files'
 
 export const WS_PATH = '/keel-ws'
 /** Larger messages close the connection (1009); the biggest legitimate input is a 1 MB chat message or draft. */
@@ -257,58 +258,6 @@ function isOwnOrigin(origin: string, port: number): boolean {
 /** Hashing both sides gives timingSafeEqual equal lengths and reveals nothing about the token's length. */
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest()
-}
-
-/** Maps a request path to a regular file inside the renderer directory, or null. Symlinks may not leave it. */
-export async function resolveStaticFile(rootDir: string, requestUrl: string): Promise<{ path: string; size: number } | null> {
-  let pathname: string
-  try {
-    pathname = decodeURIComponent(new URL(requestUrl, 'http://127.0.0.1').pathname)
-  } catch {
-    return null
-  }
-  if (pathname.includes('\0')) return null
-  if (pathname.endsWith('/')) pathname += 'index.html'
-  const candidate = path.resolve(rootDir, `.${path.sep}${pathname}`)
-  if (!isInside(rootDir, candidate)) return null
-  try {
-    const real = await realpath(candidate)
-    if (!isInside(rootDir, real)) return null
-    const info = await stat(real)
-    return info.isFile() ? { path: real, size: info.size } : null
-  } catch {
-    return null
-  }
-}
-
-function isInside(rootDir: string, candidate: string): boolean {
-  const relative = path.relative(rootDir, candidate)
-  return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-}
-
-function contentType(file: string): string {
-  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
 }
 
 function setSecurityHeaders(res: http.ServerResponse): void {
