@@ -19,19 +19,22 @@ afterAll(async () => {
 })
 
 describe('stop and checkpoints', () => {
-  it('checkpoints streamed text into the turn row within the checkpoint interval (≤ 250 ms)', async () => {
+  it('the first streamed text is in the turn row by the time its delta is delivered (checkpoint interval ≤ 250 ms)', async () => {
     expect(CHECKPOINT_MS).toBeLessThanOrEqual(250)
     fake.script({ hang: true, times: 1 })
     const session = await h.call('sessions.create', {})
     const { turnId } = await h.call('chat.send', { sessionId: session.id, text: 'keep talking' })
     const delta = await h.waitFor('chat', (e) => e.type === 'delta' && e.turnId === turnId)
+    if (delta.type !== 'delta') throw new Error('unreachable')
+    // No wall clock: Keel writes the first checkpoint in the same synchronous step that delivers the delta, so it is
+    // already in the database when the event arrives, however loaded the machine is. (Later text is throttled to one
+    // write per CHECKPOINT_MS, a timer whose lateness under load is not Keel's to assert on.)
     const reader = new Database(path.join(h.dataDir, 'keel.db'), { readonly: true })
-    const started = Date.now()
-    await expect
-      .poll(() => (reader.prepare('SELECT partial_text FROM turns WHERE id = ?').get(turnId) as { partial_text: string }).partial_text, { interval: 10, timeout: 2000 })
-      .toBe(delta.type === 'delta' ? delta.text : '')
-    expect(Date.now() - started).toBeLessThan(CHECKPOINT_MS + 200)
+    const row = reader.prepare('SELECT status, partial_text, checkpointed_at FROM turns WHERE id = ?').get(turnId) as { status: string; partial_text: string; checkpointed_at: number | null }
     reader.close()
+    expect(row).toMatchObject({ status: 'running', partial_text: delta.text })
+    expect(delta.text.length).toBeGreaterThan(0)
+    expect(row.checkpointed_at).not.toBeNull()
     await h.call('chat.stop', { sessionId: session.id })
   })
 
