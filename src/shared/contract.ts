@@ -20,12 +20,22 @@ import {
   ProviderApi,
   ProviderEntryView,
   ProviderKind,
+  MessagePage,
+  SearchPage,
+  SessionChange,
+  SessionPage,
   SessionSummary,
   SessionView,
 } from './domain'
 
 const SessionId = z.string().min(1).max(64)
 const Ok = z.object({ ok: z.literal(true) })
+/** An opaque paging cursor handed out by the core (never built by the renderer). */
+const Cursor = z.string().min(1).max(200)
+export const SESSION_PAGE_DEFAULT = 50
+export const MESSAGE_PAGE_DEFAULT = 50
+const SessionPageLimit = z.number().int().min(1).max(200)
+const MessagePageLimit = z.number().int().min(1).max(500)
 
 const ProviderDraft = z.object({
   name: z.string().trim().min(1).max(80),
@@ -65,9 +75,26 @@ export const channels = {
   'providers.setDefault': { input: AppDefault, output: Ok },
   'providers.models': { input: z.object({ entryId: EntryId, refresh: z.boolean().optional() }), output: ModelList },
 
-  'sessions.list': { input: z.object({ query: z.string().max(200).optional() }), output: z.array(SessionSummary) },
+  /** One page of the list (pinned, then recency); pass `nextCursor` back as `cursor` for the next page. */
+  'sessions.list': { input: z.object({ cursor: Cursor.optional(), limit: SessionPageLimit.optional() }), output: SessionPage },
+  /** The current summaries of some sessions (a page patching itself after a `sessions` event); missing ids are left out. */
+  'sessions.summaries': { input: z.object({ ids: z.array(SessionId).max(200) }), output: z.array(SessionSummary) },
+  /** Full-text search over titles and message text, ranked, with highlighted snippets. Any text is a valid query. */
+  'sessions.search': {
+    input: z.object({ query: z.string().max(200), cursor: Cursor.optional(), limit: SessionPageLimit.optional() }),
+    output: SearchPage,
+  },
   'sessions.create': { input: z.object({}), output: SessionSummary },
-  'sessions.open': { input: z.object({ id: SessionId }), output: SessionView },
+  /** The latest page of messages, or with `around` the page centred on that message (a search hit). */
+  'sessions.open': {
+    input: z.object({ id: SessionId, around: z.string().min(1).max(64).optional(), limit: MessagePageLimit.optional() }),
+    output: SessionView,
+  },
+  /** The page above `before` (scrolling up) or below `after` (scrolling down after a jump); neither: the latest. */
+  'sessions.messages': {
+    input: z.object({ id: SessionId, before: Cursor.optional(), after: Cursor.optional(), limit: MessagePageLimit.optional() }),
+    output: MessagePage,
+  },
   'sessions.rename': { input: z.object({ id: SessionId, title: z.string().trim().min(1).max(200) }), output: SessionSummary },
   'sessions.pin': { input: z.object({ id: SessionId, pinned: z.boolean() }), output: SessionSummary },
   'sessions.archive': { input: z.object({ id: SessionId, archived: z.boolean() }), output: SessionSummary },
@@ -119,7 +146,8 @@ export type ChatEvent = z.infer<typeof ChatEvent>
 
 export const events = {
   identity: IdentitySnapshot,
-  sessions: z.object({ reason: z.string() }),
+  /** `changes` names the sessions that changed; `all` means every session may have (config, keys): re-read loaded pages. */
+  sessions: z.object({ reason: z.string(), changes: z.array(SessionChange), all: z.boolean() }),
   providers: z.object({ reason: z.string() }),
   chat: ChatEvent,
   app: z.object({ reason: z.string() }),

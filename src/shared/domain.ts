@@ -230,14 +230,71 @@ export const RecoveryView = z.object({
 })
 export type RecoveryView = z.infer<typeof RecoveryView>
 
+/**
+ * Where a run of messages sits in its session. Cursors are opaque keys (never offsets), so loading the next page
+ * stays correct while messages are appended underneath.
+ */
+export const MessagePageInfo = z.object({
+  /** Pass as `before` to sessions.messages for the page above; null when the session's first message is loaded. */
+  olderCursor: z.string().nullable(),
+  /** Pass as `after` for the page below; null when the latest message is loaded. */
+  newerCursor: z.string().nullable(),
+  /** How many messages the whole session holds. */
+  total: z.number().int().nonnegative(),
+})
+export type MessagePageInfo = z.infer<typeof MessagePageInfo>
+
+/** A contiguous run of a session's messages (oldest first) and the turns that belong to those messages. */
+export const MessagePage = z.object({
+  messages: z.array(ChatMessage),
+  turns: z.array(TurnView),
+  page: MessagePageInfo,
+})
+export type MessagePage = z.infer<typeof MessagePage>
+
+/** An open session: its latest page of messages (or the page around a search hit), not all of them. */
 export const SessionView = z.object({
   session: SessionSummary,
   messages: z.array(ChatMessage),
   turns: z.array(TurnView),
+  page: MessagePageInfo,
   draft: z.string(),
   recovery: RecoveryView.nullable(),
 })
 export type SessionView = z.infer<typeof SessionView>
+
+/** One page of the session list, in list order: pinned first, then most recently active (ties by id). */
+export const SessionPage = z.object({
+  items: z.array(SessionSummary),
+  /** How many sessions the whole list holds. */
+  total: z.number().int().nonnegative(),
+  /** Keyset cursor after the last item (not an offset: stable while sessions change); null on the last page. */
+  nextCursor: z.string().nullable(),
+})
+export type SessionPage = z.infer<typeof SessionPage>
+
+/** Text with the matched terms marked, as segments, so the renderer never parses markup. */
+export const HighlightedText = z.array(z.object({ text: z.string(), match: z.boolean() }))
+export type HighlightedText = z.infer<typeof HighlightedText>
+
+/** A full-text match, best first: in a session's title, or in one message (open it with `around: messageId`). */
+export const SearchHit = z.object({
+  session: SessionSummary,
+  field: z.enum(['title', 'message']),
+  messageId: z.string().nullable(),
+  snippet: HighlightedText,
+})
+export type SearchHit = z.infer<typeof SearchHit>
+
+export const SearchPage = z.object({ hits: z.array(SearchHit), nextCursor: z.string().nullable() })
+export type SearchPage = z.infer<typeof SearchPage>
+
+/**
+ * What a `sessions` event says changed. `updated`: metadata, identity, messages or running state changed (re-read
+ * its summary with sessions.summaries, and re-place it: its sort key may have moved). `deleted`: drop it.
+ */
+export const SessionChange = z.object({ id: z.string(), kind: z.enum(['created', 'updated', 'deleted']) })
+export type SessionChange = z.infer<typeof SessionChange>
 
 export const ConfigStatus = z.object({
   path: z.string(),

@@ -174,8 +174,8 @@ describe('main IPC handler', async () => {
     const gone = window(keelPage, true)
     electron.windows.splice(0, electron.windows.length, keel, foreign, gone)
 
-    for (const listener of listeners) listener('sessions', { reason: 'created' })
-    expect(keel.webContents.send).toHaveBeenCalledWith(WIRE.event, 'sessions', { reason: 'created' })
+    for (const listener of listeners) listener('sessions', { reason: 'created', changes: [{ id: 's1', kind: 'created' }], all: false })
+    expect(keel.webContents.send).toHaveBeenCalledWith(WIRE.event, 'sessions', { reason: 'created', changes: [{ id: 's1', kind: 'created' }], all: false })
     expect(foreign.webContents.send).not.toHaveBeenCalled()
     expect(gone.webContents.send).not.toHaveBeenCalled()
 

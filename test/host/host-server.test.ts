@@ -193,10 +193,11 @@ describe('browser host server', () => {
     const refused = await inboxA.next(resultFor(8))
     expect(refused.t === 'result' && refused.result.ok).toBe(false)
 
-    fake.emit('sessions', { reason: 'created' })
+    const created = { reason: 'created', changes: [{ id: 's1', kind: 'created' as const }], all: false }
+    fake.emit('sessions', created)
     const isSessionsEvent = (m: ServerMessage) => m.t === 'event' && m.event === 'sessions'
-    expect(await inboxA.next(isSessionsEvent)).toEqual({ t: 'event', event: 'sessions', payload: { reason: 'created' } })
-    expect(await inboxB.next(isSessionsEvent)).toEqual({ t: 'event', event: 'sessions', payload: { reason: 'created' } })
+    expect(await inboxA.next(isSessionsEvent)).toEqual({ t: 'event', event: 'sessions', payload: created })
+    expect(await inboxB.next(isSessionsEvent)).toEqual({ t: 'event', event: 'sessions', payload: created })
 
     a.ws.close()
     b.ws.close()

@@ -110,7 +110,7 @@ describe('identity authority', () => {
     await h.call('providers.update', { id: 'acme', patch: { name: 'Acme Corp' } })
     const snap = await h.waitFor('identity', (e) => e.sessionId === s.id && e.identity?.entryName === 'Acme Corp')
     expect(snap.state.kind).toBe('resolved')
-    expect((await h.call('sessions.list', {}))[0]!.identity.identity?.entryName).toBe('Acme Corp')
+    expect((await h.call('sessions.list', {})).items[0]!.identity.identity?.entryName).toBe('Acme Corp')
     await chat(h, s.id)
     expect(lastChat().path).toBe('/acme/v1/chat/completions')
 

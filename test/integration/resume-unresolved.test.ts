@@ -69,7 +69,7 @@ describe('resume with something missing', () => {
     const { h, session } = await setup()
     const other = await h.call('sessions.create', {})
     await h.call('sessions.bind', { id: session.id, entryId: 'other', model: 'o-1' })
-    const list = await h.call('sessions.list', {})
+    const list = (await h.call('sessions.list', {})).items
     expect(list.find((s) => s.id === session.id)!.identity.identity).toMatchObject({ entryId: 'other', model: 'o-1' })
     expect(list.find((s) => s.id === other.id)!.identity.identity).toMatchObject({ entryId: 'primary', model: 'p-1' })
     expect(list.find((s) => s.id === other.id)!.identity.binding?.mode).toBe('follow-default')

@@ -23,6 +23,9 @@ interface RunningTurn {
   controller: AbortController
   text: string
   lastCheckpoint: number
+  /** How much of `text` the turn row holds: a checkpoint writes only what streamed since. */
+  checkpointed: number
+  checkpointedBytes: number
   timer: NodeJS.Timeout | null
   done: Promise<void>
   /** Set for a continuation: the interrupted turn it continues. */
@@ -31,7 +34,7 @@ interface RunningTurn {
 
 export interface AgentEvents {
   chat(event: ChatEvent): void
-  sessionsChanged(reason: string): void
+  sessionsChanged(reason: string, sessionId: string): void
   notice(sessionId: string | null, level: 'info' | 'warning', text: string): void
 }
 
@@ -122,10 +125,10 @@ export class AgentService {
 
   private launch(t: { turnId: string; sessionId: string; identity: RuntimeIdentity; continues: string | null }, entry: ProviderEntry, key: string | null, messages: WireMessage[], userMessageId: string | null): void {
     // lastCheckpoint 0: the first text that streams is written at once, later text at most CHECKPOINT_MS later.
-    const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: 0, timer: null, done: Promise.resolve() }
+    const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: 0, checkpointed: 0, checkpointedBytes: 0, timer: null, done: Promise.resolve() }
     this.running.set(t.sessionId, turn)
     this.events.chat({ type: 'turn-started', sessionId: t.sessionId, turnId: t.turnId, userMessageId: userMessageId ?? '' })
-    this.events.sessionsChanged('turn-started')
+    this.events.sessionsChanged('turn-started', t.sessionId)
     turn.done = this.stream(turn, entry, key, messages)
   }
 
@@ -174,7 +177,7 @@ export class AgentService {
     })
     this.running.delete(turn.sessionId)
     this.events.chat({ type: 'turn-ended', sessionId: turn.sessionId, turnId: turn.turnId, status, error, assistantMessageId })
-    this.events.sessionsChanged('turn-ended')
+    this.events.sessionsChanged('turn-ended', turn.sessionId)
   }
 
   private scheduleCheckpoint(turn: RunningTurn): void {
@@ -187,7 +190,14 @@ export class AgentService {
     if (turn.timer) clearTimeout(turn.timer)
     turn.timer = null
     turn.lastCheckpoint = Date.now()
-    this.sessions.checkpoint(turn.turnId, turn.text, turn.lastCheckpoint)
+    if (turn.text.length === turn.checkpointed) return
+    // Append what streamed since the last checkpoint (the row checks it holds exactly what was written before);
+    // if it does not, write the whole text once and append from there.
+    const fresh = turn.text.slice(turn.checkpointed)
+    const appended = this.sessions.appendCheckpoint(turn.turnId, turn.checkpointedBytes, fresh, turn.lastCheckpoint)
+    if (!appended) this.sessions.checkpoint(turn.turnId, turn.text, turn.lastCheckpoint)
+    turn.checkpointedBytes = appended ? turn.checkpointedBytes + Buffer.byteLength(fresh) : Buffer.byteLength(turn.text)
+    turn.checkpointed = turn.text.length
   }
 
   /** Stops the session's running turn; what streamed so far is kept as a stopped reply. */

@@ -1,7 +1,7 @@
 // Composes the core services and serves the contract. Both adapters (Electron IPC, the browser host) call
 // `dispatch` and forward events; neither adds behaviour.
-import { channels, isChannel, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, type InvokeResult } from '../../../shared/contract'
-import type { AppDiagnostics, AppState, ProviderEntryView, SessionSummary, SessionView } from '../../../shared/domain'
+import { MESSAGE_PAGE_DEFAULT, SESSION_PAGE_DEFAULT, channels, isChannel, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, type InvokeResult } from '../../../shared/contract'
+import type { AppDiagnostics, AppState, ProviderEntryView, SessionChange, SessionSummary, SessionView } from '../../../shared/domain'
 import { AgentService } from '../agents/agent-service'
 import { CatalogService } from '../catalog/catalog-service'
 import { createConfBackend } from '../config/conf-backend'
@@ -16,9 +16,9 @@ import { keyRequired } from '../providers/kinds'
 import { allocateEntryId, newEntry, patchEntry } from '../providers/provider-entries'
 import { DEFAULT_KEYCHAIN_SERVICE, Keychain, keychainAccount } from '../secrets/keychain'
 import { openDatabase } from '../sessions/database'
-import { buildTrayMenu } from '../desktop/tray-menu'
+import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
-import { SessionStore } from '../sessions/session-store'
+import { SessionStore, type SessionRow, decodeListCursor, decodeSeqCursor, encodeListCursor } from '../sessions/session-store'
 import type { CoreEventListener, KeelCore, KeelCoreOptions } from './keel-core.types'
 
 type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<ChannelOutput<C>> }
@@ -44,7 +44,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       // Turn boundaries carry the live identity, superseding any persisted snapshot a window holds.
       if (e.type !== 'delta') void identity.publishFor(e.sessionId).catch(() => undefined)
     },
-    sessionsChanged: (reason) => emit('sessions', { reason }),
+    sessionsChanged: (reason, sessionId) => emit('sessions', { reason, changes: [{ id: sessionId, kind: 'updated' }], all: false }),
     notice: (sessionId, level, text) => emit('notice', { sessionId, level, text }),
   })
 
@@ -53,8 +53,24 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   // Turns a crash or forced quit left running: their checkpointed text is kept, and recovery decides what next.
   const interrupted = sessions.markInterrupted()
 
+  // Sessions a window was shown (pages, search hits, opened views), most recent last. When the config or a key
+  // changes, these get fresh identity snapshots; every other session is re-read when a page shows it (the
+  // `sessions` event says `all`). So a config change costs what the user has seen, not the size of the database.
+  const shown = new Map<string, true>()
+  const SHOWN_LIMIT = 2000
+  const markShown = (ids: readonly string[]) => {
+    for (const id of ids) {
+      shown.delete(id)
+      shown.set(id, true)
+    }
+    for (const id of shown.keys()) {
+      if (shown.size <= SHOWN_LIMIT) break
+      shown.delete(id)
+    }
+  }
   const republishAll = async () => {
-    const ids = sessions.list().map((s) => s.id)
+    emit('sessions', { reason: 'identities-changed', changes: [], all: true })
+    const ids = sessions.many([...shown.keys()]).map((s) => s.id)
     const snaps = await identity.snapshots(ids)
     for (const snap of snaps.values()) emit('identity', snap)
   }
@@ -91,8 +107,10 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   }
   const entryView = async (id: string) => (await entryViews()).find((v) => v.id === id)!
 
-  const summaries = async (rows = sessions.list()): Promise<SessionSummary[]> => {
+  /** Summaries of a page of rows: their identities are evaluated together (one binding query, one keychain read). */
+  const summaries = async (rows: readonly SessionRow[]): Promise<SessionSummary[]> => {
     const snaps = await identity.snapshots(rows.map((r) => r.id))
+    markShown(rows.map((r) => r.id))
     return rows.map((r) => ({
       id: r.id,
       title: r.title,
@@ -108,8 +126,8 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   const summary = async (id: string) => (await summaries([requireSession(id)]))[0]!
 
   /** Session metadata changed: tell the list, and push the session's fresh identity. */
-  const sessionChanged = async (id: string, reason: string) => {
-    emit('sessions', { reason })
+  const sessionChanged = async (id: string, reason: string, kind: SessionChange['kind'] = 'updated') => {
+    emit('sessions', { reason, changes: [{ id, kind }], all: false })
     const s = await summary(id)
     emit('identity', s.identity)
     return s
@@ -121,16 +139,35 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   let windowVisible = true
   let trayRevision = 0
   let trayTimer: NodeJS.Timeout | null = null
-  const trayMenu = async () => buildTrayMenu(await summaries(), { windowVisible, revision: ++trayRevision })
+  // The tray shows the 8 most recent sessions: one LIMIT query and the identities of those 8, whatever the size of
+  // the database. A rebuild that changes nothing is not sent.
+  let trayIds = new Set<string>()
+  let traySent = ''
+  const trayMenu = async () => {
+    const recent = sessions.recent(TRAY_RECENT_LIMIT)
+    trayIds = new Set(recent.map((r) => r.id))
+    return buildTrayMenu(await summaries(recent), { windowVisible, revision: ++trayRevision })
+  }
   const scheduleTray = () => {
     if (closed || trayTimer) return
     trayTimer = setTimeout(() => {
       trayTimer = null
-      if (!closed) void trayMenu().then((m) => emit('tray', m)).catch(() => undefined)
+      if (closed) return
+      void trayMenu()
+        .then((m) => {
+          const items = JSON.stringify(m.items)
+          if (items === traySent) return
+          traySent = items
+          emit('tray', m)
+        })
+        .catch(() => undefined)
     }, options.trayDebounceMs ?? 150)
   }
-  listeners.add((event) => {
-    if (event === 'sessions' || event === 'identity' || event === 'providers') scheduleTray()
+  listeners.add((event, payload) => {
+    // Any session change may move a session into (or out of) the 8: re-query. An identity snapshot matters only
+    // for a session the tray shows.
+    if (event === 'sessions' || event === 'providers') scheduleTray()
+    else if (event === 'identity' && trayIds.has((payload as EventPayload<'identity'>).sessionId)) scheduleTray()
   })
   const sessionDiagnostics = async (id: string) => {
     const row = requireSession(id)
@@ -263,7 +300,7 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
     'sessions.dismissRecovery': async ({ id }) => {
       const turn = sessions.lastRecoverable(id)
       if (turn?.recovery === 'pending') sessions.setRecovery(turn.id, 'declined')
-      emit('sessions', { reason: 'recovery-dismissed' })
+      emit('sessions', { reason: 'recovery-dismissed', changes: [{ id, kind: 'updated' }], all: false })
       return { ok: true as const }
     },
 
@@ -280,25 +317,47 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       return { json: JSON.stringify(report, null, 2) }
     },
 
-    'sessions.list': async ({ query }) => summaries(sessions.list(query)),
+    'sessions.list': async ({ cursor, limit }) => {
+      const { rows, more } = sessions.page(cursor ? decodeListCursor(cursor) : null, limit ?? SESSION_PAGE_DEFAULT)
+      const last = rows[rows.length - 1]
+      return { items: await summaries(rows), total: sessions.count(), nextCursor: more && last ? encodeListCursor(last) : null }
+    },
+    'sessions.summaries': async ({ ids }) => summaries(sessions.many(ids)),
+    'sessions.search': async ({ query, cursor, limit }) => {
+      const offset = cursor ? decodeSeqCursor(cursor, 'cursor') : 0
+      const n = limit ?? SESSION_PAGE_DEFAULT
+      const { hits, more } = sessions.search(query, offset, n)
+      const found = new Map((await summaries(sessions.many([...new Set(hits.map((h) => h.sessionId))]))).map((s) => [s.id, s]))
+      return {
+        hits: hits.flatMap((h) => {
+          const session = found.get(h.sessionId)
+          return session ? [{ session, field: h.field, messageId: h.messageId, snippet: h.snippet }] : []
+        }),
+        nextCursor: more ? String(offset + n) : null,
+      }
+    },
     'sessions.create': async () => {
       const id = sessions.transaction(() => {
         const id = sessions.create()
         identity.initialize(id)
         return id
       })
-      return sessionChanged(id, 'created')
+      return sessionChanged(id, 'created', 'created')
     },
-    'sessions.open': async ({ id }) => {
+    'sessions.open': async ({ id, around, limit }) => {
       const row = requireSession(id)
+      const aroundSeq = around === undefined ? undefined : sessions.seqOf(id, around)
+      if (aroundSeq === null) throw KeelError.of('not-found', 'That message is not in this session.', { field: 'around', fix: 'Search again: the message may have been deleted with its session.' })
+      const page = sessions.messagePage(id, { around: aroundSeq }, limit ?? MESSAGE_PAGE_DEFAULT)
       const running = agents.runningIdentity(id)
       const sum = await summary(id)
       // A window attaching mid-turn gets what is recorded, marked persisted; the next live event supersedes it.
       if (running) sum.identity = identity.persistedSnapshot(id, running)
       const view: SessionView = {
         session: sum,
-        messages: sessions.messages(id),
-        turns: sessions.turns(id).map(({ id: tid, status, error, partialText, userMessageId, startedAt }) => ({ id: tid, status, error, partialText, userMessageId, startedAt })),
+        messages: page.messages,
+        turns: page.turns,
+        page: page.page,
         draft: row.draft,
         recovery: await agents.recoveryView(id),
       }
@@ -324,7 +383,8 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       await agents.stop(id)
       sessions.delete(id)
       identity.forget(id)
-      emit('sessions', { reason: 'deleted' })
+      shown.delete(id)
+      emit('sessions', { reason: 'deleted', changes: [{ id, kind: 'deleted' }], all: false })
       return { ok: true as const }
     },
     'sessions.bind': async ({ id, entryId, model }) => {
@@ -342,6 +402,12 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       return { ok: true as const }
     },
 
+    'sessions.messages': async ({ id, before, after, limit }) => {
+      requireSession(id)
+      if (before !== undefined && after !== undefined) throw KeelError.of('invalid-input', 'Ask for the page before a cursor or after one, not both.', { field: 'after' })
+      const at = before !== undefined ? { before: decodeSeqCursor(before, 'before') } : after !== undefined ? { after: decodeSeqCursor(after, 'after') } : {}
+      return sessions.messagePage(id, at, limit ?? MESSAGE_PAGE_DEFAULT)
+    },
     'tray.menu': async () => trayMenu(),
     'sessions.quickResume': async ({ id }) => {
       requireSession(id)

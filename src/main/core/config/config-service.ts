@@ -14,9 +14,17 @@ export type ConfigListener = (next: KeelConfig, prev: KeelConfig) => void
 export type ConfigErrorListener = (error: KeelErrorData | null) => void
 
 /** The fields that decide where and how requests for an entry go. A rename is not among them. */
+// Hashed once per entry object: entries are values (a config revision brings new objects, and code that derives
+// an entry copies it before changing it), and listing a page of sessions would otherwise hash per session.
+const revisions = new WeakMap<ProviderEntry, string>()
+
 export function entryRevision(entry: ProviderEntry): string {
+  const known = revisions.get(entry)
+  if (known !== undefined) return known
   const relevant = { kind: entry.kind, api: entry.api, baseUrl: entry.baseUrl, headers: entry.headers ?? {}, local: entry.local ?? null }
-  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 12)
+  const revision = createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 12)
+  revisions.set(entry, revision)
+  return revision
 }
 
 export class ConfigService {

@@ -13,11 +13,23 @@ export interface StoredBinding {
 export class BindingStore {
   constructor(private readonly db: Database.Database) {}
 
+  private readStatement: Database.Statement | null = null
+  private readManyStatement: Database.Statement | null = null
+
   read(sessionId: string): StoredBinding | null {
-    const row = this.db
-      .prepare('SELECT binding_entry_id AS entryId, binding_model AS model, binding_mode AS mode FROM sessions WHERE id = ?')
-      .get(sessionId) as StoredBinding | undefined
+    this.readStatement ??= this.db.prepare('SELECT binding_entry_id AS entryId, binding_model AS model, binding_mode AS mode FROM sessions WHERE id = ?')
+    const row = this.readStatement.get(sessionId) as StoredBinding | undefined
     return row ?? null
+  }
+
+  /** The stored bindings of a page of sessions in one query (absent ids are left out). */
+  readMany(sessionIds: readonly string[]): Map<string, StoredBinding> {
+    if (sessionIds.length === 0) return new Map()
+    this.readManyStatement ??= this.db.prepare(
+      'SELECT id, binding_entry_id AS entryId, binding_model AS model, binding_mode AS mode FROM sessions WHERE id IN (SELECT value FROM json_each(?))',
+    )
+    const rows = this.readManyStatement.all(JSON.stringify(sessionIds)) as Array<StoredBinding & { id: string }>
+    return new Map(rows.map(({ id, ...b }) => [id, b]))
   }
 
   /** Canonicalizes and writes; returns what was written and what canonicalization changed. */

@@ -92,9 +92,9 @@ export class IdentityService {
    * back does not change what the live agent runs on); the config and keychain are checked against it. Without
    * one, the session is resolved from its binding and the result becomes the active runtime.
    */
-  async evaluate(sessionId: string, keys?: KeyLookup): Promise<Evaluation> {
+  async evaluate(sessionId: string, keys?: KeyLookup, preread?: StoredBinding): Promise<Evaluation> {
     const lookup = keys ?? (await this.keys())
-    const stored = this.stored(sessionId)
+    const stored = preread ?? this.stored(sessionId)
     const cfg = this.config.current()
     const a = this.active.get(sessionId)
     if (a) {
@@ -150,12 +150,16 @@ export class IdentityService {
     return this.snapshotOf(sessionId, await this.evaluate(sessionId), this.config.current())
   }
 
-  /** Snapshots for many sessions with a single keychain query. */
+  /**
+   * Snapshots for a page of sessions: one keychain query, one query for all their bindings, one pass over the
+   * config. (A session deleted meanwhile has no binding row: evaluate reads it again and reports it not found.)
+   */
   async snapshots(sessionIds: string[]): Promise<Map<string, IdentitySnapshot>> {
     const keys = await this.keys()
     const cfg = this.config.current()
+    const stored = this.bindings.readMany(sessionIds)
     const out = new Map<string, IdentitySnapshot>()
-    for (const id of sessionIds) out.set(id, this.snapshotOf(id, await this.evaluate(id, keys), cfg))
+    for (const id of sessionIds) out.set(id, this.snapshotOf(id, await this.evaluate(id, keys, stored.get(id)), cfg))
     return out
   }
 

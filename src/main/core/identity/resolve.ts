@@ -20,8 +20,17 @@ export interface Resolution {
  * plus the key's fingerprint, so a rotated key is a different identity (crash recovery asks before continuing).
  */
 export function identityKeyOf(parts: { entryId: string; api: string; baseUrl: string; model: string; account: string; fingerprint: string | null }): string {
-  return createHash('sha256').update(JSON.stringify([parts.entryId, parts.api, parts.baseUrl, parts.model, parts.account, parts.fingerprint])).digest('hex').slice(0, 16)
+  const text = JSON.stringify([parts.entryId, parts.api, parts.baseUrl, parts.model, parts.account, parts.fingerprint])
+  let key = identityKeys.get(text)
+  if (key === undefined) {
+    key = createHash('sha256').update(text).digest('hex').slice(0, 16)
+    // Sessions share a handful of (entry, model, key) combinations: a page of them hashes each once.
+    if (identityKeys.size >= 1000) identityKeys.clear()
+    identityKeys.set(text, key)
+  }
+  return key
 }
+const identityKeys = new Map<string, string>()
 
 /** The catalog namespace: entry id + base URL + credential reference (invariant 7). */
 export function catalogNamespaceOf(entry: Pick<ProviderEntry, 'id' | 'baseUrl'>): string {

@@ -1,8 +1,11 @@
 // Session rows (metadata and drafts), append-only messages, and turns with their streaming checkpoints.
 // The binding columns are not written here: only identity/binding-store does that (invariant 1).
+// Every read the app makes while it runs is paged or keyed (keyset cursors, index lookups), so its cost does not
+// grow with the number of sessions or the length of a session; statements are prepared once and reused.
 import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
-import type { ChatMessage, KeelErrorData, TurnView } from '../../../shared/domain'
+import type { ChatMessage, HighlightedText, KeelErrorData, MessagePageInfo, TurnView } from '../../../shared/domain'
+import { KeelError } from '../errors'
 
 export const DEFAULT_TITLE = 'New session'
 
@@ -36,14 +39,85 @@ export interface TurnRow extends TurnView, TurnIdentityRecord {
 
 type RawSession = { id: string; title: string; pinned: number; archived: number; created_at: number; updated_at: number; draft: string; message_count: number }
 
+// Messages are append-only and numbered 1, 2, 3… per session by appendMessage, and deleted only with their
+// session, so the highest seq is the count: one index lookup instead of counting every message.
 const SESSION_COLUMNS = `s.id, s.title, s.pinned, s.archived, s.created_at, s.updated_at, s.draft,
-  (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count`
+  COALESCE((SELECT MAX(m.seq) FROM messages m WHERE m.session_id = s.id), 0) AS message_count`
+
+/** The list order: pinned first, then most recently active, ties by id (so the order is total and keys unique). */
+const LIST_ORDER = 's.pinned DESC, s.updated_at DESC, s.id DESC'
+
+/** A position in the list order, after which the next page starts. */
+export interface ListKey {
+  pinned: boolean
+  updatedAt: number
+  id: string
+}
+
+export function encodeListCursor(k: ListKey): string {
+  return `${k.pinned ? 1 : 0}:${k.updatedAt}:${k.id}`
+}
+
+export function decodeListCursor(cursor: string): ListKey {
+  const m = /^([01]):(-?\d{1,16}):(.{1,64})$/.exec(cursor)
+  if (!m) throw badCursor()
+  return { pinned: m[1] === '1', updatedAt: Number(m[2]), id: m[3]! }
+}
+
+function badCursor(): KeelError {
+  return KeelError.of('invalid-input', 'That page cursor is not one Keel handed out.', { field: 'cursor', fix: 'Reload the list from its first page.' })
+}
+
+/** A message cursor is the seq of the message the next page starts beside. */
+export function decodeSeqCursor(cursor: string, field: string): number {
+  if (!/^\d{1,15}$/.test(cursor)) throw KeelError.of('invalid-input', 'That page cursor is not one Keel handed out.', { field, fix: 'Reopen the session.' })
+  return Number(cursor)
+}
+
+/** Private-use marks around matched terms in FTS snippets: they never occur in what people type or paste. */
+const MARK_OPEN = '\uE000'
+const MARK_CLOSE = '\uE001'
+
+export function highlightSegments(marked: string): HighlightedText {
+  const out: HighlightedText = []
+  let match = false
+  for (const part of marked.split(/([\uE000\uE001])/)) {
+    if (part === MARK_OPEN) match = true
+    else if (part === MARK_CLOSE) match = false
+    else if (part !== '') out.push({ text: part, match })
+  }
+  return out
+}
+
+/**
+ * The user's text as an FTS5 query that can never be a syntax error: each word is quoted (FTS5 operators and
+ * punctuation become plain text), words are ANDed, and the last word matches as a prefix while being typed.
+ * Returns null when nothing searchable is left (only punctuation).
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w))
+  if (words.length === 0) return null
+  return words.map((w, i) => `"${w.replace(/"/g, '""')}"${i === words.length - 1 && w.length >= 3 ? '*' : ''}`).join(' ')
+}
+
+export interface SearchRow {
+  sessionId: string
+  field: 'title' | 'message'
+  messageId: string | null
+  snippet: HighlightedText
+}
+
+export interface MessagePageRows {
+  messages: ChatMessage[]
+  turns: TurnView[]
+  page: MessagePageInfo
+}
 
 function toSession(r: RawSession): SessionRow {
   return { id: r.id, title: r.title, pinned: r.pinned === 1, archived: r.archived === 1, createdAt: r.created_at, updatedAt: r.updated_at, draft: r.draft, messageCount: r.message_count }
 }
 
-type RawMessage = { id: string; turn_id: string | null; role: 'user' | 'assistant'; content: string; status: ChatMessage['status']; created_at: number; entry_id: string | null; model: string | null; base_url: string | null; api: string | null }
+type RawMessage = { id: string; seq: number; turn_id: string | null; role: 'user' | 'assistant'; content: string; status: ChatMessage['status']; created_at: number; entry_id: string | null; model: string | null; base_url: string | null; api: string | null }
 
 function toMessage(r: RawMessage): ChatMessage {
   return {
@@ -80,7 +154,19 @@ function toTurn(r: RawTurn): TurnRow {
 }
 
 export class SessionStore {
+  private readonly statements = new Map<string, Database.Statement>()
+
   constructor(readonly db: Database.Database) {}
+
+  /** A prepared statement, prepared on first use and reused (preparing costs more than running a keyed read). */
+  private st(sql: string): Database.Statement {
+    let s = this.statements.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.statements.set(sql, s)
+    }
+    return s
+  }
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)()
@@ -88,101 +174,237 @@ export class SessionStore {
 
   create(now = Date.now()): string {
     const id = randomUUID()
-    this.db.prepare('INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, DEFAULT_TITLE, now, now)
+    this.st('INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, DEFAULT_TITLE, now, now)
     return id
   }
 
   get(id: string): SessionRow | null {
-    const row = this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ?`).get(id) as RawSession | undefined
+    const row = this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ?`).get(id) as RawSession | undefined
     return row ? toSession(row) : null
   }
 
-  /** Pinned first, then most recently active. `query` matches titles and message text. */
-  list(query?: string): SessionRow[] {
-    const q = query?.trim()
-    if (!q) return (this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY s.pinned DESC, s.updated_at DESC`).all() as RawSession[]).map(toSession)
-    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    return (
-      this.db
-        .prepare(
-          `SELECT ${SESSION_COLUMNS} FROM sessions s
-           WHERE s.title LIKE @like ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.content LIKE @like ESCAPE '\\')
-           ORDER BY s.pinned DESC, s.updated_at DESC`,
-        )
-        .all({ like }) as RawSession[]
-    ).map(toSession)
+  /**
+   * Every session in list order. Only for whole-database work (the doctor, a full diagnostics report); the app's
+   * list reads pages. Works on any schema version (the doctor reads databases it does not migrate).
+   */
+  list(): SessionRow[] {
+    return (this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY ${LIST_ORDER}`).all() as RawSession[]).map(toSession)
+  }
+
+  /**
+   * One page of the list after `after` (keyset: a session that moves while the user pages is neither repeated
+   * nor skipped among the others), and whether more follow.
+   */
+  page(after: ListKey | null, limit: number): { rows: SessionRow[]; more: boolean } {
+    const raw = (
+      after
+        ? this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE (s.pinned, s.updated_at, s.id) < (?, ?, ?) ORDER BY ${LIST_ORDER} LIMIT ?`).all(after.pinned ? 1 : 0, after.updatedAt, after.id, limit + 1)
+        : this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY ${LIST_ORDER} LIMIT ?`).all(limit + 1)
+    ) as RawSession[]
+    return { rows: raw.slice(0, limit).map(toSession), more: raw.length > limit }
+  }
+
+  /** The first `limit` sessions in list order that are not archived (the tray's recent sessions). */
+  recent(limit: number): SessionRow[] {
+    return (this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = 0 ORDER BY ${LIST_ORDER} LIMIT ?`).all(limit) as RawSession[]).map(toSession)
+  }
+
+  count(): number {
+    return (this.st('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n
+  }
+
+  /** The rows of these sessions (missing ids are left out), in the order asked. */
+  many(ids: readonly string[]): SessionRow[] {
+    if (ids.length === 0) return []
+    const rows = this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as RawSession[]
+    const byId = new Map(rows.map((r) => [r.id, toSession(r)]))
+    return ids.flatMap((id) => byId.get(id) ?? [])
+  }
+
+  /**
+   * Full-text search, best first: title matches, then message matches (FTS5 bm25 rank). `offset` counts hits in
+   * that combined order. The snippet is computed for the returned page only, not for every match.
+   */
+  search(text: string, offset: number, limit: number): { hits: SearchRow[]; more: boolean } {
+    const q = ftsQuery(text)
+    if (!q) return { hits: [], more: false }
+    const hits: SearchRow[] = []
+    const want = limit + 1
+    const titles = this.st(
+      `SELECT s.id AS session_id, highlight(titles_fts, 0, '${MARK_OPEN}', '${MARK_CLOSE}') AS snip
+       FROM titles_fts JOIN sessions s ON s.rowid = titles_fts.rowid
+       WHERE titles_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?`,
+    ).all(q, want, offset) as Array<{ session_id: string; snip: string }>
+    for (const t of titles) hits.push({ sessionId: t.session_id, field: 'title', messageId: null, snippet: highlightSegments(t.snip) })
+    if (hits.length < want) {
+      // Where the message hits start in the combined order: after all title hits.
+      const titleTotal = titles.length > 0 || offset === 0 ? offset + titles.length : (this.st('SELECT COUNT(*) AS n FROM titles_fts WHERE titles_fts MATCH ?').get(q) as { n: number }).n
+      const messageOffset = Math.max(0, offset - titleTotal)
+      const ranked = this.st('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?').all(q, want - hits.length, messageOffset) as Array<{ rowid: number }>
+      if (ranked.length > 0) {
+        const rows = this.st(
+          `SELECT messages_fts.rowid AS rid, m.id, m.session_id, snippet(messages_fts, 0, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 24) AS snip
+           FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+           WHERE messages_fts MATCH ? AND messages_fts.rowid IN (SELECT value FROM json_each(?))`,
+        ).all(q, JSON.stringify(ranked.map((r) => r.rowid))) as Array<{ rid: number; id: string; session_id: string; snip: string }>
+        const byRowid = new Map(rows.map((r) => [r.rid, r]))
+        for (const { rowid } of ranked) {
+          const r = byRowid.get(rowid)
+          if (r) hits.push({ sessionId: r.session_id, field: 'message', messageId: r.id, snippet: highlightSegments(r.snip) })
+        }
+      }
+    }
+    return { hits: hits.slice(0, limit), more: hits.length > limit }
   }
 
   rename(id: string, title: string): void {
-    this.db.prepare('UPDATE sessions SET title = ? WHERE id = ?').run(title, id)
+    this.st('UPDATE sessions SET title = ? WHERE id = ?').run(title, id)
   }
   setPinned(id: string, pinned: boolean): void {
-    this.db.prepare('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id)
+    this.st('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id)
   }
   setArchived(id: string, archived: boolean): void {
-    this.db.prepare('UPDATE sessions SET archived = ? WHERE id = ?').run(archived ? 1 : 0, id)
+    this.st('UPDATE sessions SET archived = ? WHERE id = ?').run(archived ? 1 : 0, id)
   }
   touch(id: string, now = Date.now()): void {
-    this.db.prepare('UPDATE sessions SET updated_at = ? WHERE id = ?').run(now, id)
+    this.st('UPDATE sessions SET updated_at = ? WHERE id = ?').run(now, id)
   }
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id).changes > 0
+    return this.st('DELETE FROM sessions WHERE id = ?').run(id).changes > 0
   }
   saveDraft(id: string, text: string, now = Date.now()): boolean {
-    return this.db.prepare('UPDATE sessions SET draft = ?, draft_updated_at = ? WHERE id = ?').run(text, now, id).changes > 0
+    return this.st('UPDATE sessions SET draft = ?, draft_updated_at = ? WHERE id = ?').run(text, now, id).changes > 0
   }
 
+  /** Every message of a session, oldest first (the history a turn sends; the view reads pages). */
   messages(sessionId: string): ChatMessage[] {
-    return (this.db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as RawMessage[]).map(toMessage)
+    return (this.st('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as RawMessage[]).map(toMessage)
   }
 
+  /** The seq of a message of this session, or null. */
+  seqOf(sessionId: string, messageId: string): number | null {
+    const r = this.st('SELECT seq FROM messages WHERE id = ? AND session_id = ?').get(messageId, sessionId) as { seq: number } | undefined
+    return r?.seq ?? null
+  }
+
+  /**
+   * A contiguous run of messages, oldest first: the latest `limit`, the `limit` before or after a seq, or the
+   * `limit` around one message (a search hit, placed a third of the way down so what follows it shows too). With
+   * them come the turns that belong to those messages (by time range, then by link), and cursors to either side.
+   */
+  messagePage(sessionId: string, at: { before?: number; after?: number; around?: number }, limit: number): MessagePageRows {
+    let rows: RawMessage[]
+    if (at.around !== undefined) {
+      const above = Math.floor(limit / 3)
+      const older = this.st('SELECT * FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(sessionId, at.around, above) as RawMessage[]
+      const rest = this.st('SELECT * FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?').all(sessionId, at.around, limit - older.length) as RawMessage[]
+      rows = [...older.reverse(), ...rest]
+    } else if (at.after !== undefined) {
+      rows = this.st('SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(sessionId, at.after, limit) as RawMessage[]
+    } else {
+      const before = at.before ?? Number.MAX_SAFE_INTEGER
+      rows = (this.st('SELECT * FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(sessionId, before, limit) as RawMessage[]).reverse()
+    }
+    const exists = (sql: string, seq: number) => this.st(sql).get(sessionId, seq) !== undefined
+    const first = rows[0]
+    const last = rows[rows.length - 1]
+    const hasOlder = first ? exists('SELECT 1 FROM messages WHERE session_id = ? AND seq < ? LIMIT 1', first.seq) : at.after !== undefined && exists('SELECT 1 FROM messages WHERE session_id = ? AND seq <= ? LIMIT 1', at.after)
+    const nextRow = last ? (this.st('SELECT seq, created_at FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT 1').get(sessionId, last.seq) as { seq: number; created_at: number } | undefined) : undefined
+    const total = (this.st('SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE session_id = ?').get(sessionId) as { n: number }).n
+    const isLatest = nextRow === undefined && (rows.length > 0 || at.before === undefined)
+    return {
+      messages: rows.map(toMessage),
+      turns: this.turnsForPage(sessionId, rows, hasOlder, nextRow?.created_at ?? null, isLatest),
+      page: {
+        olderCursor: hasOlder && first ? String(first.seq) : hasOlder && at.after !== undefined ? String(at.after + 1) : null,
+        newerCursor: nextRow && last ? String(last.seq) : null,
+        total,
+      },
+    }
+  }
+
+  /**
+   * The turns shown with a page of messages: those whose user message or reply is on the page, continuations
+   * (no user message) that started within the page's time range, and on the latest page every turn after its
+   * first message (a running turn, a turn that failed before any reply). Read through the (session, started_at)
+   * index, so a page costs the same in a session of any length.
+   */
+  private turnsForPage(sessionId: string, rows: RawMessage[], hasOlder: boolean, nextCreatedAt: number | null, isLatest: boolean): TurnView[] {
+    const from = hasOlder && rows[0] ? rows[0].created_at : Number.MIN_SAFE_INTEGER
+    const to = isLatest || nextCreatedAt === null ? Number.MAX_SAFE_INTEGER : nextCreatedAt
+    const candidates = (this.st('SELECT * FROM turns WHERE session_id = ? AND started_at >= ? AND started_at <= ? ORDER BY started_at, seq').all(sessionId, from, to) as RawTurn[]).map(toTurn)
+    const ids = new Set(rows.map((r) => r.id))
+    const turnIds = new Set(rows.flatMap((r) => (r.turn_id ? [r.turn_id] : [])))
+    return candidates
+      .filter((t) => turnIds.has(t.id) || (t.userMessageId !== null && ids.has(t.userMessageId)) || t.userMessageId === null || (isLatest && t.status === 'running'))
+      .map(({ id, status, error, partialText, userMessageId, startedAt }) => ({ id, status, error, partialText, userMessageId, startedAt }))
+  }
+
+  /** Appends a message with the next seq of its session (an index lookup, not a scan). */
   appendMessage(m: { sessionId: string; turnId: string | null; role: 'user' | 'assistant'; content: string; status?: ChatMessage['status']; producedWith?: { entryId: string; model: string; baseUrl: string; api: string } | null; now?: number }): string {
     const id = randomUUID()
-    const seq = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM messages WHERE session_id = ?').get(m.sessionId) as { n: number }).n
+    const seq = (this.st('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM messages WHERE session_id = ?').get(m.sessionId) as { n: number }).n
     const p = m.producedWith ?? null
-    this.db
-      .prepare('INSERT INTO messages (id, session_id, turn_id, seq, role, content, status, entry_id, model, base_url, api, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, m.sessionId, m.turnId, seq, m.role, m.content, m.status ?? 'complete', p?.entryId ?? null, p?.model ?? null, p?.baseUrl ?? null, p?.api ?? null, m.now ?? Date.now())
+    this.st('INSERT INTO messages (id, session_id, turn_id, seq, role, content, status, entry_id, model, base_url, api, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      id,
+      m.sessionId,
+      m.turnId,
+      seq,
+      m.role,
+      m.content,
+      m.status ?? 'complete',
+      p?.entryId ?? null,
+      p?.model ?? null,
+      p?.baseUrl ?? null,
+      p?.api ?? null,
+      m.now ?? Date.now(),
+    )
     return id
   }
 
   startTurn(t: { sessionId: string; userMessageId: string | null; identity: TurnIdentityRecord; continues?: string; now?: number }): string {
     const id = randomUUID()
-    const seq = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM turns WHERE session_id = ?').get(t.sessionId) as { n: number }).n
-    this.db
-      .prepare(
-        "INSERT INTO turns (id, session_id, seq, status, user_message_id, identity_key, entry_id, model, base_url, api, started_at, kind, continues_turn_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(id, t.sessionId, seq, t.userMessageId, t.identity.identityKey, t.identity.entryId, t.identity.model, t.identity.baseUrl, t.identity.api, t.now ?? Date.now(), t.continues ? 'continuation' : 'user', t.continues ?? null)
+    const seq = (this.st('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM turns WHERE session_id = ?').get(t.sessionId) as { n: number }).n
+    this.st(
+      "INSERT INTO turns (id, session_id, seq, status, user_message_id, identity_key, entry_id, model, base_url, api, started_at, kind, continues_turn_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(id, t.sessionId, seq, t.userMessageId, t.identity.identityKey, t.identity.entryId, t.identity.model, t.identity.baseUrl, t.identity.api, t.now ?? Date.now(), t.continues ? 'continuation' : 'user', t.continues ?? null)
     return id
   }
 
   setRecovery(turnId: string, recovery: RecoveryStatus): void {
-    this.db.prepare('UPDATE turns SET recovery = ? WHERE id = ?').run(recovery, turnId)
+    this.st('UPDATE turns SET recovery = ? WHERE id = ?').run(recovery, turnId)
   }
 
   /** The session's most recent turn that was interrupted by a crash (the one recovery is about). */
   lastRecoverable(sessionId: string): TurnRow | null {
-    const r = this.db.prepare("SELECT * FROM turns WHERE session_id = ? AND recovery IS NOT NULL ORDER BY seq DESC LIMIT 1").get(sessionId) as RawTurn | undefined
+    const r = this.st('SELECT * FROM turns WHERE session_id = ? AND recovery IS NOT NULL ORDER BY seq DESC LIMIT 1').get(sessionId) as RawTurn | undefined
     return r ? toTurn(r) : null
   }
 
+  /**
+   * Writes the text streamed since the last checkpoint: `appended` goes on the end of what is stored, guarded by
+   * the stored length in UTF-8 bytes, so each checkpoint sends the new text, not the whole reply. Returns false
+   * when the stored text is not `storedBytes` long (nothing is written; write the whole text with `checkpoint`).
+   */
+  appendCheckpoint(turnId: string, storedBytes: number, appended: string, now = Date.now()): boolean {
+    return this.st("UPDATE turns SET partial_text = partial_text || ?, checkpointed_at = ? WHERE id = ? AND status = 'running' AND length(CAST(partial_text AS BLOB)) = ?").run(appended, now, turnId, storedBytes).changes > 0
+  }
+
   checkpoint(turnId: string, partialText: string, now = Date.now()): void {
-    this.db.prepare("UPDATE turns SET partial_text = ?, checkpointed_at = ? WHERE id = ? AND status = 'running'").run(partialText, now, turnId)
+    this.st("UPDATE turns SET partial_text = ?, checkpointed_at = ? WHERE id = ? AND status = 'running'").run(partialText, now, turnId)
   }
 
   endTurn(turnId: string, status: Exclude<TurnView['status'], 'running'>, error: KeelErrorData | null, partialText: string, now = Date.now()): void {
-    this.db
-      .prepare('UPDATE turns SET status = ?, error_json = ?, partial_text = ?, ended_at = ? WHERE id = ?')
-      .run(status, error ? JSON.stringify(error) : null, partialText, now, turnId)
+    this.st('UPDATE turns SET status = ?, error_json = ?, partial_text = ?, ended_at = ? WHERE id = ?').run(status, error ? JSON.stringify(error) : null, partialText, now, turnId)
   }
 
+  /** Every turn of a session (whole-session work only; the view reads the turns of a page). */
   turns(sessionId: string): TurnRow[] {
-    return (this.db.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY seq').all(sessionId) as RawTurn[]).map(toTurn)
+    return (this.st('SELECT * FROM turns WHERE session_id = ? ORDER BY seq').all(sessionId) as RawTurn[]).map(toTurn)
   }
 
   turn(turnId: string): TurnRow | null {
-    const r = this.db.prepare('SELECT * FROM turns WHERE id = ?').get(turnId) as RawTurn | undefined
+    const r = this.st('SELECT * FROM turns WHERE id = ?').get(turnId) as RawTurn | undefined
     return r ? toTurn(r) : null
   }
 
@@ -192,12 +414,12 @@ export class SessionStore {
    */
   markInterrupted(now = Date.now()): TurnRow[] {
     return this.transaction(() => {
-      const running = (this.db.prepare("SELECT * FROM turns WHERE status = 'running'").all() as RawTurn[]).map(toTurn)
+      const running = (this.st("SELECT * FROM turns WHERE status = 'running'").all() as RawTurn[]).map(toTurn)
       for (const t of running) {
         if (t.partialText !== '') {
           this.appendMessage({ sessionId: t.sessionId, turnId: t.id, role: 'assistant', content: t.partialText, status: 'interrupted', producedWith: t, now })
         }
-        this.db.prepare("UPDATE turns SET status = 'interrupted', ended_at = ?, recovery = 'pending', partial_text = '' WHERE id = ?").run(now, t.id)
+        this.st("UPDATE turns SET status = 'interrupted', ended_at = ?, recovery = 'pending', partial_text = '' WHERE id = ?").run(now, t.id)
       }
       return running.map((t) => ({ ...t, status: 'interrupted' as const, recovery: 'pending' as const }))
     })

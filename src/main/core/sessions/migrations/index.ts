@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3'
 import { initial } from './001-initial'
 import { catalogsAndRecovery } from './002-catalogs-and-recovery'
+import { searchAndIndexes } from './004-search-and-indexes'
 
 export interface MigrationResult {
   summary: string
@@ -15,6 +16,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, searchAndIndexes]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
