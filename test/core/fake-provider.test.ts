@@ -384,6 +384,25 @@ describe('broken and slow streams', () => {
     }
     expect(deltas).toEqual(['one ', 'two ', 'three four'])
   })
+
+  it('a held stream stops after its first chunk until released, then finishes normally', async () => {
+    fake.script({ hold: 'h1', reply: 'one two three' })
+    const stream = await openai().chat.completions.create({ model: 'gpt-4o', messages: userHello, stream: true })
+    const deltas: string[] = []
+    let finish: string | null = null
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.content
+      if (delta) deltas.push(delta)
+      finish = chunk.choices[0]?.finish_reason ?? finish
+      // Nothing but the first chunk can arrive before the release: it is only sent once this line has run.
+      if (deltas.length === 1 && delta) {
+        expect(finish).toBeNull()
+        fake.release('h1')
+      }
+    }
+    expect(deltas).toEqual(['one ', 'two ', 'three'])
+    expect(finish).toBe('stop')
+  })
 })
 
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {

@@ -8,6 +8,7 @@
 //   POST /__admin/clear                         → forget recorded requests and disconnects
 //   POST /__admin/script   body: Rule           → append a scripted rule
 //   POST /__admin/reset                         → drop all scripted rules (keys are kept)
+//   POST /__admin/release  body: {name: string} → let streams held under that name finish
 //   POST /__admin/keys     body: {keys: string[] | null}
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -53,6 +54,10 @@ export function createAdminHandler(provider: FakeProvider): AdminHandler {
       case 'POST script':
         if (!isJsonObject(body)) return sendJson(res, 400, { error: { message: 'Body must be a rule object' } })
         provider.script(body as Rule)
+        return sendJson(res, 200, OK)
+      case 'POST release':
+        if (!isJsonObject(body) || typeof body.name !== 'string') return sendJson(res, 400, { error: { message: 'Body must be {name: string}' } })
+        provider.release(body.name)
         return sendJson(res, 200, OK)
       case 'POST keys': {
         const keys = parseKeys(body)

@@ -17,6 +17,8 @@ export interface ReplyPlan {
   /** Aborted when the client goes away, so pending delays stop early. */
   signal: AbortSignal
   slow?: { chunks: number; intervalMs: number }
+  /** Resolves when a held stream may go on after its first chunk. */
+  hold?: Promise<void>
 }
 
 /** A normal reply, streamed or not; a `slow` plan spaces its chunks out. */
@@ -26,6 +28,7 @@ export async function sendReply(res: ServerResponse, plan: ReplyPlan): Promise<v
   if (!plan.stream) {
     // Non-stream slow replies take as long as the stream would have.
     if (!(await pause(intervalMs * Math.max(0, chunks.length - 1), plan.signal))) return
+    if (plan.hold && !(await held(plan.hold, plan.signal))) return
     sendJson(res, 200, plan.wire.complete(plan.ctx, chunks.join('')), plan.headers)
     return
   }
@@ -33,6 +36,7 @@ export async function sendReply(res: ServerResponse, plan: ReplyPlan): Promise<v
   for (const [index, chunk] of chunks.entries()) {
     if (index > 0 && !(await pause(intervalMs, plan.signal))) return
     writeEvents(res, plan.wire.delta(plan.ctx, chunk))
+    if (index === 0 && plan.hold && !(await held(plan.hold, plan.signal))) return
   }
   writeEvents(res, plan.wire.tail(plan.ctx, chunks.join('')))
   res.end()
@@ -71,6 +75,19 @@ function openStream(res: ServerResponse, plan: ReplyPlan): void {
 function writeEvents(res: ServerResponse, events: SseEvent[]): void {
   if (res.destroyed) return
   res.write(events.map(formatSse).join(''))
+}
+
+/** Wait for the hold's release; false when the client went away first. */
+function held(hold: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false)
+    signal.addEventListener('abort', onAbort, { once: true })
+    void hold.then(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(!signal.aborted)
+    })
+  })
 }
 
 /** Wait `ms`; false when the client went away meanwhile (the reply must then stop). */

@@ -17,6 +17,7 @@ import type {
   Dialect,
   FakeProvider,
   FakeProviderOptions,
+  KeyEcho,
   Protocol,
   RecordedRequest,
   Rule,
@@ -106,7 +107,7 @@ function requestIdHeaders(dialect: Dialect, serial: number): Record<string, stri
   return dialect === 'anthropic' ? { 'request-id': id } : { 'x-request-id': id }
 }
 
-function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonObject, rule: Rule | undefined): ReplyPlan {
+function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonObject, rule: Rule | undefined, hold?: Promise<void>): ReplyPlan {
   const model = body.model as string // checked by validate()
   const plan: ReplyPlan = {
     wire: WIRES[protocol],
@@ -117,6 +118,7 @@ function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonO
     signal: exchange.signal,
   }
   if (rule?.slow) plan.slow = rule.slow
+  if (hold) plan.hold = hold
   return plan
 }
 
@@ -128,6 +130,8 @@ class FakeProviderServer implements FakeProvider {
   private readonly script_ = new Script()
   private keys: string[] | null = null
   private serial = 0
+  /** Named holds (`Rule.hold`): a promise per name, resolved by `release(name)`. */
+  private holds = new Map<string, { promise: Promise<void>; release: () => void }>()
   /** Emits `request` and `disconnect`; drives the waitFor* promises without polling. */
   private readonly events = new EventEmitter().setMaxListeners(0)
   private readonly admin = createAdminHandler(this)
@@ -176,6 +180,24 @@ class FakeProviderServer implements FakeProvider {
 
   resetScript(): void {
     this.script_.reset()
+    // Streams still waiting on a hold are let go, so no test leaves one hanging for the next.
+    for (const hold of this.holds.values()) hold.release()
+    this.holds.clear()
+  }
+
+  release(name: string): void {
+    this.hold(name).release()
+  }
+
+  private hold(name: string): { promise: Promise<void>; release: () => void } {
+    let hold = this.holds.get(name)
+    if (!hold) {
+      let release!: () => void
+      const promise = new Promise<void>((resolve) => (release = resolve))
+      hold = { promise, release }
+      this.holds.set(name, hold)
+    }
+    return hold
   }
 
   acceptKeys(keys: string[] | null): void {
@@ -307,7 +329,7 @@ class FakeProviderServer implements FakeProvider {
       this.sendScriptedError(exchange, rule)
       return
     }
-    const plan = replyPlan(exchange, protocol, checked.body, rule)
+    const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined)
     if (rule?.malformed) sendMalformed(exchange.res, plan)
     else if (rule?.hang) sendHang(exchange.res, plan)
     else await sendReply(exchange.res, plan)
@@ -316,7 +338,9 @@ class FakeProviderServer implements FakeProvider {
   private sendScriptedError(exchange: Exchange, rule: Rule): void {
     const status = rule.status ?? 500
     const message = rule.message ?? defaultErrorMessage(status, exchange.request.model)
-    this.sendError(exchange, status, message, rule.body)
+    const key = exchange.request.bearer ?? exchange.request.apiKey ?? ''
+    const echoes = (rule.echoKey ?? []).map((encoding) => `${encoding}=${encodeKeyEcho(key, encoding)}`)
+    this.sendError(exchange, status, echoes.length > 0 ? `${message} You sent: ${echoes.join(' ')}` : message, rule.body)
   }
 
   /** An error in the provider's shape (or `body` verbatim); 429s carry `retry-after` like real rate limits. */
@@ -330,5 +354,24 @@ class FakeProviderServer implements FakeProvider {
     const message = error instanceof Error ? error.message : String(error)
     if (!res.headersSent) sendJson(res, 500, { error: { message: `fake provider crashed: ${message}` } })
     else res.destroy()
+  }
+}
+
+/** The received key as a misbehaving server might echo it (`basic`: inside `base64(user:key)`, misaligned). */
+function encodeKeyEcho(key: string, encoding: KeyEcho): string {
+  const bytes = Buffer.from(key, 'utf8')
+  switch (encoding) {
+    case 'raw':
+      return key
+    case 'base64':
+      return bytes.toString('base64')
+    case 'base64url':
+      return bytes.toString('base64url')
+    case 'hex':
+      return bytes.toString('hex')
+    case 'url':
+      return [...bytes].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')
+    case 'basic':
+      return Buffer.from(`user:${key}`, 'utf8').toString('base64')
   }
 }

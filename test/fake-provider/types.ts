@@ -32,6 +32,9 @@ export interface RecordedRequest {
   at: number
 }
 
+/** Encodings the fake can echo a received key in (see `RuleBehaviour.echoKey`). */
+export type KeyEcho = 'raw' | 'base64' | 'base64url' | 'hex' | 'url' | 'basic'
+
 /** Which requests a rule applies to; every given field must match. */
 export interface RuleMatch {
   /** The request path must start with this (e.g. `/alpha` to target one simulated endpoint). */
@@ -54,12 +57,22 @@ export interface RuleBehaviour {
   body?: unknown
   /** With `status`: the error message to put in the generated error body. */
   message?: string
+  /**
+   * With `status`: a misbehaving server that echoes the credential it received (bearer or x-api-key) in its error
+   * message, once per listed encoding, so tests can check that no form of the key gets through.
+   */
+  echoKey?: KeyEcho[]
   /** 200 SSE stream: one valid event, then `data: {not json`, then the connection ends. */
   malformed?: boolean
   /** Send headers and one delta, then nothing more until the client disconnects. */
   hang?: boolean
   /** Stream exactly `chunks` chunks, `intervalMs` apart (the reply is padded/merged to fit). */
   slow?: { chunks: number; intervalMs: number }
+  /**
+   * A stream that pauses after its first chunk until `release(hold)` is called with this name, then finishes
+   * normally: a reply that is mid-stream for exactly as long as the test needs (no timing guesses).
+   */
+  hold?: string
   /** Reply text instead of the default `Echo [<model>]: <last user text>`. */
   reply?: string
   /** For models requests: list these model ids instead of the defaults. */
@@ -94,8 +107,10 @@ export interface FakeProvider {
   waitForDisconnects(n: number, timeoutMs?: number): Promise<RecordedRequest[]>
   /** Append a scripted rule; rules are tried in insertion order, first match wins. */
   script(rule: Rule): void
-  /** Drop all scripted rules. */
+  /** Drop all scripted rules (and forget released holds). */
   resetScript(): void
+  /** Lets every stream held under `name` (now or later) finish. */
+  release(name: string): void
   /** Only accept these keys (bearer or x-api-key) from now on; `null` accepts anything. */
   acceptKeys(keys: string[] | null): void
   /** Stop listening and drop open connections (hanging streams included). */
