@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, dialog, Menu } from 'electron'
 import { openKeelCore } from './core/app/keel-core'
 import type { KeelCore } from './core/app/keel-core.types'
+import { DataDirInUseError } from './core/data-dir-lock'
+import { KeelError } from './core/errors'
 import { parseLaunchArgs, type LaunchTarget } from './core/desktop/launch-target'
 import { attachWindowBehaviour, applyPreferences, restoredBounds, type DesktopOptions } from './electron/desktop'
 import { createElectronStoreBackend, createElectronStorePreferencesBackend, createWindowStateStore } from './electron/electron-store-backend'
@@ -58,7 +60,8 @@ if (process.defaultApp) app.setAsDefaultProtocolClient('keel', process.execPath,
 else app.setAsDefaultProtocolClient('keel')
 
 function fail(title: string, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error)
+  // Keel's own errors say what to do next; the dialog shows that too.
+  const message = error instanceof KeelError ? [error.message, error.data.fix].filter(Boolean).join('\n\n') : error instanceof Error ? error.message : String(error)
   process.stderr.write(`[keel] ${title}: ${message}\n`)
   dialog.showErrorBox(title, message)
   app.exit(1)
@@ -76,6 +79,8 @@ async function start(): Promise<void> {
     }),
     app.whenReady(),
   ])
+  // A browser host (or another Keel) writing this data folder: the app cannot run here as well, so it says who and quits.
+  if (opened.status === 'rejected' && opened.reason instanceof DataDirInUseError) return fail('Keel is already running on this data folder', opened.reason)
   if (opened.status === 'rejected') return fail(`Keel could not open its data in ${dataDir}`, opened.reason)
   const core: KeelCore = opened.value
 

@@ -7,6 +7,10 @@ export interface DataPaths {
   database: string
   backups: string
   logs: string
+  /** Held (an OS lock) by the one process that writes this directory; see data-dir-lock.ts. */
+  lock: string
+  /** Who holds the lock: pid, runtime, start time (a label for messages, not the lock itself). */
+  lockHolder: string
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -17,5 +21,7 @@ export function dataPaths(dataDir: string): DataPaths {
     database: path.join(dir, 'keel.db'),
     backups: path.join(dir, 'backups'),
     logs: path.join(dir, 'logs'),
+    lock: path.join(dir, 'keel.lock'),
+    lockHolder: path.join(dir, 'keel.lock.json'),
   }
 }

@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util'
 import { openKeelCore } from '../core/app/keel-core'
 import type { KeelCore } from '../core/app/keel-core.types'
 import { defaultDataDir } from '../core/data-dir'
+import { DataDirInUseError } from '../core/data-dir-lock'
+import { KeelError } from '../core/errors'
 import { startHostServer, type HostServer } from './server'
 
 const USAGE = `Usage: npm run host -- [options]
@@ -94,7 +96,14 @@ async function main(): Promise<void> {
   try {
     core = await openKeelCore({ dataDir: args.dataDir, runtime: 'host', keychainService: process.env.KEEL_KEYCHAIN_SERVICE })
   } catch (error) {
-    say(`could not open Keel's data in ${args.dataDir}: ${error instanceof Error ? error.message : String(error)}`)
+    if (error instanceof DataDirInUseError) {
+      // Another Keel writes this directory: say which one and what to do, and leave it alone.
+      say(`refusing to start: ${error.message}`)
+      say(error.data.fix ?? '')
+    } else {
+      say(`could not open Keel's data in ${args.dataDir}: ${error instanceof Error ? error.message : String(error)}`)
+      if (error instanceof KeelError && error.data.fix) say(error.data.fix)
+    }
     process.exitCode = 1
     return
   }

@@ -7,6 +7,7 @@ import { CatalogService } from '../catalog/catalog-service'
 import { createConfBackend } from '../config/conf-backend'
 import { ConfigService, entryRevision } from '../config/config-service'
 import { KeelError, toErrorData } from '../errors'
+import { acquireDataDirLock, type DataDirLock } from '../data-dir-lock'
 import { IdentityService } from '../identity/identity-service'
 import { repairBindings } from '../identity/binding-repair'
 import { buildSessionDiagnostics } from '../diagnostics/session-diagnostics'
@@ -25,6 +26,18 @@ type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<ChannelOut
 type HandlerInput<C extends Channel> = ChannelInput<C> & Record<string, unknown>
 
 export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> {
+  // One writer per data directory: the lock comes before the database is migrated, bindings are repaired or turns
+  // are marked interrupted, so a second process never takes another live process's turn for a crashed one.
+  const lock = acquireDataDirLock(options.dataDir, options.runtime)
+  try {
+    return await composeKeelCore(options, lock)
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Promise<KeelCore> {
   const paths = dataPaths(options.dataDir)
   const opened = openDatabase(paths.database, paths.backups)
   const db = opened.db
@@ -476,8 +489,13 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
       closed = true
       if (trayTimer) clearTimeout(trayTimer)
       config.unwatch()
-      await agents.stopAll()
-      db.close()
+      try {
+        await agents.stopAll()
+        db.close()
+      } finally {
+        // Released last: the next writer may open the directory only once this one's database is closed.
+        lock.release()
+      }
     },
   }
   return core

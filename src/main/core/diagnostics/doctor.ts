@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import type { IdentitySnapshot, KeelErrorData, SessionDiagnostics } from '../../../shared/domain'
 import { CatalogService } from '../catalog/catalog-service'
 import { EMPTY_CONFIG, parseConfigText, type KeelConfig } from '../config/config-schema'
+import { acquireDataDirLock, DataDirInUseError, describeHolder, recordedHolder, type DataDirHolder, type DataDirLock } from '../data-dir-lock'
 import { KeelError } from '../errors'
 import { repairBindings, type RepairReport } from '../identity/binding-repair'
 import { BindingStore } from '../identity/binding-store'
@@ -34,6 +35,8 @@ export interface DoctorReport {
   sessions: SessionDiagnostics[]
   fixed: RepairReport | null
   problems: number
+  /** The Keel that holds this data directory while the doctor reads it (the report is then a moment's view). */
+  runningKeel: DataDirHolder | null
 }
 
 function readConfig(file: string): { config: KeelConfig; error: KeelErrorData | null } {
@@ -52,11 +55,25 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   let fixed: RepairReport | null = null
   let db: Database.Database
+  let lock: DataDirLock | null = null
   if (options.fix) {
-    const opened = openDatabase(paths.database, paths.backups)
-    fixed = repairBindings(opened.db, config.providers, paths.backups, opened.schemaVersion)
-    db = opened.db
+    // --fix writes the database, so it is a writer like Keel: it takes the data directory's lock or refuses.
+    lock = lockForFix(paths.dataDir)
+    try {
+      const opened = openDatabase(paths.database, paths.backups)
+      db = opened.db
+      try {
+        fixed = repairBindings(opened.db, config.providers, paths.backups, opened.schemaVersion)
+      } catch (err) {
+        db.close()
+        throw err
+      }
+    } catch (err) {
+      lock.release()
+      throw err
+    }
   } else {
+    // Read-only: works next to a running Keel (WAL lets a reader see the last commits without blocking the writer).
     db = new Database(paths.database, { readonly: true, fileMustExist: true })
   }
   try {
@@ -96,9 +113,24 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       sessions,
       fixed,
       problems,
+      runningKeel: options.fix ? null : recordedHolder(paths.dataDir),
     }
   } finally {
     db.close()
+    lock?.release()
+  }
+}
+
+/** The lock --fix needs, or a refusal that says which Keel is running and to quit it first. */
+function lockForFix(dataDir: string): DataDirLock {
+  try {
+    return acquireDataDirLock(dataDir, 'doctor')
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError) || err.sameProcess) throw err
+    const who = err.holder ? `Keel (${describeHolder(err.holder)})` : 'Keel'
+    throw KeelError.of('conflict', `${who} is running on ${dataDir}; --fix changes the database and refuses while Keel runs, so nothing was changed.`, {
+      fix: `Quit Keel${err.holder ? ` (pid ${err.holder.pid})` : ''} first, then run the doctor with --fix again. Without --fix the doctor only reads, and works while Keel runs.`,
+    })
   }
 }
 
@@ -108,6 +140,7 @@ export function formatDoctorReport(r: DoctorReport): string {
   out.push(`Keel doctor — ${r.dataDir}`)
   out.push(`  config    ${r.configPath}${r.configError ? `  INVALID: ${r.configError.message}` : ''}`)
   out.push(`  database  ${r.databasePath} (schema ${r.schemaVersion})`)
+  if (r.runningKeel) out.push(`  in use    by ${describeHolder(r.runningKeel)}; this report is read-only`)
   out.push(`  keychain  ${r.keychain.ok ? `ok (service ${r.keychain.service})` : `UNAVAILABLE: ${r.keychain.error?.message} ${r.keychain.error?.fix ?? ''}`}`)
   if (r.fixed) {
     out.push(`  fixed     ${r.fixed.repaired.length} binding(s) canonicalized${r.fixed.backupPath ? ` (backup ${r.fixed.backupPath})` : ''}`)
