@@ -19,6 +19,9 @@ const fake = fakeProviderForFile()
 const service = testKeychainService()
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
+// These tests start several real Node processes (tsx transpiles each at startup); on a loaded machine that takes
+// far longer than the default 20 s, though nothing in them waits on time.
+const PROCESSES_MS = 120_000
 
 async function doctor(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -147,7 +150,7 @@ describe('one writer per data directory', () => {
       ],
     })
     await a.close()
-  })
+  }, PROCESSES_MS)
 
   it('a second host refuses, naming the directory and the first host, which keeps serving; after a SIGKILL a new host starts', async () => {
     const dataDir = tempDataDir()
@@ -168,7 +171,7 @@ describe('one writer per data directory', () => {
     const { host: third, url: thirdUrl } = await servingHost(dataDir)
     expect(await appState(thirdUrl)).toMatchObject({ dataDir })
     expect(await third.stop()).toBe(0)
-  })
+  }, PROCESSES_MS)
 
   it('the doctor reads next to a running host; --fix refuses naming it, and works once the host has quit', async () => {
     const dataDir = tempDataDir()
@@ -192,5 +195,5 @@ describe('one writer per data directory', () => {
     const fixed = await doctor(dataDir, '--fix', '--json')
     expect(fixed.code).toBe(0)
     expect(JSON.parse(fixed.stdout)).toMatchObject({ runningKeel: null, fixed: { repaired: [] } })
-  })
+  }, PROCESSES_MS)
 })
