@@ -5,7 +5,7 @@ import type { ConfigBackend } from '../core/config/config-backend'
 import type { PreferencesBackend } from '../core/desktop/preferences'
 import type { WindowState } from './window-bounds'
 import { dataPaths } from '../core/paths'
-import { configJsonSchema } from '../core/config/config-schema'
+import { configJsonSchema, deserializeConfigJson } from '../core/config/config-schema'
 
 export function createElectronStoreBackend(dataDir: string): ConfigBackend {
   let store: Store<Record<string, unknown>> | null = null
@@ -15,7 +15,7 @@ export function createElectronStoreBackend(dataDir: string): ConfigBackend {
     write(value) {
       // Constructed lazily: electron-store reads (and with an invalid file, throws on) the file when constructed,
       // and Keel writes only after validating the file itself; an invalid file is never overwritten.
-      store ??= new Store<Record<string, unknown>>({ cwd: dataDir, name: 'config', schema: configJsonSchema(), clearInvalidConfig: false, watch: false })
+      store ??= new Store<Record<string, unknown>>({ cwd: dataDir, name: 'config', schema: configJsonSchema(), clearInvalidConfig: false, watch: false, deserialize: deserializeConfigJson as (text: string) => Record<string, unknown> })
       store.store = value
     },
   }

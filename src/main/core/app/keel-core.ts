@@ -14,7 +14,7 @@ import { buildSessionDiagnostics } from '../diagnostics/session-diagnostics'
 import { KEY_SOURCE_ORDER, databaseIntegrity, migrationRecords } from '../diagnostics/app-diagnostics'
 import { dataPaths } from '../paths'
 import { keyRequired } from '../providers/kinds'
-import { allocateEntryId, newEntry, patchEntry } from '../providers/provider-entries'
+import { allocateEntryId, entryIn, newEntry, patchEntry } from '../providers/provider-entries'
 import { DEFAULT_KEYCHAIN_SERVICE, Keychain, keychainAccount } from '../secrets/keychain'
 import { openDatabase } from '../sessions/database'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
@@ -233,12 +233,15 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     'providers.list': () => entryViews(),
     'providers.create': async (input) => {
       const { key, id: requestedId, ...draft } = input
-      const id = allocateEntryId(config.current(), requestedId, draft.name)
+      const id = allocateEntryId(config.latest(), requestedId, draft.name)
       const entry = newEntry(id, draft)
       // The key goes in first: if the keychain is unavailable the user hears it before an entry without a key exists.
       if (key) await keychain.storeKey(id, key)
       try {
-        config.update((cfg) => ({ ...cfg, providers: [...cfg.providers, entry], default: cfg.default ?? (entry.defaultModel ? { entryId: id, model: entry.defaultModel } : null) }))
+        config.update((cfg) => {
+          allocateEntryId(cfg, id, draft.name) // checked again on the file as it is now: a conflict if taken since
+          return { ...cfg, providers: [...cfg.providers, entry], default: cfg.default ?? (entry.defaultModel ? { entryId: id, model: entry.defaultModel } : null) }
+        })
       } catch (err) {
         if (key) await keychain.deleteKey(id).catch(() => undefined)
         throw err
@@ -246,18 +249,23 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return entryView(id)
     },
     'providers.update': async ({ id, patch }) => {
-      const current = requireEntry(id)
-      config.update((cfg) => ({ ...cfg, providers: cfg.providers.map((p) => (p.id === id ? patchEntry(current, patch) : p)) }))
+      // Patched as the file holds it now, so an outside edit made a moment ago is kept.
+      config.update((cfg) => {
+        entryIn(cfg, id)
+        return { ...cfg, providers: cfg.providers.map((p) => (p.id === id ? patchEntry(p, patch) : p)) }
+      })
       return entryView(id)
     },
     'providers.delete': async ({ id }) => {
-      requireEntry(id)
-      config.update((cfg) => ({
-        ...cfg,
-        providers: cfg.providers.filter((p) => p.id !== id),
-        default: cfg.default?.entryId === id ? null : cfg.default,
-        retiredProviderIds: [...new Set([...cfg.retiredProviderIds, id])],
-      }))
+      config.update((cfg) => {
+        entryIn(cfg, id)
+        return {
+          ...cfg,
+          providers: cfg.providers.filter((p) => p.id !== id),
+          default: cfg.default?.entryId === id ? null : cfg.default,
+          retiredProviderIds: [...new Set([...cfg.retiredProviderIds, id])],
+        }
+      })
       await keychain.deleteKey(id).catch(() => undefined)
       catalog.invalidate(id)
       return { ok: true as const }
@@ -280,8 +288,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return entryView(id)
     },
     'providers.setDefault': async ({ entryId, model }) => {
-      requireEntry(entryId)
-      config.update((cfg) => ({ ...cfg, default: { entryId, model } }))
+      config.update((cfg) => {
+        entryIn(cfg, entryId)
+        return { ...cfg, default: { entryId, model } }
+      })
       return { ok: true as const }
     },
     'providers.models': async ({ entryId, refresh }) => catalog.list(requireEntry(entryId), refresh ?? false),

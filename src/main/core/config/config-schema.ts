@@ -29,11 +29,21 @@ function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '')
 }
 
+/**
+ * How config.json text becomes JSON, for Keel's own reader and for the store that writes the file (conf /
+ * electron-store read it before writing): an empty file is an empty config everywhere, never an error in one
+ * place and not in the other.
+ */
+export function deserializeConfigJson(text: string): unknown {
+  const body = text.replace(/^\uFEFF/, '')
+  return body.trim() === '' ? {} : JSON.parse(body)
+}
+
 /** Parses config.json text. Throws a KeelError of kind `config-invalid` naming the field (or the JSON position). */
 export function parseConfigText(text: string, filePath: string): KeelConfig {
   let raw: unknown
   try {
-    raw = text.trim() === '' ? {} : JSON.parse(text)
+    raw = deserializeConfigJson(text)
   } catch (err) {
     const detail = err instanceof SyntaxError ? err.message : 'unreadable'
     throw KeelError.of('config-invalid', `config.json is not valid JSON (${detail}).`, {

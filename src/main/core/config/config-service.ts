@@ -56,6 +56,11 @@ export class ConfigService {
   get watching(): boolean {
     return this.watcher !== null
   }
+  /** The config as the file holds it now (re-read, not waiting for the watcher); the last good one while invalid. */
+  latest(): KeelConfig {
+    this.reload()
+    return this.config
+  }
   entry(id: string): ProviderEntry | undefined {
     return this.config.providers.find((p) => p.id === id)
   }
@@ -100,26 +105,43 @@ export class ConfigService {
   }
 
   /**
-   * Applies an in-app edit: validates, writes through the backend, then reloads like any other edit. Refused
-   * while the file on disk is invalid, so Keel never overwrites a file the user is in the middle of fixing.
+   * Applies an in-app edit: reads the file as it is now, applies `mutate` to that content (never to a copy the
+   * watcher has not caught up with yet, so an outside edit made a moment ago is kept), validates, writes through
+   * the backend (atomically: temp file + rename), then reloads like any other edit. Refused while the file on
+   * disk is invalid, so Keel never overwrites a file the user is in the middle of fixing. `mutate` may throw a
+   * KeelError (e.g. the entry it edits is gone from the file).
    */
   update(mutate: (cfg: KeelConfig) => KeelConfig): KeelConfig {
-    this.reload()
-    if (this.error) {
-      throw KeelError.of('config-invalid', `config.json is invalid, so Keel will not overwrite it: ${this.error.message}`, {
-        field: this.error.field,
-        fix: this.error.fix,
-      })
+    for (let attempt = 0; ; attempt += 1) {
+      this.reload()
+      if (this.error) {
+        throw KeelError.of('config-invalid', `config.json is invalid, so Keel will not overwrite it: ${this.error.message}`, {
+          field: this.error.field,
+          fix: this.error.fix,
+        })
+      }
+      const basis = this.contentHash
+      const next = KeelConfig.safeParse(mutate(structuredClone(this.config)))
+      if (!next.success) {
+        const issue = next.error.issues[0]!
+        throw KeelError.of('invalid-input', `Invalid provider settings: ${issue.path.join('.')}: ${issue.message}.`, { field: issue.path.join('.') })
+      }
+      // The file changed between the read and now: apply the edit again to what it holds (a few tries only).
+      if (this.diskHash() !== basis && attempt < 3) continue
+      fs.mkdirSync(path.dirname(this.filePath), { recursive: true })
+      this.backend.write(next.data as unknown as Record<string, unknown>)
+      this.reload()
+      return this.config
     }
-    const next = KeelConfig.safeParse(mutate(structuredClone(this.config)))
-    if (!next.success) {
-      const issue = next.error.issues[0]!
-      throw KeelError.of('invalid-input', `Invalid provider settings: ${issue.path.join('.')}: ${issue.message}.`, { field: issue.path.join('.') })
+  }
+
+  private diskHash(): string | null {
+    try {
+      const text = fs.existsSync(this.filePath) ? fs.readFileSync(this.filePath, 'utf8') : ''
+      return createHash('sha256').update(text).digest('hex')
+    } catch {
+      return null
     }
-    fs.mkdirSync(path.dirname(this.filePath), { recursive: true })
-    this.backend.write(next.data as unknown as Record<string, unknown>)
-    this.reload()
-    return this.config
   }
 
   /** Watches the directory (editors replace files, which a file watch would lose) and reloads on change. */

@@ -34,6 +34,13 @@ export function allocateEntryId(cfg: KeelConfig, requested: string | undefined, 
   return id
 }
 
+/** The entry with this id in `cfg` (the config an edit is applied to), or a not-found error the UI can show. */
+export function entryIn(cfg: KeelConfig, id: string): ProviderEntry {
+  const entry = cfg.providers.find((p) => p.id === id)
+  if (!entry) throw KeelError.of('not-found', `There is no provider entry "${id}".`, { entryId: id, fix: 'It may have been removed from config.json; pick an entry listed in Settings.' })
+  return entry
+}
+
 type Draft = Omit<ChannelInput<'providers.create'>, 'id' | 'key'>
 
 export function newEntry(id: string, draft: Draft): ProviderEntry {
