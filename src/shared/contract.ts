@@ -4,6 +4,7 @@
 // on the wire (see `wireChannel`).
 import { z } from 'zod'
 import {
+  ApiKey,
   AppDefault,
   AppState,
   EntryId,
@@ -26,6 +27,7 @@ import {
   SessionPage,
   SessionSummary,
   SessionView,
+  SingleLineText,
 } from './domain'
 
 const SessionId = z.string().min(1).max(64)
@@ -38,7 +40,7 @@ const SessionPageLimit = z.number().int().min(1).max(200)
 const MessagePageLimit = z.number().int().min(1).max(500)
 
 const ProviderDraft = z.object({
-  name: z.string().trim().min(1).max(80),
+  name: SingleLineText(1, 80),
   kind: ProviderKind,
   api: ProviderApi.optional(),
   baseUrl: HttpUrl.optional(),
@@ -54,7 +56,7 @@ export const channels = {
 
   'providers.list': { input: z.object({}), output: z.array(ProviderEntryView) },
   'providers.create': {
-    input: ProviderDraft.extend({ id: EntryId.optional(), key: z.string().min(1).max(8192).optional() }),
+    input: ProviderDraft.extend({ id: EntryId.optional(), key: ApiKey.optional() }),
     output: ProviderEntryView,
   },
   'providers.update': {
@@ -70,7 +72,7 @@ export const channels = {
   },
   'providers.delete': { input: z.object({ id: EntryId }), output: Ok },
   /** The key travels renderer → main once, into the keychain; it is never sent back. */
-  'providers.setKey': { input: z.object({ id: EntryId, key: z.string().trim().min(1).max(8192) }), output: ProviderEntryView },
+  'providers.setKey': { input: z.object({ id: EntryId, key: ApiKey }), output: ProviderEntryView },
   'providers.deleteKey': { input: z.object({ id: EntryId }), output: ProviderEntryView },
   'providers.setDefault': { input: AppDefault, output: Ok },
   'providers.models': { input: z.object({ entryId: EntryId, refresh: z.boolean().optional() }), output: ModelList },
@@ -95,7 +97,7 @@ export const channels = {
     input: z.object({ id: SessionId, before: Cursor.optional(), after: Cursor.optional(), limit: MessagePageLimit.optional() }),
     output: MessagePage,
   },
-  'sessions.rename': { input: z.object({ id: SessionId, title: z.string().trim().min(1).max(200) }), output: SessionSummary },
+  'sessions.rename': { input: z.object({ id: SessionId, title: SingleLineText(1, 200) }), output: SessionSummary },
   'sessions.pin': { input: z.object({ id: SessionId, pinned: z.boolean() }), output: SessionSummary },
   'sessions.archive': { input: z.object({ id: SessionId, archived: z.boolean() }), output: SessionSummary },
   'sessions.delete': { input: z.object({ id: SessionId }), output: Ok },

@@ -26,20 +26,66 @@ export const EntryId = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter or digit')
 export type EntryId = z.infer<typeof EntryId>
 
+// C0 and C1 controls and DEL: a NUL or a line break in a one-line field breaks what displays or sends it.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+const NO_CONTROL_CHARS = 'must not contain control characters (line breaks, tabs, NUL)'
+
+/** A one-line text field (names, titles, ids): trimmed, and refused when it holds a control character. */
+export const SingleLineText = (min: number, max: number) =>
+  z.string().trim().min(min).max(max).refine((s) => !CONTROL_CHARS.test(s), NO_CONTROL_CHARS)
+
 /** A wire model id, sent exactly as the provider lists it (may contain slashes: `qwen/qwen3.6-27b`). */
-export const ModelId = z.string().trim().min(1).max(256)
+export const ModelId = SingleLineText(1, 256)
+
+function hasUserinfo(u: string): boolean {
+  try {
+    const url = new URL(u)
+    return url.username !== '' || url.password !== ''
+  } catch {
+    return false
+  }
+}
 
 export const HttpUrl = z
   .string()
   .trim()
   .url()
   .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')
+  // A password in the URL would be shown wherever the base URL is (provider list, diagnostics, error text).
+  .refine((u) => !hasUserinfo(u), 'must not contain a user name or password; put the secret in the API key, which is kept in the keychain')
 
-export const HeaderMap = z.record(z.string().min(1).max(128), z.string().max(4096))
+/** RFC 9110 token characters: what a header name may be made of. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** Visible ASCII, spaces and tabs: what a header value can carry (no CR/LF/NUL, no non-ASCII). */
+const HTTP_FIELD_VALUE = /^[\t\x20-\x7e]*$/
+
+/** Whether a header name / value can be sent as is (the provider form checks with these before saving). */
+export const isHeaderName = (name: string): boolean => HTTP_TOKEN.test(name)
+export const isHeaderValue = (value: string): boolean => HTTP_FIELD_VALUE.test(value)
+
+export const HeaderMap = z
+  .record(z.string().min(1).max(128), z.string().max(4096).regex(HTTP_FIELD_VALUE, 'a header value must be printable ASCII (no line breaks, NUL or non-ASCII characters)'))
+  // Names are checked here rather than by the key schema, whose failure zod reports only as "Invalid key in record".
+  .superRefine((map, ctx) => {
+    for (const name of Object.keys(map)) {
+      if (!HTTP_TOKEN.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: "a header name must be letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or line breaks)" })
+    }
+  })
+
+/**
+ * An API key as entered: trimmed, and refused unless an HTTP header can carry it (printable ASCII), since every
+ * request would otherwise fail. The message never repeats the key.
+ */
+export const ApiKey = z
+  .string()
+  .trim()
+  .min(1)
+  .max(8192)
+  .refine((k) => /^[\x20-\x7e]*$/.test(k), 'the API key contains characters an HTTP header cannot carry (only printable ASCII is allowed); paste the key again, without anything around it')
 
 export const ProviderEntry = z.object({
   id: EntryId,
-  name: z.string().trim().min(1).max(80),
+  name: SingleLineText(1, 80),
   kind: ProviderKind,
   api: ProviderApi,
   baseUrl: HttpUrl,

@@ -6,7 +6,7 @@ import type { ModelList, ProviderEntry } from '../../../shared/domain'
 import { KeelError, toErrorData } from '../errors'
 import { catalogNamespaceOf } from '../identity/resolve'
 import { anthropicClient, openaiClient } from '../providers/provider-client'
-import { classifyProviderError } from '../providers/provider-errors'
+import { classifyProviderError, providerSecrets, redact } from '../providers/provider-errors'
 import { keychainAccount, type Keychain } from '../secrets/keychain'
 
 export const CATALOG_TTL_MS = 10 * 60 * 1000
@@ -68,15 +68,17 @@ export class CatalogService {
 
   private async fetchLive(entry: ProviderEntry): Promise<string[]> {
     const key = await this.keychain.readKey(entry.id)
+    // A listing is provider text too: an id that echoes a secret is dropped, never cached or shown.
+    const withoutSecrets = (ids: string[]) => ids.filter((id) => redact(id, providerSecrets(entry, key)) === id)
     try {
       if (entry.api === 'anthropic-messages') {
         const page = await anthropicClient(entry, entry.baseUrl, key).models.list({ limit: 1000 })
-        return page.data.map((m) => m.id)
+        return withoutSecrets(page.data.map((m) => m.id))
       }
       const page = await openaiClient(entry, entry.baseUrl, key).models.list()
-      return page.data.map((m) => m.id).sort()
+      return withoutSecrets(page.data.map((m) => m.id).sort())
     } catch (err) {
-      const error = classifyProviderError(err, { entryId: entry.id, entryName: entry.name, baseUrl: entry.baseUrl, model: '' }, key)
+      const error = classifyProviderError(err, { entryId: entry.id, entryName: entry.name, baseUrl: entry.baseUrl, model: '' }, providerSecrets(entry, key))
       if (error.data.kind === 'model-not-found') {
         throw KeelError.of('not-found', `"${entry.name}" offers no models list at ${entry.baseUrl}.`, { entryId: entry.id, fix: 'Type the model id, or add a static "models" list to this entry.' })
       }

@@ -45,8 +45,10 @@ export function runtimeDifferences(from: ProviderEntry, to: ProviderEntry | unde
   // Header values may be credentials: differences name the headers, never their values.
   const before = from.headers ?? {}
   const after = to.headers ?? {}
-  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((n) => before[n] !== after[n]).sort()
-  if (names.length > 0) diffs.push({ field: 'headers', active: names.map((n) => (n in before ? `${n}: (previous value)` : `${n}: (absent)`)).join(', '), config: names.map((n) => (n in after ? `${n}: (new value)` : `${n}: (removed)`)).join(', ') })
+  // Own properties only: a header named `constructor` must not find Object.prototype's members.
+  const value = (map: Record<string, string>, n: string) => (Object.hasOwn(map, n) ? map[n] : undefined)
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((n) => value(before, n) !== value(after, n)).sort()
+  if (names.length > 0) diffs.push({ field: 'headers', active: names.map((n) => (Object.hasOwn(before, n) ? `${n}: (previous value)` : `${n}: (absent)`)).join(', '), config: names.map((n) => (Object.hasOwn(after, n) ? `${n}: (new value)` : `${n}: (removed)`)).join(', ') })
   cmp('local', from.local, to.local)
   return diffs
 }

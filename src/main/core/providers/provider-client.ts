@@ -6,7 +6,7 @@ import OpenAI from 'openai'
 import Anthropic from '@anthropic-ai/sdk'
 import type { ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { KeelError } from '../errors'
-import { classifyProviderError } from './provider-errors'
+import { classifyProviderError, providerSecrets } from './provider-errors'
 
 export interface WireMessage {
   role: 'user' | 'assistant'
@@ -95,7 +95,7 @@ export async function streamCompletion(req: StreamRequest): Promise<void> {
     else await streamOpenAIChat(req)
   } catch (err) {
     if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
-    throw classifyProviderError(err, req.identity, req.key)
+    throw classifyProviderError(err, req.identity, providerSecrets(req.entry, req.key))
   }
   // The SDKs end a stream quietly when it is aborted; a stopped reply must not pass for a complete one.
   if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')

@@ -1,5 +1,7 @@
 // The provider form's "Headers" field: one `Name: value` per line. Headers live in config.json in plain text,
 // so credentials are refused here; they belong in the API key field, which goes to the keychain (invariant 3).
+import { isHeaderName, isHeaderValue } from '../../../shared/domain'
+
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'])
 
 export type HeadersParse = { ok: true; headers: Record<string, string> } | { ok: false; message: string; fix: string }
@@ -14,6 +16,13 @@ export function parseHeaders(text: string): HeadersParse {
     const name = colon > 0 ? line.slice(0, colon).trim() : ''
     if (!name || /\s/.test(name)) {
       return { ok: false, message: `Headers, line ${i + 1}: "${line}" is not a header`, fix: 'Write one header per line as `Name: value`' }
+    }
+    // The same rules as the contract's, said here next to the line at fault.
+    if (!isHeaderName(name)) {
+      return { ok: false, message: `Headers, line ${i + 1}: "${name}" is not a valid header name`, fix: "Use letters, digits and !#$%&'*+-.^_`|~ only" }
+    }
+    if (!isHeaderValue(line.slice(colon + 1).trim())) {
+      return { ok: false, message: `Headers, line ${i + 1}: the value of ${name} has characters a header cannot carry`, fix: 'Use printable ASCII only (no accented letters, emoji or control characters)' }
     }
     if (CREDENTIAL_HEADERS.has(name.toLowerCase())) {
       return {

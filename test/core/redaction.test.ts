@@ -1,0 +1,106 @@
+// Secrets echoed by a provider are removed in every encoding, and error text is redacted before it is clipped.
+import { describe, expect, it } from 'vitest'
+import { APIError } from 'openai'
+import { redactSecrets } from '../../src/main/core/secrets/redaction'
+import { classifyProviderError, providerSecrets } from '../../src/main/core/providers/provider-errors'
+
+const KEY = 'sk-live-9f8E7d6C5b4A3f2e1D0c9B8a7F6e5D4c3B2a1'
+
+/** Every form of the key a leak could take; none may survive anywhere in `text`. */
+function encodingsOf(secret: string): Record<string, string> {
+  const bytes = Buffer.from(secret, 'utf8')
+  return {
+    raw: secret,
+    base64: bytes.toString('base64'),
+    base64NoPad: bytes.toString('base64').replace(/=+$/, ''),
+    base64url: bytes.toString('base64url'),
+    hexLower: bytes.toString('hex'),
+    hexUpper: bytes.toString('hex').toUpperCase(),
+    percentAll: [...bytes].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    uriComponent: encodeURIComponent(secret),
+  }
+}
+
+function expectNoForm(text: string, secret: string) {
+  for (const [name, form] of Object.entries(encodingsOf(secret))) {
+    expect(text.toLowerCase(), `the ${name} form of the secret leaked`).not.toContain(form.toLowerCase())
+  }
+}
+
+const subject = { entryId: 'acme', entryName: 'Acme', baseUrl: 'http://127.0.0.1:9/v1', model: 'm-1' }
+
+/** An SDK error as the openai package builds it from a provider's 401 body. */
+function apiError(status: number, message: string): APIError {
+  return APIError.generate(status, { error: { message } }, undefined, new Headers())
+}
+
+describe('redactSecrets', () => {
+  for (const [name, form] of Object.entries(encodingsOf(KEY))) {
+    it(`removes the key echoed as ${name}`, () => {
+      const out = redactSecrets(`bad credential "${form}" (rejected)`, [KEY])
+      expect(out).toContain('[redacted]')
+      expect(out).toContain('(rejected)')
+      expectNoForm(out, KEY)
+    })
+  }
+
+  it('finds a key inside a longer base64 value at every byte alignment (e.g. Basic user:key)', () => {
+    for (const prefix of ['', 'u', 'us', 'user:', 'x:', '{"key":"']) {
+      const whole = Buffer.from(`${prefix}${KEY}"}`, 'utf8')
+      for (const encoded of [whole.toString('base64'), whole.toString('base64url')]) {
+        const out = redactSecrets(`Authorization: Basic ${encoded}`, [KEY])
+        expect(out, `prefix ${JSON.stringify(prefix)}`).toContain('[redacted]')
+        // What is left is the prefix's and suffix's own encoding, plus at most one character mixing in key bits.
+        const [before = '', after = ''] = out.replace('Authorization: Basic ', '').split('[redacted]')
+        expect(before.length).toBeLessThanOrEqual(Math.ceil((prefix.length * 4) / 3) + 1)
+        expect(after.replace(/=+$/, '').length).toBeLessThanOrEqual(Math.ceil((2 * 4) / 3) + 2)
+      }
+    }
+  })
+
+  it('removes every secret given (the key and header values), and leaves other text alone', () => {
+    const token = 'tok_header_value_123456'
+    const out = redactSecrets(`key=${KEY} token=${Buffer.from(token).toString('base64')} model=gpt-4o`, [KEY, token, null, ''])
+    expect(out).toBe('key=[redacted] token=[redacted] model=gpt-4o')
+  })
+
+  it('non-ASCII secrets are found in their UTF-8 encodings too', () => {
+    const secret = 'ключ-секрет-42'
+    const out = redactSecrets(`got ${Buffer.from(secret).toString('base64')} / ${encodeURIComponent(secret)} / ${Buffer.from(secret).toString('hex')}`, [secret])
+    expectNoForm(out, secret)
+  })
+})
+
+describe('provider error text', () => {
+  it('a key straddling the 300-character clip point is redacted whole, not shown minus its last characters', () => {
+    for (let at = 270; at <= 300; at += 3) {
+      const message = `${'x'.repeat(at)}${KEY} trailing text`
+      const error = classifyProviderError(apiError(401, message), subject, KEY)
+      expect(error.data.kind).toBe('auth')
+      // No prefix of the key longer than a few characters survives the cut.
+      expect(error.data.message, `key at ${at}`).not.toContain(KEY.slice(0, 8))
+      expect(error.data.message).toContain('x'.repeat(50))
+    }
+  })
+
+  it('every encoding of the key and of a header value is removed from a 401 body', () => {
+    const header = 'hdr-secret-abcdef123456'
+    const forms = [...Object.values(encodingsOf(KEY)), ...Object.values(encodingsOf(header))]
+    const error = classifyProviderError(apiError(401, `You sent: ${forms.join(' ')}`), subject, providerSecrets({ headers: { 'X-Team-Token': header, 'X-Ver': '2' } }, KEY))
+    expectNoForm(JSON.stringify(error.data), KEY)
+    expectNoForm(JSON.stringify(error.data), header)
+  })
+
+  it('a header value too short to be a credential is not scrubbed from ordinary text', () => {
+    expect(providerSecrets({ headers: { 'anthropic-version': '2023-06-01', 'x-v': '2' } }, null)).toEqual(['2023-06-01'])
+    expect(providerSecrets({ headers: { 'x-v': '2' } }, KEY)).toEqual([KEY])
+  })
+
+  it('a ByteString failure (a key or header fetch cannot send) is reported without the character it names', () => {
+    const err = new TypeError('Cannot convert argument to a ByteString because the character at index 7 has a value of 1082 which is greater than 255.')
+    const error = classifyProviderError(err, subject, 'sk-abcdеf')
+    expect(error.data.message).not.toMatch(/1082|index 7/)
+    expect(error.data.message).toMatch(/character HTTP cannot carry/)
+    expect(error.data.fix).toMatch(/Enter the key/)
+  })
+})
