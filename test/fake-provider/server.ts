@@ -10,7 +10,7 @@ import { createAdminHandler, isAdminPath } from './admin.js'
 import { DEFAULT_MODELS, defaultErrorMessage, errorBody, modelsBody } from './errors.js'
 import { headerRecord, isJsonObject, parseJson, readBody, sendJson, type JsonObject, type ParsedBody } from './http.js'
 import { echoReply, lastUserText, newReplyContext, WIRES } from './protocols.js'
-import { sendHang, sendMalformed, sendReply, type ReplyPlan } from './replies.js'
+import { sendHang, sendMalformed, sendPage, sendReply, sendStall, type ReplyPlan } from './replies.js'
 import { Script } from './rules.js'
 import type {
   CompletionProtocol,
@@ -330,7 +330,9 @@ class FakeProviderServer implements FakeProvider {
       return
     }
     const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined)
-    if (rule?.malformed) sendMalformed(exchange.res, plan)
+    if (rule?.page) sendPage(exchange.res, plan, rule.page)
+    else if (rule?.malformed) sendMalformed(exchange.res, plan, rule.malformed === true ? 'not-json' : rule.malformed)
+    else if (rule?.stall) sendStall(exchange.res, plan, rule.stall)
     else if (rule?.hang) sendHang(exchange.res, plan)
     else await sendReply(exchange.res, plan)
   }

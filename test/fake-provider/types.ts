@@ -47,7 +47,26 @@ export interface RuleMatch {
 }
 
 /**
- * What happens to a matching request. Precedence: `status` > `malformed` > `hang` > `slow`;
+ * How a `malformed` stream breaks, after one valid text delta:
+ * - `not-json` (also `true`): a `data:` line that is not JSON, named like a delta; then the connection ends.
+ * - `wrong-shape`: valid JSON of the wrong shape where a delta belongs (Chat: `"choices":"nope"`; Responses: a
+ *   text delta whose `delta` is an object; Anthropic: a `content_block_delta` whose `delta` is a string), then the
+ *   rest of the reply and a normal ending, so a client that skips the bad chunk sees a "complete" reply.
+ * - `bare-line`: an unnamed `data: {not json` line (Anthropic's SDK skips unnamed events), then the rest of the
+ *   reply and a normal ending.
+ */
+export type MalformedKind = 'not-json' | 'wrong-shape' | 'bare-line'
+
+/**
+ * Where a `stall`ed reply stops, until the client disconnects:
+ * - `before-headers`: the request is read and never answered;
+ * - `after-headers`: a 200 event-stream header is sent, then nothing;
+ * - `after-text`: headers, the stream's opening events and one text delta, then nothing (as `hang`).
+ */
+export type StallPoint = 'before-headers' | 'after-headers' | 'after-text'
+
+/**
+ * What happens to a matching request. Precedence: `status` > `page` > `malformed` > `stall` > `hang` > `slow`;
  * `reply` and `models` combine with the streaming behaviours.
  */
 export interface RuleBehaviour {
@@ -62,8 +81,13 @@ export interface RuleBehaviour {
    * message, once per listed encoding, so tests can check that no form of the key gets through.
    */
   echoKey?: KeyEcho[]
-  /** 200 SSE stream: one valid event, then `data: {not json`, then the connection ends. */
-  malformed?: boolean
+  /** A 200 answer with this body instead of a reply (default content type `text/html; charset=utf-8`): a captive
+   * portal or a proxy login page answering a streaming request. */
+  page?: { body: string; contentType?: string }
+  /** 200 SSE stream that breaks after one valid delta; `true` means `not-json` (see MalformedKind). */
+  malformed?: boolean | MalformedKind
+  /** Stop sending at this point (see StallPoint) until the client disconnects. */
+  stall?: StallPoint
   /** Send headers and one delta, then nothing more until the client disconnects. */
   hang?: boolean
   /** Stream exactly `chunks` chunks, `intervalMs` apart (the reply is padded/merged to fit). */

@@ -1,0 +1,54 @@
+// Mutation testing of the modules that carry Keel's promises (issue #13): StrykerJS breaks one behaviour at a time
+// in a sandbox copy and runs the core and integration tests that cover it; a mutant no test notices is a gap in
+// the tests (or an equivalent change, listed with its reason in docs/mutation.md).
+//   npm run mutate                                         every module below (incremental: only changed code)
+//   npm run mutate -- --mutate src/main/core/agents/recovery.ts   one module
+// Not part of `npm test` or CI: it is CPU heavy. It runs inside scripts/with-keyring.sh (a private keyring), with
+// the recording fake provider the tests start themselves.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  // forks, like vitest.config.ts: keytar and better-sqlite3 are native modules, safest one per process.
+  vitest: { configFile: 'vitest.config.ts', related: true, pool: 'forks' },
+  // Only the tests that can kill these mutants: Node-side core and integration tests (no host/e2e).
+  testFiles: ['test/core/**/*.test.ts', 'test/integration/**/*.test.ts'],
+  mutate: [
+    'src/main/core/identity/**/*.ts',
+    'src/main/core/secrets/**/*.ts',
+    'src/main/core/sessions/**/*.ts',
+    'src/main/core/agents/**/*.ts',
+    'src/main/core/providers/provider-errors.ts',
+    // The tool ledger and grants join this list when they land.
+  ],
+  // Mutants that do not type-check are discarded before any test runs (cheaper than running them).
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.stryker.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  // Each mutant runs only the tests that executed its code in the first (dry) run.
+  coverageAnalysis: 'perTest',
+  // Re-runs test only mutants in changed code or covered by changed tests; the file is committed so that the next
+  // session (a fresh work tree) re-runs incrementally too.
+  incremental: true,
+  incrementalFile: 'docs/mutation/stryker-incremental.json',
+  // The machine has 2 cores, shared: at most 2 test runner processes (override with --concurrency 1).
+  concurrency: 2,
+  // Integration tests start real processes and a real keychain; a loaded machine is slow, not an infinite loop.
+  timeoutMS: 30_000,
+  timeoutFactor: 3,
+  dryRunTimeoutMinutes: 20,
+  // What the tests need in the sandbox: src/, test/ (fake provider, support), configs. Not the toolchain or builds.
+  ignorePatterns: [
+    '.toolchain', 'out', 'dist', 'test-results', 'playwright-report', 'reports', 'docs', 'resources', 'bench', '.keel-dev', '.ci',
+    'test/e2e', 'test/host',
+    // Tests whose Keel runs in a child process: the child never sees the active mutant, so these cannot kill one,
+    // and they are the slowest under load. (recovery.test.ts only crashes a child to set up; its checks run here.)
+    'test/integration/doctor.test.ts', 'test/integration/data-dir-lock.test.ts', 'test/core/no-electron.test.ts', 'test/core/fake-provider.test.ts',
+  ],
+  tempDirName: '.stryker-tmp',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  thresholds: { high: 90, low: 85, break: null },
+}
