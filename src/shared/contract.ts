@@ -27,6 +27,7 @@ import {
   SessionPage,
   SessionSummary,
   SessionView,
+  StreamTimeouts,
   SingleLineText,
 } from './domain'
 
@@ -49,6 +50,7 @@ const ProviderDraft = z.object({
   models: z.array(ModelId).optional(),
   local: z.boolean().optional(),
   auth: z.enum(['api-key', 'none']).optional(),
+  timeouts: StreamTimeouts.optional(),
 })
 
 export const channels = {
@@ -66,6 +68,8 @@ export const channels = {
         headers: HeaderMap.nullable().optional(),
         defaultModel: ModelId.nullable().optional(),
         models: z.array(ModelId).nullable().optional(),
+        /** null goes back to the defaults. */
+        timeouts: StreamTimeouts.nullable().optional(),
       }),
     }),
     output: ProviderEntryView,

@@ -1,6 +1,7 @@
 // Keel's vocabulary as zod schemas. Everything that crosses the IPC contract is defined here, once; main, preload,
 // renderer and the browser host all import these. Pure: no Node, no DOM, no Electron.
 import { z } from 'zod'
+import { STREAM_TIMEOUT_MAX_MS, STREAM_TIMEOUT_MIN_MS } from './stream-timeouts'
 
 export const PROVIDER_KINDS = [
   'openai',
@@ -83,6 +84,16 @@ export const ApiKey = z
   .max(8192)
   .refine((k) => /^[\x20-\x7e]*$/.test(k), 'the API key contains characters an HTTP header cannot carry (only printable ASCII is allowed); paste the key again, without anything around it')
 
+const TimeoutMs = z
+  .number()
+  .int('must be a whole number of milliseconds')
+  .min(STREAM_TIMEOUT_MIN_MS, `must be at least ${STREAM_TIMEOUT_MIN_MS} ms`)
+  .max(STREAM_TIMEOUT_MAX_MS, `must be at most ${STREAM_TIMEOUT_MAX_MS} ms (${STREAM_TIMEOUT_MAX_MS / 1000} s)`)
+
+/** Per-entry stream timeouts (see stream-timeouts.ts for the defaults and bounds). */
+export const StreamTimeouts = z.object({ firstByteMs: TimeoutMs.optional(), idleMs: TimeoutMs.optional() })
+export type StreamTimeouts = z.infer<typeof StreamTimeouts>
+
 export const ProviderEntry = z.object({
   id: EntryId,
   name: SingleLineText(1, 80),
@@ -97,6 +108,8 @@ export const ProviderEntry = z.object({
   local: z.boolean().optional(),
   /** Whether requests need an API key from the keychain; derived from the kind when absent. */
   auth: z.enum(['api-key', 'none']).optional(),
+  /** How long to wait on this entry's reply streams; each absent value takes the remote or local default. */
+  timeouts: StreamTimeouts.optional(),
 })
 export type ProviderEntry = z.infer<typeof ProviderEntry>
 
@@ -240,6 +253,10 @@ export const KeelErrorKind = z.enum([
   'server',
   'network',
   'malformed-stream',
+  /** A provider stopped sending (before headers, after headers, or mid-reply) for longer than the entry allows. */
+  'timeout',
+  /** A 2xx answer to a streaming request that is not a stream (an HTML login page, a JSON body, …). */
+  'unexpected-response',
   'bad-request',
   'internal',
 ])

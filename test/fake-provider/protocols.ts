@@ -27,6 +27,8 @@ export interface ProtocolWire {
   deltaEvent?: string
   head(ctx: ReplyContext): SseEvent[]
   delta(ctx: ReplyContext, text: string): SseEvent[]
+  /** Valid JSON of the wrong shape where a text delta belongs (for `malformed: 'wrong-shape'`). */
+  wrongShape(ctx: ReplyContext): SseEvent[]
   tail(ctx: ReplyContext, fullText: string): SseEvent[]
   /** The non-stream response body. */
   complete(ctx: ReplyContext, fullText: string): unknown
@@ -115,6 +117,7 @@ function wantsStreamUsage(body: Json): boolean {
 const openaiChat: ProtocolWire = {
   head: (ctx) => [{ data: chatChunk(ctx, { role: 'assistant', content: '', refusal: null }, null) }],
   delta: (ctx, text) => [{ data: chatChunk(ctx, { content: text }, null) }],
+  wrongShape: (ctx) => [{ data: { ...chatChunk(ctx, { content: 'lost' }, null), choices: 'nope' } }],
   tail: (ctx, fullText) => [
     { data: chatChunk(ctx, {}, 'stop') },
     // With stream_options.include_usage the real API adds a last chunk with empty choices.
@@ -218,6 +221,9 @@ const openaiResponses: ProtocolWire = {
   delta: (ctx, text) => [
     responsesEvent(ctx, 'response.output_text.delta', { ...textPosition(ctx), delta: text, logprobs: [] }),
   ],
+  wrongShape: (ctx) => [
+    responsesEvent(ctx, 'response.output_text.delta', { ...textPosition(ctx), delta: { text: 'lost' }, logprobs: [] }),
+  ],
   tail: (ctx, fullText) => [
     responsesEvent(ctx, 'response.output_text.done', { ...textPosition(ctx), text: fullText, logprobs: [] }),
     responsesEvent(ctx, 'response.content_part.done', { ...textPosition(ctx), part: outputText(fullText) }),
@@ -257,6 +263,7 @@ const anthropicMessages: ProtocolWire = {
     anthropicEvent('ping'),
   ],
   delta: (_ctx, text) => [anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })],
+  wrongShape: () => [anthropicEvent('content_block_delta', { index: 0, delta: 'nope' })],
   tail: (_ctx, fullText) => [
     anthropicEvent('content_block_stop', { index: 0 }),
     anthropicEvent('message_delta', {

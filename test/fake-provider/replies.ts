@@ -1,11 +1,12 @@
 // Writing a successful (or deliberately broken) reply: non-stream JSON, normal/slow SSE streams,
-// a stream that hangs, and a stream with a malformed event.
+// a stream that hangs or stalls, a stream with a malformed event, and a page that is not a stream.
 
 import type { ServerResponse } from 'node:http'
 import { setTimeout as delay } from 'node:timers/promises'
 import { sendJson } from './http.js'
 import { fitChunks, splitWords, type ProtocolWire, type ReplyContext } from './protocols.js'
 import { formatSse, SSE_HEADERS, type SseEvent } from './sse.js'
+import type { MalformedKind, StallPoint } from './types.js'
 
 export interface ReplyPlan {
   wire: ProtocolWire
@@ -52,18 +53,44 @@ export function sendHang(res: ServerResponse, plan: ReplyPlan): void {
   writeEvents(res, plan.wire.delta(plan.ctx, splitWords(plan.text)[0]!))
 }
 
-/** A 200 stream with one valid delta, then an unparsable `data:` line, then the end. */
-export function sendMalformed(res: ServerResponse, plan: ReplyPlan): void {
+/**
+ * A 200 stream with one valid delta, then a broken event (see MalformedKind): `not-json` ends there, the others
+ * go on with the rest of the reply and a normal ending.
+ */
+export function sendMalformed(res: ServerResponse, plan: ReplyPlan, kind: MalformedKind): void {
   if (!plan.stream) {
     res.writeHead(200, { ...plan.headers, 'content-type': 'application/json' })
     res.end('{not json')
     return
   }
+  const [first, ...rest] = splitWords(plan.text)
   openStream(res, plan)
-  writeEvents(res, plan.wire.delta(plan.ctx, splitWords(plan.text)[0]!))
-  // Anthropic's SDK ignores unnamed events, so name the broken one like a real delta.
-  const eventLine = plan.wire.deltaEvent === undefined ? '' : `event: ${plan.wire.deltaEvent}\n`
-  res.end(`${eventLine}data: {not json\n\n`)
+  writeEvents(res, plan.wire.delta(plan.ctx, first!))
+  if (kind === 'not-json') {
+    // Anthropic's SDK ignores unnamed events, so name the broken one like a real delta.
+    const eventLine = plan.wire.deltaEvent === undefined ? '' : `event: ${plan.wire.deltaEvent}\n`
+    res.end(`${eventLine}data: {not json\n\n`)
+    return
+  }
+  if (kind === 'wrong-shape') writeEvents(res, plan.wire.wrongShape(plan.ctx))
+  else res.write('data: {not json\n\n')
+  for (const piece of rest) writeEvents(res, plan.wire.delta(plan.ctx, piece))
+  writeEvents(res, plan.wire.tail(plan.ctx, plan.text))
+  res.end()
+}
+
+/** Stops at `point` and sends nothing more until the client disconnects (a non-stream request gets nothing). */
+export function sendStall(res: ServerResponse, plan: ReplyPlan, point: StallPoint): void {
+  if (point === 'before-headers' || !plan.stream) return
+  if (point === 'after-text') return sendHang(res, plan)
+  res.writeHead(200, { ...plan.headers, ...SSE_HEADERS })
+  res.flushHeaders()
+}
+
+/** A 200 page instead of a reply, whatever was asked for. */
+export function sendPage(res: ServerResponse, plan: ReplyPlan, page: { body: string; contentType?: string }): void {
+  res.writeHead(200, { ...plan.headers, 'content-type': page.contentType ?? 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page.body) })
+  res.end(page.body)
 }
 
 function openStream(res: ServerResponse, plan: ReplyPlan): void {

@@ -212,6 +212,25 @@ describe('API keys HTTP headers cannot carry', () => {
     })
   }
 
+  it('a key HTTP cannot carry that is already in the keychain (stored before, or outside Keel) fails with a clear error that names no character of it', async () => {
+    const key = 'sk-abcЖdef-123456'
+    const entry = await h.call('providers.create', { name: 'Old key', kind: 'openai-compatible', baseUrl: `${fake.url}/old/v1`, defaultModel: 'o-1' })
+    await new Keychain(service).storeKey(entry.id, key)
+    const session = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: session.id, entryId: entry.id, model: 'o-1' })
+    const { turnId } = await h.call('chat.send', { sessionId: session.id, text: 'hello' })
+    const ended = await h.turnEnded(turnId)
+    if (ended.type !== 'turn-ended') throw new Error('unreachable')
+    expect(ended.error?.message).toMatch(/contains a character HTTP cannot carry, so nothing was sent/)
+    expect(ended.error?.fix).toMatch(/Enter the key of provider entry "Old key"/)
+    // Not the character, its code (1046) or its position: nothing that narrows down the key.
+    expect(JSON.stringify(ended)).not.toMatch(/Ж|1046|index \d/)
+    const models = await h.call('providers.models', { entryId: entry.id, refresh: true })
+    expect(JSON.stringify(models.error)).not.toMatch(/Ж|1046|index \d/)
+    expect(fake.requests().filter((r) => r.path.startsWith('/old/'))).toEqual([])
+    await h.call('providers.delete', { id: entry.id })
+  })
+
   it('providers.create trims the key as providers.setKey does: the request carries the bare key', async () => {
     const key = testKey('trim')
     const entry = await h.call('providers.create', { name: 'Trimmed', kind: 'openai-compatible', baseUrl: `${fake.url}/trim/v1`, defaultModel: 't-1', key: `  ${key}\n` })

@@ -120,6 +120,9 @@ export class IdentityService {
     // A rename is not a runtime change: the new name shows at once. A rotated key is picked up at once too.
     a.identity = { ...a.identity, entryName: entry.name }
     a.entry = { ...a.entry, name: entry.name }
+    // Stream timeouts say how long to wait, not where requests go: the next turn uses the edited values at once.
+    if (entry.timeouts) a.entry.timeouts = entry.timeouts
+    else delete a.entry.timeouts
     if (a.identity.credential.present && fingerprint !== a.identity.credential.fingerprint) {
       a.identity = identityFor(a.entry, a.identity.model, fingerprint)
     }

@@ -53,6 +53,7 @@ export function newEntry(id: string, draft: Draft): ProviderEntry {
   if (draft.models && draft.models.length > 0) entry.models = draft.models
   if (draft.local !== undefined) entry.local = draft.local
   if (draft.auth !== undefined) entry.auth = draft.auth
+  if (draft.timeouts && Object.keys(draft.timeouts).length > 0) entry.timeouts = draft.timeouts
   return entry
 }
 
@@ -64,7 +65,7 @@ export function patchEntry(entry: ProviderEntry, patch: ChannelInput<'providers.
   if (patch.baseUrl !== undefined) next.baseUrl = patch.baseUrl
   if (patch.local !== undefined) next.local = patch.local
   if (patch.auth !== undefined) next.auth = patch.auth
-  for (const field of ['headers', 'defaultModel', 'models'] as const) {
+  for (const field of ['headers', 'defaultModel', 'models', 'timeouts'] as const) {
     const value = patch[field]
     if (value === null) delete next[field]
     else if (value !== undefined) (next as Record<string, unknown>)[field] = value

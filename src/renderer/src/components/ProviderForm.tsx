@@ -2,7 +2,9 @@
 // prefilled or sent back. Edits send only the fields that changed, so an unchanged entry keeps its revision.
 import { useId, useState, type FormEvent, type ReactNode } from 'react'
 import type { ChannelInput } from '../../../shared/contract'
-import type { KeelErrorData, ProviderApi, ProviderEntryView, ProviderKind } from '../../../shared/domain'
+import type { KeelErrorData, ProviderApi, ProviderEntryView, ProviderKind, StreamTimeouts } from '../../../shared/domain'
+import { KIND_DEFAULTS } from '../../../shared/provider-kinds'
+import { STREAM_TIMEOUT_DEFAULTS, STREAM_TIMEOUT_MAX_MS, STREAM_TIMEOUT_MIN_MS } from '../../../shared/stream-timeouts'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
 import { formatHeaders, parseHeaders } from '../lib/headers'
@@ -23,6 +25,32 @@ function splitModels(text: string): string[] {
     .split(/[\n,]/)
     .map((m) => m.trim())
     .filter(Boolean)
+}
+
+/** A timeout field in seconds (what people think in) from the entry's milliseconds; empty means the default. */
+function secondsText(ms: number | undefined): string {
+  return ms === undefined ? '' : String(ms / 1000)
+}
+
+/** The timeouts typed in the form, or a problem naming the field; empty fields are left out (defaults apply). */
+function parseTimeouts(firstByte: string, idle: string): { ok: true; timeouts: StreamTimeouts } | { ok: false; message: string } {
+  const timeouts: StreamTimeouts = {}
+  for (const [field, label, text] of [
+    ['firstByteMs', 'First-byte timeout', firstByte],
+    ['idleMs', 'Idle timeout', idle],
+  ] as const) {
+    if (text.trim() === '') continue
+    const ms = Math.round(Number(text) * 1000)
+    if (!Number.isFinite(ms) || ms < STREAM_TIMEOUT_MIN_MS || ms > STREAM_TIMEOUT_MAX_MS) {
+      return { ok: false, message: `${label} must be a number of seconds from ${STREAM_TIMEOUT_MIN_MS / 1000} to ${STREAM_TIMEOUT_MAX_MS / 1000}` }
+    }
+    timeouts[field] = ms
+  }
+  return { ok: true, timeouts }
+}
+
+function sameTimeouts(a: StreamTimeouts | undefined, b: StreamTimeouts | undefined): boolean {
+  return a?.firstByteMs === b?.firstByteMs && a?.idleMs === b?.idleMs
 }
 
 const AUTH_OPTIONS: ReadonlyArray<{ value: ProviderAuth; label: string }> = [
@@ -64,6 +92,8 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
   const [key, setKey] = useState('')
   const [headers, setHeaders] = useState(formatHeaders(entry?.headers))
   const [models, setModels] = useState((entry?.models ?? []).join('\n'))
+  const [firstByte, setFirstByte] = useState(secondsText(entry?.timeouts?.firstByteMs))
+  const [idle, setIdle] = useState(secondsText(entry?.timeouts?.idleMs))
   const [error, setError] = useState<KeelErrorData | null>(null)
   const [busy, setBusy] = useState(false)
 
@@ -83,6 +113,8 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
     }
     const parsed = parseHeaders(headers)
     if (!parsed.ok) return { kind: 'invalid-input', field: 'headers', message: parsed.message, fix: parsed.fix }
+    const timeouts = parseTimeouts(firstByte, idle)
+    if (!timeouts.ok) return { kind: 'invalid-input', field: 'timeouts', message: timeouts.message, fix: 'Leave a field empty to use the default.' }
     return null
   }
 
@@ -102,6 +134,9 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
     }
     if (defaultModel.trim() !== (current.defaultModel ?? '')) patch.defaultModel = defaultModel.trim() || null
     if (modelList.join('\n') !== (current.models ?? []).join('\n')) patch.models = modelList.length > 0 ? modelList : null
+    const typed = parseTimeouts(firstByte, idle)
+    const timeouts = typed.ok ? typed.timeouts : {}
+    if (!sameTimeouts(timeouts, current.timeouts)) patch.timeouts = Object.keys(timeouts).length > 0 ? timeouts : null
     return patch
   }
 
@@ -120,6 +155,8 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
         const parsedHeaders = parseHeaders(headers)
         const headerMap = parsedHeaders.ok ? parsedHeaders.headers : {}
         const modelList = splitModels(models)
+        const typed = parseTimeouts(firstByte, idle)
+        const timeouts = typed.ok ? typed.timeouts : {}
         const created = await call('providers.create', {
           name: name.trim(),
           kind,
@@ -129,6 +166,7 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
           ...(Object.keys(headerMap).length > 0 ? { headers: headerMap } : {}),
           ...(defaultModel.trim() ? { defaultModel: defaultModel.trim() } : {}),
           ...(modelList.length > 0 ? { models: modelList } : {}),
+          ...(Object.keys(timeouts).length > 0 ? { timeouts } : {}),
           ...(typedKey ? { key: typedKey } : {}),
         })
         setKey('')
@@ -347,6 +385,48 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
         )}
       </Field>
 
+      <details className="provider-form__advanced" open={entry?.timeouts !== undefined || error?.field === 'timeouts'}>
+        <summary>Advanced: timeouts</summary>
+        <div className="form-grid">
+          <Field label="First-byte timeout (s)" help="How long to wait for the reply to start.">
+            {(f) => (
+              <input
+                id={f.id}
+                className="input"
+                type="number"
+                inputMode="decimal"
+                min={STREAM_TIMEOUT_MIN_MS / 1000}
+                max={STREAM_TIMEOUT_MAX_MS / 1000}
+                step="any"
+                value={firstByte}
+                onChange={(e) => setFirstByte(e.target.value)}
+                placeholder={`Default ${timeoutDefaults(kind, entry).firstByteMs / 1000}`}
+                aria-invalid={invalid('timeouts')}
+                aria-describedby={f.helpId}
+              />
+            )}
+          </Field>
+          <Field label="Idle timeout (s)" help="The longest pause allowed once it has started.">
+            {(f) => (
+              <input
+                id={f.id}
+                className="input"
+                type="number"
+                inputMode="decimal"
+                min={STREAM_TIMEOUT_MIN_MS / 1000}
+                max={STREAM_TIMEOUT_MAX_MS / 1000}
+                step="any"
+                value={idle}
+                onChange={(e) => setIdle(e.target.value)}
+                placeholder={`Default ${timeoutDefaults(kind, entry).idleMs / 1000}`}
+                aria-invalid={invalid('timeouts')}
+                aria-describedby={f.helpId}
+              />
+            )}
+          </Field>
+        </div>
+      </details>
+
       {error ? <ErrorNote error={error} /> : null}
 
       <div className="button-row button-row--end">
@@ -359,6 +439,15 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
       </div>
     </form>
   )
+}
+
+/**
+ * The defaults shown as placeholders: local servers (by kind, or an entry marked local) wait longer. Main also
+ * counts loopback and private addresses as local; the placeholder is a hint, main applies the real rule.
+ */
+function timeoutDefaults(kind: ProviderKind, entry: ProviderEntryView | null) {
+  const local = entry?.local ?? KIND_DEFAULTS[kind].local
+  return STREAM_TIMEOUT_DEFAULTS[local ? 'local' : 'remote']
 }
 
 function Field({ label, help, children }: { label: string; help?: string; children: (ids: { id: string; helpId: string | undefined }) => ReactNode }) {

@@ -31,6 +31,10 @@ function errorKindLabel(error: KeelErrorData): string {
       return 'Not sent: this session has no usable provider'
     case 'malformed-stream':
       return 'The provider sent a malformed reply'
+    case 'timeout':
+      return 'The provider stopped responding'
+    case 'unexpected-response':
+      return `The provider did not send a reply stream${status}`
     case 'bad-request':
       return `The provider rejected the request${status}`
     default:

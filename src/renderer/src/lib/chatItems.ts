@@ -3,11 +3,15 @@
 import type { ChatMessage, KeelErrorData, SessionView, TurnView } from '../../../shared/domain'
 import type { LiveTurn, PendingUserMessage } from '../hooks/useSessionView'
 
+/** How a reply that has no stored message ended early. 'Incomplete': an error (a timeout, a malformed stream) cut
+ * it off; the error itself follows right after it. */
+export type ReplyNote = 'Stopped' | 'Interrupted' | 'Incomplete: the reply was cut off (see the error below)'
+
 export type ChatItem =
   | { kind: 'message'; key: string; message: ChatMessage }
   | { kind: 'pending-user'; key: string; text: string }
   /** Assistant text of a turn that has no stored reply (yet): streaming, or cut short. */
-  | { kind: 'reply-text'; key: string; turnId: string; text: string; streaming: boolean; note: 'Stopped' | 'Interrupted' | null }
+  | { kind: 'reply-text'; key: string; turnId: string; text: string; streaming: boolean; note: ReplyNote | null }
   | { kind: 'turn-error'; key: string; turnId: string; error: KeelErrorData }
 
 interface EffectiveTurn {
@@ -84,7 +88,14 @@ export function buildChatItems(
   const place = (turn: EffectiveTurn): void => {
     const streaming = turn.status === 'running'
     if (!answered.has(turn.id) && (streaming || turn.text.length > 0)) {
-      const note = turn.status === 'stopped' ? 'Stopped' : turn.status === 'interrupted' ? 'Interrupted' : null
+      const note: ReplyNote | null =
+        turn.status === 'stopped'
+          ? 'Stopped'
+          : turn.status === 'interrupted'
+            ? 'Interrupted'
+            : turn.status === 'error'
+              ? 'Incomplete: the reply was cut off (see the error below)'
+              : null
       items.push({ kind: 'reply-text', key: `turn:${turn.id}`, turnId: turn.id, text: turn.text, streaming, note })
     }
     if (turn.status === 'error') {

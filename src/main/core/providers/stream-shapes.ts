@@ -1,0 +1,103 @@
+// The shape of server-sent events on each completion API, checked before the SDKs see them. The SDKs skip what
+// they do not recognise (an Anthropic data line without an event name, a Chat chunk whose `choices` is a string),
+// and a reply cut short that way would pass for a complete one. Only the fields Keel reads are checked, so a
+// provider adding fields or event types stays readable. Pure functions over text.
+import type { ProviderApi } from '../../../shared/domain'
+
+export interface SseFrame {
+  /** The `event:` field, or null for an unnamed event. */
+  event: string | null
+  /** The `data:` lines joined with "\n", or null when the frame has none (a comment or keep-alive). */
+  data: string | null
+}
+
+/**
+ * Splits decoded stream text into complete frames (each ending in a blank line) and the incomplete rest. Line
+ * endings are normalised to "\n" (SSE allows \r\n, \r and \n); a trailing "\r" is held back, since it may be the
+ * first half of a "\r\n" split across two network chunks.
+ */
+export function splitFrames(buffer: string): { frames: string[]; rest: string } {
+  const held = buffer.endsWith('\r') ? '\r' : ''
+  const text = (held ? buffer.slice(0, -1) : buffer).replace(/\r\n?/g, '\n')
+  const parts = text.split('\n\n')
+  const rest = parts.pop()!
+  return { frames: parts.map((p) => `${p}\n\n`), rest: rest + held }
+}
+
+export function parseFrame(frame: string): SseFrame {
+  let event: string | null = null
+  const data: string[] = []
+  for (const line of frame.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue
+    const colon = line.indexOf(':')
+    const field = colon < 0 ? line : line.slice(0, colon)
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+    if (field === 'event') event = value
+    else if (field === 'data') data.push(value)
+  }
+  return { event, data: data.length > 0 ? data.join('\n') : null }
+}
+
+type Json = Record<string, unknown>
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function optionalText(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string'
+}
+
+/** A short, single-line excerpt of what came in, for the error text. */
+export function excerpt(text: string, max = 60): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > max ? `${line.slice(0, max)}…` : line
+}
+
+function checkChatChunk(chunk: Json): string | null {
+  if (chunk.choices === undefined) return null // e.g. a usage-only chunk
+  if (!Array.isArray(chunk.choices)) return `a chunk whose "choices" is not a list (${excerpt(JSON.stringify(chunk.choices))})`
+  for (const choice of chunk.choices) {
+    if (!isObject(choice)) return 'a chunk whose "choices" holds something other than objects'
+    if (choice.delta === undefined) continue
+    if (!isObject(choice.delta)) return 'a chunk whose "delta" is not an object'
+    if (!optionalText(choice.delta.content)) return 'a chunk whose "delta.content" is not text'
+  }
+  return null
+}
+
+function checkResponsesEvent(event: Json): string | null {
+  if (typeof event.type !== 'string') return 'an event without a "type"'
+  if (event.type === 'response.output_text.delta' && typeof event.delta !== 'string') return 'a text delta whose "delta" is not text'
+  return null
+}
+
+function checkAnthropicEvent(event: Json): string | null {
+  if (typeof event.type !== 'string') return 'an event without a "type"'
+  if (event.type !== 'content_block_delta') return null
+  if (!isObject(event.delta) || typeof event.delta.type !== 'string') return 'a content_block_delta whose "delta" is not an object with a type'
+  if (event.delta.type === 'text_delta' && typeof event.delta.text !== 'string') return 'a text_delta whose "text" is not text'
+  return null
+}
+
+/** What is wrong with one frame for this API, in words; null when Keel can read it. */
+export function frameProblem(api: ProviderApi, frame: SseFrame): string | null {
+  if (frame.data === null) return null
+  if (api !== 'anthropic-messages' && frame.data.trim() === '[DONE]') return null
+  if (api === 'anthropic-messages') {
+    // The SDK drops unnamed events; every event of the real API is named.
+    if (frame.event === null) return `a data line with no event name (${excerpt(frame.data)})`
+    if (frame.event === 'error') return null // the SDK turns it into an API error with the provider's message
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(frame.data)
+  } catch {
+    return `a data line that is not JSON (${excerpt(frame.data)})`
+  }
+  if (!isObject(parsed)) return `a data line that is not a JSON object (${excerpt(frame.data)})`
+  if (isObject(parsed.error)) return null // an error event: the SDK reports it with the provider's message
+  if (api === 'openai-chat') return checkChatChunk(parsed)
+  if (api === 'openai-responses') return checkResponsesEvent(parsed)
+  return checkAnthropicEvent(parsed)
+}

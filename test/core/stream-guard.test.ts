@@ -1,0 +1,102 @@
+// The stream guard's parts that need no server: which timeouts an entry gets, how SSE text is framed and judged,
+// and that the watchdog's timer lives exactly as long as the stream (never past dispose()).
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { StreamGuard, formatDuration, streamTimeoutsFor } from '../../src/main/core/providers/stream-guard'
+import { frameProblem, parseFrame, splitFrames } from '../../src/main/core/providers/stream-shapes'
+import { STREAM_TIMEOUT_DEFAULTS } from '../../src/shared/stream-timeouts'
+
+const subject = { entryId: 'acme', entryName: 'Acme', baseUrl: 'https://acme.example/v1' }
+
+describe('stream timeouts of an entry', () => {
+  it('local servers get longer defaults than remote APIs', () => {
+    expect(STREAM_TIMEOUT_DEFAULTS.local.firstByteMs).toBeGreaterThan(STREAM_TIMEOUT_DEFAULTS.remote.firstByteMs)
+    expect(STREAM_TIMEOUT_DEFAULTS.local.idleMs).toBeGreaterThan(STREAM_TIMEOUT_DEFAULTS.remote.idleMs)
+    expect(streamTimeoutsFor({ kind: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1' })).toEqual(STREAM_TIMEOUT_DEFAULTS.local)
+    expect(streamTimeoutsFor({ kind: 'openai-compatible', baseUrl: 'http://192.168.1.20:8000/v1' })).toEqual(STREAM_TIMEOUT_DEFAULTS.local)
+    expect(streamTimeoutsFor({ kind: 'openai', baseUrl: 'https://api.openai.com/v1' })).toEqual(STREAM_TIMEOUT_DEFAULTS.remote)
+  })
+
+  it('an entry\'s own value wins, the other one keeps its default', () => {
+    expect(streamTimeoutsFor({ kind: 'openai', baseUrl: 'https://api.openai.com/v1', timeouts: { idleMs: 5000 } })).toEqual({
+      firstByteMs: STREAM_TIMEOUT_DEFAULTS.remote.firstByteMs,
+      idleMs: 5000,
+    })
+  })
+
+  it('durations read as seconds', () => {
+    expect(formatDuration(300)).toBe('0.3 s')
+    expect(formatDuration(120_000)).toBe('120 s')
+  })
+})
+
+describe('SSE framing', () => {
+  it('splits on blank lines in any line-ending style and holds back an incomplete frame', () => {
+    expect(splitFrames('data: a\n\ndata: b\r\n\r\ndata: c\r\rdata: d')).toEqual({ frames: ['data: a\n\n', 'data: b\n\n', 'data: c\n\n'], rest: 'data: d' })
+  })
+
+  it('holds back a trailing \\r that may be half of a \\r\\n split across network chunks', () => {
+    const first = splitFrames('data: a\r\n\r')
+    expect(first.frames).toEqual([])
+    expect(splitFrames(`${first.rest}\n`).frames).toEqual(['data: a\n\n'])
+  })
+
+  it('reads event names, joins data lines and skips comments', () => {
+    expect(parseFrame(': keep-alive\nevent: ping\ndata: {"a":\ndata: 1}\n\n')).toEqual({ event: 'ping', data: '{"a":\n1}' })
+    expect(parseFrame(': OPENROUTER PROCESSING\n\n')).toEqual({ event: null, data: null })
+  })
+})
+
+describe('frame shapes', () => {
+  const chat = (data: unknown) => frameProblem('openai-chat', { event: null, data: JSON.stringify(data) })
+  it('accepts what the real APIs send, including usage-only and error chunks', () => {
+    expect(chat({ choices: [{ index: 0, delta: { content: 'hi' } }] })).toBeNull()
+    expect(chat({ choices: [], usage: { total_tokens: 3 } })).toBeNull()
+    expect(chat({ error: { message: 'overloaded' } })).toBeNull()
+    expect(frameProblem('openai-chat', { event: null, data: '[DONE]' })).toBeNull()
+    expect(frameProblem('anthropic-messages', { event: 'ping', data: '{"type":"ping"}' })).toBeNull()
+    expect(frameProblem('openai-responses', { event: 'response.created', data: '{"type":"response.created"}' })).toBeNull()
+  })
+
+  it('names what is wrong', () => {
+    expect(chat({ choices: 'nope' })).toBe('a chunk whose "choices" is not a list ("nope")')
+    expect(chat({ choices: [{ delta: { content: 7 } }] })).toBe('a chunk whose "delta.content" is not text')
+    expect(frameProblem('openai-chat', { event: null, data: '{not json' })).toBe('a data line that is not JSON ({not json)')
+    expect(frameProblem('anthropic-messages', { event: null, data: '{"type":"content_block_delta"}' })).toMatch(/^a data line with no event name/)
+    expect(frameProblem('openai-responses', { event: 'x', data: '{"type":"response.output_text.delta","delta":{}}' })).toBe('a text delta whose "delta" is not text')
+  })
+})
+
+describe('the watchdog', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('ends the wait after the first-byte timeout, aborting the request', () => {
+    vi.useFakeTimers()
+    const guard = new StreamGuard(subject, 'openai-chat', { firstByteMs: 300, idleMs: 300 }, null, new AbortController().signal)
+    vi.advanceTimersByTime(299)
+    expect(guard.problem).toBeNull()
+    vi.advanceTimersByTime(1)
+    expect(guard.signal.aborted).toBe(true)
+    expect(guard.problem?.data).toMatchObject({ kind: 'timeout', entryId: 'acme' })
+    guard.dispose()
+  })
+
+  it('leaves no timer behind once disposed, and Stop still reaches the request', () => {
+    vi.useFakeTimers()
+    const stop = new AbortController()
+    const guard = new StreamGuard(subject, 'openai-chat', { firstByteMs: 300, idleMs: 300 }, null, stop.signal)
+    expect(vi.getTimerCount()).toBe(1)
+    guard.dispose()
+    expect(vi.getTimerCount()).toBe(0)
+    vi.advanceTimersByTime(10_000)
+    expect(guard.problem).toBeNull()
+    expect(guard.signal.aborted).toBe(false)
+
+    const running = new StreamGuard(subject, 'openai-chat', { firstByteMs: 300, idleMs: 300 }, null, stop.signal)
+    stop.abort()
+    expect(running.signal.aborted).toBe(true)
+    expect(running.problem).toBeNull()
+    running.dispose()
+  })
+})
