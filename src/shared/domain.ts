@@ -117,7 +117,7 @@ export const AppDefault = z.object({ entryId: EntryId, model: ModelId })
 export type AppDefault = z.infer<typeof AppDefault>
 
 /** Where a session's credential was found (or why there is none). */
-export const KeyStatus = z.enum(['stored', 'missing', 'not-needed', 'keychain-unavailable'])
+export const KeyStatus = z.enum(['stored', 'missing', 'not-needed', 'keychain-unavailable', 'keychain-locked'])
 export type KeyStatus = z.infer<typeof KeyStatus>
 
 export const ProviderEntryView = ProviderEntry.extend({
@@ -164,6 +164,8 @@ export const UnresolvedReason = z.enum([
   'entry-missing',
   'key-missing',
   'keychain-unavailable',
+  /** The keychain is there but locked: the key may well be stored, it just cannot be read now. */
+  'keychain-locked',
   'config-invalid',
 ])
 export type UnresolvedReason = z.infer<typeof UnresolvedReason>
@@ -244,8 +246,13 @@ export const KeelErrorKind = z.enum([
   'not-found',
   'conflict',
   'keychain-unavailable',
+  'keychain-locked',
   'config-invalid',
   'database',
+  /** The disk holding the data directory is full (SQLITE_FULL, ENOSPC). */
+  'disk-full',
+  /** The data directory cannot be written (read-only mount or permissions). */
+  'read-only',
   'unresolved',
   'auth',
   'model-not-found',
@@ -373,8 +380,16 @@ export const KeychainStatus = z.object({
   error: KeelErrorData.nullable(),
 })
 
+/** Whether Keel can write its data directory now: checked with a write probe at startup and on every app.state. */
+export const StorageStatus = z.object({
+  writable: z.boolean(),
+  /** A disk-full or read-only error naming the directory, or null when writes work. */
+  problem: KeelErrorData.nullable(),
+})
+
 export const AppState = z.object({
   dataDir: z.string(),
+  storage: StorageStatus,
   databasePath: z.string(),
   schemaVersion: z.number().int(),
   config: ConfigStatus,

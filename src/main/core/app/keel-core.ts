@@ -20,6 +20,7 @@ import { openDatabase } from '../sessions/database'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
 import { SessionStore, type SessionRow, decodeListCursor, decodeSeqCursor, encodeListCursor } from '../sessions/session-store'
+import { UNSAVED_BY_CHANNEL, asStorageFault, probeDataDir, storageFault } from '../storage/storage-faults'
 import type { CoreEventListener, KeelCore, KeelCoreOptions } from './keel-core.types'
 
 type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<ChannelOutput<C>> }
@@ -39,7 +40,10 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
 
 async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Promise<KeelCore> {
   const paths = dataPaths(options.dataDir)
-  const opened = openDatabase(paths.database, paths.backups)
+  // A read-only data directory is found now, not at the user's first write: the database opens read-only and
+  // app.state (and so a banner) says so from the start. (The data-dir lock is not held for the same reason.)
+  const startupFault = probeDataDir(paths.dataDir)
+  const opened = openDatabase(paths.database, paths.backups, undefined, { readOnly: startupFault === 'read-only' || !lock.held })
   const db = opened.db
   const listeners = new Set<CoreEventListener>()
   const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
@@ -62,9 +66,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   })
 
   // Legacy binding rows are canonicalized once at startup, after a backup, and the change is logged.
-  repairBindings(db, config.current().providers, paths.backups, opened.schemaVersion)
+  // (Both write: on a read-only database they wait for a start with a writable data directory.)
+  if (!opened.readOnly) repairBindings(db, config.current().providers, paths.backups, opened.schemaVersion)
   // Turns a crash or forced quit left running: their checkpointed text is kept, and recovery decides what next.
-  const interrupted = sessions.markInterrupted()
+  const interrupted = opened.readOnly ? [] : sessions.markInterrupted()
 
   // Sessions a window was shown (pages, search hits, opened views), most recent last. When the config or a key
   // changes, these get fresh identity snapshots; every other session is re-read when a page shows it (the
@@ -113,8 +118,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const entryViews = async (): Promise<ProviderEntryView[]> => {
     const keys = await identity.keys()
     return config.current().providers.map((e) => {
-      const p = keys(e.id).state
-      const keyStatus = p === 'present' ? 'stored' : p === 'unavailable' ? 'keychain-unavailable' : keyRequired(e) ? 'missing' : 'not-needed'
+      const k = keys(e.id)
+      const p = k.state
+      const keyStatus = p === 'present' ? 'stored' : p === 'unavailable' ? (k.locked ? 'keychain-locked' : 'keychain-unavailable') : keyRequired(e) ? 'missing' : 'not-needed'
       return { ...e, keyStatus, keychainAccount: keychainAccount(e.id), revision: entryRevision(e) }
     })
   }
@@ -215,11 +221,26 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     }
   }
 
+  /** Whether the data directory takes writes now; a database opened read-only stays so until the next start. */
+  const storageStatus = (): AppState['storage'] => {
+    if (opened.readOnly) {
+      const problem = storageFault('read-only', paths.dataDir, 'nothing you change').data
+      return { writable: false, problem: { ...problem, message: `Keel's data directory (${paths.dataDir}) was read-only when Keel started: sessions are shown read-only and nothing you change is saved.`, fix: `${problem.fix} Restart Keel afterwards.` } }
+    }
+    const fault = probeDataDir(paths.dataDir)
+    if (!fault) return { writable: true, problem: null }
+    const problem = storageFault(fault, paths.dataDir, 'nothing you change').data
+    return { writable: false, problem: { ...problem, message: problem.message.replace(/: nothing you change was not saved\.$/, ': nothing you change can be saved until this is fixed.') } }
+  }
+
+  let storageFaulted = false
+
   const handlers: Handlers = {
     'app.state': async () => {
       const probe = await keychain.probe()
       const state: AppState = {
         dataDir: paths.dataDir,
+        storage: storageStatus(),
         databasePath: paths.database,
         schemaVersion: opened.schemaVersion,
         config: { path: paths.config, revision: config.revision, error: config.lastError, watching: config.watching },
@@ -474,10 +495,22 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       try {
         const handler = handlers[channel] as (i: unknown) => Promise<unknown>
         const value = await handler(parsed.data)
+        // The first write that works again after a storage fault: windows drop their "disk full" banner.
+        if (storageFaulted && channel in UNSAVED_BY_CHANNEL) {
+          storageFaulted = false
+          emit('app', { reason: 'storage-recovered' })
+        }
         return { ok: true, value: channels[channel].output.parse(value) }
       } catch (err) {
         // Keel's own errors are expected outcomes; anything else is a bug worth a stack trace (never the input,
         // which may carry a key).
+        // A full or read-only disk is a known condition: say which directory and what was not saved.
+        const fault = asStorageFault(err, paths.dataDir, UNSAVED_BY_CHANNEL[channel] ?? 'this change')
+        if (fault) {
+          storageFaulted = true
+          emit('app', { reason: 'storage-fault' })
+          return { ok: false, error: fault.data }
+        }
         if (!(err instanceof KeelError)) console.error(`[keel] unexpected error in ${channel}:`, err instanceof Error ? err.stack : err)
         return { ok: false, error: toErrorData(err) }
       }

@@ -6,6 +6,7 @@ import { entryRevision } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
 import { isLocalEntry, keyRequired } from '../providers/kinds'
 import { keychainAccount, type KeyLookup } from '../secrets/keychain'
+import { keychainLockedError } from '../secrets/keychain-lock'
 
 
 export interface Resolution {
@@ -64,6 +65,10 @@ export function resolveBinding(binding: Binding | null, config: KeelConfig, keys
   const account = keychainAccount(entry.id)
   const key = keys(entry.id)
   const presence = key.state
+  if (presence === 'unavailable' && keyRequired(entry) && key.locked) {
+    // The key may well be stored: never say it is missing while the keychain is merely locked.
+    return unresolved(binding, 'keychain-locked', `The OS keychain is locked, so the key of "${entry.name}" cannot be read. Nothing will be sent.`, keychainLockedError().data.fix!)
+  }
   if (presence === 'unavailable' && keyRequired(entry)) {
     return unresolved(binding, 'keychain-unavailable', `The OS keychain is unavailable, so the key of "${entry.name}" cannot be read. Nothing will be sent.`, 'Unlock or start your keyring, then re-open the session.')
   }

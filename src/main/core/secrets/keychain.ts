@@ -3,11 +3,14 @@
 import { createHash } from 'node:crypto'
 import keytar from 'keytar'
 import { KeelError } from '../errors'
+import { keychainLockedError, secretServiceLockState } from './keychain-lock'
 
 export const DEFAULT_KEYCHAIN_SERVICE = 'Keel'
 
 export interface KeyInfo {
   state: 'present' | 'absent' | 'unavailable'
+  /** Unavailable because the keychain is locked: a key may be stored, it just cannot be read now. */
+  locked?: boolean
   /** A short one-way fingerprint of the key: tells keys apart (rotation) without revealing them. */
   fingerprint: string | null
 }
@@ -56,13 +59,17 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
 export class Keychain {
   constructor(readonly service: string = DEFAULT_KEYCHAIN_SERVICE) {}
 
-  /** The key for an entry, or null when none is stored. Throws a keychain-unavailable KeelError. */
+  /** The key for an entry, or null when none is stored. Throws keychain-unavailable, or keychain-locked. */
   async readKey(entryId: string): Promise<string | null> {
+    let key: string | null
     try {
-      return await serialized(() => keytar.getPassword(this.service, keychainAccount(entryId)))
+      key = await serialized(() => keytar.getPassword(this.service, keychainAccount(entryId)))
     } catch (err) {
       throw keychainError(err)
     }
+    // A locked collection answers null too: never report a stored key as missing.
+    if (key === null && (await secretServiceLockState()) === 'locked') throw keychainLockedError('read the API key')
+    return key
   }
 
 
@@ -70,11 +77,14 @@ export class Keychain {
     try {
       await serialized(() => keytar.setPassword(this.service, keychainAccount(entryId), key))
     } catch (err) {
+      if ((await secretServiceLockState()) === 'locked') throw keychainLockedError('store the API key')
       throw keychainError(err)
     }
   }
 
   async deleteKey(entryId: string): Promise<void> {
+    // A locked collection makes keytar report "nothing deleted" while the key stays: refuse instead.
+    if ((await secretServiceLockState()) === 'locked') throw keychainLockedError('remove the API key')
     try {
       await serialized(() => keytar.deletePassword(this.service, keychainAccount(entryId)))
     } catch (err) {
@@ -97,6 +107,11 @@ export class Keychain {
     } catch {
       return () => ({ state: 'unavailable', fingerprint: null })
     }
+    // "Absent" from a locked collection means "cannot be read now", not "not stored".
+    if ([...found.values()].some((k) => k.state === 'absent') && (await secretServiceLockState()) === 'locked') {
+      for (const [id, k] of found) if (k.state === 'absent') found.set(id, { state: 'unavailable', fingerprint: null, locked: true })
+      return (entryId) => found.get(entryId) ?? { state: 'unavailable', fingerprint: null, locked: true }
+    }
     return (entryId) => found.get(entryId) ?? { state: 'absent', fingerprint: null }
   }
 
@@ -104,9 +119,10 @@ export class Keychain {
   async probe(): Promise<KeelError | null> {
     try {
       await serialized(() => keytar.getPassword(this.service, 'keel:probe'))
-      return null
     } catch (err) {
       return keychainError(err)
     }
+    // Reachable is not enough: a locked collection answers every lookup with "no key".
+    return (await secretServiceLockState()) === 'locked' ? keychainLockedError() : null
   }
 }

@@ -11,6 +11,8 @@ export interface OpenedDatabase {
   schemaVersion: number
   /** The backup written before this open migrated the file, if any. */
   backupPath: string | null
+  /** Opened read-only because its directory cannot be written: reads work, every write fails SQLITE_READONLY. */
+  readOnly: boolean
 }
 
 function schemaVersionOf(db: Database.Database): number {
@@ -38,8 +40,55 @@ export function backupDatabase(db: Database.Database, backupsDir: string, label:
   return target
 }
 
-export function openDatabase(file: string, backupsDir: string, migrations: readonly Migration[] = MIGRATIONS): OpenedDatabase {
+/**
+ * Opens the database for reading only, for a data directory Keel cannot write: the user still sees sessions and
+ * history, and each write is refused with SQLITE_READONLY (which Keel reports as such). A WAL database cannot be
+ * opened in place without creating its -shm file, so the fallback reads a copy of the file into memory, read-only.
+ */
+function openReadOnly(file: string, latest: number): OpenedDatabase {
+  let db: Database.Database
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true })
+    try {
+      schemaVersionOf(db)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+  } catch {
+    try {
+      const image = fs.readFileSync(file)
+      // Header bytes 18-19 say "WAL" (2); an in-memory image must say rollback journal (1) or SQLite won't read it.
+      if (image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1
+      db = new Database(image, { readonly: true })
+    } catch (err) {
+      throw databaseError(file, err)
+    }
+  }
+  const version = schemaVersionOf(db)
+  if (version !== latest) {
+    db.close()
+    throw KeelError.of('read-only', `The session database ${file} needs an upgrade (schema ${version} → ${latest}), but its directory is read-only.`, {
+      fix: `Make ${path.dirname(file)} writable so Keel can back the database up and upgrade it, then start Keel again.`,
+    })
+  }
+  db.pragma('foreign_keys = ON')
+  db.pragma('query_only = ON')
+  return { db, path: file, schemaVersion: version, backupPath: null, readOnly: true }
+}
+
+export function openDatabase(file: string, backupsDir: string, migrations: readonly Migration[] = MIGRATIONS, options: { readOnly?: boolean } = {}): OpenedDatabase {
   const latest = migrations[migrations.length - 1]!.version
+  if (options.readOnly) {
+    if (fs.existsSync(file)) return openReadOnly(file, latest)
+    // Nothing to read and nowhere to write: an empty database in memory, made read-only (query_only) so that
+    // writes are refused exactly as they would be on disk, never kept in memory and lost.
+    const db = new Database(':memory:')
+    for (const migration of migrations) migration.up(db)
+    db.pragma(`user_version = ${latest}`)
+    db.pragma('query_only = ON')
+    return { db, path: file, schemaVersion: latest, backupPath: null, readOnly: true }
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const existed = fs.existsSync(file) && fs.statSync(file).size > 0
   let db: Database.Database
@@ -84,5 +133,5 @@ export function openDatabase(file: string, backupsDir: string, migrations: reado
       db.pragma(`user_version = ${migration.version}`)
     })()
   }
-  return { db, path: file, schemaVersion: schemaVersionOf(db), backupPath }
+  return { db, path: file, schemaVersion: schemaVersionOf(db), backupPath, readOnly: false }
 }

@@ -15,6 +15,7 @@ import { acceptSnapshot, resetSnapshots } from '../state/snapshotStore'
 import { ConfigErrorBanner } from './ConfigErrorBanner'
 import { ConnectionBanner } from './ConnectionBanner'
 import { DiagnosticsDialog } from './DiagnosticsDialog'
+import { EnvironmentBanners } from './EnvironmentBanners'
 import { EmptyState } from './EmptyState'
 import { useNotify } from './Notices'
 import { SessionPane } from './SessionPane'
@@ -182,6 +183,7 @@ export function App() {
           creating={creating}
         />
         <main className="main">
+          {appState.app ? <EnvironmentBanners app={appState.app} onCheckAgain={appState.refetch} /> : null}
           {configError ? <ConfigErrorBanner error={configError} onOpenSettings={openSettings} /> : null}
           {content}
         </main>

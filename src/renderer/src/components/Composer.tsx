@@ -1,6 +1,8 @@
 // The message box. Its draft belongs to one session (invariant 11): saved as you type, flushed when you leave the
 // session, blur the box or close the window, restored when the session opens, and cleared only for the session
-// that sent. A send that fails puts the text back. Mount one per session (the caller keys it by session id).
+// that sent. A send that fails puts the text back. A draft main could not save (a full or read-only disk) stays in
+// the box and in this window's draft cache, and the box says it was not saved. Mount one per session (the caller
+// keys it by session id).
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react'
 import type { KeelErrorData } from '../../../shared/domain'
 import { call } from '../bridge'
@@ -22,14 +24,25 @@ interface ComposerProps {
 
 const SAVE_DELAY_MS = 300
 
-function saveDraft(sessionId: string, text: string): void {
-  call('sessions.saveDraft', { id: sessionId, text }).catch((e: unknown) => {
-    console.warn('keel: could not save the draft', toErrorData(e).message)
-  })
+/** What became of a draft save: null when saved, else the error (the text itself stays in the draft cache). */
+type DraftSaved = (failure: KeelErrorData | null) => void
+
+function saveDraft(sessionId: string, text: string, saved: DraftSaved): void {
+  call('sessions.saveDraft', { id: sessionId, text }).then(
+    () => saved(null),
+    (e: unknown) => {
+      const failure = toErrorData(e)
+      console.warn('keel: could not save the draft', failure.message)
+      saved(failure)
+    },
+  )
 }
 
 /** Debounced draft saving for one session, with an explicit flush. */
-function useDraftSaver(sessionId: string) {
+function useDraftSaver(sessionId: string, saved: DraftSaved) {
+  // Read at resolve time: a save that ends after the box unmounted still reaches the current handler.
+  const onSaved = useRef(saved)
+  onSaved.current = saved
   const pending = useRef<string | null>(null)
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
@@ -39,7 +52,7 @@ function useDraftSaver(sessionId: string) {
     if (pending.current === null) return
     const text = pending.current
     pending.current = null
-    saveDraft(sessionId, text)
+    saveDraft(sessionId, text, (failure) => onSaved.current(failure))
   }, [sessionId])
 
   const schedule = useCallback(
@@ -74,10 +87,16 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
   const [sending, setSending] = useState(false)
   const [stopping, setStopping] = useState(false)
   const [error, setError] = useState<KeelErrorData | null>(null)
+  /** Why the text in the box is not saved (yet): cleared by the next save that succeeds. */
+  const [draftError, setDraftError] = useState<KeelErrorData | null>(null)
   const mounted = useRef(true)
   const textarea = useRef<HTMLTextAreaElement>(null)
-  const saver = useDraftSaver(sessionId)
   const notify = useNotify()
+  const draftSaved: DraftSaved = (failure) => {
+    if (mounted.current) setDraftError(failure)
+    else if (failure) notify(`The draft of “${sessionTitle}” was not saved: ${failure.message} It is kept in this window; open the session again to retry.`, 'error')
+  }
+  const saver = useDraftSaver(sessionId, draftSaved)
 
   const initialText = useRef(text)
   useEffect(() => {
@@ -111,13 +130,13 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
       const { turnId } = await call('chat.send', { sessionId, text: value })
       onSent(turnId, value)
       // Nothing typed since: make sure no stale copy of the sent text comes back as a draft.
-      if (cachedDraft(sessionId) === '') saveDraft(sessionId, '')
+      if (cachedDraft(sessionId) === '') saveDraft(sessionId, '', draftSaved)
     } catch (e) {
       const failure = toErrorData(e)
       const typedSince = cachedDraft(sessionId) ?? ''
       const restored = typedSince.trim() ? `${value}\n\n${typedSince}` : value
       cacheDraft(sessionId, restored)
-      saveDraft(sessionId, restored)
+      saveDraft(sessionId, restored, draftSaved)
       if (mounted.current) {
         setText(restored)
         setError(failure)
@@ -155,6 +174,14 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
       }}
     >
       {error ? <ErrorNote error={error} className="composer__error" /> : null}
+      {draftError && !error ? (
+        <div className="composer__draft-error" data-testid="draft-not-saved">
+          <ErrorNote error={draftError} label="Draft not saved" />
+          <button type="button" className="button button--small" onClick={() => saveDraft(sessionId, text, draftSaved)}>
+            Save draft again
+          </button>
+        </div>
+      ) : null}
       <div className="composer__box">
         <textarea
           ref={textarea}

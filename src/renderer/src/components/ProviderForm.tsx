@@ -72,6 +72,8 @@ function keyPlaceholder(entry: ProviderEntryView | null): string {
         return 'Optional — this provider needs no key'
       case 'keychain-unavailable':
         return 'Keychain unavailable — a key cannot be stored now'
+      case 'keychain-locked':
+        return 'Keychain locked — unlock it to read or change the key'
       case 'missing':
         return 'Paste the API key'
     }

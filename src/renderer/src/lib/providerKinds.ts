@@ -28,4 +28,5 @@ export const KEY_STATUS_TEXT: Record<KeyStatus, string> = {
   missing: 'No key — add one',
   'not-needed': 'No key needed',
   'keychain-unavailable': 'Keychain unavailable',
+  'keychain-locked': 'Keychain locked — unlock it',
 }

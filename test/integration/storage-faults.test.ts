@@ -1,0 +1,134 @@
+// A full or read-only disk under the data directory is a known condition: every refused write says which
+// directory, what was not saved and what to do — never "Keel hit an unexpected error" — and Keel keeps working.
+// Real faults: a small tmpfs filled to the last byte, and the same tmpfs remounted read-only.
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, testKey, testKeychainService } from '../support/core-harness'
+import { mountSmallDisk, mountUnavailable, type SmallDisk } from '../support/small-disk'
+
+const fake = fakeProviderForFile()
+const unavailable = mountUnavailable()
+
+let disk: SmallDisk | null = null
+let h: CoreHarness | null = null
+afterEach(async () => {
+  await h?.close()
+  h = null
+  disk?.unmount()
+  disk = null
+})
+
+async function setUp(dataDir: string) {
+  h = await CoreHarness.open(dataDir, testKeychainService())
+  const entry = await h.call('providers.create', { name: 'Work', kind: 'openai-compatible', baseUrl: `${fake.url}/v1`, defaultModel: 'm1', key: testKey('disk') })
+  const session = await h.call('sessions.create', {})
+  await h.call('sessions.rename', { id: session.id, title: 'Kept title' })
+  await h.call('sessions.saveDraft', { id: session.id, text: 'the draft saved before' })
+  return { entry, session }
+}
+
+/** Each write of the issue, refused: returns the error of each. */
+async function refusedWrites(core: CoreHarness, sessionId: string) {
+  return {
+    draft: await core.fail('sessions.saveDraft', { id: sessionId, text: 'typed while the disk was bad' }),
+    create: await core.fail('sessions.create', {}),
+    rename: await core.fail('sessions.rename', { id: sessionId, title: 'New title' }),
+    provider: await core.fail('providers.create', { name: 'Second', kind: 'openai-compatible', baseUrl: `${fake.url}/v2`, defaultModel: 'm2', key: testKey('second') }),
+    send: await core.fail('chat.send', { sessionId, text: 'hello' }),
+  }
+}
+
+describe.skipIf(unavailable !== null)(`storage faults${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('disk full: each write names the full disk and what was not saved; nothing is lost and all works once space is freed', async () => {
+    disk = mountSmallDisk()
+    const dataDir = path.join(disk.dir, 'data')
+    const { session } = await setUp(dataDir)
+    const core = h!
+
+    expect(disk.fill()).toBeGreaterThan(0)
+    const errors = await refusedWrites(core, session.id)
+    const expected: Record<keyof typeof errors, RegExp> = {
+      draft: /the draft you typed .* was not saved/,
+      create: /the new session was not saved/,
+      rename: /the new title was not saved/,
+      provider: /the new provider entry .* was not saved/,
+      send: /your message \(nothing was sent.*\) was not saved/,
+    }
+    for (const [write, error] of Object.entries(errors)) {
+      expect(error.kind, write).toBe('disk-full')
+      expect(error.message, write).toContain(`The disk holding Keel's data directory (${dataDir}) is full`)
+      expect(error.message, write).toMatch(expected[write as keyof typeof errors])
+      expect(error.message, write).not.toMatch(/unexpected error/i)
+      expect(error.fix, write).toMatch(/Free some space/)
+    }
+    // Nothing reached the provider, and the refused provider entry does not exist (nor half of it).
+    expect(fake.requests()).toHaveLength(0)
+    expect((await core.call('providers.list', {})).map((p) => p.name)).toEqual(['Work'])
+    // The app says so too, and what was saved before is intact and readable.
+    const state = await core.call('app.state', {})
+    expect(state.storage).toMatchObject({ writable: false, problem: { kind: 'disk-full' } })
+    expect(state.storage.problem?.message).toContain(dataDir)
+    expect(core.events('app').some((e) => e.reason === 'storage-fault')).toBe(true)
+    const during = await core.call('sessions.open', { id: session.id })
+    expect(during.draft).toBe('the draft saved before')
+    expect(during.session.title).toBe('Kept title')
+
+    disk.free()
+    expect((await core.call('app.state', {})).storage).toEqual({ writable: true, problem: null })
+    await core.call('sessions.saveDraft', { id: session.id, text: 'typed while the disk was bad' })
+    const created = await core.call('sessions.create', {})
+    await core.call('sessions.rename', { id: session.id, title: 'New title' })
+    await core.call('providers.create', { name: 'Second', kind: 'openai-compatible', baseUrl: `${fake.url}/v2`, defaultModel: 'm2', key: testKey('second') })
+    const { turnId } = await core.call('chat.send', { sessionId: session.id, text: 'hello' })
+    expect(await core.turnEnded(turnId)).toMatchObject({ status: 'done', error: null })
+
+    // After a restart everything written after the fault is there, and the database is sound.
+    await core.close()
+    h = await CoreHarness.open(dataDir, core.keychainService)
+    const reopened = await h.call('sessions.open', { id: session.id })
+    expect(reopened.session.title).toBe('New title')
+    expect(reopened.messages.map((m) => m.content)).toEqual(['hello', 'Echo [m1]: hello'])
+    expect((await h.call('sessions.open', { id: created.id })).session.id).toBe(created.id)
+    expect((await h.call('providers.list', {})).map((p) => p.name)).toEqual(['Work', 'Second'])
+    expect((await h.call('diagnostics.app', {})).integrity).toBe('ok')
+  })
+
+  it('read-only data directory: reported in app.state at startup, sessions stay readable, each write names it', async () => {
+    disk = mountSmallDisk()
+    const dataDir = path.join(disk.dir, 'data')
+    const { session } = await setUp(dataDir)
+    const service = h!.keychainService
+    await h!.close()
+    h = null
+    disk.remount('ro')
+
+    h = await CoreHarness.open(dataDir, service)
+    const state = await h.call('app.state', {})
+    expect(state.storage.writable).toBe(false)
+    expect(state.storage.problem?.kind).toBe('read-only')
+    expect(state.storage.problem?.message).toContain(`Keel's data directory (${dataDir}) was read-only when Keel started`)
+    expect(state.storage.problem?.fix).toMatch(/writable/)
+
+    const view = await h.call('sessions.open', { id: session.id })
+    expect(view.draft).toBe('the draft saved before')
+    expect(view.session.title).toBe('Kept title')
+
+    const errors = await refusedWrites(h, session.id)
+    for (const [write, error] of Object.entries(errors)) {
+      expect(error.kind, write).toBe('read-only')
+      expect(error.message, write).toContain(`Keel's data directory (${dataDir}) is read-only`)
+      expect(error.message, write).toMatch(/was not saved/)
+      expect(error.message, write).not.toMatch(/unexpected error/i)
+    }
+    expect(errors.draft.message).toMatch(/the draft you typed/)
+    expect(fake.requests()).toHaveLength(0)
+
+    await h.close()
+    h = null
+    disk.remount('rw')
+    h = await CoreHarness.open(dataDir, service)
+    expect((await h.call('app.state', {})).storage).toEqual({ writable: true, problem: null })
+    await h.call('sessions.saveDraft', { id: session.id, text: 'saved again' })
+    expect((await h.call('sessions.open', { id: session.id })).draft).toBe('saved again')
+  })
+})
