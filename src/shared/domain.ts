@@ -167,6 +167,10 @@ export const UnresolvedReason = z.enum([
   /** The keychain is there but locked: the key may well be stored, it just cannot be read now. */
   'keychain-locked',
   'config-invalid',
+  /** The row names a resolved class ("custom"), not an entry: the user must pick the entry. */
+  'not-an-entry',
+  /** "Keep" was chosen for a previous runtime that cannot be rebuilt after a restart: the user must choose again. */
+  'kept-runtime-lost',
 ])
 export type UnresolvedReason = z.infer<typeof UnresolvedReason>
 
@@ -204,6 +208,11 @@ export const IdentitySnapshot = z.object({
   entryName: z.string().nullable(),
   state: IdentityState,
   identity: RuntimeIdentity.nullable(),
+  /**
+   * While a turn runs, `binding`/`state`/`identity` are what that turn uses; when the session was re-bound (or its
+   * key or config changed) meanwhile, this is what the next turn will use. Null (or absent) otherwise.
+   */
+  next: z.object({ binding: Binding.nullable(), state: IdentityState, identity: RuntimeIdentity.nullable() }).nullable().optional(),
 })
 export type IdentitySnapshot = z.infer<typeof IdentitySnapshot>
 

@@ -15,8 +15,23 @@ describe('canonicalizeBinding', () => {
   it('maps the legacy openai-codex id and strips its prefix from the model', () => {
     expect(canonicalizeBinding({ entryId: 'openai-codex', model: 'openai-codex/gpt-5.5' }, entries)).toMatchObject({ entryId: 'openai', model: 'gpt-5.5' })
   })
-  it('strips a model prefixed with its own entry id', () => {
-    expect(canonicalizeBinding({ entryId: 'mimo', model: 'mimo/gpt-x' }, entries)).toMatchObject({ entryId: 'mimo', model: 'gpt-x', changes: [expect.stringContaining('prefix')] })
+  it('strips a model prefixed with its own entry id only to reach an id the entry lists', () => {
+    expect(canonicalizeBinding({ entryId: 'mimo', model: 'mimo/gpt-x' }, entries, () => ['gpt-x'])).toMatchObject({ entryId: 'mimo', model: 'gpt-x', changes: [expect.stringContaining('prefix')] })
+    const listing = entries.map((e) => (e.id === 'mimo' ? { ...e, models: ['gpt-x'] } : e))
+    expect(canonicalizeBinding({ entryId: 'mimo', model: 'mimo/gpt-x' }, listing).model).toBe('gpt-x')
+    // Nothing says `gpt-x` is Mimo's id: `mimo/gpt-x` may be its own, so it is kept whole.
+    expect(canonicalizeBinding({ entryId: 'mimo', model: 'mimo/gpt-x' }, entries)).toMatchObject({ model: 'mimo/gpt-x', changes: [] })
+  })
+  it('strips an entry prefix on a local server when the rest is what the server lists, never a listed id', () => {
+    expect(canonicalizeBinding({ entryId: 'lmstudio', model: 'lmstudio/qwen/qwen3.6-27b' }, entries, () => ['qwen/qwen3.6-27b'])).toMatchObject({ model: 'qwen/qwen3.6-27b', changes: [expect.stringContaining('prefix')] })
+    expect(canonicalizeBinding({ entryId: 'lmstudio', model: 'lmstudio/qwen/qwen3.6-27b' }, entries, () => ['lmstudio/qwen/qwen3.6-27b']).model).toBe('lmstudio/qwen/qwen3.6-27b')
+    expect(canonicalizeBinding({ entryId: 'lmstudio', model: 'lmstudio/qwen/qwen3.6-27b' }, entries).model).toBe('lmstudio/qwen/qwen3.6-27b')
+  })
+  it('the kind decides, not the address: an openai entry on a loopback proxy loses the legacy openai/ prefix', () => {
+    const proxy: ProviderEntry = { id: 'litellm', name: 'LiteLLM', kind: 'openai', api: 'openai-chat', baseUrl: 'http://127.0.0.1:4000/v1' }
+    expect(canonicalizeBinding({ entryId: 'litellm', model: 'openai/gpt-5.5' }, [proxy]).model).toBe('gpt-5.5')
+    // …unless the proxy lists the prefixed id itself.
+    expect(canonicalizeBinding({ entryId: 'litellm', model: 'openai/gpt-5.5' }, [proxy], () => ['openai/gpt-5.5']).model).toBe('openai/gpt-5.5')
   })
   it('keeps full ids on local servers, even when the prefix equals the entry id', () => {
     expect(canonicalizeBinding({ entryId: 'lmstudio', model: 'qwen/qwen3.6-27b' }, entries)).toEqual({ entryId: 'lmstudio', model: 'qwen/qwen3.6-27b', changes: [] })

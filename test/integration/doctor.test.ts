@@ -62,12 +62,17 @@ describe('doctor', () => {
     const before = await doctor(dataDir, '--json')
     expect(before.code).toBe(1)
     const bad = JSON.parse(before.stdout).sessions.find((s: { sessionId: string }) => s.sessionId === legacy)
-    expect(bad.status).toBe('unresolved') // entry "openai-codex" does not exist until canonicalized
+    // Repairable, as --fix shows below: reported as non-canonical, resolved as the repair will bind it.
+    expect(bad.status).toBe('non-canonical')
     expect(bad.canonicalization.join(' ')).toContain('openai-codex')
+    expect(bad.snapshot.identity).toMatchObject({ entryId: 'openai', model: 'gpt-5.5' })
+    expect(bad.summary).toMatch(/not canonical/)
 
     const one = await doctor(dataDir, '--json', '--session', ok)
     expect(one.code).toBe(0)
     expect(JSON.parse(one.stdout).sessions).toHaveLength(1)
+
+    expect(JSON.parse(before.stdout).sessions.map((s: { status: string }) => s.status).sort()).toEqual(['non-canonical', 'ok'])
 
     const fixed = await doctor(dataDir, '--fix')
     expect(fixed.stdout).toMatch(/1 binding\(s\) canonicalized/)

@@ -94,7 +94,7 @@ describe('identity authority', () => {
 
     // "custom" names no entry: the session is unresolved and nothing is guessed from a URL.
     const c = await h.call('sessions.open', { id: classy.id })
-    expect(c.session.identity.state).toMatchObject({ kind: 'unresolved', reason: 'entry-missing' })
+    expect(c.session.identity.state).toMatchObject({ kind: 'unresolved', reason: 'not-an-entry' })
     expect((await h.call('diagnostics.session', { id: classy.id })).status).toBe('unresolved')
     await h.call('sessions.bind', { id: classy.id, entryId: 'openai', model: 'gpt-5.5' })
     await chat(h, classy.id)

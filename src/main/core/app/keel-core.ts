@@ -64,6 +64,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     sessionsChanged: (reason, sessionId) => emit('sessions', { reason, changes: [{ id: sessionId, kind: 'updated' }], all: false }),
     notice: (sessionId, level, text) => emit('notice', { sessionId, level, text }),
   })
+  // A live snapshot shows what a running turn uses, and a mid-turn re-bind as what the next turn will use.
+  identity.setRunningTurns((id) => agents.runningIdentity(id))
 
   // Legacy binding rows are canonicalized once at startup, after a backup, and the change is logged.
   // (Both write: on a read-only database they wait for a start with a writable data directory.)
@@ -202,6 +204,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       config: config.current(),
       keys,
       cached: (ns) => catalog.cached(ns),
+      known: identity.bindings.known,
     })
   }
   const appDiagnostics = async (): Promise<AppDiagnostics> => {

@@ -4,10 +4,10 @@
 import type Database from 'better-sqlite3'
 import type { ModelList, ProviderEntry } from '../../../shared/domain'
 import { KeelError, toErrorData } from '../errors'
-import { catalogNamespaceOf } from '../identity/resolve'
+import { catalogNamespaceOf, credentialRefOf } from '../identity/resolve'
 import { anthropicClient, openaiClient } from '../providers/provider-client'
 import { classifyProviderError, providerSecrets, redact } from '../providers/provider-errors'
-import { keychainAccount, type Keychain } from '../secrets/keychain'
+import { keyFingerprint, type Keychain } from '../secrets/keychain'
 
 export const CATALOG_TTL_MS = 10 * 60 * 1000
 
@@ -15,6 +15,21 @@ export interface CachedCatalog {
   namespace: string
   models: string[]
   fetchedAt: number
+}
+
+/**
+ * Every model id an entry's cached catalogs list at its current base URL (any credential): what the provider is
+ * known to offer, which canonicalization uses to tell an entry prefix from part of the provider's own id. Reads
+ * only; a database made before catalogs existed knows none.
+ */
+export function cachedModelIds(db: Database.Database, entry: Pick<ProviderEntry, 'id' | 'baseUrl'>): string[] {
+  let rows: Array<{ models_json: string }>
+  try {
+    rows = db.prepare('SELECT models_json FROM model_catalogs WHERE entry_id = ? AND base_url = ?').all(entry.id, entry.baseUrl) as Array<{ models_json: string }>
+  } catch {
+    return []
+  }
+  return [...new Set(rows.flatMap((r) => JSON.parse(r.models_json) as string[]))]
 }
 
 export class CatalogService {
@@ -36,27 +51,40 @@ export class CatalogService {
     return row ? { namespace: row.namespace, models: JSON.parse(row.models_json) as string[], fetchedAt: row.fetched_at } : null
   }
 
-  private store(entry: ProviderEntry, models: string[], fetchedAt: number): void {
+  private store(entry: ProviderEntry, fingerprint: string | null, models: string[], fetchedAt: number): void {
     this.db
       .prepare(
         `INSERT INTO model_catalogs (namespace, entry_id, base_url, credential_ref, models_json, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(namespace) DO UPDATE SET models_json = excluded.models_json, fetched_at = excluded.fetched_at`,
       )
-      .run(catalogNamespaceOf(entry), entry.id, entry.baseUrl, keychainAccount(entry.id), JSON.stringify(models), fetchedAt)
+      .run(catalogNamespaceOf(entry, fingerprint), entry.id, entry.baseUrl, credentialRefOf(entry.id, fingerprint), JSON.stringify(models), fetchedAt)
   }
 
-  /** The entry's models: a fresh cache, else live (refresh forces live), else the stale cache or the static list. */
+  /**
+   * The entry's models: a fresh cache, else live (refresh forces live), else the stale cache or the static list.
+   * The namespace follows the key in the keychain now (by fingerprint), so a key rotated outside Keel is a new
+   * namespace and its list is fetched with that key, never served from the old key's cache.
+   */
   async list(entry: ProviderEntry, refresh = false): Promise<ModelList> {
-    const namespace = catalogNamespaceOf(entry)
+    let key: string | null = null
+    let keyError: KeelError | null = null
+    try {
+      key = await this.keychain.readKey(entry.id)
+    } catch (err) {
+      keyError = err instanceof KeelError ? err : KeelError.of('keychain-unavailable', 'The OS keychain could not be used.')
+    }
+    const namespace = catalogNamespaceOf(entry, key === null ? null : keyFingerprint(key))
     const cached = this.cached(namespace)
     const base = { entryId: entry.id, namespace }
     if (cached && !refresh && Date.now() - cached.fetchedAt < CATALOG_TTL_MS) {
       return { ...base, models: cached.models, source: 'cache', fetchedAt: cached.fetchedAt, error: null }
     }
     try {
-      const models = await this.fetchLive(entry)
+      // Without the keychain the credential is unknown: nothing is fetched with a guessed (absent) key.
+      if (keyError) throw keyError
+      const models = await this.fetchLive(entry, key)
       const fetchedAt = Date.now()
-      this.store(entry, models, fetchedAt)
+      this.store(entry, key === null ? null : keyFingerprint(key), models, fetchedAt)
       return { ...base, models, source: 'live', fetchedAt, error: null }
     } catch (err) {
       const error = toErrorData(err)
@@ -66,8 +94,7 @@ export class CatalogService {
     }
   }
 
-  private async fetchLive(entry: ProviderEntry): Promise<string[]> {
-    const key = await this.keychain.readKey(entry.id)
+  private async fetchLive(entry: ProviderEntry, key: string | null): Promise<string[]> {
     // A listing is provider text too: an id that echoes a secret is dropped, never cached or shown.
     const withoutSecrets = (ids: string[]) => ids.filter((id) => redact(id, providerSecrets(entry, key)) === id)
     try {

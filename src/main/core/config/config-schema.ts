@@ -19,6 +19,11 @@ export const KeelConfig = z
     cfg.providers.forEach((p, i) => {
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` })
       seen.add(p.id)
+      // The same refusal as the contract's: a deleted entry's id is never reused, or its old sessions would resume
+      // on the new entry's server with its key.
+      if (cfg.retiredProviderIds.includes(p.id)) {
+        ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `"${p.id}" is the id of a deleted entry (see retiredProviderIds) and ids are never reused; give this entry a new id` })
+      }
     })
   })
 export type KeelConfig = z.infer<typeof KeelConfig>

@@ -34,6 +34,8 @@ export class ConfigService {
   private error: KeelErrorData | null = null
   private watcher: fs.FSWatcher | null = null
   private reloadTimer: NodeJS.Timeout | null = null
+  /** Every entry id seen retired in a config in force since start: never accepted back. */
+  private readonly retired = new Set<string>()
   private readonly listeners = new Set<ConfigListener>()
   private readonly errorListeners = new Set<ConfigErrorListener>()
 
@@ -96,6 +98,18 @@ export class ConfigService {
       this.setError((err as KeelError).data)
       return
     }
+    // Un-retiring is refused too: the ids this Keel has seen retired stay retired, whatever the file says now.
+    const unretired = [...this.retired].filter((id) => !next.retiredProviderIds.includes(id))
+    if (unretired.length > 0) {
+      this.setError(
+        KeelError.of('config-invalid', `config.json: retiredProviderIds: "${unretired[0]}" was removed, but the id of a deleted entry stays retired.`, {
+          field: 'retiredProviderIds',
+          fix: `Put "${unretired[0]}" back into retiredProviderIds in ${this.filePath} (and give any new entry a new id); Keel keeps using the last good configuration until then.`,
+        }).data,
+      )
+      return
+    }
+    for (const id of next.retiredProviderIds) this.retired.add(id)
     const prev = this.config
     this.config = next
     this.contentHash = hash

@@ -90,7 +90,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     let revision = 0
     const sessions = rows.map((row) => {
       const stored = bindings.read(row.id)!
-      const r = resolveBinding(effectiveBinding(stored, config), config, keys, configError !== null)
+      // A legacy row is judged by what the repair makes of it: a repairable row is non-canonical, not unresolved.
+      const r = resolveBinding(effectiveBinding(bindings.canonicalOrAsIs(stored, config.providers), config), config, keys, configError !== null)
       const snapshot: IdentitySnapshot = {
         sessionId: row.id,
         revision: ++revision,
@@ -100,7 +101,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         state: r.state,
         identity: r.identity,
       }
-      return buildSessionDiagnostics({ sessionId: row.id, title: row.title, stored, snapshot, active: null, config, keys, cached: (ns) => catalog?.cached(ns) ?? null })
+      return buildSessionDiagnostics({ sessionId: row.id, title: row.title, stored, snapshot, active: null, config, keys, cached: (ns) => catalog?.cached(ns) ?? null, known: bindings.known })
     })
     const problems = sessions.filter((s) => s.status !== 'ok').length + (configError ? 1 : 0)
     return {

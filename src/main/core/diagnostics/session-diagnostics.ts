@@ -4,7 +4,7 @@
 import type { DiagnosticRow, IdentitySnapshot, ProviderEntry, RuntimeIdentity, SessionDiagnostics } from '../../../shared/domain'
 import type { KeelConfig } from '../config/config-schema'
 import { entryRevision } from '../config/config-service'
-import { canonicalizeBinding } from '../identity/canonicalize'
+import { canonicalizeBinding, type KnownModels } from '../identity/canonicalize'
 import type { StoredBinding } from '../identity/binding-store'
 import { catalogNamespaceOf, effectiveBinding } from '../identity/resolve'
 import { keychainAccount, type KeyLookup } from '../secrets/keychain'
@@ -21,6 +21,8 @@ export interface SessionDiagnosticsInput {
   config: KeelConfig
   keys: KeyLookup
   cached: (namespace: string) => CachedCatalog | null
+  /** The models each entry is known to offer (cached catalogs), for the canonicalize step. */
+  known?: KnownModels
 }
 
 const when = (t: number) => new Date(t).toISOString()
@@ -32,10 +34,25 @@ function credentialText(account: string, state: 'stored' | 'missing' | 'none' | 
 
 export function buildSessionDiagnostics(input: SessionDiagnosticsInput): SessionDiagnostics {
   const { stored, active, config, snapshot } = input
-  const wanted = effectiveBinding(stored, config)
+  let canonicalization: string[] = []
+  // The config view resolves what the stored binding canonicalizes to (what the startup repair writes), so a
+  // repairable legacy row reads as non-canonical, not as bound to a missing entry.
+  let canonical: StoredBinding = stored
+  if (stored.entryId && stored.model) {
+    try {
+      const c = canonicalizeBinding({ entryId: stored.entryId, model: stored.model }, config.providers, input.known)
+      canonicalization = c.changes
+      canonical = { ...stored, entryId: c.entryId, model: c.model }
+    } catch (err) {
+      canonicalization = [err instanceof Error ? err.message : 'not a valid binding']
+    }
+  }
+  const repairable = canonical !== stored && canonicalization.length > 0
+  const wanted = effectiveBinding(canonical, config)
   const entry: ProviderEntry | undefined = wanted ? config.providers.find((p) => p.id === wanted.entryId) : undefined
   const key = entry ? input.keys(entry.id) : null
-  const namespace = active?.catalogNamespace ?? (entry ? catalogNamespaceOf(entry) : null)
+  const configNamespace = entry && key ? catalogNamespaceOf(entry, key.fingerprint) : null
+  const namespace = active?.catalogNamespace ?? configNamespace
   const catalog = namespace ? input.cached(namespace) : null
   const model = active?.model ?? wanted?.model ?? null
   const listed = catalog && model ? catalog.models.includes(model) : null
@@ -54,7 +71,10 @@ export function buildSessionDiagnostics(input: SessionDiagnosticsInput): Session
   }
 
   const live = active ? 'the live agent' : 'the session row'
-  const switchHint = pinned
+  const repairHint = `The stored binding is not canonical (${canonicalization.join('; ')}); Keel repairs it at its next start, and \`doctor --fix\` does now.`
+  const switchHint = repairable
+    ? repairHint
+    : pinned
     ? 'The session is pinned: Apply config (here, or Apply in the panel above the message box) switches it.'
     : 'The session follows the app default and switches at its next turn.'
   const consequence = 'A consequence of the entry change above.'
@@ -97,20 +117,12 @@ export function buildSessionDiagnostics(input: SessionDiagnosticsInput): Session
   row('catalog', 'Catalog', {
     active: namespace,
     persisted: null,
-    config: entry ? catalogNamespaceOf(entry) : null,
+    config: configNamespace,
     cached: catalog ? `${catalog.namespace} · fetched ${when(catalog.fetchedAt)} · ${catalog.models.length} models` : null,
   }, {
-    config: entryChanged() ? `${consequence} Model lists are kept per namespace, so the new one has its own.` : `The config's namespace for this entry is ${entry ? catalogNamespaceOf(entry) : ''}; model lists are kept per namespace.`,
+    config: entryChanged() ? `${consequence} Model lists are kept per namespace, so the new one has its own.` : `The config's namespace for this entry is ${configNamespace ?? ''}; model lists are kept per namespace (a different key has its own).`,
   })
 
-  let canonicalization: string[] = []
-  if (stored.entryId && stored.model) {
-    try {
-      canonicalization = canonicalizeBinding({ entryId: stored.entryId, model: stored.model }, config.providers).changes
-    } catch (err) {
-      canonicalization = [err instanceof Error ? err.message : 'not a valid binding']
-    }
-  }
 
   const drifted = rows.some((r) => r.drift !== null)
   const status: SessionDiagnostics['status'] =

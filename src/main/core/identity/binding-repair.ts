@@ -1,13 +1,13 @@
 // The startup repair of legacy binding rows (invariant 5): rows written by older versions or other tools
-// (`openai-codex`, `openai-codex/gpt-5.5`, `mimo/gpt-x` on entry mimo) are canonicalized — after a database
-// backup — through the one binding writer, and what changed is recorded in migration_log for diagnostics.
+// (`openai-codex`, `openai-codex/gpt-5.5`, `lmstudio/qwen/qwen3.6-27b` on an LM Studio listing `qwen/qwen3.6-27b`)
+// are canonicalized — after a database backup — through the one binding writer, and what changed is recorded in
+// migration_log for diagnostics.
 // Rows that cannot be canonicalized (a bare resolved class such as "custom" names no entry) are left for the user
 // to re-bind: Keel never guesses an entry from a base URL.
 import type Database from 'better-sqlite3'
 import type { ProviderEntry } from '../../../shared/domain'
 import { backupDatabase } from '../sessions/database'
 import { BindingStore } from './binding-store'
-import { canonicalizeBinding } from './canonicalize'
 
 export interface RepairReport {
   backupPath: string | null
@@ -22,7 +22,7 @@ export function repairBindings(db: Database.Database, providers: readonly Provid
   const fixable: Array<{ row: (typeof candidates)[number]; to: { entryId: string; model: string }; changes: string[] }> = []
   for (const row of candidates) {
     try {
-      const c = canonicalizeBinding(row, providers)
+      const c = store.canonicalize(row, providers)
       fixable.push({ row, to: { entryId: c.entryId, model: c.model }, changes: c.changes })
     } catch (err) {
       report.unrepairable.push({ sessionId: row.sessionId, entryId: row.entryId, model: row.model, reason: err instanceof Error ? err.message : 'invalid binding' })

@@ -2,7 +2,8 @@
 // other module mentions these columns in a write statement.
 import type Database from 'better-sqlite3'
 import type { Binding, BindingMode, ProviderEntry } from '../../../shared/domain'
-import { canonicalizeBinding } from './canonicalize'
+import { cachedModelIds } from '../catalog/catalog-service'
+import { canonicalizeBinding, type BindingRequest, type CanonicalizeResult, type KnownModels } from './canonicalize'
 
 export interface StoredBinding {
   entryId: string | null
@@ -11,7 +12,28 @@ export interface StoredBinding {
 }
 
 export class BindingStore {
-  constructor(private readonly db: Database.Database) {}
+  /** The models each entry is known to offer (its cached catalogs), for the canonicalize step. */
+  readonly known: KnownModels
+
+  constructor(private readonly db: Database.Database) {
+    this.known = (entry) => cachedModelIds(this.db, entry)
+  }
+
+  /** The one canonicalize step, with what the database knows of each entry's models. */
+  canonicalize(request: BindingRequest, providers: readonly ProviderEntry[]): CanonicalizeResult {
+    return canonicalizeBinding(request, providers, this.known)
+  }
+
+  /** What canonicalization makes of a stored binding (what the startup repair writes); as is when it cannot. */
+  canonicalOrAsIs(stored: StoredBinding, providers: readonly ProviderEntry[]): StoredBinding {
+    if (!stored.entryId || !stored.model) return stored
+    try {
+      const c = this.canonicalize({ entryId: stored.entryId, model: stored.model }, providers)
+      return { ...stored, entryId: c.entryId, model: c.model }
+    } catch {
+      return stored
+    }
+  }
 
   private readStatement: Database.Statement | null = null
   private readManyStatement: Database.Statement | null = null
@@ -34,7 +56,7 @@ export class BindingStore {
 
   /** Canonicalizes and writes; returns what was written and what canonicalization changed. */
   write(sessionId: string, request: { entryId: string; model: string; mode: BindingMode }, providers: readonly ProviderEntry[]): { binding: Binding; changes: string[] } {
-    const canonical = canonicalizeBinding(request, providers)
+    const canonical = this.canonicalize(request, providers)
     this.db
       .prepare('UPDATE sessions SET binding_entry_id = ?, binding_model = ?, binding_mode = ? WHERE id = ?')
       .run(canonical.entryId, canonical.model, request.mode, sessionId)
@@ -48,7 +70,7 @@ export class BindingStore {
       .all() as Array<{ sessionId: string; entryId: string; model: string; mode: BindingMode }>
     return rows.filter((r) => {
       try {
-        const c = canonicalizeBinding(r, providers)
+        const c = this.canonicalize(r, providers)
         return c.changes.length > 0
       } catch {
         return true

@@ -8,7 +8,8 @@ import { KeelError } from '../errors'
 import type { KeyLookup, Keychain } from '../secrets/keychain'
 import type { SessionStore } from '../sessions/session-store'
 import { BindingStore, type StoredBinding } from './binding-store'
-import { canonicalizeBinding } from './canonicalize'
+import { isResolvedClass } from './canonicalize'
+import { KeptRuntimeStore, type KeptRuntime } from './kept-runtime-store'
 import { effectiveBinding, identityFor, resolveBinding, type Resolution } from './resolve'
 
 /** What a session's live agent runs on: the identity and a frozen copy of the entry it was resolved from. */
@@ -57,6 +58,9 @@ export class IdentityService {
   private revision = 0
   private readonly active = new Map<string, ActiveRuntime>()
   readonly bindings: BindingStore
+  private readonly kept: KeptRuntimeStore
+  /** What a session's running turn uses (the agent service owns running turns); null when none runs. */
+  private runningTurn: (sessionId: string) => RuntimeIdentity | null = () => null
 
   constructor(
     private readonly config: ConfigService,
@@ -65,6 +69,12 @@ export class IdentityService {
     private readonly publish: (snapshot: IdentitySnapshot) => void,
   ) {
     this.bindings = new BindingStore(sessions.db)
+    this.kept = new KeptRuntimeStore(sessions.db)
+  }
+
+  /** Tells the authority where running turns are, so a live snapshot shows what the running turn uses. */
+  setRunningTurns(lookup: (sessionId: string) => RuntimeIdentity | null): void {
+    this.runningTurn = lookup
   }
 
   /** Key presence and fingerprints for every configured entry (one keychain read each). */
@@ -106,6 +116,11 @@ export class IdentityService {
       if (entry && !keyGone) return this.evaluateActive(a, entry, stored, key.fingerprint)
       this.active.delete(sessionId)
     }
+    const kept = this.kept.read(sessionId)
+    if (kept) {
+      const restored = this.restoreKept(sessionId, kept, stored, cfg, lookup)
+      if (restored) return restored
+    }
     const r = resolveBinding(effectiveBinding(stored, cfg), cfg, lookup, this.config.lastError !== null)
     if (r.identity) {
       const entry = cfg.providers.find((p) => p.id === r.identity!.entryId)!
@@ -114,6 +129,42 @@ export class IdentityService {
       return { ...r, runtime }
     }
     return { ...r, runtime: null }
+  }
+
+  /**
+   * After a restart, a persisted Keep puts the session back on the runtime the user kept, rebuilt from its stored
+   * fields and the current entry's headers; the rebuilt entry must have the kept revision exactly. When it cannot
+   * (header values changed, and they are never stored), the session is unresolved and says so: nothing is sent
+   * until the user applies the new config or picks a model. Returns null when the Keep no longer applies.
+   */
+  private restoreKept(sessionId: string, kept: KeptRuntime, stored: StoredBinding, cfg: KeelConfig, lookup: KeyLookup): Evaluation | null {
+    const entry = cfg.providers.find((p) => p.id === kept.entryId)
+    const applies = stored.mode === 'pinned' && stored.entryId === kept.entryId && stored.model === kept.model && entry !== undefined
+    if (!applies || entryRevision(entry) === kept.runtimeRevision) {
+      // Re-bound, deleted, or the config is back on the kept runtime: the decision is over.
+      this.kept.clear(sessionId)
+      return null
+    }
+    const binding: Binding = { entryId: kept.entryId, model: kept.model, mode: 'pinned' }
+    const r = resolveBinding(binding, cfg, lookup, this.config.lastError !== null)
+    if (!r.identity) return { ...r, runtime: null }
+    const rebuilt: ProviderEntry = { ...structuredClone(entry), kind: kept.runtime.kind, api: kept.runtime.api, baseUrl: kept.runtime.baseUrl }
+    for (const field of ['local', 'auth'] as const) {
+      if (kept.runtime[field] === undefined) delete rebuilt[field]
+      else (rebuilt as Record<string, unknown>)[field] = kept.runtime[field]
+    }
+    if (entryRevision(rebuilt) !== kept.runtimeRevision) {
+      const state: IdentityState = {
+        kind: 'unresolved',
+        reason: 'kept-runtime-lost',
+        message: `You chose Keep for the previous runtime of "${entry.name}" (${kept.runtime.baseUrl}), but it cannot be rebuilt after a restart: its header values changed in config and Keel never stores them. Nothing will be sent.`,
+        fix: `Re-resolve the session (Diagnostics → Re-resolve) to use the new config of "${entry.name}", or pick a provider and model for it.`,
+      }
+      return { binding, state, identity: null, runtime: null }
+    }
+    const runtime: ActiveRuntime = { identity: identityFor(rebuilt, kept.model, r.identity.credential.fingerprint), entry: rebuilt, keptRevision: kept.keptAgainst }
+    this.active.set(sessionId, runtime)
+    return this.evaluateActive(runtime, entry, stored, r.identity.credential.fingerprint)
   }
 
   private evaluateActive(a: ActiveRuntime, entry: ProviderEntry, stored: StoredBinding, fingerprint: string | null): Evaluation {
@@ -147,8 +198,16 @@ export class IdentityService {
   }
 
   private snapshotOf(sessionId: string, e: Resolution, cfg: KeelConfig, authority: IdentitySnapshot['authority'] = 'live'): IdentitySnapshot {
+    // Live means what the running turn uses. A binding changed mid-turn shows as what the next turn will use,
+    // until the turn ends (its turn-ended event publishes a fresh snapshot).
+    const running = authority === 'live' ? this.runningTurn(sessionId) : null
+    let next: IdentitySnapshot['next'] = null
+    if (running && e.identity?.identityKey !== running.identityKey) {
+      next = { binding: e.binding, state: e.state, identity: e.identity }
+      e = { binding: { entryId: running.entryId, model: running.model, mode: e.binding?.mode ?? this.stored(sessionId).mode }, state: { kind: 'resolved' }, identity: running }
+    }
     const entryName = e.binding ? (cfg.providers.find((p) => p.id === e.binding!.entryId)?.name ?? null) : null
-    return { sessionId, revision: this.nextRevision(), authority, binding: e.binding, entryName, state: e.state, identity: e.identity }
+    return { sessionId, revision: this.nextRevision(), authority, binding: e.binding, entryName, state: e.state, identity: e.identity, next }
   }
 
   async snapshot(sessionId: string): Promise<IdentitySnapshot> {
@@ -194,12 +253,12 @@ export class IdentityService {
   pin(sessionId: string, entryId: string, model: string): Binding {
     const providers = this.config.current().providers
     // Canonicalize before the existence check, so a legacy alias finds its entry and a resolved class is refused.
-    const canonical = canonicalizeBinding({ entryId, model }, providers)
+    const canonical = this.bindings.canonicalize({ entryId, model }, providers)
     if (!providers.some((p) => p.id === canonical.entryId)) {
       throw KeelError.of('not-found', `There is no provider entry "${canonical.entryId}".`, { field: 'entryId', fix: 'Pick an entry listed in Settings.' })
     }
     const written = this.bindings.write(sessionId, { ...canonical, mode: 'pinned' }, providers).binding
-    this.active.delete(sessionId)
+    this.drop(sessionId)
     return written
   }
 
@@ -209,20 +268,33 @@ export class IdentityService {
     const target = cfg.default ?? (stored.entryId && stored.model ? { entryId: stored.entryId, model: stored.model } : null)
     if (!target) throw KeelError.of('unresolved', 'There is no app default to follow.', { fix: 'Set a default provider and model in Settings.' })
     this.bindings.write(sessionId, { ...target, mode: 'follow-default' }, cfg.providers)
+    this.drop(sessionId)
+  }
+
+  /** Forgets the active runtime and any Keep decision: the user chose again. */
+  private drop(sessionId: string): void {
     this.active.delete(sessionId)
+    this.kept.clear(sessionId)
   }
 
   /** Apply / Re-resolve: drop the active runtime and resolve from the binding + current config + keychain. */
   async reresolve(sessionId: string): Promise<void> {
-    this.active.delete(sessionId)
+    this.drop(sessionId)
     await this.evaluate(sessionId)
   }
 
-  /** Keep: stay on the previous runtime for this config change, without asking again. */
+  /**
+   * Keep: stay on the previous runtime for this config change, without asking again. The decision is persisted, so
+   * a restart neither drops it nor sends to the new config in silence.
+   */
   keep(sessionId: string): void {
     const a = this.active.get(sessionId)
     const entry = a && this.config.entry(a.identity.entryId)
-    if (a && entry) a.keptRevision = entryRevision(entry)
+    if (!a || !entry) return
+    const revision = entryRevision(entry)
+    a.keptRevision = revision
+    if (this.stored(sessionId).mode !== 'pinned' || revision === a.identity.configRevision) return
+    this.kept.write({ sessionId, entryId: a.identity.entryId, model: a.identity.model, runtimeRevision: a.identity.configRevision, keptAgainst: revision, runtime: a.entry })
   }
 
   forget(sessionId: string): void {
@@ -238,7 +310,8 @@ export class IdentityService {
     const stored = this.stored(sessionId)
     const cfg = this.config.current()
     let notice: string | null = null
-    if (stored.mode === 'follow-default' && cfg.default) {
+    // A row bound to a resolved class names no entry: it waits for the user, even in follow-default mode.
+    if (stored.mode === 'follow-default' && cfg.default && !(stored.entryId && isResolvedClass(stored.entryId, cfg.providers))) {
       const a = this.active.get(sessionId)
       const entry = cfg.providers.find((p) => p.id === cfg.default!.entryId)
       const stale = a !== undefined && (a.identity.entryId !== cfg.default.entryId || a.identity.model !== cfg.default.model || (entry !== undefined && entryRevision(entry) !== a.identity.configRevision))

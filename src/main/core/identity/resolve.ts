@@ -6,6 +6,7 @@ import { entryRevision } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
 import { isLocalEntry, keyRequired } from '../providers/kinds'
 import { keychainAccount, type KeyLookup } from '../secrets/keychain'
+import { isResolvedClass } from './canonicalize'
 import { keychainLockedError } from '../secrets/keychain-lock'
 
 
@@ -33,13 +34,27 @@ export function identityKeyOf(parts: { entryId: string; api: string; baseUrl: st
 }
 const identityKeys = new Map<string, string>()
 
-/** The catalog namespace: entry id + base URL + credential reference (invariant 7). */
-export function catalogNamespaceOf(entry: Pick<ProviderEntry, 'id' | 'baseUrl'>): string {
-  return `${entry.id}|${entry.baseUrl}|${keychainAccount(entry.id)}`
+/**
+ * The catalog namespace: entry id + base URL + credential reference (invariant 7). The credential reference is the
+ * keychain account plus the key's fingerprint, as in the identity key: a key rotated anywhere (in Keel or directly
+ * in the keychain) gets its own catalog, so a list fetched with the old key is never served for the new one.
+ */
+export function catalogNamespaceOf(entry: Pick<ProviderEntry, 'id' | 'baseUrl'>, fingerprint: string | null): string {
+  return `${entry.id}|${entry.baseUrl}|${credentialRefOf(entry.id, fingerprint)}`
 }
 
-/** The binding a session asks for now: pinned sessions their own, follow-default sessions the app default. */
+/** The credential reference: keychain account, and the key's fingerprint when a key is used. */
+export function credentialRefOf(entryId: string, fingerprint: string | null): string {
+  return fingerprint ? `${keychainAccount(entryId)}#${fingerprint}` : keychainAccount(entryId)
+}
+
+/**
+ * The binding a session asks for now: pinned sessions their own, follow-default sessions the app default. A row
+ * bound to a resolved class ("custom", left by older versions) names no entry, whatever its mode: it stays as it is
+ * (and resolves as unresolved) until the user picks an entry — it is never handed to the app default.
+ */
 export function effectiveBinding(stored: { entryId: string | null; model: string | null; mode: Binding['mode'] }, config: KeelConfig): Binding | null {
+  if (stored.entryId && isResolvedClass(stored.entryId, config.providers)) return { entryId: stored.entryId, model: stored.model || '(no model)', mode: stored.mode }
   if (stored.mode === 'follow-default' && config.default) return { ...config.default, mode: 'follow-default' }
   if (stored.entryId && stored.model) return { entryId: stored.entryId, model: stored.model, mode: stored.mode }
   return null
@@ -52,6 +67,14 @@ function unresolved(binding: Binding | null, reason: Extract<IdentityState, { ki
 export function resolveBinding(binding: Binding | null, config: KeelConfig, keys: KeyLookup, configError: boolean): Resolution {
   if (!binding) {
     return unresolved(null, 'no-binding', 'This session has no provider yet and there is no app default.', 'Add a provider in Settings and set it as the default, or pick a model for this session.')
+  }
+  if (isResolvedClass(binding.entryId, config.providers)) {
+    return unresolved(
+      binding,
+      'not-an-entry',
+      `This session was saved bound to "${binding.entryId}", a resolved provider class rather than a provider entry, so Keel does not know which entry, key and URL it meant. Nothing will be sent.`,
+      'Pick the provider entry and model for this session in the model picker.',
+    )
   }
   const entry = config.providers.find((p) => p.id === binding.entryId)
   if (!entry) {
@@ -90,7 +113,7 @@ export function identityFor(entry: ProviderEntry, model: string, fingerprint: st
     baseUrl: entry.baseUrl,
     model,
     credential: { account, source: present ? 'keychain' : 'none', present, fingerprint },
-    catalogNamespace: catalogNamespaceOf(entry),
+    catalogNamespace: catalogNamespaceOf(entry, fingerprint),
     configRevision: entryRevision(entry),
     local: isLocalEntry(entry),
     resolvedAt: Date.now(),

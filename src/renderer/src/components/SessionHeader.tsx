@@ -108,7 +108,22 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
       <span className="identity__mode" data-testid="identity-mode">
         {mode}
       </span>
+      {snapshot.next ? <NextTurn next={snapshot.next} /> : null}
       {identity?.local ? <span className="badge">local</span> : null}
     </div>
+  )
+}
+
+/** A re-bind (or key/config change) made while a turn runs: the running turn keeps its runtime; this is the next. */
+function NextTurn({ next }: { next: NonNullable<IdentitySnapshot['next']> }) {
+  const label = next.identity
+    ? `${next.identity.entryName} · ${next.identity.model}`
+    : next.binding
+      ? `${next.binding.entryId} · ${next.binding.model} (unresolved)`
+      : 'unresolved'
+  return (
+    <span className="badge" data-testid="identity-next" title="The reply in progress keeps the runtime above; the next message uses this one">
+      next turn: {label}
+    </span>
   )
 }

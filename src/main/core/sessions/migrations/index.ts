@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3'
 import { initial } from './001-initial'
 import { catalogsAndRecovery } from './002-catalogs-and-recovery'
+import { keptRuntimes } from './003-kept-runtimes'
 import { searchAndIndexes } from './004-search-and-indexes'
 
 export interface MigrationResult {
@@ -16,6 +17,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, searchAndIndexes]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
