@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { openKeelCore } from '../../src/main/core/app/keel-core'
-import { DataDirInUseError } from '../../src/main/core/data-dir-lock'
+import { DataDirInUseError, recordedHolder } from '../../src/main/core/data-dir-lock'
 import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 import { isRunning, launchHost, startedHosts, type HostChild } from '../support/host-process'
@@ -168,6 +168,9 @@ describe('one writer per data directory', () => {
     // A crash leaves no stale lock: the OS dropped it with the process.
     expect(await first.crash()).toBeNull()
     expect(isRunning(first.pid)).toBe(false)
+    // Its label outlived it, but a dead pid is never named as a holder.
+    expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'keel.lock.json'), 'utf8'))).toMatchObject({ pid: first.pid })
+    expect(recordedHolder(dataDir)).toBeNull()
     const { host: third, url: thirdUrl } = await servingHost(dataDir)
     expect(await appState(thirdUrl)).toMatchObject({ dataDir })
     expect(await third.stop()).toBe(0)

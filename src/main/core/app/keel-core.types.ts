@@ -5,7 +5,7 @@ import type { ConfigBackend } from '../config/config-backend'
 import type { PreferencesBackend } from '../desktop/preferences'
 
 export interface KeelCoreOptions {
-  /** Where config.json, keel.db and backups live. */
+  /** Where config.json, keel.db and backups live. Opening takes its lock (data-dir-lock.ts): one writer at a time. */
   dataDir: string
   runtime: 'electron' | 'host'
   /** Keychain service name; tests use their own (KEEL_KEYCHAIN_SERVICE) so they never touch a user's keys. */
@@ -32,6 +32,6 @@ export interface KeelCore {
   setWindowVisible(visible: boolean): void
   /** Asks every attached window to show something (the tray and the app menu use this). */
   focus(target: EventPayload<'focus'>): void
-  /** Stops running turns (checkpointing what streamed), stops watchers and closes the database. */
+  /** Stops running turns (checkpointing what streamed), stops watchers, closes the database, then releases the data directory's lock. */
   close(): Promise<void>
 }
