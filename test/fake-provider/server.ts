@@ -284,11 +284,17 @@ class FakeProviderServer implements FakeProvider {
     this.serial += 1
     const dialect = dialectOf(request)
     const abort = new AbortController()
-    res.on('close', () => {
+    let closed = false
+    const onClose = (): void => {
+      if (closed) return
+      closed = true
       abort.abort()
       // Closed before the response finished: the client went away (abort, Stop, crash).
       if (!res.writableFinished) this.noteDisconnect(request)
-    })
+    }
+    res.on('close', onClose)
+    // A client with a very short timeout (on a busy machine) may be gone before its request was even read.
+    if (!res.socket || res.socket.destroyed) onClose()
     return { request, res, dialect, serial: this.serial, headers: requestIdHeaders(dialect, this.serial), signal: abort.signal }
   }
 

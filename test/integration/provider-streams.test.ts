@@ -92,7 +92,7 @@ describe('a provider that stops sending', () => {
     expect(r.replies).toEqual([])
     expect(r.turn).toMatchObject({ status: 'error', error: { kind: 'timeout' }, partialText: '' })
     // Keel hung up: the fake saw its client go away, so no socket is left waiting.
-    await fake.waitForDisconnects(1)
+    await fake.waitForDisconnects(1, 10_000)
   })
 
   it('after headers: a 200 with no data is a first-byte timeout that says the server answered', async () => {
