@@ -164,6 +164,21 @@ describe('browser host server', () => {
     expect(await connect(`ws://127.0.0.1:${server.port}/elsewhere?token=${server.token}`)).toEqual({ refused: 404 })
   })
 
+  it('tells a page whether its token is this launch\'s (so a page from an earlier run can say so)', async () => {
+    const check = (query: string, headers: http.OutgoingHttpHeaders = {}) => rawGet(server.port, `/keel-token${query}`, headers)
+    const current = await check(`?token=${server.token}`)
+    expect(current.status).toBe(204)
+    expect(current.headers['cache-control']).toBe('no-store')
+    expect(current.body).toBe('')
+    const stale = await check('?token=from-an-earlier-run')
+    expect(stale.status).toBe(401)
+    expect(stale.body).toBe('')
+    expect((await check('')).status).toBe(401)
+    expect((await check(`?token=${server.token}x`)).status).toBe(401)
+    // Like every other request: only under the host's own name.
+    expect((await check(`?token=${server.token}`, { host: `evil.example:${server.port}` })).status).toBe(403)
+  })
+
   it('refuses WebSocket connections from another origin, even with the token', async () => {
     expect(await connect(wsUrl, { origin: 'http://evil.example' })).toEqual({ refused: 403 })
     expect(await connect(wsUrl, { origin: `http://127.0.0.1:${server.port + 1}` })).toEqual({ refused: 403 })

@@ -19,6 +19,13 @@ import { RENDERER_CSP } from '../electron/renderer-csp'
 import { contentType, resolveStaticFile } from '../electron/renderer-files'
 
 export const WS_PATH = '/keel-ws'
+/**
+ * GET /keel-token?token=T answers 204 when T is this launch's token and 401 when it is not. A browser cannot see
+ * why a WebSocket handshake was refused, so a page whose connection fails asks here: 401 means the page belongs to
+ * an earlier run of the host (the token changes at every launch) and must be opened from the new URL; no answer
+ * means the host is down. It says nothing a refused handshake does not already say.
+ */
+export const TOKEN_CHECK_PATH = '/keel-token'
 /** Larger messages close the connection (1009); the biggest legitimate input is a 1 MB chat message or draft. */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 /** How long pages get to answer the close frame at shutdown. */
@@ -75,6 +82,13 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return sendText(res, 405, 'Method not allowed')
+    }
+    const requestUrl = new URL(req.url ?? '/', 'http://127.0.0.1')
+    if (requestUrl.pathname === TOKEN_CHECK_PATH) {
+      const valid = isLaunchToken(requestUrl.searchParams.get('token'), tokenDigest)
+      setSecurityHeaders(res)
+      res.writeHead(valid ? 204 : 401, { 'Cache-Control': 'no-store' })
+      return void res.end()
     }
     const file = await resolveStaticFile(rendererRoot, req.url ?? '/')
     if (file === null) return sendText(res, 404, 'Not found')
@@ -241,9 +255,12 @@ function checkUpgrade(req: http.IncomingMessage, port: number, tokenDigest: Buff
   if (!isOwnHost(req.headers.host, port)) return { status: 403, reason: 'foreign Host header' }
   const origin = req.headers.origin
   if (origin !== undefined && !isOwnOrigin(origin, port)) return { status: 403, reason: 'foreign Origin' }
-  const token = url.searchParams.get('token')
-  if (token === null || !timingSafeEqual(sha256(token), tokenDigest)) return { status: 401, reason: 'missing or wrong token' }
+  if (!isLaunchToken(url.searchParams.get('token'), tokenDigest)) return { status: 401, reason: 'missing or wrong token' }
   return null
+}
+
+function isLaunchToken(token: string | null, tokenDigest: Buffer): boolean {
+  return token !== null && timingSafeEqual(sha256(token), tokenDigest)
 }
 
 function isOwnHost(hostHeader: string | undefined, port: number): boolean {

@@ -31,9 +31,14 @@ export interface ConnectionState {
   generation: number
   /** False until the first connection opened; the banner only shows once we were connected or gave up. */
   everOpened: boolean
+  /**
+   * The host refused this page's token: the page comes from an earlier run of the host (the token changes at every
+   * launch). Nothing will reconnect it; the user must open the new URL. Until then no data is shown, and none is lost.
+   */
+  stale: boolean
 }
 
-let connection: ConnectionState = { status: 'open', detail: null, generation: 0, everOpened: true }
+let connection: ConnectionState = { status: 'open', detail: null, generation: 0, everOpened: true, stale: false }
 const connectionListeners = new Set<() => void>()
 
 function setConnection(next: Partial<ConnectionState>): void {
@@ -153,6 +158,21 @@ function parseServerMessage(data: unknown): ServerMessage | null {
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000]
 
+export const STALE_PAGE_MESSAGE = 'This page belongs to an earlier run of the Keel host: open the new URL printed in the terminal.'
+
+/**
+ * Why the WebSocket failed, asked over plain HTTP (a browser does not expose a refused handshake's status): 'stale'
+ * when the host answers that the token is not this launch's, 'unreachable' when nothing answers, else 'ok'.
+ */
+async function checkToken(token: string): Promise<'ok' | 'stale' | 'unreachable'> {
+  try {
+    const response = await fetch(`/keel-token?token=${encodeURIComponent(token)}`, { cache: 'no-store' })
+    return response.status === 401 ? 'stale' : 'ok'
+  } catch {
+    return 'unreachable'
+  }
+}
+
 class WebSocketTransport implements KeelBridge {
   private socket: WebSocket | null = null
   private nextId = 1
@@ -162,7 +182,10 @@ class WebSocketTransport implements KeelBridge {
   private readonly listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   private attempts = 0
 
-  constructor(private readonly url: string | null) {
+  private readonly url: string | null
+
+  constructor(private readonly token: string | null) {
+    this.url = token ? webSocketUrl(token) : null
     setConnection({ status: 'connecting', everOpened: false })
     this.connect()
   }
@@ -221,10 +244,23 @@ class WebSocketTransport implements KeelBridge {
       this.pending.clear()
       for (const resolve of waiting) resolve({ ok: false, error: LOST_CONNECTION })
       setConnection({ status: 'closed', everOpened: true })
-      const delay = RECONNECT_DELAYS_MS[Math.min(this.attempts, RECONNECT_DELAYS_MS.length - 1)] ?? 15000
-      this.attempts += 1
-      setTimeout(() => this.connect(), delay)
+      void this.afterClose()
     }
+  }
+
+  /** Reconnects with a growing delay, unless the host says this page's token belongs to an earlier run. */
+  private async afterClose(): Promise<void> {
+    const token = await checkToken(this.token ?? '')
+    if (token === 'stale') {
+      setConnection({ status: 'closed', stale: true, detail: STALE_PAGE_MESSAGE, everOpened: true })
+      return
+    }
+    setConnection({
+      detail: token === 'unreachable' ? 'The Keel host is not answering. If you restarted it, open the new URL it printed.' : null,
+    })
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempts, RECONNECT_DELAYS_MS.length - 1)] ?? 15000
+    this.attempts += 1
+    setTimeout(() => this.connect(), delay)
   }
 
   private receive(data: unknown): void {
@@ -254,9 +290,7 @@ class WebSocketTransport implements KeelBridge {
   }
 }
 
-function webSocketUrl(): string | null {
-  const token = readToken()
-  if (!token) return null
+function webSocketUrl(token: string): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   return `${scheme}://${location.host}/keel-ws?token=${encodeURIComponent(token)}`
 }
@@ -268,7 +302,7 @@ let instance: KeelBridge | null = null
 
 export function bridge(): KeelBridge {
   if (!instance) {
-    instance = validating(window.keel ?? new WebSocketTransport(webSocketUrl()))
+    instance = validating(window.keel ?? new WebSocketTransport(readToken()))
   }
   return instance
 }

@@ -17,10 +17,10 @@ export interface HostProcess {
   log(): string
 }
 
-export async function startHost(dataDir: string, env: Record<string, string> = {}): Promise<HostProcess> {
+export async function startHost(dataDir: string, env: Record<string, string> = {}, port = 0): Promise<HostProcess> {
   // Node itself, not the tsx wrapper: tsx would run the host in a child process that a SIGKILL of the wrapper
   // leaves running, and crash() must kill the process that holds the database.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/cli.ts', '--data-dir', dataDir, '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/cli.ts', '--data-dir', dataDir, '--port', String(port)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,7 @@ import { applyTheme } from '../lib/theme'
 import { closeAllModals } from '../state/modalStack'
 import { acceptSnapshot, resetSnapshots } from '../state/snapshotStore'
 import { ConfigErrorBanner } from './ConfigErrorBanner'
-import { ConnectionBanner } from './ConnectionBanner'
+import { ConnectionBanner, NotConnected } from './ConnectionBanner'
 import { DiagnosticsDialog } from './DiagnosticsDialog'
 import { EnvironmentBanners } from './EnvironmentBanners'
 import { EmptyState } from './EmptyState'
@@ -44,7 +44,8 @@ export function App() {
   const [creating, setCreating] = useState(false)
   const [diagnosticsOpen, setDiagnosticsOpen] = useState(false)
   const notify = useNotify()
-  const { generation } = useConnection()
+  const connection = useConnection()
+  const { generation } = connection
 
   // Identity comes only from main's snapshots (invariant 8); the store drops any older than the one it holds.
   useBridgeEvent('identity', acceptSnapshot)
@@ -136,7 +137,10 @@ export function App() {
   const runtime = appState.app?.runtime ?? (window.keel ? 'electron' : 'host')
 
   let content
-  if (selectedId) {
+  if (connection.stale) {
+    // The page's token is from an earlier run of the host: nothing it shows would be live, so it says only that.
+    content = <NotConnected />
+  } else if (selectedId) {
     content = (
       <SessionPane
         key={selectedId}
@@ -155,6 +159,9 @@ export function App() {
         <p className="muted">Creating session…</p>
       </section>
     )
+  } else if (connection.status !== 'open' && connection.everOpened) {
+    // Not "No sessions yet" or the welcome screen: with no connection, nothing can be known about the data.
+    content = <NotConnected />
   } else if (providers.loaded && providers.providers.length === 0 && !providers.error) {
     content = <Welcome onAddProvider={() => setSettings({ kind: 'add' })} />
   } else {

@@ -13,12 +13,14 @@ interface SessionListProps {
   sessions: SessionSummary[]
   selectedId: string | null
   searching: boolean
+  /** False while the page has no connection to Keel: an empty list then says nothing about the data. */
+  connected: boolean
   onOpen: (id: string) => void
   onDeleted: (id: string) => void
   onChanged: () => void
 }
 
-export function SessionList({ sessions, selectedId, searching, onOpen, onDeleted, onChanged }: SessionListProps) {
+export function SessionList({ sessions, selectedId, searching, connected, onOpen, onDeleted, onChanged }: SessionListProps) {
   const snapshots = useSnapshots()
   const notify = useNotify()
   const [deleting, setDeleting] = useState<SessionSummary | null>(null)
@@ -44,7 +46,7 @@ export function SessionList({ sessions, selectedId, searching, onOpen, onDeleted
   return (
     <>
       {sessions.length === 0 ? (
-        <p className="session-list__empty">{searching ? 'No sessions match.' : 'No sessions yet.'}</p>
+        <p className="session-list__empty">{!connected ? 'Sessions are not shown while this page is not connected to Keel.' : searching ? 'No sessions match.' : 'No sessions yet.'}</p>
       ) : null}
       <ul className="session-list" role="list" aria-label="Sessions">
         {sessions.map((session) => (

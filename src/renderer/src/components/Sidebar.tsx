@@ -40,7 +40,8 @@ export function Sidebar(props: SidebarProps) {
             runtime={runtime}
           />
         </div>
-        <div className="sidebar__buttons">
+        {/* A named group: its "New session" is the action, never one of the listed sessions still titled so. */}
+        <div className="sidebar__buttons" role="group" aria-label="Session actions">
           <button
             type="button"
             className="button button--primary sidebar__new"
@@ -85,6 +86,7 @@ export function Sidebar(props: SidebarProps) {
           sessions={sessions.sessions}
           selectedId={selectedId}
           searching={query.trim().length > 0}
+          connected={connection.status === 'open'}
           onOpen={onOpen}
           onDeleted={onDeleted}
           onChanged={sessions.refetch}
