@@ -2,7 +2,7 @@
 // running app (WCAG 2.1 A/AA rules), with real data from the core.
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import { addProvider, assistantMessages, closeSettings, expect, send, test } from './support/fixtures'
+import { addProvider, assistantMessages, closeSettings, expect, newSession, send, test } from './support/fixtures'
 
 async function violations(page: Page, include?: string) {
   if (include) await expect(page.locator(include).first()).toBeVisible()
@@ -20,7 +20,7 @@ test('the chat view, settings, model picker and diagnostics have no accessibilit
   await addProvider(page, { name: 'Work gateway', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/work/v1`, model: 'gpt-work', key: keel.newKey('a11y') })
   expect(await violations(page, 'dialog[open]')).toEqual([])
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session', exact: true }).click()
+  await newSession(page)
   await send(page, 'Show me **markdown** and `code`')
   await expect(assistantMessages(page).last()).toContainText('markdown')
   expect(await violations(page)).toEqual([])

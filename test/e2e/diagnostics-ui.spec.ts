@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { addProvider, assistantMessages, closeSettings, expect, send, test } from './support/fixtures'
+import { addProvider, assistantMessages, closeSettings, expect, newSession, send, test } from './support/fixtures'
 
 function diagnosticsDialog(page: Page) {
   return page.getByRole('dialog', { name: 'Diagnostics' })
@@ -34,7 +34,7 @@ test('a config edit of a pinned session shows as drift in Diagnostics; Apply con
   await closeSettings(page)
 
   // Pin the session to Work gateway through the model picker.
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await page.getByRole('button', { name: 'Change model' }).click()
   const picker = page.getByRole('dialog', { name: 'Choose model' })
   const group = picker.getByRole('region', { name: 'Work gateway' })
@@ -82,6 +82,7 @@ test('a config edit of a pinned session shows as drift in Diagnostics; Apply con
   await send(page, 'after apply')
   await expect(assistantMessages(page).last()).toContainText('Echo [gpt-work]: after apply')
 
+  await keel.settled()
   const chats = fake.requests().filter((r) => r.protocol === 'openai-chat')
   expect(chats.map((r) => r.path)).toEqual(['/work/v1/chat/completions', '/work-v2/v1/chat/completions'])
   for (const r of chats) {
@@ -96,7 +97,7 @@ test('Diagnostics opens from the app menu and Ctrl+Shift+D; Copy report falls ba
   const key = keel.newKey('menu')
   await addProvider(page, { name: 'Acme', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/acme/v1`, model: 'acme-1', key })
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'hello')
   await expect(assistantMessages(page).last()).toContainText('Echo [acme-1]: hello')
 
@@ -121,11 +122,14 @@ test('Diagnostics opens from the app menu and Ctrl+Shift+D; Copy report falls ba
   await expect(dialog.getByText('All views agree.')).toBeVisible()
   await expect(dialog.getByRole('table', { name: 'Identity views' }).locator('[data-drift="true"]')).toHaveCount(0)
   await expect(dialog.getByRole('columnheader')).toHaveText(['Field', 'Active', 'Persisted', 'Config', 'Cached'])
-  // Copy report: to the clipboard, with a toast that goes away by itself.
+  // Copy report: to the clipboard, with a toast that goes away by itself. Its timer runs on a clock the test moves
+  // past the toast's 5 s, so the check does not depend on how busy the machine is.
+  await page.clock.install()
   await dialog.getByRole('button', { name: 'Copy report' }).click()
   const toast = page.getByRole('status').getByText('Report copied')
   await expect(toast).toBeVisible()
-  await expect(toast).toBeHidden({ timeout: 8000 })
+  await page.clock.fastForward(6_000)
+  await expect(toast).toBeHidden()
   await dialog.getByRole('button', { name: 'Close diagnostics' }).click()
   await expect(dialog).toBeHidden()
 
@@ -179,7 +183,7 @@ test('the provider form offers Authentication: local kinds default to no key, wh
   await settings.getByRole('button', { name: 'Cancel' }).click()
   await closeSettings(page)
 
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'no key please')
   await expect(assistantMessages(page).last()).toContainText('Echo [open-1]: no key please')
   const chat = fake.requests().find((r) => r.protocol === 'openai-chat')!

@@ -29,7 +29,7 @@ test.describe('Electron app', () => {
       env: { ...process.env, KEEL_DATA_DIR: dataDir, KEEL_KEYCHAIN_SERVICE: `keel-electron-${Date.now()}` },
     })
     const win = await app.firstWindow()
-    await expect(win.getByRole('button', { name: 'New session' })).toBeVisible()
+    await expect(win.getByRole('group', { name: 'Session actions' }).getByRole('button', { name: 'New session' })).toBeVisible()
     // Served from the app:// scheme (so the CSP header applies), never from file://.
     expect(win.url()).toBe('app://keel/index.html')
     const surface = await win.evaluate(() => ({

@@ -1,6 +1,6 @@
 // Issue 2's round trip, driven in Chromium through the browser host and the real core, asserted at the fake
 // provider: which URL, key and model each request used.
-import { addProvider, assistantMessages, closeSettings, expect, send, test } from './support/fixtures'
+import { addProvider, assistantMessages, closeSettings, expect, newSession, send, test } from './support/fixtures'
 
 test('add a named provider with a key, chat, restart, resume: the second request uses the same URL, key and model', async ({ page, fake, keel }) => {
   const frames: string[] = []
@@ -15,7 +15,7 @@ test('add a named provider with a key, chat, restart, resume: the second request
   await expect(page.getByText('Key stored in keychain')).toBeVisible()
   await closeSettings(page)
 
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'hello from e2e')
   await expect(assistantMessages(page).last()).toContainText('Echo [gpt-work]: hello from e2e')
   await expect(page.getByTestId('identity-provider')).toHaveText('Work gateway')
@@ -28,6 +28,7 @@ test('add a named provider with a key, chat, restart, resume: the second request
   await send(page, 'and again')
   await expect(assistantMessages(page).last()).toContainText('Echo [gpt-work]: and again')
 
+  await keel.settled()
   const chats = fake.requests().filter((r) => r.protocol === 'openai-chat')
   expect(chats).toHaveLength(2)
   // The key crossed the contract once, renderer → main, inside providers.create; main never sent it back.
@@ -47,7 +48,7 @@ test('a deleted key puts the session in an unresolved state after restart and se
   await page.getByRole('button', { name: 'Remove key' }).click()
   await expect(page.getByText('No key — add one')).toBeVisible()
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await keel.restart()
   await page.getByRole('list', { name: 'Sessions' }).getByRole('button').first().click()
   const alert = page.getByRole('alert').filter({ hasText: 'No API key for "Acme"' })
@@ -56,6 +57,10 @@ test('a deleted key puts the session in an unresolved state after restart and se
   await page.getByLabel('Message').fill('is anyone there?')
   await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled()
   await page.getByLabel('Message').press('Enter')
+  // Refused: the text stays in the box, no send reached main, and once Keel has settled nothing reached the provider.
+  await expect(page.getByLabel('Message')).toHaveValue('is anyone there?')
+  await keel.settled()
+  expect(keel.contract.channels()).not.toContain('chat.send')
   expect(fake.requests().filter((r) => r.protocol !== 'models')).toEqual([])
 })
 
@@ -64,7 +69,7 @@ test('a deleted entry puts its sessions in "provider removed" and sends nothing'
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Doomed', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/doomed/v1`, model: 'd-1', key: keel.newKey('doomed') })
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'first words')
   await expect(assistantMessages(page).last()).toContainText('Echo [d-1]: first words')
   fake.clear()
@@ -76,6 +81,7 @@ test('a deleted entry puts its sessions in "provider removed" and sends nothing'
   await page.getByRole('list', { name: 'Sessions' }).getByRole('button', { name: 'first words' }).click()
   await expect(page.getByRole('alert').filter({ hasText: 'Provider entry "doomed" no longer exists' })).toBeVisible()
   await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled()
+  await keel.settled()
   expect(fake.requests()).toEqual([])
 })
 
@@ -84,11 +90,11 @@ test('drafts are per session and survive a restart', async ({ page, fake, keel }
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Local', kind: 'Ollama', baseUrl: `${fake.url}/ollama/v1`, model: 'llama3.3' })
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'session one')
   await expect(assistantMessages(page).last()).toContainText('Echo [llama3.3]: session one')
   await page.getByLabel('Message').fill('unsent thought for one')
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'session two')
   await expect(assistantMessages(page).last()).toContainText('session two')
   await page.getByLabel('Message').fill('unsent thought for two')
@@ -109,7 +115,7 @@ test('a provider error shows in the chat as an error, not as the assistant', asy
   await addProvider(page, { name: 'Strict', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/strict/v1`, model: 's-1', key: keel.newKey('strict') })
   await closeSettings(page)
   fake.script({ status: 401 })
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'let me in')
   const error = page.getByRole('alert', { name: 'Turn error' })
   await expect(error).toContainText('"Strict" rejected the API key (HTTP 401)')
@@ -122,10 +128,11 @@ test('Stop ends a streaming reply and keeps what arrived, marked stopped', async
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Chatty', kind: 'Ollama', baseUrl: `${fake.url}/chatty/v1`, model: 'c-1' })
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session', exact: true }).click()
+  await newSession(page)
   fake.script({ hang: true, times: 1 })
   await send(page, 'talk forever')
-  await expect(page.getByRole('article', { name: 'assistant message (streaming)' })).toBeVisible()
+  // Stop once something has arrived (the streaming reply shows before its first word does): that is what is kept.
+  await expect(page.getByRole('article', { name: 'assistant message (streaming)' })).toContainText('Echo')
   await page.getByRole('button', { name: 'Stop' }).click()
   await expect(assistantMessages(page).last()).toContainText('Stopped')
   await expect(page.getByRole('button', { name: 'Send' })).toBeVisible()

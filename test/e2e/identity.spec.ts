@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import keytar from 'keytar'
 import Database from 'better-sqlite3'
-import { addProvider, assistantMessages, closeSettings, expect, pickModel, send, test } from './support/fixtures'
+import { addProvider, assistantMessages, closeSettings, expect, newSession, pickModel, send, test } from './support/fixtures'
 
 const chats = (fake: { requests(): Array<{ protocol: string }> }) => fake.requests().filter((r) => r.protocol !== 'models')
 
@@ -13,7 +13,7 @@ test('a pinned session whose entry is edited in config.json shows the difference
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Edge', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/old/v1`, model: 'e-1', key: keel.newKey('edge') })
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await pickModel(page, 'Edge', 'e-1')
   await send(page, 'before the edit')
   await expect(assistantMessages(page).last()).toContainText('before the edit')
@@ -51,7 +51,7 @@ test('an invalid config edit is rejected with the field named, and the last good
   const broken = JSON.stringify(cfg, null, 2)
   fs.writeFileSync(file, broken)
   await expect(page.getByText(/config\.json is invalid: .*providers\[0\]\.baseUrl/).first()).toBeVisible()
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'still working?')
   await expect(assistantMessages(page).last()).toContainText('Echo [s-1]: still working?')
   expect(chats(fake).at(-1)).toMatchObject({ path: '/solid/v1/chat/completions' })
@@ -64,7 +64,7 @@ test('a key changed in Settings is used from the next message, without restart',
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Rotor', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/rotor/v1`, model: 'r-1', key: first })
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   await send(page, 'one')
   await expect(assistantMessages(page).last()).toContainText('one')
   expect(chats(fake).at(-1)).toMatchObject({ bearer: first })
@@ -85,7 +85,7 @@ test('crash mid-turn, then the key changes: no automatic continuation; Keel asks
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Fragile', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/fragile/v1`, model: 'f-1', key: keel.newKey('fragile') })
   await closeSettings(page)
-  await page.getByRole('button', { name: 'New session' }).click()
+  await newSession(page)
   fake.script({ hang: true, times: 1 })
   await send(page, 'a long story please')
   await expect(page.getByRole('article', { name: 'assistant message (streaming)' })).toBeVisible()
@@ -103,10 +103,13 @@ test('crash mid-turn, then the key changes: no automatic continuation; Keel asks
   const recovery = page.getByRole('region', { name: 'Interrupted reply' })
   await expect(recovery).toContainText('credential')
   await expect(assistantMessages(page).first()).toBeVisible()
+  // Keel asked instead of continuing; once it has settled, it has sent nothing on its own.
+  await keel.settled()
   expect(chats(fake)).toEqual([])
   fake.script({ reply: 'and so it ended.', times: 1 })
   await recovery.getByRole('button', { name: 'Continue', exact: true }).click()
   await expect(assistantMessages(page).last()).toContainText('and so it ended.')
+  await keel.settled()
   expect(chats(fake)).toHaveLength(1)
   expect(chats(fake)[0]).toMatchObject({ bearer: rotated, path: '/fragile/v1/chat/completions' })
   // The note the model got is not in the conversation.

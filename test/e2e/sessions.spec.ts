@@ -1,6 +1,6 @@
 // The session list as a user works it: keyboard shortcut for a new session, rename, search, delete with
 // confirmation — and the other sessions' messages untouched.
-import { addProvider, assistantMessages, closeSettings, expect, send, test } from './support/fixtures'
+import { addProvider, assistantMessages, closeSettings, expect, newSession, send, test } from './support/fixtures'
 
 test('new (keyboard), rename, search and delete sessions; messages of the others stay', async ({ page, fake, keel }) => {
   await keel.launch()
@@ -10,9 +10,10 @@ test('new (keyboard), rename, search and delete sessions; messages of the others
   const list = page.getByRole('list', { name: 'Sessions' })
 
   await page.keyboard.press('Control+Shift+O')
+  await expect(page.getByRole('heading', { level: 1, name: 'New session', exact: true })).toBeVisible()
   await send(page, 'planning the trip')
   await expect(assistantMessages(page).last()).toContainText('planning the trip')
-  await page.getByRole('button', { name: 'New session', exact: true }).click()
+  await newSession(page)
   await send(page, 'groceries for sunday')
   await expect(assistantMessages(page).last()).toContainText('groceries for sunday')
 

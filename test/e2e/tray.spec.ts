@@ -1,6 +1,6 @@
 // Issue 4 through the browser host: the tray menu model mirrored in the app ("Recent sessions"), quick-resume of
 // resolved and unresolved sessions, and the next message's key, URL and model asserted at the fake provider.
-import { addProvider, assistantMessages, closeSettings, expect, pickModel, send, test } from './support/fixtures'
+import { addProvider, assistantMessages, closeSettings, expect, newSession, openSessionItem, pickModel, send, test } from './support/fixtures'
 import keytar from 'keytar'
 
 test('quick-resume from the tray menu re-reads the key and sends each session on its own entry; unresolved sends nothing', async ({ page, fake, keel }) => {
@@ -14,19 +14,19 @@ test('quick-resume from the tray menu re-reads the key and sends each session on
   await closeSettings(page)
 
   for (const [entry, model, text] of [['Alpha', 'a-1', 'alpha talk'], ['Beta', 'b-1', 'beta talk'], ['Gamma', 'g-1', 'gamma talk']] as const) {
-    // .first(): the sidebar button. Until the list refetch lands, the previous session can still be listed under
-    // main's default title "New session", which is also a button with that exact name.
-    await page.getByRole('button', { name: 'New session', exact: true }).first().click()
+    await newSession(page)
     await page.getByLabel('Message').fill(text)
     await pickModel(page, entry, model)
     if (entry !== 'Gamma') {
       await page.getByLabel('Message').press('Enter')
       await expect(assistantMessages(page).last()).toContainText(text)
     } else {
-      await page.getByRole('button', { name: `More` }).first().click()
-      await page.getByRole('button', { name: /^Rename session/ }).first().click()
+      // The open session's own item (the list's order and titles may still be catching up).
+      await openSessionItem(page).getByRole('button', { name: 'More' }).click()
+      await page.getByRole('button', { name: 'Rename session New session' }).click()
       await page.getByLabel('Session title').fill('gamma talk')
       await page.getByLabel('Session title').press('Enter')
+      await expect(openSessionItem(page).getByRole('button', { name: 'gamma talk', exact: true })).toBeVisible()
     }
   }
 
@@ -64,5 +64,6 @@ test('quick-resume from the tray menu re-reads the key and sends each session on
   await page.getByRole('menu', { name: 'Recent sessions' }).getByRole('menuitem', { name: /gamma talk/ }).click()
   await expect(page.getByRole('alert').filter({ hasText: 'No API key for "Gamma"' })).toBeVisible()
   await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled()
+  await keel.settled()
   expect(fake.requests()).toEqual([])
 })

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { startFakeProvider, type FakeProvider } from '../../fake-provider/server'
 import { startHost, type HostProcess } from './host'
+import { recordContract, settled, type ContractLog } from './settle'
 
 export interface Keel {
   dataDir: string
@@ -14,12 +15,21 @@ export interface Keel {
   /** Starts (or restarts) the host on the same data dir and opens it in the page. */
   launch(): Promise<HostProcess>
   restart(): Promise<HostProcess>
+  /** Restarts the host on the same port but leaves the page alone, so the page holds the earlier run's token. */
+  restartBehindPage(): Promise<HostProcess>
   stop(): Promise<void>
   crash(): Promise<void>
   host(): HostProcess
   /** Every key a test stored: the leak scan looks for these bytes. */
   keys: string[]
   newKey(label: string): string
+  /** The page's contract calls (channel names), recorded from the first page load on. */
+  contract: ContractLog
+  /**
+   * Resolves once Keel has settled: every call the page made is answered and no turn is running. Count requests
+   * at the fake provider ("nothing was sent", "exactly two were sent") only after this.
+   */
+  settled(): Promise<void>
 }
 
 export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
@@ -33,10 +43,13 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
     const keychainService = `keel-e2e-${randomBytes(5).toString('hex')}`
     let host: HostProcess | null = null
     const logs: string[] = []
+    const contract = recordContract(page)
     const keel: Keel = {
       dataDir,
       keychainService,
       keys: [],
+      contract,
+      settled: () => settled(contract, dataDir),
       newKey(label) {
         const k = `sk-keele2e-${label}-${randomBytes(12).toString('hex')}`
         this.keys.push(k)
@@ -50,6 +63,12 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
       async restart() {
         await keel.stop()
         return keel.launch()
+      },
+      async restartBehindPage() {
+        const port = Number(new URL(keel.host().url).port)
+        await keel.stop()
+        host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: keychainService }, port)
+        return host
       },
       async stop() {
         if (host) {
@@ -96,4 +115,4 @@ export function assertNoKeyBytes(dataDir: string, keys: string[], extraText = ''
 
 export { expect }
 
-export { addProvider, assistantMessages, closeSettings, pickModel, send } from './ui'
+export { addProvider, assistantMessages, closeSettings, newSession, openSessionItem, pickModel, send } from './ui'

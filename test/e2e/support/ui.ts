@@ -16,6 +16,22 @@ export async function addProvider(page: Page, p: { name: string; kind: string; b
   await expect(settings.getByText(p.name, { exact: true }).first()).toBeVisible()
 }
 
+/**
+ * Starts a session with the sidebar's New session button — by its group, because a listed session keeps main's
+ * default title "New session" until its first message renames it — and waits until that session is open: the
+ * previous session's composer goes at once, the new one's appears when main has created the session.
+ */
+export async function newSession(page: Page): Promise<void> {
+  await page.getByRole('group', { name: 'Session actions' }).getByRole('button', { name: 'New session', exact: true }).click()
+  await expect(page.getByRole('heading', { level: 1, name: 'New session', exact: true })).toBeVisible()
+  await expect(page.getByLabel('Message')).toBeVisible()
+}
+
+/** The list item of the session that is open (marked current), whatever its title is at the moment. */
+export function openSessionItem(page: Page) {
+  return page.getByRole('list', { name: 'Sessions' }).getByRole('listitem').filter({ has: page.locator('[aria-current="true"]') })
+}
+
 export async function closeSettings(page: Page): Promise<void> {
   await page.keyboard.press('Escape')
   await expect(page.getByRole('dialog', { name: 'Settings' })).toBeHidden()
