@@ -162,10 +162,18 @@ describe('identity edge cases', () => {
   it('an entry-id prefix is stripped on a local server only to reach an id the server lists (lmstudio/qwen/… → qwen/…)', async () => {
     const dataDir = tempDataDir()
     let h = await CoreHarness.open(dataDir, service)
-    await h.call('providers.create', { id: 'lmstudio', name: 'LM Studio', kind: 'lmstudio', baseUrl: `${fake.url}/lms/v1`, defaultModel: 'qwen/qwen3.6-27b' })
+    await h.call('providers.create', { id: 'lmstudio', name: 'LM Studio', kind: 'lmstudio', baseUrl: `${fake.url}/lms/v1`, defaultModel: 'some-default' })
     fake.script({ protocol: 'models', pathPrefix: '/lms/', models: ['qwen/qwen3.6-27b', 'lmstudio/own-model'] })
+    // Bound before anything says what the server lists: the id is kept whole (it might be the server's own)…
+    const early = await h.call('sessions.create', {})
+    expect((await h.call('sessions.bind', { id: early.id, entryId: 'lmstudio', model: 'lmstudio/qwen/qwen3.6-27b' })).identity.binding?.model).toBe('lmstudio/qwen/qwen3.6-27b')
     // The model picker fetched the list.
     expect((await h.call('providers.models', { entryId: 'lmstudio' })).models).toContain('qwen/qwen3.6-27b')
+    // …and once the list is known, the next turn sends the listed id, says so, and the row is corrected.
+    await chat(h, early.id)
+    expect(lastChat().model).toBe('qwen/qwen3.6-27b')
+    expect((await h.waitFor('notice', (n) => n.sessionId === early.id)).text).toMatch(/lmstudio\/qwen\/qwen3\.6-27b" → "qwen\/qwen3\.6-27b/)
+    expect(row(dataDir, early.id)).toEqual({ entryId: 'lmstudio', model: 'qwen/qwen3.6-27b', mode: 'pinned' })
     const picked = await h.call('sessions.create', {})
     const bound = await h.call('sessions.bind', { id: picked.id, entryId: 'lmstudio', model: 'lmstudio/qwen/qwen3.6-27b' })
     expect(bound.identity.binding).toMatchObject({ entryId: 'lmstudio', model: 'qwen/qwen3.6-27b' })
@@ -270,6 +278,14 @@ describe('identity edge cases', () => {
     expect(lastChat()).toMatchObject({ path: '/litellm/v1/chat/completions', model: 'gpt-5.5', bearer: key })
     const bound = await h.call('sessions.bind', { id: picked.id, entryId: 'litellm', model: 'openai/gpt-5.5' })
     expect(bound.identity.binding?.model).toBe('gpt-5.5')
+    // An app default written that way is canonicalized too: a session following it sends the bare id, quietly.
+    await h.call('providers.setDefault', { entryId: 'litellm', model: 'openai/gpt-5.5' })
+    const follower = await h.call('sessions.create', {})
+    expect(follower.identity.identity?.model).toBe('gpt-5.5')
+    await chat(h, follower.id)
+    await chat(h, follower.id)
+    expect(lastChat().model).toBe('gpt-5.5')
+    expect(h.events('notice').filter((n) => n.sessionId === follower.id)).toEqual([])
     await h.close()
   })
 

@@ -91,7 +91,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const sessions = rows.map((row) => {
       const stored = bindings.read(row.id)!
       // A legacy row is judged by what the repair makes of it: a repairable row is non-canonical, not unresolved.
-      const r = resolveBinding(effectiveBinding(bindings.canonicalOrAsIs(stored, config.providers), config), config, keys, configError !== null)
+      const r = resolveBinding(effectiveBinding(bindings.canonicalOrAsIs(stored, config.providers), config, bindings.known), config, keys, configError !== null)
       const snapshot: IdentitySnapshot = {
         sessionId: row.id,
         revision: ++revision,

@@ -48,7 +48,7 @@ export function buildSessionDiagnostics(input: SessionDiagnosticsInput): Session
     }
   }
   const repairable = canonical !== stored && canonicalization.length > 0
-  const wanted = effectiveBinding(canonical, config)
+  const wanted = effectiveBinding(canonical, config, input.known)
   const entry: ProviderEntry | undefined = wanted ? config.providers.find((p) => p.id === wanted.entryId) : undefined
   const key = entry ? input.keys(entry.id) : null
   const configNamespace = entry && key ? catalogNamespaceOf(entry, key.fingerprint) : null

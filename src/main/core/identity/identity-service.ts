@@ -10,7 +10,7 @@ import type { SessionStore } from '../sessions/session-store'
 import { BindingStore, type StoredBinding } from './binding-store'
 import { isResolvedClass } from './canonicalize'
 import { KeptRuntimeStore, type KeptRuntime } from './kept-runtime-store'
-import { effectiveBinding, identityFor, resolveBinding, type Resolution } from './resolve'
+import { canonicalDefault, effectiveBinding, identityFor, resolveBinding, type Resolution } from './resolve'
 
 /** What a session's live agent runs on: the identity and a frozen copy of the entry it was resolved from. */
 interface ActiveRuntime {
@@ -54,6 +54,9 @@ export function runtimeDifferences(from: ProviderEntry, to: ProviderEntry | unde
   return diffs
 }
 
+/** How long a keychain read may serve lists of sessions (see displayKeys). */
+export const DISPLAY_KEYS_MS = 1500
+
 export class IdentityService {
   private revision = 0
   private readonly active = new Map<string, ActiveRuntime>()
@@ -82,6 +85,41 @@ export class IdentityService {
     return this.keychain.keyInfo(this.config.current().providers.map((p) => p.id))
   }
 
+  /**
+   * Key presence for the entries one session may run on now (its binding's, the app default's, its active
+   * runtime's): a read of those keys only, fresh from the keychain, for opening or changing that session.
+   */
+  keysForSession(sessionId: string): Promise<KeyLookup> {
+    const ids = new Set<string>()
+    const stored = this.bindings.read(sessionId)
+    if (stored?.entryId) ids.add(stored.entryId)
+    const def = this.config.current().default
+    if (def) ids.add(def.entryId)
+    const active = this.active.get(sessionId)
+    if (active) ids.add(active.identity.entryId)
+    return this.keychain.keyInfo([...ids])
+  }
+
+  private displayLookup: { at: number; lookup: Promise<KeyLookup> } | null = null
+
+  /**
+   * Key presence for showing lists of sessions (list pages, search hits, the tray): read from the keychain at most
+   * once per DISPLAY_KEYS_MS, and again at once after Keel changes a key or the config. A key changed outside Keel
+   * shows in lists within that time; opening a session, a turn and diagnostics always read the keychain afresh.
+   */
+  displayKeys(now = Date.now()): Promise<KeyLookup> {
+    if (!this.displayLookup || now - this.displayLookup.at > DISPLAY_KEYS_MS) {
+      const lookup = this.keys()
+      this.displayLookup = { at: now, lookup }
+      lookup.catch(() => (this.displayLookup = null))
+    }
+    return this.displayLookup.lookup
+  }
+
+  invalidateKeys(): void {
+    this.displayLookup = null
+  }
+
   private nextRevision(): number {
     this.revision += 1
     return this.revision
@@ -96,7 +134,7 @@ export class IdentityService {
   /** Resolution from the persisted binding + current config + keychain only, ignoring any active runtime. */
   async resolveFresh(sessionId: string, keys?: KeyLookup): Promise<Resolution> {
     const cfg = this.config.current()
-    return resolveBinding(effectiveBinding(this.stored(sessionId), cfg), cfg, keys ?? (await this.keys()), this.config.lastError !== null)
+    return resolveBinding(effectiveBinding(this.stored(sessionId), cfg, this.bindings.known), cfg, keys ?? (await this.keys()), this.config.lastError !== null)
   }
 
   /**
@@ -121,7 +159,7 @@ export class IdentityService {
       const restored = this.restoreKept(sessionId, kept, stored, cfg, lookup)
       if (restored) return restored
     }
-    const r = resolveBinding(effectiveBinding(stored, cfg), cfg, lookup, this.config.lastError !== null)
+    const r = resolveBinding(effectiveBinding(stored, cfg, this.bindings.known), cfg, lookup, this.config.lastError !== null)
     if (r.identity) {
       const entry = cfg.providers.find((p) => p.id === r.identity!.entryId)!
       const runtime: ActiveRuntime = { identity: r.identity, entry: structuredClone(entry), keptRevision: null }
@@ -218,8 +256,8 @@ export class IdentityService {
    * Snapshots for a page of sessions: one keychain query, one query for all their bindings, one pass over the
    * config. (A session deleted meanwhile has no binding row: evaluate reads it again and reports it not found.)
    */
-  async snapshots(sessionIds: string[]): Promise<Map<string, IdentitySnapshot>> {
-    const keys = await this.keys()
+  async snapshots(sessionIds: string[], lookup?: KeyLookup): Promise<Map<string, IdentitySnapshot>> {
+    const keys = lookup ?? (await this.keys())
     const cfg = this.config.current()
     const stored = this.bindings.readMany(sessionIds)
     const out = new Map<string, IdentitySnapshot>()
@@ -302,25 +340,52 @@ export class IdentityService {
   }
 
   /**
+   * A pinned row that became non-canonical once its entry's model list was known (`lmstudio/qwen/qwen3.6-27b` bound
+   * before the list listed `qwen/qwen3.6-27b`) is canonicalized before anything is sent, through the one writer,
+   * and the user is told. Not while a Keep or a pending config change holds the session on a previous runtime:
+   * that decision is the user's, and canonicalization waits for it.
+   */
+  private canonicalizeAtTurn(sessionId: string, stored: StoredBinding, cfg: KeelConfig): string | null {
+    if (!stored.entryId || !stored.model || this.kept.read(sessionId)) return null
+    const a = this.active.get(sessionId)
+    const entry = cfg.providers.find((p) => p.id === stored.entryId)
+    if (a && entry && entryRevision(entry) !== a.identity.configRevision) return null
+    const request = { entryId: stored.entryId, model: stored.model, mode: stored.mode }
+    try {
+      if (this.bindings.canonicalize(request, cfg.providers).changes.length === 0) return null
+    } catch {
+      return null // not canonicalizable (a resolved class): resolution reports it
+    }
+    const { changes } = this.bindings.write(sessionId, request, cfg.providers)
+    this.active.delete(sessionId)
+    return `The model id of this session was corrected before sending: ${changes.join('; ')}.`
+  }
+
+  /**
    * The runtime for the next turn (a turn boundary). A follow-default session whose default or entry changed
    * switches here and says so; a pinned session whose entry changed stays on its previous runtime until Apply.
    */
   async beginTurn(sessionId: string): Promise<{ evaluation: Evaluation; notice: string | null }> {
     const keys = await this.keys()
-    const stored = this.stored(sessionId)
+    let stored = this.stored(sessionId)
     const cfg = this.config.current()
     let notice: string | null = null
+    if (stored.mode === 'pinned') {
+      notice = this.canonicalizeAtTurn(sessionId, stored, cfg)
+      stored = this.stored(sessionId)
+    }
+    const def = canonicalDefault(cfg, this.bindings.known)
     // A row bound to a resolved class names no entry: it waits for the user, even in follow-default mode.
-    if (stored.mode === 'follow-default' && cfg.default && !(stored.entryId && isResolvedClass(stored.entryId, cfg.providers))) {
+    if (stored.mode === 'follow-default' && def && !(stored.entryId && isResolvedClass(stored.entryId, cfg.providers))) {
       const a = this.active.get(sessionId)
-      const entry = cfg.providers.find((p) => p.id === cfg.default!.entryId)
-      const stale = a !== undefined && (a.identity.entryId !== cfg.default.entryId || a.identity.model !== cfg.default.model || (entry !== undefined && entryRevision(entry) !== a.identity.configRevision))
-      const rowStale = stored.entryId !== cfg.default.entryId || stored.model !== cfg.default.model
+      const entry = cfg.providers.find((p) => p.id === def.entryId)
+      const stale = a !== undefined && (a.identity.entryId !== def.entryId || a.identity.model !== def.model || (entry !== undefined && entryRevision(entry) !== a.identity.configRevision))
+      const rowStale = stored.entryId !== def.entryId || stored.model !== def.model
       if (stale || rowStale) {
         const from = a ? `${a.identity.entryName} · ${a.identity.model}` : stored.entryId ? `${stored.entryId} · ${stored.model}` : null
-        this.bindings.write(sessionId, { ...cfg.default, mode: 'follow-default' }, cfg.providers)
+        this.bindings.write(sessionId, { ...def, mode: 'follow-default' }, cfg.providers)
         this.active.delete(sessionId)
-        if (from && stale) notice = `This session follows the app default and switched from ${from} to ${entry?.name ?? cfg.default.entryId} · ${cfg.default.model}.`
+        if (from && stale) notice = `This session follows the app default and switched from ${from} to ${entry?.name ?? def.entryId} · ${def.model}.`
       }
     }
     return { evaluation: await this.evaluate(sessionId, keys), notice }

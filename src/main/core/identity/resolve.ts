@@ -6,7 +6,7 @@ import { entryRevision } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
 import { isLocalEntry, keyRequired } from '../providers/kinds'
 import { keychainAccount, type KeyLookup } from '../secrets/keychain'
-import { isResolvedClass } from './canonicalize'
+import { canonicalizeBinding, isResolvedClass, NO_KNOWN_MODELS, type KnownModels } from './canonicalize'
 import { keychainLockedError } from '../secrets/keychain-lock'
 
 
@@ -53,11 +53,27 @@ export function credentialRefOf(entryId: string, fingerprint: string | null): st
  * bound to a resolved class ("custom", left by older versions) names no entry, whatever its mode: it stays as it is
  * (and resolves as unresolved) until the user picks an entry — it is never handed to the app default.
  */
-export function effectiveBinding(stored: { entryId: string | null; model: string | null; mode: Binding['mode'] }, config: KeelConfig): Binding | null {
+export function effectiveBinding(stored: { entryId: string | null; model: string | null; mode: Binding['mode'] }, config: KeelConfig, known: KnownModels = NO_KNOWN_MODELS): Binding | null {
   if (stored.entryId && isResolvedClass(stored.entryId, config.providers)) return { entryId: stored.entryId, model: stored.model || '(no model)', mode: stored.mode }
-  if (stored.mode === 'follow-default' && config.default) return { ...config.default, mode: 'follow-default' }
+  const def = canonicalDefault(config, known)
+  if (stored.mode === 'follow-default' && def) return { ...def, mode: 'follow-default' }
   if (stored.entryId && stored.model) return { entryId: stored.entryId, model: stored.model, mode: stored.mode }
   return null
+}
+
+/**
+ * The app default as a session following it asks for it: canonicalized like every binding (config.json may say
+ * `openai/gpt-5.5`), so the wire, the row and the comparison at each turn boundary all see the same id. A default
+ * that cannot be canonicalized (it names a resolved class) is returned as written and resolves as unresolved.
+ */
+export function canonicalDefault(config: KeelConfig, known: KnownModels = NO_KNOWN_MODELS): { entryId: string; model: string } | null {
+  if (!config.default) return null
+  try {
+    const c = canonicalizeBinding(config.default, config.providers, known)
+    return { entryId: c.entryId, model: c.model }
+  } catch {
+    return config.default
+  }
 }
 
 function unresolved(binding: Binding | null, reason: Extract<IdentityState, { kind: 'unresolved' }>['reason'], message: string, fix: string): Resolution {
