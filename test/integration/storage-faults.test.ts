@@ -93,6 +93,29 @@ describe.skipIf(unavailable !== null)(`storage faults${unavailable ? ` (skipped:
     expect((await h.call('diagnostics.app', {})).integrity).toBe('ok')
   })
 
+  it('disk fills while a reply streams: the turn ends with the disk-full error instead of crashing or staying "running", and the next send works once space is freed', async () => {
+    disk = mountSmallDisk()
+    const dataDir = path.join(disk.dir, 'data')
+    const { session } = await setUp(dataDir)
+    const core = h!
+    fake.script({ hold: 'mid-reply', reply: 'a reply that is still streaming when the disk fills up' })
+    const { turnId } = await core.call('chat.send', { sessionId: session.id, text: 'write a lot' })
+    // The first chunk is checkpointed at once; then the disk fills and the rest streams.
+    await core.waitFor('chat', (e) => e.type === 'delta' && e.turnId === turnId)
+    disk.fill()
+    fake.release('mid-reply')
+    const ended = await core.turnEnded(turnId)
+    expect(ended).toMatchObject({ status: 'error', assistantMessageId: null, error: { kind: 'disk-full' } })
+    if (ended.type !== 'turn-ended') throw new Error('not a turn end')
+    expect(ended.error?.message).toBe(`The disk holding Keel's data directory (${dataDir}) is full: the reply was not saved.`)
+    expect(core.events('app').some((e) => e.reason === 'storage-fault')).toBe(true)
+    expect((await core.call('sessions.list', {})).items.find((s) => s.id === session.id)?.running).toBe(false)
+
+    disk.free()
+    const next = await core.call('chat.send', { sessionId: session.id, text: 'again' })
+    expect(await core.turnEnded(next.turnId)).toMatchObject({ status: 'done', error: null })
+  })
+
   it('read-only data directory: reported in app.state at startup, sessions stay readable, each write names it', async () => {
     disk = mountSmallDisk()
     const dataDir = path.join(disk.dir, 'data')

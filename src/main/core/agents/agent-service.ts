@@ -30,12 +30,16 @@ interface RunningTurn {
   done: Promise<void>
   /** Set for a continuation: the interrupted turn it continues. */
   continues: string | null
+  /** A checkpoint was refused by the disk (full, read-only): said once, and the end of the turn writes it all. */
+  checkpointFailed?: boolean
 }
 
 export interface AgentEvents {
   chat(event: ChatEvent): void
   sessionsChanged(reason: string, sessionId: string): void
   notice(sessionId: string | null, level: 'info' | 'warning', text: string): void
+  /** A full or read-only data directory as an error naming `what` was not saved; null for any other error. */
+  storageFault?(err: unknown, what: string): KeelErrorData | null
 }
 
 export class AgentService {
@@ -158,23 +162,33 @@ export class AgentService {
     }
     if (turn.timer) clearTimeout(turn.timer)
     let assistantMessageId: string | null = null
-    this.sessions.transaction(() => {
-      if (status !== 'error' && turn.text !== '') {
-        assistantMessageId = this.sessions.appendMessage({
-          sessionId: turn.sessionId,
-          turnId: turn.turnId,
-          role: 'assistant',
-          content: turn.text,
-          status: status === 'stopped' ? 'stopped' : 'complete',
-          producedWith: { entryId: turn.identity.entryId, model: turn.identity.model, baseUrl: turn.identity.baseUrl, api: turn.identity.api },
-        })
-      }
-      // The partial text stays on the turn only when it did not become a message (an error cut it short).
-      this.sessions.endTurn(turn.turnId, status, error, assistantMessageId ? '' : turn.text)
-      // A continuation that fails stops there: recovery is over, whatever the error (no retry loop).
-      if (turn.continues) this.sessions.setRecovery(turn.continues, status === 'done' ? 'continued' : 'failed')
-      this.sessions.touch(turn.sessionId)
-    })
+    try {
+      this.sessions.transaction(() => {
+        if (status !== 'error' && turn.text !== '') {
+          assistantMessageId = this.sessions.appendMessage({
+            sessionId: turn.sessionId,
+            turnId: turn.turnId,
+            role: 'assistant',
+            content: turn.text,
+            status: status === 'stopped' ? 'stopped' : 'complete',
+            producedWith: { entryId: turn.identity.entryId, model: turn.identity.model, baseUrl: turn.identity.baseUrl, api: turn.identity.api },
+          })
+        }
+        // The partial text stays on the turn only when it did not become a message (an error cut it short).
+        this.sessions.endTurn(turn.turnId, status, error, assistantMessageId ? '' : turn.text)
+        // A continuation that fails stops there: recovery is over, whatever the error (no retry loop).
+        if (turn.continues) this.sessions.setRecovery(turn.continues, status === 'done' ? 'continued' : 'failed')
+        this.sessions.touch(turn.sessionId)
+      })
+    } catch (err) {
+      // The disk refused the end of the turn: the session must not stay "running" forever, and the user hears
+      // why. The row keeps its last checkpoint; the next start marks it interrupted and recovery takes it up.
+      const fault = this.events.storageFault?.(err, 'the reply')
+      if (!fault) throw err
+      status = 'error'
+      error = fault
+      assistantMessageId = null
+    }
     this.running.delete(turn.sessionId)
     this.events.chat({ type: 'turn-ended', sessionId: turn.sessionId, turnId: turn.turnId, status, error, assistantMessageId })
     this.events.sessionsChanged('turn-ended', turn.sessionId)
@@ -194,8 +208,19 @@ export class AgentService {
     // Append what streamed since the last checkpoint (the row checks it holds exactly what was written before);
     // if it does not, write the whole text once and append from there.
     const fresh = turn.text.slice(turn.checkpointed)
-    const appended = this.sessions.appendCheckpoint(turn.turnId, turn.checkpointedBytes, fresh, turn.lastCheckpoint)
-    if (!appended) this.sessions.checkpoint(turn.turnId, turn.text, turn.lastCheckpoint)
+    let appended: boolean
+    try {
+      appended = this.sessions.appendCheckpoint(turn.turnId, turn.checkpointedBytes, fresh, turn.lastCheckpoint)
+      if (!appended) this.sessions.checkpoint(turn.turnId, turn.text, turn.lastCheckpoint)
+    } catch (err) {
+      // A checkpoint the disk refuses must not end the reply (or, from a timer, the process): the text stays in
+      // memory, the next checkpoint tries again, and the end of the turn writes it or says why it could not.
+      const fault = this.events.storageFault?.(err, 'the reply so far')
+      if (!fault) throw err
+      if (!turn.checkpointFailed) this.events.notice(turn.sessionId, 'warning', `${fault.message} The reply keeps streaming.`)
+      turn.checkpointFailed = true
+      return
+    }
     turn.checkpointedBytes = appended ? turn.checkpointedBytes + Buffer.byteLength(fresh) : Buffer.byteLength(turn.text)
     turn.checkpointed = turn.text.length
   }

@@ -63,6 +63,12 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     },
     sessionsChanged: (reason, sessionId) => emit('sessions', { reason, changes: [{ id: sessionId, kind: 'updated' }], all: false }),
     notice: (sessionId, level, text) => emit('notice', { sessionId, level, text }),
+    // A reply the disk refuses mid-stream ends as such (and windows show the storage banner), never as a crash.
+    storageFault: (err, what) => {
+      const fault = asStorageFault(err, paths.dataDir, what)
+      if (fault) emit('app', { reason: 'storage-fault' })
+      return fault?.data ?? null
+    },
   })
   // A live snapshot shows what a running turn uses, and a mid-turn re-bind as what the next turn will use.
   identity.setRunningTurns((id) => agents.runningIdentity(id))

@@ -83,14 +83,20 @@ export class Keychain {
   }
 
   async deleteKey(entryId: string): Promise<void> {
-    // A locked collection makes keytar report "nothing deleted" while the key stays: refuse instead.
-    if ((await secretServiceLockState()) === 'locked') throw keychainLockedError('remove the API key')
+    // A locked collection makes keytar report "nothing deleted" while the key stays: refuse instead. The check runs
+    // inside the queue, so the delete keeps the place in line it was given when called.
+    let locked = false
     try {
-      await serialized(() => keytar.deletePassword(this.service, keychainAccount(entryId)))
+      await serialized(async () => {
+        locked = (await secretServiceLockState()) === 'locked'
+        if (!locked) await keytar.deletePassword(this.service, keychainAccount(entryId))
+      })
     } catch (err) {
       throw keychainError(err)
     }
+    if (locked) throw keychainLockedError('remove the API key')
   }
+
 
   /**
    * Which of these entries have a key, and a fingerprint of each (so a rotated key shows as a different
