@@ -1,8 +1,9 @@
 // Secrets echoed by a provider are removed in every encoding, and error text is redacted before it is clipped.
 import { describe, expect, it } from 'vitest'
 import { APIError } from 'openai'
-import { redactSecrets } from '../../src/main/core/secrets/redaction'
-import { classifyProviderError, providerSecrets } from '../../src/main/core/providers/provider-errors'
+import { StreamRedactor, redactSecrets } from '../../src/main/core/secrets/redaction'
+import { classifyProviderError, providerSecrets, redactExcerpt } from '../../src/main/core/providers/provider-errors'
+import { excerpt } from '../../src/main/core/providers/stream-shapes'
 
 const KEY = 'sk-live-9f8E7d6C5b4A3f2e1D0c9B8a7F6e5D4c3B2a1'
 
@@ -102,5 +103,52 @@ describe('provider error text', () => {
     expect(error.data.message).not.toMatch(/1082|index 7/)
     expect(error.data.message).toMatch(/character HTTP cannot carry/)
     expect(error.data.fix).toMatch(/Enter the key/)
+  })
+})
+
+describe('excerpts shortened before redaction (stream problems, page titles)', () => {
+  it('the start of a key cut off by an excerpt is removed too', () => {
+    for (let at = 40; at <= 58; at += 2) {
+      const problem = `a data line that is not JSON (${excerpt(`${'y'.repeat(at)}${KEY}`)})`
+      const out = redactExcerpt(problem, KEY)
+      expect(out, `key at ${at}`).not.toContain(KEY.slice(0, 4))
+      expect(out).toContain('y'.repeat(20))
+    }
+  })
+
+  it('text that merely ends near a clip mark is left alone', () => {
+    expect(redactExcerpt(`${'z'.repeat(70)}…`, KEY)).toBe(`${'z'.repeat(70)}…`)
+  })
+})
+
+describe('StreamRedactor (reply text arriving in deltas)', () => {
+  const run = (deltas: string[], secrets: string[] = [KEY]) => {
+    const out: string[] = []
+    const r = new StreamRedactor(secrets, (t) => out.push(t))
+    for (const d of deltas) r.push(d)
+    r.end()
+    return out
+  }
+  const split = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size))
+
+  it('a key split across deltas never goes out, in any of its encodings, at any split size', () => {
+    const text = `Sure. Your key is ${KEY}, or ${Buffer.from(KEY).toString('base64')} in base64, ${Buffer.from(KEY).toString('hex')} in hex. Done.`
+    for (const size of [1, 2, 3, 5, 7, 13, 64]) {
+      const out = run(split(text, size))
+      expectNoForm(out.join(''), KEY)
+      for (const piece of out) expect(piece).not.toContain(KEY.slice(0, 10))
+      expect(out.join('')).toMatch(/^Sure\. Your key is \[redacted\], or \[redacted\] in base64, \[redacted\] in hex\. Done\.$/)
+    }
+  })
+
+  it('text without secrets passes through whole and in order', () => {
+    const text = 'The quick brown fox jumps over the lazy dog; sk- is how keys start.'
+    expect(run(split(text, 4)).join('')).toBe(text)
+    expect(run(split(text, 4), []).join('')).toBe(text)
+  })
+
+  it('a stream cut off in the middle of a key does not release its start', () => {
+    const out = run(['Here: ', KEY.slice(0, 20)])
+    expect(out.join('')).toBe('Here: [redacted]')
   })
 })

@@ -73,6 +73,25 @@ describe('a provider echoing the key in an error body', () => {
     expectNoKey('turns.error_json', rows[0]!.error_json)
   })
 
+  it('a reply that echoes the key is stored and shown with every encoding of it removed', async () => {
+    const b64 = Buffer.from(KEY).toString('base64')
+    fake.script({ reply: `Your key is ${KEY} (base64 ${b64}, hex ${Buffer.from(KEY).toString('hex')}). Anything else?`, slow: { chunks: 6, intervalMs: 1 } })
+    const session = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: session.id, entryId, model: 'e-1' })
+    const { turnId } = await h.call('chat.send', { sessionId: session.id, text: 'what is my key?' })
+    const ended = await h.turnEnded(turnId)
+    expect(ended).toMatchObject({ status: 'done' })
+    const deltas = h.events('chat').filter((e) => e.type === 'delta' && e.turnId === turnId)
+    expect(deltas.length).toBeGreaterThan(1)
+    const streamed = deltas.map((e) => (e.type === 'delta' ? e.text : '')).join('')
+    expect(streamed).toBe('Your key is [redacted] (base64 [redacted], hex [redacted]). Anything else?')
+
+    const db = new Database(path.join(h.dataDir, 'keel.db'), { readonly: true })
+    const rows = db.prepare("SELECT content FROM messages WHERE session_id = ? AND role = 'assistant'").all(session.id) as Array<{ content: string }>
+    db.close()
+    expect(rows.map((r) => r.content)).toEqual([streamed])
+  })
+
   it('a models list that echoes the key as a model id drops that id', async () => {
     fake.script({ protocol: 'models', models: ['e-1', KEY, Buffer.from(KEY).toString('base64')] })
     const list = await h.call('providers.models', { entryId, refresh: true })

@@ -47,7 +47,9 @@ export function canonicalizeBinding(input: BindingRequest, providers: readonly P
   if (entryId !== input.entryId || model !== input.model) changes.push('trimmed whitespace')
 
   const exists = (id: string) => providers.some((p) => p.id === id)
-  const alias = ENTRY_ALIASES[entryId.toLowerCase()]
+  // Own properties only: an id such as `constructor` must not find Object.prototype's members.
+  const aliasKey = entryId.toLowerCase()
+  const alias = Object.hasOwn(ENTRY_ALIASES, aliasKey) ? ENTRY_ALIASES[aliasKey] : undefined
   if (!exists(entryId) && alias !== undefined) {
     changes.push(`entry "${entryId}" → "${alias}" (legacy alias)`)
     entryId = alias

@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import type { ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { KeelError } from '../errors'
 import { classifyProviderError, providerSecrets } from './provider-errors'
+import { StreamRedactor } from '../secrets/redaction'
 import { StreamGuard, streamTimeoutsFor } from './stream-guard'
 
 export interface WireMessage {
@@ -101,20 +102,25 @@ async function streamAnthropic(req: StreamRequest, transport: Transport): Promis
  * response or a malformed stream as the guard saw it, else what the SDK reported), or an AbortError on Stop.
  */
 export async function streamCompletion(req: StreamRequest): Promise<void> {
-  const guard = new StreamGuard(req.identity, req.identity.api, streamTimeoutsFor(req.entry), req.key, req.signal)
+  const secrets = providerSecrets(req.entry, req.key)
+  const guard = new StreamGuard(req.identity, req.identity.api, streamTimeoutsFor(req.entry), secrets, req.signal)
+  // Reply text is provider text too: a server echoing the key in it must not get it into messages or the window.
+  const scrub = new StreamRedactor(secrets, req.onDelta)
   // The SDK's own timeout (it covers the headers only) stays a backstop behind the guard's first-byte timeout.
   const transport: Transport = { fetch: guard.fetch, timeoutMs: guard.timeouts.firstByteMs + 10_000 }
-  const guarded: StreamRequest = { ...req, signal: guard.signal }
+  const guarded: StreamRequest = { ...req, signal: guard.signal, onDelta: (text) => scrub.push(text) }
   try {
     if (req.identity.api === 'anthropic-messages') await streamAnthropic(guarded, transport)
     else if (req.identity.api === 'openai-responses') await streamOpenAIResponses(guarded, transport)
     else await streamOpenAIChat(guarded, transport)
   } catch (err) {
+    scrub.end()
     if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
-    throw guard.problem ?? classifyProviderError(err, req.identity, providerSecrets(req.entry, req.key))
+    throw guard.problem ?? classifyProviderError(err, req.identity, secrets)
   } finally {
     guard.dispose()
   }
+  scrub.end()
   // The SDKs end a stream quietly when it is aborted (by Stop or by the guard's watchdog): neither may pass for a
   // complete reply.
   if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')

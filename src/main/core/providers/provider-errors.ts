@@ -5,7 +5,7 @@ import { APIError as OpenAIAPIError, APIConnectionError as OpenAIConnectionError
 import { APIError as AnthropicAPIError, APIConnectionError as AnthropicConnectionError } from '@anthropic-ai/sdk'
 import type { ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { KeelError } from '../errors'
-import { redactSecrets } from '../secrets/redaction'
+import { redactClipped, redactSecrets } from '../secrets/redaction'
 
 /** The secrets a provider could echo: a single key (older callers) or a list (key and header values). */
 export type ProviderSecrets = string | null | ReadonlyArray<string | null | undefined>
@@ -26,6 +26,11 @@ export function providerSecrets(entry: Pick<ProviderEntry, 'headers'>, key: stri
 
 export function redact(text: string, secrets: ProviderSecrets): string {
   return redactSecrets(text, typeof secrets === 'string' || secrets === null ? [secrets] : secrets)
+}
+
+/** For text shortened before it could be redacted (excerpts ending in "…"): a secret cut short is removed too. */
+export function redactExcerpt(text: string, secrets: ProviderSecrets): string {
+  return redactClipped(text, typeof secrets === 'string' || secrets === null ? [secrets] : secrets)
 }
 
 const DETAIL_MAX = 300

@@ -11,7 +11,7 @@ import type { ProviderApi, ProviderEntry, RuntimeIdentity } from '../../../share
 import { STREAM_TIMEOUT_DEFAULTS, type StreamTimeoutValues } from '../../../shared/stream-timeouts'
 import { KeelError } from '../errors'
 import { isLocalEntry } from './kinds'
-import { redact } from './provider-errors'
+import { redact, redactExcerpt, type ProviderSecrets } from './provider-errors'
 import { excerpt, frameProblem, parseFrame, splitFrames } from './stream-shapes'
 
 /** The entry's own timeouts, each missing value taken from the local or remote defaults. */
@@ -45,7 +45,8 @@ export class StreamGuard {
     private readonly id: Subject,
     private readonly api: ProviderApi,
     readonly timeouts: StreamTimeoutValues,
-    private readonly key: string | null,
+    /** The key and header values of the entry: scrubbed (in every encoding) from what the provider sent. */
+    private readonly key: ProviderSecrets,
     stop: AbortSignal,
   ) {
     this.signal = this.controller.signal
@@ -170,7 +171,8 @@ export class StreamGuard {
       .replace(/&gt;/g, '>')
       .replace(/&quot;/g, '"')
       .replace(/&#0?39;/g, "'")
-    const clean = redact(excerpt(title, 80), this.key)
+    // Redacted before it is shortened: a secret cut by the shortening would no longer match.
+    const clean = excerpt(redact(title, this.key), 80)
     return clean === '' ? null : clean
   }
 
@@ -199,7 +201,7 @@ export class StreamGuard {
 
   private htmlError(status: number, type: string, title: string | null): KeelError {
     const page = title ? `an HTML page titled "${title}"` : 'an HTML page'
-    return KeelError.of('unexpected-response', `${this.who} answered with ${page} instead of a reply stream (HTTP ${status}, ${excerpt(type, 40)}). Nothing was received from the model.`, {
+    return KeelError.of('unexpected-response', `${this.who} answered with ${page} instead of a reply stream (HTTP ${status}, ${excerpt(redact(type, this.key), 40)}). Nothing was received from the model.`, {
       entryId: this.id.entryId,
       status,
       fix: `A captive portal (hotel or airport Wi-Fi) or a proxy login may be in the way: open ${this.id.baseUrl} in a browser and sign in, then send again. Otherwise check the base URL of "${this.id.entryName}" in Settings.`,
@@ -208,7 +210,7 @@ export class StreamGuard {
 
   private emptyError(status: number, type: string, body: string): KeelError {
     const looksHtml = /^\s*<(!doctype html|html)/i.test(body)
-    const what = looksHtml ? 'an HTML page' : type ? `a body of type ${excerpt(type, 40)}` : 'a body without a content type'
+    const what = looksHtml ? 'an HTML page' : type ? `a body of type ${excerpt(redact(type, this.key), 40)}` : 'a body without a content type'
     return KeelError.of('unexpected-response', `${this.who} answered with ${what} that holds no reply events (HTTP ${status}), where a stream was expected. Nothing was received from the model.`, {
       entryId: this.id.entryId,
       status,
@@ -217,7 +219,7 @@ export class StreamGuard {
   }
 
   private malformedError(problem: string): KeelError {
-    return KeelError.of('malformed-stream', `${this.who} sent a response Keel could not read (malformed stream): ${redact(problem, this.key)}. Keel ended the reply there.`, {
+    return KeelError.of('malformed-stream', `${this.who} sent a response Keel could not read (malformed stream): ${redactExcerpt(problem, this.key)}. Keel ended the reply there.`, {
       entryId: this.id.entryId,
       fix: `Any text that arrived before it is kept. Send again to retry; if it keeps happening, check that the API type of "${this.id.entryName}" (${this.api}) matches what the server speaks.`,
     })

@@ -50,3 +50,81 @@ export function redactSecrets(text: string, secrets: Iterable<string | null | un
   forms.sort((a, b) => b.length - a.length)
   return text.replace(new RegExp(forms.map(escapeRegExp).join('|'), 'gi'), REDACTED)
 }
+
+/** The fewest characters of a secret's start, left before a clip mark, that are taken for what is left of one. */
+const MIN_PARTIAL = 4
+const CLIP_MARK = '…'
+
+const lowerForms = (secrets: Iterable<string | null | undefined>) =>
+  [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length > 0).flatMap(secretForms).map((f) => f.toLowerCase()))]
+
+/** How many characters at the end of `text` are the start (not the whole) of some form: at least `min`, else 0. */
+function partialTail(text: string, forms: readonly string[], min: number): number {
+  const lower = text.toLowerCase()
+  let best = 0
+  for (const form of forms) {
+    for (let k = Math.min(form.length - 1, lower.length); k >= min && k > best; k--) {
+      if (lower.charCodeAt(lower.length - k) === form.charCodeAt(0) && lower.endsWith(form.slice(0, k))) {
+        best = k
+        break
+      }
+    }
+  }
+  return best
+}
+
+/**
+ * Like redactSecrets, for text that may have been clipped before it got here (excerpts end in "…"): the start of a
+ * secret that the clip cut short is removed too, since it no longer matches the whole form.
+ */
+export function redactClipped(text: string, secrets: Iterable<string | null | undefined>): string {
+  const list = [...secrets]
+  const redacted = redactSecrets(text, list)
+  if (!redacted.includes(CLIP_MARK)) return redacted
+  const forms = lowerForms(list)
+  if (forms.length === 0) return redacted
+  const parts = redacted.split(CLIP_MARK)
+  return parts
+    .map((part, i) => {
+      if (i === parts.length - 1) return part
+      const cut = partialTail(part, forms, MIN_PARTIAL)
+      return cut > 0 ? `${part.slice(0, part.length - cut)}${REDACTED}` : part
+    })
+    .join(CLIP_MARK)
+}
+
+/**
+ * Redacts a stream of text (a reply arriving in deltas) whose secrets may be split across deltas: the end of what
+ * arrived is held back while it could be the start of a secret, and released, redacted, once it cannot.
+ */
+export class StreamRedactor {
+  private readonly forms: string[]
+  private pending = ''
+
+  constructor(
+    private readonly secrets: ReadonlyArray<string | null | undefined>,
+    private readonly emit: (text: string) => void,
+  ) {
+    this.forms = lowerForms(secrets)
+  }
+
+  push(text: string): void {
+    if (this.forms.length === 0) {
+      if (text) this.emit(text)
+      return
+    }
+    this.pending += text
+    const hold = partialTail(this.pending, this.forms, 1)
+    const ready = this.pending.slice(0, this.pending.length - hold)
+    this.pending = this.pending.slice(this.pending.length - hold)
+    if (ready) this.emit(redactSecrets(ready, this.secrets))
+  }
+
+  /** The stream ended (or was cut off): what is held back goes out, and the start of a secret does not. */
+  end(): void {
+    const rest = this.pending
+    this.pending = ''
+    if (!rest) return
+    this.emit(rest.length >= MIN_PARTIAL ? REDACTED : redactSecrets(rest, this.secrets))
+  }
+}
