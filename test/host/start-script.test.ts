@@ -19,7 +19,7 @@ const electronPresent = (() => {
 describe('npm start without an Electron binary', () => {
   it.skipIf(electronPresent)('prints only the hint (browser host or ELECTRON_OVERRIDE_DIST_PATH) and exits 1', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-electron-cache-'))
-    const env = { ...process.env, ELECTRON_MIRROR: 'http://127.0.0.1:9/', electron_config_cache: cache, TMPDIR: cache }
+    const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_MIRROR: 'http://127.0.0.1:9/', electron_config_cache: cache, TMPDIR: cache }
     delete env.ELECTRON_OVERRIDE_DIST_PATH
     const run = spawnSync('bash', ['scripts/electron-binary.sh'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 })
     expect(run.status).toBe(1)
