@@ -89,6 +89,10 @@ describe('identity edge cases', () => {
     expect(view.session.identity.identity?.baseUrl).toBe(`${fake.url}/old/v1`)
     await chat(h, s.id)
     expect(lastChat().path).toBe('/old/v1/chat/completions')
+    // Resuming from the tray re-reads everything but is not Apply: the Keep stays.
+    expect((await h.call('sessions.quickResume', { id: s.id })).identity.state).toMatchObject({ kind: 'config-changed', kept: true })
+    await chat(h, s.id)
+    expect(lastChat().path).toBe('/old/v1/chat/completions')
 
     // Apply ends the decision, for good: after another restart the session stays on the new config.
     await h.call('sessions.reresolve', { id: s.id })

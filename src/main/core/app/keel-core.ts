@@ -464,8 +464,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     'tray.menu': async () => trayMenu(),
     'sessions.quickResume': async ({ id }) => {
       requireSession(id)
-      // Re-resolve: binding + current config + a fresh keychain read by entry id. Unresolved sessions open as such.
-      await identity.reresolve(id)
+      // Re-resolve: binding + current config + a fresh keychain read by entry id. Unresolved sessions open as such;
+      // a Keep the user chose stays (resume is not Apply).
+      await identity.resume(id)
       const s = await sessionChanged(id, 'quick-resume')
       emit('focus', { sessionId: id, view: 'session' })
       return s

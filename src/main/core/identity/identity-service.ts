@@ -315,6 +315,15 @@ export class IdentityService {
     this.kept.clear(sessionId)
   }
 
+  /**
+   * Resume (tray quick-resume): rebuild the runtime from the binding + current config + a fresh keychain read. A
+   * Keep the user chose is a part of what the session asks for, so it is restored, not dropped.
+   */
+  async resume(sessionId: string): Promise<void> {
+    this.active.delete(sessionId)
+    await this.evaluate(sessionId)
+  }
+
   /** Apply / Re-resolve: drop the active runtime and resolve from the binding + current config + keychain. */
   async reresolve(sessionId: string): Promise<void> {
     this.drop(sessionId)
