@@ -61,7 +61,8 @@ const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const HTTP_FIELD_VALUE = /^[\t\x20-\x7e]*$/
 
 /** Whether a header name / value can be sent as is (the provider form checks with these before saving). */
-export const isHeaderName = (name: string): boolean => HTTP_TOKEN.test(name)
+// `__proto__` is a token, but a JavaScript object cannot hold it as a key (zod drops it), so it is refused here.
+export const isHeaderName = (name: string): boolean => HTTP_TOKEN.test(name) && name !== '__proto__'
 export const isHeaderValue = (value: string): boolean => HTTP_FIELD_VALUE.test(value)
 
 export const HeaderMap = z
