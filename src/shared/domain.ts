@@ -319,6 +319,8 @@ export const MessagePageInfo = z.object({
   olderCursor: z.string().nullable(),
   /** Pass as `after` for the page below; null when the latest message is loaded. */
   newerCursor: z.string().nullable(),
+  /** The position after the last message here (null for no messages): `after` it, what was appended since. */
+  endCursor: z.string().nullable(),
   /** How many messages the whole session holds. */
   total: z.number().int().nonnegative(),
 })

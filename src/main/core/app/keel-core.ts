@@ -15,7 +15,7 @@ import { KEY_SOURCE_ORDER, databaseIntegrity, migrationRecords } from '../diagno
 import { dataPaths } from '../paths'
 import { keyRequired } from '../providers/kinds'
 import { allocateEntryId, entryIn, newEntry, patchEntry } from '../providers/provider-entries'
-import { DEFAULT_KEYCHAIN_SERVICE, Keychain, keychainAccount } from '../secrets/keychain'
+import { DEFAULT_KEYCHAIN_SERVICE, Keychain, keychainAccount, type KeyLookup } from '../secrets/keychain'
 import { openDatabase } from '../sessions/database'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
@@ -95,6 +95,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     }
   }
   const republishAll = async () => {
+    identity.invalidateKeys()
     emit('sessions', { reason: 'identities-changed', changes: [], all: true })
     const ids = sessions.many([...shown.keys()]).map((s) => s.id)
     const snaps = await identity.snapshots(ids)
@@ -135,8 +136,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const entryView = async (id: string) => (await entryViews()).find((v) => v.id === id)!
 
   /** Summaries of a page of rows: their identities are evaluated together (one binding query, one keychain read). */
-  const summaries = async (rows: readonly SessionRow[]): Promise<SessionSummary[]> => {
-    const snaps = await identity.snapshots(rows.map((r) => r.id))
+  const summaries = async (rows: readonly SessionRow[], keys?: KeyLookup): Promise<SessionSummary[]> => {
+    // Lists show key presence read at most once per DISPLAY_KEYS_MS; one session opened or changed reads afresh.
+    const snaps = await identity.snapshots(rows.map((r) => r.id), keys ?? (await identity.displayKeys()))
     markShown(rows.map((r) => r.id))
     return rows.map((r) => ({
       id: r.id,
@@ -150,7 +152,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       identity: snaps.get(r.id)!,
     }))
   }
-  const summary = async (id: string) => (await summaries([requireSession(id)]))[0]!
+  const summary = async (id: string) => (await summaries([requireSession(id)], await identity.keysForSession(id)))[0]!
 
   /** Session metadata changed: tell the list, and push the session's fresh identity. */
   const sessionChanged = async (id: string, reason: string, kind: SessionChange['kind'] = 'updated') => {
@@ -243,6 +245,13 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   }
 
   let storageFaulted = false
+
+  // The paged reads (list, search, open, the tray) build their outputs field by field from typed rows; checking a
+  // page of summaries against the schema again costs more than reading it, so those are checked under test (and
+  // with KEEL_CHECK_OUTPUTS=1) only. Every other output is always checked; the renderer checks all it receives.
+  const checkEveryOutput = process.env.VITEST !== undefined || process.env.KEEL_CHECK_OUTPUTS === '1'
+  const pagedReads = new Set<Channel>(['sessions.list', 'sessions.summaries', 'sessions.search', 'sessions.open', 'sessions.messages', 'tray.menu'])
+  const checkedOutput = (channel: Channel, value: unknown): unknown => (checkEveryOutput || !pagedReads.has(channel) ? channels[channel].output.parse(value) : value)
 
   const handlers: Handlers = {
     'app.state': async () => {
@@ -510,7 +519,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
           storageFaulted = false
           emit('app', { reason: 'storage-recovered' })
         }
-        return { ok: true, value: channels[channel].output.parse(value) }
+        return { ok: true, value: checkedOutput(channel, value) }
       } catch (err) {
         // Keel's own errors are expected outcomes; anything else is a bug worth a stack trace (never the input,
         // which may carry a key).

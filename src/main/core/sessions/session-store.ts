@@ -209,8 +209,9 @@ export class SessionStore {
     return (this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = 0 ORDER BY ${LIST_ORDER} LIMIT ?`).all(limit) as RawSession[]).map(toSession)
   }
 
+  /** How many sessions there are (a counter the database keeps, not a count of rows). */
   count(): number {
-    return (this.st('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n
+    return (this.st("SELECT n FROM counters WHERE name = 'sessions'").get() as { n: number }).n
   }
 
   /** The rows of these sessions (missing ids are left out), in the order asked. */
@@ -318,25 +319,32 @@ export class SessionStore {
       page: {
         olderCursor: hasOlder && first ? String(first.seq) : hasOlder && at.after !== undefined ? String(at.after + 1) : null,
         newerCursor: nextRow && last ? String(last.seq) : null,
+        endCursor: last ? String(last.seq) : null,
         total,
       },
     }
   }
 
   /**
-   * The turns shown with a page of messages: those whose user message or reply is on the page, continuations
-   * (no user message) that started within the page's time range, and on the latest page every turn after its
-   * first message (a running turn, a turn that failed before any reply). Read through the (session, started_at)
-   * index, so a page costs the same in a session of any length.
+   * The turns shown with a page of messages: those whose reply is on the page (by id), those whose user message
+   * is, and continuations (no user message) that started within the page's time range; on the latest page the
+   * range runs to the end, so a running turn or one that failed before any reply is there too. Read by key and
+   * through the (session, started_at) index, so a page costs the same in a session of any length.
    */
   private turnsForPage(sessionId: string, rows: RawMessage[], hasOlder: boolean, nextCreatedAt: number | null, isLatest: boolean): TurnView[] {
     const from = hasOlder && rows[0] ? rows[0].created_at : Number.MIN_SAFE_INTEGER
     const to = isLatest || nextCreatedAt === null ? Number.MAX_SAFE_INTEGER : nextCreatedAt
-    const candidates = (this.st('SELECT * FROM turns WHERE session_id = ? AND started_at >= ? AND started_at <= ? ORDER BY started_at, seq').all(sessionId, from, to) as RawTurn[]).map(toTurn)
     const ids = new Set(rows.map((r) => r.id))
-    const turnIds = new Set(rows.flatMap((r) => (r.turn_id ? [r.turn_id] : [])))
-    return candidates
-      .filter((t) => turnIds.has(t.id) || (t.userMessageId !== null && ids.has(t.userMessageId)) || t.userMessageId === null || (isLatest && t.status === 'running'))
+    const turnIds = [...new Set(rows.flatMap((r) => (r.turn_id ? [r.turn_id] : [])))]
+    const byId = new Map<string, TurnRow>()
+    if (turnIds.length > 0) for (const r of this.st('SELECT * FROM turns WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(turnIds)) as RawTurn[]) byId.set(r.id, toTurn(r))
+    for (const r of this.st('SELECT * FROM turns WHERE session_id = ? AND started_at >= ? AND started_at <= ?').all(sessionId, from, to) as RawTurn[]) {
+      const t = toTurn(r)
+      if ((t.userMessageId !== null && ids.has(t.userMessageId)) || t.userMessageId === null) byId.set(t.id, t)
+    }
+    return [...byId.values()]
+      .filter((t) => t.sessionId === sessionId)
+      .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id))
       .map(({ id, status, error, partialText, userMessageId, startedAt }) => ({ id, status, error, partialText, userMessageId, startedAt }))
   }
 

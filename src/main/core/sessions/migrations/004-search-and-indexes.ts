@@ -9,6 +9,8 @@ import type { Migration } from './index'
 // The FTS rows are keyed by the content rows' rowids. Those tables have TEXT primary keys, so their rowids are
 // implicit; SQLite keeps them through VACUUM and VACUUM INTO (the backup path), which a test checks.
 //
+// Counters: the number of sessions, kept by triggers, so the list's total is one row read, not a count of rows.
+//
 // Indexes: the list order (pinned, then recency, ties by id) for keyset paging; turns by start time within a
 // session (the turns of one page of messages); running turns (the startup scan for crashed turns); the turns
 // with a recovery state (an open session's recovery banner), both partial so they stay tiny.
@@ -44,6 +46,15 @@ export const searchAndIndexes: Migration = {
       INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
       INSERT INTO titles_fts (titles_fts) VALUES ('rebuild');
 
+      CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO counters (name, n) SELECT 'sessions', COUNT(*) FROM sessions;
+      CREATE TRIGGER sessions_count_insert AFTER INSERT ON sessions BEGIN
+        UPDATE counters SET n = n + 1 WHERE name = 'sessions';
+      END;
+      CREATE TRIGGER sessions_count_delete AFTER DELETE ON sessions BEGIN
+        UPDATE counters SET n = n - 1 WHERE name = 'sessions';
+      END;
+
       CREATE INDEX sessions_by_list_order ON sessions(pinned, updated_at, id);
       CREATE INDEX turns_by_session_start ON turns(session_id, started_at);
       CREATE INDEX turns_running ON turns(status) WHERE status = 'running';
@@ -52,7 +63,7 @@ export const searchAndIndexes: Migration = {
     const messages = (db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n
     const sessions = (db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n
     return {
-      summary: `added full-text search (indexed ${messages} messages and ${sessions} titles) and paging indexes`,
+      summary: `added full-text search (indexed ${messages} messages and ${sessions} titles), a session counter and paging indexes`,
       details: [{ messages, sessions }],
     }
   },
