@@ -6,7 +6,7 @@ import path from 'node:path'
 import { chromium } from '@playwright/test'
 import { startFakeProvider } from '../test/fake-provider/server'
 import { startHost } from '../test/e2e/support/host'
-import { addProvider } from '../test/e2e/support/ui'
+import { addProvider, newSession } from '../test/e2e/support/ui'
 
 const OUT = path.resolve(import.meta.dirname, '../docs')
 
@@ -27,11 +27,11 @@ async function main() {
     await page.screenshot({ path: path.join(OUT, 'settings.png') })
     await page.keyboard.press('Escape')
 
-    await page.getByRole('button', { name: 'New session' }).click()
+    await newSession(page)
     await page.getByLabel('Message').fill('Write a helper that builds an identity key')
     await page.getByLabel('Message').press('Enter')
     await page.getByRole('article', { name: 'assistant message', exact: true }).last().waitFor()
-    await page.getByRole('button', { name: 'New session' }).click()
+    await newSession(page)
     await page.getByLabel('Message').fill('Summarise the design doc')
     await page.getByLabel('Message').press('Enter')
     await page.getByRole('article', { name: 'assistant message', exact: true }).last().waitFor()
