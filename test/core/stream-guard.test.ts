@@ -2,7 +2,7 @@
 // and that the watchdog's timer lives exactly as long as the stream (never past dispose()).
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { StreamGuard, formatDuration, streamTimeoutsFor } from '../../src/main/core/providers/stream-guard'
-import { frameProblem, parseFrame, splitFrames } from '../../src/main/core/providers/stream-shapes'
+import { frameProblem, isFinalFrame, parseFrame, splitFrames } from '../../src/main/core/providers/stream-shapes'
 import { STREAM_TIMEOUT_DEFAULTS } from '../../src/shared/stream-timeouts'
 
 const subject = { entryId: 'acme', entryName: 'Acme', baseUrl: 'https://acme.example/v1' }
@@ -63,6 +63,20 @@ describe('frame shapes', () => {
     expect(frameProblem('openai-chat', { event: null, data: '{not json' })).toBe('a data line that is not JSON ({not json)')
     expect(frameProblem('anthropic-messages', { event: null, data: '{"type":"content_block_delta"}' })).toMatch(/^a data line with no event name/)
     expect(frameProblem('openai-responses', { event: 'x', data: '{"type":"response.output_text.delta","delta":{}}' })).toBe('a text delta whose "delta" is not text')
+  })
+})
+
+describe('the end of a reply', () => {
+  it('is recognised on each API, and only there', () => {
+    const chat = (data: unknown) => isFinalFrame('openai-chat', { event: null, data: JSON.stringify(data) })
+    expect(isFinalFrame('openai-chat', { event: null, data: '[DONE]' })).toBe(true)
+    expect(chat({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })).toBe(true)
+    expect(chat({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] })).toBe(false)
+    expect(isFinalFrame('openai-responses', { event: 'response.completed', data: '{"type":"response.completed"}' })).toBe(true)
+    expect(isFinalFrame('openai-responses', { event: 'response.output_text.done', data: '{"type":"response.output_text.done"}' })).toBe(false)
+    expect(isFinalFrame('anthropic-messages', { event: 'message_stop', data: '{"type":"message_stop"}' })).toBe(true)
+    expect(isFinalFrame('anthropic-messages', { event: 'message_delta', data: '{"type":"message_delta"}' })).toBe(false)
+    expect(isFinalFrame('anthropic-messages', { event: 'error', data: 'overloaded' })).toBe(true)
   })
 })
 

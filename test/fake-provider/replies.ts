@@ -66,6 +66,10 @@ export function sendMalformed(res: ServerResponse, plan: ReplyPlan, kind: Malfor
   const [first, ...rest] = splitWords(plan.text)
   openStream(res, plan)
   writeEvents(res, plan.wire.delta(plan.ctx, first!))
+  if (kind === 'truncated') {
+    res.end()
+    return
+  }
   if (kind === 'not-json') {
     // Anthropic's SDK ignores unnamed events, so name the broken one like a real delta.
     const eventLine = plan.wire.deltaEvent === undefined ? '' : `event: ${plan.wire.deltaEvent}\n`

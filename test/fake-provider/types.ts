@@ -54,8 +54,10 @@ export interface RuleMatch {
  *   rest of the reply and a normal ending, so a client that skips the bad chunk sees a "complete" reply.
  * - `bare-line`: an unnamed `data: {not json` line (Anthropic's SDK skips unnamed events), then the rest of the
  *   reply and a normal ending.
+ * - `truncated`: the connection ends cleanly right there, without the stream's closing events ([DONE], a
+ *   finish_reason, response.completed, message_stop), as when a proxy drops it.
  */
-export type MalformedKind = 'not-json' | 'wrong-shape' | 'bare-line'
+export type MalformedKind = 'not-json' | 'wrong-shape' | 'bare-line' | 'truncated'
 
 /**
  * Where a `stall`ed reply stops, until the client disconnects:

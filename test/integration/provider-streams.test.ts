@@ -197,6 +197,10 @@ describe('a stream with a chunk of the wrong shape', () => {
     { api: 'anthropic-messages', malformed: 'wrong-shape', says: /a content_block_delta whose "delta" is not an object with a type/ },
     { api: 'anthropic-messages', malformed: 'bare-line', says: /a data line with no event name \(\{not json\)/ },
     { api: 'anthropic-messages', malformed: 'not-json', says: /a data line that is not JSON \(\{not json\)/ },
+    // A stream that simply stops, without its closing event, is not a complete reply either.
+    { api: 'openai-chat', malformed: 'truncated', says: /the stream ended before the reply did \(no closing event arrived\)/ },
+    { api: 'openai-responses', malformed: 'truncated', says: /the stream ended before the reply did/ },
+    { api: 'anthropic-messages', malformed: 'truncated', says: /the stream ended before the reply did/ },
   ]
   for (const c of cases) {
     it(`${c.api}, ${c.malformed}: ends as malformed-stream with the text before it kept`, async () => {

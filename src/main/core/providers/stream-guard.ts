@@ -12,7 +12,7 @@ import { STREAM_TIMEOUT_DEFAULTS, type StreamTimeoutValues } from '../../../shar
 import { KeelError } from '../errors'
 import { isLocalEntry } from './kinds'
 import { redact, redactExcerpt, type ProviderSecrets } from './provider-errors'
-import { excerpt, frameProblem, parseFrame, splitFrames } from './stream-shapes'
+import { excerpt, frameProblem, isFinalFrame, parseFrame, splitFrames } from './stream-shapes'
 
 /** The entry's own timeouts, each missing value taken from the local or remote defaults. */
 export function streamTimeoutsFor(entry: Pick<ProviderEntry, 'kind' | 'baseUrl' | 'local' | 'timeouts'>): StreamTimeoutValues {
@@ -102,6 +102,8 @@ export class StreamGuard {
     const encoder = new TextEncoder()
     let buffer = ''
     let events = 0
+    /** Whether the event that ends a reply arrived ([DONE], a finish_reason, response.completed, message_stop). */
+    let finished = false
     let halted: KeelError | null = null
     /** Passes on the frames that are intact; stops at the first one that is not. */
     const take = (frames: string[]): string => {
@@ -114,6 +116,7 @@ export class StreamGuard {
           break
         }
         if (parsed.data !== null) events += 1
+        if (isFinalFrame(this.api, parsed)) finished = true
         good += frame
       }
       return good
@@ -130,8 +133,11 @@ export class StreamGuard {
             // A last frame without its closing blank line is still a frame.
             const good = take(split.rest.trim() === '' ? split.frames : [...split.frames, `${split.rest}\n\n`])
             if (good) ctl.enqueue(encoder.encode(good))
+            if (!halted && events === 0) halted = this.fail(this.emptyError(status, type, buffer), false)
+            // A connection closed mid-reply must not pass for a complete reply.
+            else if (!halted && !finished) halted = this.fail(this.malformedError('the stream ended before the reply did (no closing event arrived)'), false)
+            // What this last read brought is delivered first; the next pull reports the problem.
             if (halted) return good ? undefined : ctl.error(halted)
-            if (events === 0) return ctl.error(this.fail(this.emptyError(status, type, buffer), false))
             return ctl.close()
           }
           if (value.byteLength === 0) continue

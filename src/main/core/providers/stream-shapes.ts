@@ -80,6 +80,29 @@ function checkAnthropicEvent(event: Json): string | null {
   return null
 }
 
+const RESPONSES_ENDINGS = new Set(['response.completed', 'response.incomplete', 'response.failed'])
+
+/**
+ * Whether this (intact) frame ends the reply: Chat's `[DONE]` or a choice with a finish_reason, a Responses
+ * terminal event, Anthropic's message_stop; or an error event, which the SDK reports itself.
+ */
+export function isFinalFrame(api: ProviderApi, frame: SseFrame): boolean {
+  if (frame.data === null) return false
+  if (frame.event === 'error') return true
+  if (api !== 'anthropic-messages' && frame.data.trim() === '[DONE]') return true
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(frame.data)
+  } catch {
+    return false
+  }
+  if (!isObject(parsed)) return false
+  if (isObject(parsed.error) || parsed.type === 'error') return true
+  if (api === 'openai-chat') return Array.isArray(parsed.choices) && parsed.choices.some((c) => isObject(c) && typeof c.finish_reason === 'string')
+  if (api === 'openai-responses') return typeof parsed.type === 'string' && RESPONSES_ENDINGS.has(parsed.type)
+  return parsed.type === 'message_stop'
+}
+
 /** What is wrong with one frame for this API, in words; null when Keel can read it. */
 export function frameProblem(api: ProviderApi, frame: SseFrame): string | null {
   if (frame.data === null) return null
