@@ -107,6 +107,10 @@ describe('the watchdog', () => {
     expect(guard.problem).toBeNull()
     expect(guard.signal.aborted).toBe(false)
 
+    // A body chunk that arrives after the turn ended does not start the idle timer again.
+    ;(guard as unknown as { arm(ms: number): void }).arm(300)
+    expect(vi.getTimerCount()).toBe(0)
+
     const running = new StreamGuard(subject, 'openai-chat', { firstByteMs: 300, idleMs: 300 }, null, stop.signal)
     stop.abort()
     expect(running.signal.aborted).toBe(true)

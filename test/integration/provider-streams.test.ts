@@ -4,6 +4,7 @@
 // The entries here carry short timeouts (300 ms): the tests wait for the turn to end, they do not sleep.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
+import fs from 'node:fs'
 import path from 'node:path'
 import type { ProviderApi, ProviderKind } from '../../src/shared/domain'
 import type { Rule } from '../fake-provider/types'
@@ -225,6 +226,32 @@ describe('stream timeouts on the entry', () => {
     expect(error.kind).toBe('invalid-input')
     expect(`${error.field ?? ''} ${error.message}`).toMatch(/timeouts/)
     expect(error.message).toMatch(/at least 100 ms/)
+  })
+
+  it('in config.json: a bad value is refused naming the field, a good one is used by the next turn', async () => {
+    const dataDir = tempDataDir()
+    const file = path.join(dataDir, 'config.json')
+    const entry = { id: 'hand', name: 'Hand-written', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/hand/v1`, auth: 'none' }
+    fs.writeFileSync(file, JSON.stringify({ version: 1, providers: [{ ...entry, timeouts: { idleMs: 'soon' } }] }))
+    const bad = await CoreHarness.open(dataDir, testKeychainService())
+    try {
+      expect((await bad.call('app.state', {})).config.error).toMatchObject({ kind: 'config-invalid', field: 'providers[0].timeouts.idleMs' })
+    } finally {
+      await bad.close()
+    }
+    fs.writeFileSync(file, JSON.stringify({ version: 1, providers: [{ ...entry, timeouts: { firstByteMs: 300 } }] }))
+    const good = await CoreHarness.open(dataDir, testKeychainService())
+    try {
+      const session = await good.call('sessions.create', {})
+      await good.call('sessions.bind', { id: session.id, entryId: 'hand', model: 'h-1' })
+      fake.script({ stall: 'before-headers', pathPrefix: '/hand' })
+      const { turnId } = await good.call('chat.send', { sessionId: session.id, text: 'hello?' })
+      const ended = await good.turnEnded(turnId)
+      expect(ended).toMatchObject({ status: 'error', error: { kind: 'timeout', entryId: 'hand' } })
+      if (ended.type === 'turn-ended') expect(ended.error!.message).toMatch(/^"Hand-written" did not answer within 0\.3 s/)
+    } finally {
+      await good.close()
+    }
   })
 
   it('are kept on the entry and can be cleared back to the defaults', async () => {

@@ -39,6 +39,7 @@ export class StreamGuard {
   private readonly controller = new AbortController()
   private phase: Phase = 'request'
   private timer: NodeJS.Timeout | null = null
+  private disposed = false
   private readonly unlink: () => void
 
   constructor(
@@ -59,6 +60,7 @@ export class StreamGuard {
 
   /** Ends the watch: no timer keeps running after the turn, whichever way it ended. */
   dispose(): void {
+    this.disposed = true
     this.disarm()
     this.unlink()
   }
@@ -79,6 +81,8 @@ export class StreamGuard {
 
   private arm(ms: number): void {
     this.disarm()
+    // A read that completes after the turn ended (the SDK gave up on the stream) must not start a new timer.
+    if (this.disposed) return
     this.timer = setTimeout(() => this.fail(this.timeoutError(ms), true), ms)
   }
 
