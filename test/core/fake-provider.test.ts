@@ -405,6 +405,85 @@ describe('broken and slow streams', () => {
   })
 })
 
+describe('streams that misbehave (what a client must catch on its own)', () => {
+  const streamBody = JSON.stringify({ model: 'gpt-4o', messages: userHello, stream: true })
+  const post = (signal?: AbortSignal) =>
+    fetch(`${fake.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamBody, ...(signal ? { signal } : {}) })
+
+  it('stall before-headers answers nothing until the client gives up, then notes the disconnect', async () => {
+    fake.script({ stall: 'before-headers' })
+    const controller = new AbortController()
+    const answer = post(controller.signal)
+    await fake.waitForRequests(1)
+    controller.abort()
+    await expect(answer).rejects.toThrow()
+    expect(await fake.waitForDisconnects(1)).toHaveLength(1)
+  })
+
+  it('stall after-headers sends a 200 event-stream head, then no byte of body', async () => {
+    fake.script({ stall: 'after-headers' })
+    const controller = new AbortController()
+    const response = await post(controller.signal)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/)
+    const reader = response.body!.getReader()
+    const first = reader.read()
+    await fake.waitForRequests(1)
+    controller.abort()
+    await expect(first).rejects.toThrow()
+    await fake.waitForDisconnects(1)
+  })
+
+  it('stall after-text sends the opening events and one delta, then nothing (the SDK waits)', async () => {
+    fake.script({ stall: 'after-text' })
+    const controller = new AbortController()
+    const stream = await openai().chat.completions.create({ model: 'gpt-4o', messages: userHello, stream: true }, { signal: controller.signal })
+    let text = ''
+    const reading = (async () => {
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? ''
+        if (text) controller.abort()
+      }
+    })()
+    // The SDK either ends the iteration quietly or throws its abort error.
+    await reading.catch((error: unknown) => expect(error).toBeInstanceOf(OpenAI.APIUserAbortError))
+    expect(text).toBe('Echo ')
+    await fake.waitForDisconnects(1)
+  })
+
+  it('page answers 200 with the page, whatever was asked for', async () => {
+    fake.script({ page: { body: '<html><title>Portal</title></html>' } })
+    const response = await post()
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await response.text()).toBe('<html><title>Portal</title></html>')
+  })
+
+  it('wrong-shape and bare-line pass through the SDKs unnoticed: the stream still ends as if complete', async () => {
+    fake.script({ malformed: 'wrong-shape', times: 1 })
+    const chat = await openai().chat.completions.create({ model: 'gpt-4o', messages: userHello, stream: true })
+    const shapes: unknown[] = []
+    for await (const chunk of chat) shapes.push(chunk.choices)
+    expect(shapes).toContain('nope')
+    expect(shapes.at(-1)).toEqual([expect.objectContaining({ finish_reason: 'stop' })])
+
+    fake.script({ malformed: 'bare-line', times: 1 })
+    const messages = await anthropic().messages.create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: userHello, stream: true })
+    const types: string[] = []
+    for await (const event of messages) types.push(event.type)
+    expect(types.at(-1)).toBe('message_stop')
+  })
+
+  it('truncated ends the connection cleanly after one delta, with no closing event', async () => {
+    fake.script({ malformed: 'truncated' })
+    const messages = await anthropic().messages.create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: userHello, stream: true })
+    const types: string[] = []
+    for await (const event of messages) types.push(event.type)
+    expect(types).toContain('content_block_delta')
+    expect(types).not.toContain('message_stop')
+  })
+})
+
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of stream) {
     // consume
