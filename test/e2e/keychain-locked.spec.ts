@@ -40,5 +40,7 @@ test('locked keychain: banner and session say locked (with how to unlock), never
   await page.reload()
   await send(page, 'second')
   await expect(assistantMessages(page).last()).toContainText('Echo [m1]: second')
+  // Exactly these two (nothing sent while locked, nothing late): counted once Keel has settled.
+  await keel.settled()
   expect(fake.requests().map((r) => r.bearer)).toEqual([keel.keys[0], keel.keys[0]])
 })
