@@ -116,6 +116,22 @@ describe.skipIf(unavailable !== null)(`storage faults${unavailable ? ` (skipped:
     expect(await core.turnEnded(next.turnId)).toMatchObject({ status: 'done', error: null })
   })
 
+  it('starting on a full disk is refused with the disk-full error naming the directory (not "could not lock"), and nothing is lost', async () => {
+    disk = mountSmallDisk()
+    const dataDir = path.join(disk.dir, 'data')
+    const { session } = await setUp(dataDir)
+    const service = h!.keychainService
+    await h!.close()
+    h = null
+    disk.fill()
+    await expect(CoreHarness.open(dataDir, service)).rejects.toMatchObject({
+      data: { kind: 'disk-full', message: `Keel cannot start: the disk holding its data directory (${dataDir}) is full. Nothing was changed.`, fix: expect.stringMatching(/Free some space/) },
+    })
+    disk.free()
+    h = await CoreHarness.open(dataDir, service)
+    expect((await h.call('sessions.open', { id: session.id })).draft).toBe('the draft saved before')
+  })
+
   it('read-only data directory: reported in app.state at startup, sessions stay readable, each write names it', async () => {
     disk = mountSmallDisk()
     const dataDir = path.join(disk.dir, 'data')

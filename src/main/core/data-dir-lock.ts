@@ -17,6 +17,7 @@ import os from 'node:os'
 import Database from 'better-sqlite3'
 import { KeelError } from './errors'
 import { dataPaths } from './paths'
+import { diskFullAtStartup, storageFaultKind } from './storage/storage-faults'
 
 /** Who opened a data directory for writing. */
 export type DataDirRuntime = 'electron' | 'host' | 'doctor'
@@ -87,6 +88,7 @@ export function acquireDataDirLock(dataDir: string, runtime: DataDirRuntime): Da
     fs.mkdirSync(paths.dataDir, { recursive: true })
   } catch (err) {
     if (isNotWritable(err)) return unheld(paths.dataDir, holder)
+    if (storageFaultKind(err) === 'disk-full') throw diskFullAtStartup(paths.dataDir)
     throw cannotLock(paths.dataDir)
   }
   const key = fs.realpathSync(paths.dataDir)
@@ -129,6 +131,7 @@ export function acquireDataDirLock(dataDir: string, runtime: DataDirRuntime): Da
     }
     if (isBusy(err)) throw new DataDirInUseError(paths.dataDir, recordedHolder(paths.dataDir), false)
     if (isNotWritable(err)) return unheld(paths.dataDir, holder)
+    if (storageFaultKind(err) === 'disk-full') throw diskFullAtStartup(paths.dataDir)
     throw cannotLock(paths.dataDir)
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { KeelError } from '../errors'
 import { MIGRATIONS, type Migration } from './migrations/index'
+import { diskFullAtStartup, storageFaultKind } from '../storage/storage-faults'
 
 export interface OpenedDatabase {
   db: Database.Database
@@ -20,6 +21,7 @@ function schemaVersionOf(db: Database.Database): number {
 }
 
 function databaseError(file: string, err: unknown): KeelError {
+  if (storageFaultKind(err) === 'disk-full') return diskFullAtStartup(path.dirname(file))
   const text = err instanceof Error ? err.message : String(err)
   if (/not a database|malformed|corrupt/i.test(text)) {
     return KeelError.of('database', `The session database ${file} is damaged and cannot be opened.`, {
@@ -120,18 +122,25 @@ export function openDatabase(file: string, backupsDir: string, migrations: reado
 
   let backupPath: string | null = null
   const pending = migrations.filter((m) => m.version > version)
-  if (pending.length > 0 && existed && version > 0) backupPath = backupDatabase(db, backupsDir, `before-v${pending[pending.length - 1]!.version}`)
-  for (const migration of pending) {
-    db.transaction(() => {
-      const result = migration.up(db)
-      db.prepare('INSERT INTO migration_log (at, version, summary, details_json) VALUES (?, ?, ?, ?)').run(
-        Date.now(),
-        migration.version,
-        `${migration.name}: ${result.summary}`,
-        JSON.stringify(result.details ?? []),
-      )
-      db.pragma(`user_version = ${migration.version}`)
-    })()
+  try {
+    if (pending.length > 0 && existed && version > 0) backupPath = backupDatabase(db, backupsDir, `before-v${pending[pending.length - 1]!.version}`)
+    for (const migration of pending) {
+      db.transaction(() => {
+        const result = migration.up(db)
+        db.prepare('INSERT INTO migration_log (at, version, summary, details_json) VALUES (?, ?, ?, ?)').run(
+          Date.now(),
+          migration.version,
+          `${migration.name}: ${result.summary}`,
+          JSON.stringify(result.details ?? []),
+        )
+        db.pragma(`user_version = ${migration.version}`)
+      })()
+    }
+  } catch (err) {
+    // Each migration is one transaction, so a full disk leaves the file as it was (or one whole step further).
+    db.close()
+    if (storageFaultKind(err) === 'disk-full') throw diskFullAtStartup(path.dirname(file))
+    throw err
   }
   return { db, path: file, schemaVersion: schemaVersionOf(db), backupPath, readOnly: false }
 }

@@ -40,6 +40,13 @@ export function storageFault(kind: StorageFaultKind, dataDir: string, what: stri
   })
 }
 
+/** Keel cannot start on this data directory because its disk is full (opening takes a few writes: lock, WAL). */
+export function diskFullAtStartup(dataDir: string): KeelError {
+  return KeelError.of('disk-full', `Keel cannot start: the disk holding its data directory (${dataDir}) is full. Nothing was changed.`, {
+    fix: 'Free some space on that disk, then start Keel again.',
+  })
+}
+
 /** A storage fault in `err` as a renderable KeelError naming what was not saved; null when `err` is not one. */
 export function asStorageFault(err: unknown, dataDir: string, what: string): KeelError | null {
   const kind = storageFaultKind(err, dataDir)
