@@ -7,6 +7,8 @@ export interface DataPaths {
   database: string
   backups: string
   logs: string
+  /** Tool results too large to send to a model whole, kept for read_tool_result and the UI (tools/result-store.ts). */
+  toolResults: string
   /** Held (an OS lock) by the one process that writes this directory; see data-dir-lock.ts. */
   lock: string
   /** Who holds the lock: pid, runtime, start time (a label for messages, not the lock itself). */
@@ -21,6 +23,7 @@ export function dataPaths(dataDir: string): DataPaths {
     database: path.join(dir, 'keel.db'),
     backups: path.join(dir, 'backups'),
     logs: path.join(dir, 'logs'),
+    toolResults: path.join(dir, 'tool-results'),
     lock: path.join(dir, 'keel.lock'),
     lockHolder: path.join(dir, 'keel.lock.json'),
   }
