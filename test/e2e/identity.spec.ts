@@ -115,3 +115,35 @@ test('crash mid-turn, then the key changes: no automatic continuation; Keel asks
   // The note the model got is not in the conversation.
   await expect(page.getByText('[Keel] Your previous reply was cut off')).toHaveCount(0)
 })
+
+test('picking another model while a reply streams: the header keeps the running model and names the next turn\'s', async ({ page, fake, keel }) => {
+  await keel.launch()
+  await addProvider(page, { name: 'Alpha', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/alpha/v1`, model: 'a-1', key: keel.newKey('alpha') })
+  await addProvider(page, { name: 'Beta', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/beta/v1`, model: 'b-1', key: keel.newKey('beta') })
+  await closeSettings(page)
+  await newSession(page)
+  await pickModel(page, 'Alpha', 'a-1')
+  fake.script({ hold: 'long-reply', times: 1, pathPrefix: '/alpha/' })
+  await send(page, 'a long reply please')
+  await fake.waitForRequests(1)
+
+  // Mid-reply, the user picks Beta: the reply keeps streaming from Alpha, and the header says both.
+  await page.getByRole('button', { name: 'Change model' }).click()
+  const picker = page.getByRole('dialog', { name: 'Choose model' })
+  const group = picker.getByRole('button', { name: 'Beta', exact: true })
+  if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click()
+  await picker.getByLabel('Model id').fill('b-1')
+  await picker.getByRole('button', { name: 'Use model' }).click()
+  await expect(picker).toBeHidden()
+  await expect(page.getByTestId('identity-model')).toHaveText('a-1')
+  await expect(page.getByTestId('identity-authority')).toHaveText('live')
+  await expect(page.getByTestId('identity-next')).toHaveText('next turn: Beta · b-1')
+
+  fake.release('long-reply')
+  await expect(assistantMessages(page).last()).toContainText('a long reply please')
+  await expect(page.getByTestId('identity-model')).toHaveText('b-1')
+  await expect(page.getByTestId('identity-next')).toHaveCount(0)
+  await send(page, 'now on beta')
+  await expect(assistantMessages(page).last()).toContainText('Echo [b-1]: now on beta')
+  expect(chats(fake).map((r) => (r as { path: string }).path)).toEqual(['/alpha/v1/chat/completions', '/beta/v1/chat/completions'])
+})
