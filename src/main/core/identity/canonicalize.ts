@@ -75,26 +75,23 @@ export function isResolvedClass(entryId: string, providers: readonly ProviderEnt
 }
 
 /**
- * Strips `<entry id>/`, a legacy alias of it, or `<kind>/` from a model id — only to reach an
- * id the entry lists (static list, default model, cached catalog) or, for first-party kinds, whose ids never hold
- * a slash. A listed id is kept whole, so `qwen/qwen3.6-27b` on LM Studio and `openrouter/auto` on OpenRouter stay
- * single ids (invariant 12), while `lmstudio/qwen/qwen3.6-27b` on an LM Studio that lists `qwen/qwen3.6-27b` loses
- * only the entry's prefix.
+ * Strips `<entry id>/`, a legacy alias of it, or `<kind>/` from a model id — only to reach an id the entry lists
+ * (static list, default model, cached catalog) or, for first-party kinds, whose ids never hold a slash. A listed id
+ * is kept whole, so `qwen/qwen3.6-27b` on LM Studio and `openrouter/auto` on OpenRouter stay single ids (invariant
+ * 12), while `lmstudio/qwen/qwen3.6-27b` on an LM Studio that lists `qwen/qwen3.6-27b` loses only the entry's prefix.
  */
 function stripEntryPrefix(entry: ProviderEntry, model: string, known: KnownModels, changes: string[]): string {
+  const prefixes = [...new Set([entry.id, ...Object.keys(ENTRY_ALIASES).filter((a) => ENTRY_ALIASES[a] === entry.id), entry.kind])]
+  const candidates = prefixes.map((prefix) => ({ probe: [] as string[], prefix })).map((c) => ({ ...c, stripped: stripPrefix(model, c.prefix, c.probe) })).filter((c) => c.stripped !== model)
+  // Most ids carry none of these prefixes: then there is nothing to decide and no catalog to read.
+  if (candidates.length === 0) return model
   const listed = new Set([...(entry.models ?? []), ...(entry.defaultModel ? [entry.defaultModel] : []), ...known(entry)])
   if (listed.has(model)) return model
   const firstParty = FIRST_PARTY_KINDS.has(entry.kind)
-  const prefixes = [...new Set([entry.id, ...Object.keys(ENTRY_ALIASES).filter((a) => ENTRY_ALIASES[a] === entry.id), entry.kind])]
-  for (const prefix of prefixes) {
-    const probe: string[] = []
-    const stripped = stripPrefix(model, prefix, probe)
-    if (stripped !== model && (firstParty || listed.has(stripped))) {
-      changes.push(...probe)
-      return stripped
-    }
-  }
-  return model
+  const chosen = candidates.find((c) => firstParty || listed.has(c.stripped))
+  if (!chosen) return model
+  changes.push(...chosen.probe)
+  return chosen.stripped
 }
 
 function stripPrefix(model: string, prefix: string, changes: string[]): string {

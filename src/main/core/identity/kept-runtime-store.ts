@@ -22,8 +22,12 @@ export interface KeptRuntime {
 export class KeptRuntimeStore {
   constructor(private readonly db: Database.Database) {}
 
+  // Read for every session resolved without a live runtime (list pages): prepared once.
+  private readStatement: Database.Statement | null = null
+
   read(sessionId: string): KeptRuntime | null {
-    const row = this.db.prepare('SELECT * FROM kept_runtimes WHERE session_id = ?').get(sessionId) as
+    this.readStatement ??= this.db.prepare('SELECT * FROM kept_runtimes WHERE session_id = ?')
+    const row = this.readStatement.get(sessionId) as
       | { session_id: string; entry_id: string; model: string; runtime_revision: string; kept_against_revision: string; runtime_json: string; kept_at: number }
       | undefined
     if (!row) return null
