@@ -7,6 +7,7 @@
 //   GET  /__admin/wait?n=3&timeoutMs=5000       → long-poll until n requests are recorded (408 on timeout)
 //   POST /__admin/clear                         → forget recorded requests and disconnects
 //   POST /__admin/script   body: Rule           → append a scripted rule
+//   POST /__admin/sequence body: {steps: Rule[]} → append steps answering one request each, in order
 //   POST /__admin/reset                         → drop all scripted rules (keys are kept)
 //   POST /__admin/release  body: {name: string} → let streams held under that name finish
 //   POST /__admin/keys     body: {keys: string[] | null}
@@ -54,6 +55,12 @@ export function createAdminHandler(provider: FakeProvider): AdminHandler {
       case 'POST script':
         if (!isJsonObject(body)) return sendJson(res, 400, { error: { message: 'Body must be a rule object' } })
         provider.script(body as Rule)
+        return sendJson(res, 200, OK)
+      case 'POST sequence':
+        if (!isJsonObject(body) || !Array.isArray(body.steps) || !body.steps.every(isJsonObject)) {
+          return sendJson(res, 400, { error: { message: 'Body must be {steps: Rule[]}' } })
+        }
+        provider.sequence(body.steps as Rule[])
         return sendJson(res, 200, OK)
       case 'POST release':
         if (!isJsonObject(body) || typeof body.name !== 'string') return sendJson(res, 400, { error: { message: 'Body must be {name: string}' } })

@@ -39,13 +39,16 @@ export function defaultErrorMessage(status: number, model?: string): string {
   return kindOf(status).message
 }
 
-/** `{error:{message,type,param,code}}` for OpenAI; `{type:"error",error:{type,message}}` for Anthropic. */
-export function errorBody(dialect: Dialect, status: number, message: string): unknown {
+/**
+ * `{error:{message,type,param,code}}` for OpenAI; `{type:"error",error:{type,message}}` for Anthropic. `param`
+ * names the offending request field (OpenAI only, e.g. `messages.[2].role`).
+ */
+export function errorBody(dialect: Dialect, status: number, message: string, param: string | null = null): unknown {
   const kind = kindOf(status)
   if (dialect === 'anthropic') {
     return { type: 'error', error: { type: kind.anthropicType, message } }
   }
-  return { error: { message, type: kind.openaiType, param: null, code: kind.openaiCode } }
+  return { error: { message, type: kind.openaiType, param, code: kind.openaiCode } }
 }
 
 export const DEFAULT_MODELS: Record<Dialect, string[]> = {

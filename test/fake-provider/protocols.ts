@@ -3,7 +3,7 @@
 // event order follow the real APIs closely enough for the official SDKs' strict stream accumulators
 // (e.g. openai's ResponseStream validates item ids and output/content indexes).
 
-import type { CompletionProtocol } from './types.js'
+import type { CompletionProtocol, ToolCallSpec } from './types.js'
 import { isJsonObject, type JsonObject } from './http.js'
 import type { SseEvent } from './sse.js'
 
@@ -19,9 +19,25 @@ export interface ReplyContext {
   body: Record<string, unknown>
   /** Next `sequence_number` (Responses API events are numbered). */
   seq: number
+  /** Whether the reply has a text part (false only for a tool-call reply without `reply` text). */
+  hasText: boolean
+  /** The tool calls that end the reply (empty for a plain text reply). */
+  toolCalls: PlannedToolCall[]
 }
 
-/** How one protocol frames a reply. A stream is `head`, then `delta` per chunk, then `tail`. */
+/** A scripted tool call with its id and wire text fixed. */
+export interface PlannedToolCall {
+  id: string
+  /** Responses API output item id of the call (`fc_…`). */
+  itemId: string
+  name: string
+  /** The arguments as JSON text, and that text in the pieces it is streamed in. */
+  arguments: string
+  argumentPieces: string[]
+}
+
+/** How one protocol frames a reply. A stream is `head`, then `delta` per text chunk, then `tools` (when the
+ * reply ends in tool calls), then `tail`. */
 export interface ProtocolWire {
   /** `event:` name carried by text deltas, reused for the malformed line so SDKs do not skip it. */
   deltaEvent?: string
@@ -29,6 +45,8 @@ export interface ProtocolWire {
   delta(ctx: ReplyContext, text: string): SseEvent[]
   /** Valid JSON of the wrong shape where a text delta belongs (for `malformed: 'wrong-shape'`). */
   wrongShape(ctx: ReplyContext): SseEvent[]
+  /** Closes the text part (if any) and streams every tool call of `ctx.toolCalls`. */
+  tools(ctx: ReplyContext, fullText: string): SseEvent[]
   tail(ctx: ReplyContext, fullText: string): SseEvent[]
   /** The non-stream response body. */
   complete(ctx: ReplyContext, fullText: string): unknown
@@ -91,6 +109,35 @@ export function fitChunks(pieces: string[], n: number): string[] {
   return [...pieces, ...Array.from({ length: count - pieces.length }, () => ' ·')]
 }
 
+/** `json` in at most `n` pieces of near-equal length (at least one character each), re-joining exactly. */
+export function splitArguments(json: string, n: number): string[] {
+  const count = Math.max(1, Math.min(Math.floor(n), json.length))
+  const size = Math.ceil(json.length / count)
+  const pieces: string[] = []
+  for (let start = 0; start < json.length; start += size) pieces.push(json.slice(start, start + size))
+  return pieces.length > 0 ? pieces : ['']
+}
+
+const CALL_ID_PREFIX: Record<CompletionProtocol, string> = {
+  'openai-chat': 'call_fake',
+  'openai-responses': 'call_fake',
+  'anthropic-messages': 'toolu_fake',
+}
+
+/** Fix ids and argument pieces of scripted calls; `serial` keeps generated ids unique per server. */
+export function planToolCalls(protocol: CompletionProtocol, specs: ToolCallSpec[], serial: number, argumentChunks = 3): PlannedToolCall[] {
+  return specs.map((spec, index) => {
+    const json = JSON.stringify(spec.arguments ?? {})
+    return {
+      id: spec.id ?? `${CALL_ID_PREFIX[protocol]}${serial}_${index}`,
+      itemId: `fc_fake${serial}_${index}`,
+      name: spec.name,
+      arguments: json,
+      argumentPieces: splitArguments(json, argumentChunks),
+    }
+  })
+}
+
 // ---------------------------------------------------------------------------------------------
 // OpenAI Chat Completions
 
@@ -114,12 +161,26 @@ function wantsStreamUsage(body: Json): boolean {
   return isJsonObject(body.stream_options) && body.stream_options.include_usage === true
 }
 
+/** Each call: a first chunk with index, id, type and name (arguments ""), then one chunk per arguments piece. */
+function chatToolChunks(ctx: ReplyContext): SseEvent[] {
+  return ctx.toolCalls.flatMap((call, index) => [
+    { data: chatChunk(ctx, { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null) },
+    ...call.argumentPieces.map((piece) => ({ data: chatChunk(ctx, { tool_calls: [{ index, function: { arguments: piece } }] }, null) })),
+  ])
+}
+
+function chatFinish(ctx: ReplyContext): string {
+  return ctx.toolCalls.length > 0 ? 'tool_calls' : 'stop'
+}
+
 const openaiChat: ProtocolWire = {
-  head: (ctx) => [{ data: chatChunk(ctx, { role: 'assistant', content: '', refusal: null }, null) }],
+  // A reply that is only tool calls has `content: null`, as the real API sends it.
+  head: (ctx) => [{ data: chatChunk(ctx, { role: 'assistant', content: ctx.hasText ? '' : null, refusal: null }, null) }],
   delta: (ctx, text) => [{ data: chatChunk(ctx, { content: text }, null) }],
   wrongShape: (ctx) => [{ data: { ...chatChunk(ctx, { content: 'lost' }, null), choices: 'nope' } }],
+  tools: (ctx) => chatToolChunks(ctx),
   tail: (ctx, fullText) => [
-    { data: chatChunk(ctx, {}, 'stop') },
+    { data: chatChunk(ctx, {}, chatFinish(ctx)) },
     // With stream_options.include_usage the real API adds a last chunk with empty choices.
     ...(wantsStreamUsage(ctx.body)
       ? [{ data: { ...chatChunk(ctx, {}, null), choices: [], usage: chatUsage(ctx, fullText) } }]
@@ -135,9 +196,23 @@ const openaiChat: ProtocolWire = {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: fullText, refusal: null, annotations: [] },
+        message: {
+          role: 'assistant',
+          content: ctx.hasText ? fullText : null,
+          refusal: null,
+          annotations: [],
+          ...(ctx.toolCalls.length > 0
+            ? {
+                tool_calls: ctx.toolCalls.map((call) => ({
+                  id: call.id,
+                  type: 'function',
+                  function: { name: call.name, arguments: call.arguments },
+                })),
+              }
+            : {}),
+        },
         logprobs: null,
-        finish_reason: 'stop',
+        finish_reason: chatFinish(ctx),
       },
     ],
     usage: chatUsage(ctx, fullText),
@@ -162,10 +237,30 @@ function outputText(text: string): Json {
   return { type: 'output_text', text, annotations: [], logprobs: [] }
 }
 
+/** A `function_call` output item; `done` gives it its full arguments. */
+function functionCallItem(call: PlannedToolCall, done: boolean): Json {
+  return {
+    id: call.itemId,
+    type: 'function_call',
+    status: done ? 'completed' : 'in_progress',
+    arguments: done ? call.arguments : '',
+    call_id: call.id,
+    name: call.name,
+  }
+}
+
+/** Output index of the first tool call: after the message item when there is text. */
+function firstCallIndex(ctx: ReplyContext): number {
+  return ctx.hasText ? 1 : 0
+}
+
 /** The Response object; `text === null` means still in progress (no output yet). */
 function responseObject(ctx: ReplyContext, text: string | null): Json {
   const done = text !== null
-  const outputTokens = done ? countTokens(text) : 0
+  const outputTokens = done ? countTokens(text) + ctx.toolCalls.length : 0
+  const output = done
+    ? [...(ctx.hasText ? [responsesMessage(ctx, text)] : []), ...ctx.toolCalls.map((call) => functionCallItem(call, true))]
+    : []
   return {
     id: ctx.id,
     object: 'response',
@@ -176,15 +271,15 @@ function responseObject(ctx: ReplyContext, text: string | null): Json {
     instructions: ctx.body.instructions ?? null,
     max_output_tokens: ctx.body.max_output_tokens ?? null,
     model: ctx.model,
-    output: done ? [responsesMessage(ctx, text)] : [],
+    output,
     parallel_tool_calls: true,
     previous_response_id: ctx.body.previous_response_id ?? null,
     reasoning: { effort: null, summary: null },
     store: ctx.body.store ?? true,
     temperature: ctx.body.temperature ?? 1,
     text: { format: { type: 'text' } },
-    tool_choice: 'auto',
-    tools: [],
+    tool_choice: ctx.body.tool_choice ?? 'auto',
+    tools: Array.isArray(ctx.body.tools) ? ctx.body.tools : [],
     top_p: ctx.body.top_p ?? 1,
     truncation: 'disabled',
     usage: done
@@ -210,13 +305,39 @@ function textPosition(ctx: ReplyContext): Json {
   return { item_id: ctx.itemId, output_index: 0, content_index: 0 }
 }
 
+/** The events that close the message item after its last text delta. */
+function responsesTextDone(ctx: ReplyContext, fullText: string): SseEvent[] {
+  return [
+    responsesEvent(ctx, 'response.output_text.done', { ...textPosition(ctx), text: fullText, logprobs: [] }),
+    responsesEvent(ctx, 'response.content_part.done', { ...textPosition(ctx), part: outputText(fullText) }),
+    responsesEvent(ctx, 'response.output_item.done', { output_index: 0, item: responsesMessage(ctx, fullText) }),
+  ]
+}
+
+/** Each call: its item added, its arguments in deltas, arguments done, item done. */
+function responsesToolEvents(ctx: ReplyContext): SseEvent[] {
+  return ctx.toolCalls.flatMap((call, index) => {
+    const position = { item_id: call.itemId, output_index: firstCallIndex(ctx) + index }
+    return [
+      responsesEvent(ctx, 'response.output_item.added', { output_index: position.output_index, item: functionCallItem(call, false) }),
+      ...call.argumentPieces.map((delta) => responsesEvent(ctx, 'response.function_call_arguments.delta', { ...position, delta })),
+      responsesEvent(ctx, 'response.function_call_arguments.done', { ...position, name: call.name, arguments: call.arguments }),
+      responsesEvent(ctx, 'response.output_item.done', { output_index: position.output_index, item: functionCallItem(call, true) }),
+    ]
+  })
+}
+
 const openaiResponses: ProtocolWire = {
   deltaEvent: 'response.output_text.delta',
   head: (ctx) => [
     responsesEvent(ctx, 'response.created', { response: responseObject(ctx, null) }),
     responsesEvent(ctx, 'response.in_progress', { response: responseObject(ctx, null) }),
-    responsesEvent(ctx, 'response.output_item.added', { output_index: 0, item: responsesMessage(ctx, null) }),
-    responsesEvent(ctx, 'response.content_part.added', { ...textPosition(ctx), part: outputText('') }),
+    ...(ctx.hasText
+      ? [
+          responsesEvent(ctx, 'response.output_item.added', { output_index: 0, item: responsesMessage(ctx, null) }),
+          responsesEvent(ctx, 'response.content_part.added', { ...textPosition(ctx), part: outputText('') }),
+        ]
+      : []),
   ],
   delta: (ctx, text) => [
     responsesEvent(ctx, 'response.output_text.delta', { ...textPosition(ctx), delta: text, logprobs: [] }),
@@ -224,10 +345,10 @@ const openaiResponses: ProtocolWire = {
   wrongShape: (ctx) => [
     responsesEvent(ctx, 'response.output_text.delta', { ...textPosition(ctx), delta: { text: 'lost' }, logprobs: [] }),
   ],
+  tools: (ctx, fullText) => [...(ctx.hasText ? responsesTextDone(ctx, fullText) : []), ...responsesToolEvents(ctx)],
+  // With tool calls, `tools` already closed the message item.
   tail: (ctx, fullText) => [
-    responsesEvent(ctx, 'response.output_text.done', { ...textPosition(ctx), text: fullText, logprobs: [] }),
-    responsesEvent(ctx, 'response.content_part.done', { ...textPosition(ctx), part: outputText(fullText) }),
-    responsesEvent(ctx, 'response.output_item.done', { output_index: 0, item: responsesMessage(ctx, fullText) }),
+    ...(ctx.hasText && ctx.toolCalls.length === 0 ? responsesTextDone(ctx, fullText) : []),
     responsesEvent(ctx, 'response.completed', { response: responseObject(ctx, fullText) }),
   ],
   complete: (ctx, fullText) => responseObject(ctx, fullText),
@@ -236,18 +357,43 @@ const openaiResponses: ProtocolWire = {
 // ---------------------------------------------------------------------------------------------
 // Anthropic Messages
 
+function anthropicStopReason(ctx: ReplyContext): string {
+  return ctx.toolCalls.length > 0 ? 'tool_use' : 'end_turn'
+}
+
 function anthropicMessage(ctx: ReplyContext, text: string | null): Json {
   const done = text !== null
+  const content = done
+    ? [
+        ...(ctx.hasText ? [{ type: 'text', text }] : []),
+        ...ctx.toolCalls.map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown })),
+      ]
+    : []
   return {
     id: ctx.id,
     type: 'message',
     role: 'assistant',
     model: ctx.model,
-    content: done ? [{ type: 'text', text }] : [],
-    stop_reason: done ? 'end_turn' : null,
+    content,
+    stop_reason: done ? anthropicStopReason(ctx) : null,
     stop_sequence: null,
-    usage: { input_tokens: ctx.inputTokens, output_tokens: done ? countTokens(text) : 1 },
+    usage: { input_tokens: ctx.inputTokens, output_tokens: done ? countTokens(text) + ctx.toolCalls.length : 1 },
   }
+}
+
+/** Each call: a `tool_use` block (input {}), an empty then the real `input_json_delta` pieces, the block's stop. */
+function anthropicToolEvents(ctx: ReplyContext): SseEvent[] {
+  const first = ctx.hasText ? 1 : 0
+  return ctx.toolCalls.flatMap((call, offset) => {
+    const index = first + offset
+    return [
+      anthropicEvent('content_block_start', { index, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } }),
+      ...['', ...call.argumentPieces].map((partial_json) =>
+        anthropicEvent('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }),
+      ),
+      anthropicEvent('content_block_stop', { index }),
+    ]
+  })
 }
 
 /** A named Anthropic event; the event name doubles as the payload's `type`. */
@@ -259,16 +405,18 @@ const anthropicMessages: ProtocolWire = {
   deltaEvent: 'content_block_delta',
   head: (ctx) => [
     anthropicEvent('message_start', { message: anthropicMessage(ctx, null) }),
-    anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    ...(ctx.hasText ? [anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })] : []),
     anthropicEvent('ping'),
   ],
   delta: (_ctx, text) => [anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })],
   wrongShape: () => [anthropicEvent('content_block_delta', { index: 0, delta: 'nope' })],
-  tail: (_ctx, fullText) => [
-    anthropicEvent('content_block_stop', { index: 0 }),
+  tools: (ctx) => [...(ctx.hasText ? [anthropicEvent('content_block_stop', { index: 0 })] : []), ...anthropicToolEvents(ctx)],
+  // With tool calls, `tools` already closed the text block.
+  tail: (ctx, fullText) => [
+    ...(ctx.hasText && ctx.toolCalls.length === 0 ? [anthropicEvent('content_block_stop', { index: 0 })] : []),
     anthropicEvent('message_delta', {
-      delta: { stop_reason: 'end_turn', stop_sequence: null },
-      usage: { output_tokens: countTokens(fullText) },
+      delta: { stop_reason: anthropicStopReason(ctx), stop_sequence: null },
+      usage: { output_tokens: countTokens(fullText) + ctx.toolCalls.length },
     }),
     anthropicEvent('message_stop'),
   ],
@@ -288,7 +436,14 @@ const ID_PREFIX: Record<CompletionProtocol, string> = {
 }
 
 /** A fresh reply context; `serial` makes ids unique per server. */
-export function newReplyContext(protocol: CompletionProtocol, body: Json, model: string, serial: number): ReplyContext {
+export function newReplyContext(
+  protocol: CompletionProtocol,
+  body: Json,
+  model: string,
+  serial: number,
+  toolCalls: PlannedToolCall[] = [],
+  hasText = true,
+): ReplyContext {
   return {
     id: `${ID_PREFIX[protocol]}${serial}`,
     itemId: `msg_fake${serial}`,
@@ -297,5 +452,7 @@ export function newReplyContext(protocol: CompletionProtocol, body: Json, model:
     inputTokens: countTokens(lastUserText(protocol, body)),
     body,
     seq: 0,
+    hasText,
+    toolCalls,
   }
 }

@@ -22,9 +22,15 @@ export interface ReplyPlan {
   hold?: Promise<void>
 }
 
-/** A normal reply, streamed or not; a `slow` plan spaces its chunks out. */
+/** The text deltas of a reply: none for a tool-call reply without text. */
+function textChunks(plan: ReplyPlan): string[] {
+  if (!plan.ctx.hasText) return []
+  return plan.slow ? fitChunks(splitWords(plan.text), plan.slow.chunks) : splitWords(plan.text)
+}
+
+/** A normal reply, streamed or not; a `slow` plan spaces its chunks out. Tool calls follow the text. */
 export async function sendReply(res: ServerResponse, plan: ReplyPlan): Promise<void> {
-  const chunks = plan.slow ? fitChunks(splitWords(plan.text), plan.slow.chunks) : splitWords(plan.text)
+  const chunks = textChunks(plan)
   const intervalMs = plan.slow?.intervalMs ?? 0
   if (!plan.stream) {
     // Non-stream slow replies take as long as the stream would have.
@@ -34,12 +40,16 @@ export async function sendReply(res: ServerResponse, plan: ReplyPlan): Promise<v
     return
   }
   openStream(res, plan)
+  // With no text, a held stream waits right after its opening events.
+  if (chunks.length === 0 && plan.hold && !(await held(plan.hold, plan.signal))) return
   for (const [index, chunk] of chunks.entries()) {
     if (index > 0 && !(await pause(intervalMs, plan.signal))) return
     writeEvents(res, plan.wire.delta(plan.ctx, chunk))
     if (index === 0 && plan.hold && !(await held(plan.hold, plan.signal))) return
   }
-  writeEvents(res, plan.wire.tail(plan.ctx, chunks.join('')))
+  const fullText = chunks.join('')
+  if (plan.ctx.toolCalls.length > 0) writeEvents(res, plan.wire.tools(plan.ctx, fullText))
+  writeEvents(res, plan.wire.tail(plan.ctx, fullText))
   res.end()
 }
 
@@ -79,6 +89,7 @@ export function sendMalformed(res: ServerResponse, plan: ReplyPlan, kind: Malfor
   if (kind === 'wrong-shape') writeEvents(res, plan.wire.wrongShape(plan.ctx))
   else res.write('data: {not json\n\n')
   for (const piece of rest) writeEvents(res, plan.wire.delta(plan.ctx, piece))
+  if (plan.ctx.toolCalls.length > 0) writeEvents(res, plan.wire.tools(plan.ctx, plan.text))
   writeEvents(res, plan.wire.tail(plan.ctx, plan.text))
   res.end()
 }

@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net'
 import { createAdminHandler, isAdminPath } from './admin.js'
 import { DEFAULT_MODELS, defaultErrorMessage, errorBody, modelsBody } from './errors.js'
 import { headerRecord, isJsonObject, parseJson, readBody, sendJson, type JsonObject, type ParsedBody } from './http.js'
-import { echoReply, lastUserText, newReplyContext, WIRES } from './protocols.js'
+import { echoReply, lastUserText, newReplyContext, planToolCalls, WIRES } from './protocols.js'
 import { sendHang, sendMalformed, sendPage, sendReply, sendStall, type ReplyPlan } from './replies.js'
 import { Script } from './rules.js'
+import { pairingProblem, toolResultsOf, type SentToolResult } from './tool-pairing.js'
 import type {
   CompletionProtocol,
   Dialect,
@@ -24,7 +25,18 @@ import type {
 } from './types.js'
 
 export type * from './types.js'
+export type { SentToolResult } from './tool-pairing.js'
 export { createAdminHandler } from './admin.js'
+
+/** The tool results a recorded completion request carried, in order (none for other requests). */
+export function toolResultsSent(request: RecordedRequest): SentToolResult[] {
+  if (!isCompletion(request.protocol)) return []
+  return toolResultsOf(request.protocol, request.body)
+}
+
+function isCompletion(protocol: Protocol): protocol is CompletionProtocol {
+  return protocol === 'openai-chat' || protocol === 'openai-responses' || protocol === 'anthropic-messages'
+}
 
 /** Start a fake provider on 127.0.0.1 (`port` 0 or absent = a free port). */
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
@@ -99,6 +111,8 @@ interface Exchange {
   headers: Record<string, string>
   /** Aborted when the connection closes. */
   signal: AbortSignal
+  /** 0-based position among completion requests since start or the last clear() (for `requestIndex` rules). */
+  completionIndex: number
 }
 
 /** Request ids as each provider names the header. */
@@ -109,10 +123,13 @@ function requestIdHeaders(dialect: Dialect, serial: number): Record<string, stri
 
 function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonObject, rule: Rule | undefined, hold?: Promise<void>): ReplyPlan {
   const model = body.model as string // checked by validate()
+  const toolCalls = planToolCalls(protocol, rule?.toolCalls ?? [], exchange.serial, rule?.argumentChunks)
+  // A tool-call reply has text only when the rule gives it; a plain reply always has (echo by default).
+  const text = rule?.reply ?? (toolCalls.length > 0 ? '' : echoReply(model, lastUserText(protocol, body)))
   const plan: ReplyPlan = {
     wire: WIRES[protocol],
-    ctx: newReplyContext(protocol, body, model, exchange.serial),
-    text: rule?.reply ?? echoReply(model, lastUserText(protocol, body)),
+    ctx: newReplyContext(protocol, body, model, exchange.serial, toolCalls, toolCalls.length === 0 || text !== ''),
+    text,
     stream: body.stream === true,
     headers: exchange.headers,
     signal: exchange.signal,
@@ -130,6 +147,8 @@ class FakeProviderServer implements FakeProvider {
   private readonly script_ = new Script()
   private keys: string[] | null = null
   private serial = 0
+  /** Call ids each Responses reply ended with, by response id: the calls a `previous_response_id` continues. */
+  private responseCalls = new Map<string, string[]>()
   /** Named holds (`Rule.hold`): a promise per name, resolved by `release(name)`. */
   private holds = new Map<string, { promise: Promise<void>; release: () => void }>()
   /** Emits `request` and `disconnect`; drives the waitFor* promises without polling. */
@@ -176,6 +195,10 @@ class FakeProviderServer implements FakeProvider {
 
   script(rule: Rule): void {
     this.script_.add(rule)
+  }
+
+  sequence(steps: Rule[]): void {
+    this.script_.addSequence(steps)
   }
 
   resetScript(): void {
@@ -295,7 +318,16 @@ class FakeProviderServer implements FakeProvider {
     res.on('close', onClose)
     // A client with a very short timeout (on a busy machine) may be gone before its request was even read.
     if (!res.socket || res.socket.destroyed) onClose()
-    return { request, res, dialect, serial: this.serial, headers: requestIdHeaders(dialect, this.serial), signal: abort.signal }
+    const completionIndex = this.recorded.filter((recorded) => recorded !== request && isCompletion(recorded.protocol)).length
+    return {
+      request,
+      res,
+      dialect,
+      serial: this.serial,
+      headers: requestIdHeaders(dialect, this.serial),
+      signal: abort.signal,
+      completionIndex,
+    }
   }
 
   private noteDisconnect(request: RecordedRequest): void {
@@ -311,7 +343,7 @@ class FakeProviderServer implements FakeProvider {
   }
 
   private sendModels(exchange: Exchange): void {
-    const rule = this.script_.take(exchange.request)
+    const rule = this.script_.take(exchange.request, { requestIndex: -1, toolResultIds: [] })
     if (rule?.status !== undefined) {
       this.sendScriptedError(exchange, rule)
       return
@@ -330,17 +362,32 @@ class FakeProviderServer implements FakeProvider {
       this.sendError(exchange, 400, checked.error)
       return
     }
-    const rule = this.script_.take(exchange.request)
+    // Checked before any rule is consumed, so a broken history never uses up a sequence step.
+    const problem = this.options.toolPairing === 'off' ? null : pairingProblem(protocol, checked.body, this.previousCalls(checked.body))
+    if (problem) {
+      this.sendError(exchange, 400, problem.message, undefined, problem.param)
+      return
+    }
+    const toolResultIds = toolResultsOf(protocol, checked.body).map((result) => result.callId)
+    const rule = this.script_.take(exchange.request, { requestIndex: exchange.completionIndex, toolResultIds })
     if (rule?.status !== undefined) {
       this.sendScriptedError(exchange, rule)
       return
     }
     const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined)
+    if (protocol === 'openai-responses' && plan.ctx.toolCalls.length > 0) {
+      this.responseCalls.set(plan.ctx.id, plan.ctx.toolCalls.map((call) => call.id))
+    }
     if (rule?.page) sendPage(exchange.res, plan, rule.page)
     else if (rule?.malformed) sendMalformed(exchange.res, plan, rule.malformed === true ? 'not-json' : rule.malformed)
     else if (rule?.stall) sendStall(exchange.res, plan, rule.stall)
     else if (rule?.hang) sendHang(exchange.res, plan)
     else await sendReply(exchange.res, plan)
+  }
+
+  /** The calls of the response a Responses request continues (`previous_response_id`), which it must answer. */
+  private previousCalls(body: JsonObject): string[] {
+    return typeof body.previous_response_id === 'string' ? (this.responseCalls.get(body.previous_response_id) ?? []) : []
   }
 
   private sendScriptedError(exchange: Exchange, rule: Rule): void {
@@ -352,9 +399,9 @@ class FakeProviderServer implements FakeProvider {
   }
 
   /** An error in the provider's shape (or `body` verbatim); 429s carry `retry-after` like real rate limits. */
-  private sendError(exchange: Exchange, status: number, message: string, body?: unknown): void {
+  private sendError(exchange: Exchange, status: number, message: string, body?: unknown, param: string | null = null): void {
     const extra: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {}
-    const payload = body !== undefined ? body : errorBody(exchange.dialect, status, message)
+    const payload = body !== undefined ? body : errorBody(exchange.dialect, status, message, param)
     sendJson(exchange.res, status, payload, { ...exchange.headers, ...extra })
   }
 

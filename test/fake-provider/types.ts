@@ -1,4 +1,23 @@
 // Public types of the fake LLM provider used by Keel's tests.
+//
+// Tool calls (for agent tests), in short:
+// - `Rule.toolCalls: [{ name, id?, arguments }]` makes the reply zero or more text deltas (`reply`, none when
+//   absent) followed by one tool call per entry, several in one reply being parallel calls. Each API gets its own
+//   real stream: Chat `delta.tool_calls[]` (index, id, type, function.name, then `function.arguments` pieces) and
+//   `finish_reason: "tool_calls"`; Responses `function_call` output items (`output_item.added`,
+//   `function_call_arguments.delta`/`.done`, `output_item.done`, then `response.completed` listing them);
+//   Anthropic `tool_use` content blocks (`input_json_delta` pieces) and `stop_reason: "tool_use"`. Non-stream
+//   requests get the same calls in the one JSON body. `argumentChunks` (default 3) is how many deltas each call's
+//   arguments JSON is split into. Ids default to `call_fake<n>_<i>` (OpenAI) / `toolu_fake<n>_<i>` (Anthropic).
+// - Matching by content or position: `requestIndex` (0-based among completion requests since start/clear()),
+//   `toolResultFor: '<call id>'` (the request carries a tool result for that call), `toolResults: true|false`
+//   (it carries any / no tool result).
+// - `sequence([step1, step2, ...])`: steps answer one request each, strictly in order; a step is only tried once
+//   the one before it was used, so "first request → tool call; second request, which must carry the result →
+//   final text" is `sequence([{ toolCalls: [...] }, { toolResultFor: 'call_1', reply: 'done' }])`.
+// - Strict tool pairing (on by default, `FakeProviderOptions.toolPairing: 'off'` to disable): every completion
+//   request whose history breaks call/result pairing is answered 400 with the real API's error body and message
+//   (see tool-pairing.ts), before any rule is consumed, as the real APIs would.
 
 /** Which wire protocol a request was classified as (by method + path suffix). */
 export type Protocol = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'models' | 'unknown'
@@ -44,6 +63,22 @@ export interface RuleMatch {
   key?: string
   /** Without it a rule never applies to models requests (only `protocol: 'models'` does). */
   protocol?: Protocol
+  /** 0-based position of the request among the completion requests recorded since start or the last `clear()`. */
+  requestIndex?: number
+  /** The request carries a tool result for this call id (Chat `tool` message, Responses `function_call_output`,
+   * Anthropic `tool_result` block). */
+  toolResultFor?: string
+  /** `true`: the request carries at least one tool result; `false`: none. */
+  toolResults?: boolean
+}
+
+/** One scripted tool call of a reply. */
+export interface ToolCallSpec {
+  name: string
+  /** The provider call id (`tool_calls[].id`, `call_id`, `tool_use.id`); generated when absent. */
+  id?: string
+  /** The arguments object; streamed as its JSON text, split into `argumentChunks` deltas. */
+  arguments: Record<string, unknown>
 }
 
 /**
@@ -99,8 +134,14 @@ export interface RuleBehaviour {
    * normally: a reply that is mid-stream for exactly as long as the test needs (no timing guesses).
    */
   hold?: string
-  /** Reply text instead of the default `Echo [<model>]: <last user text>`. */
+  /** Reply text instead of the default `Echo [<model>]: <last user text>`. With `toolCalls`: the text streamed
+   * before the calls (none when absent). */
   reply?: string
+  /** The reply ends in these tool calls (parallel when several), in each API's real wire format. */
+  toolCalls?: ToolCallSpec[]
+  /** With `toolCalls`: how many deltas each call's arguments JSON is split into (default 3; fewer for very short
+   * JSON). */
+  argumentChunks?: number
   /** For models requests: list these model ids instead of the defaults. */
   models?: string[]
 }
@@ -115,6 +156,9 @@ export interface FakeProviderOptions {
   port?: number
   /** Model ids listed by the models endpoints, per dialect. */
   models?: { openai?: string[]; anthropic?: string[] }
+  /** `strict` (default) rejects histories with broken tool call/result pairing as the real APIs do; `off` lets
+   * them through (only for tests about something else that need a deliberately odd history). */
+  toolPairing?: 'strict' | 'off'
 }
 
 export interface FakeProvider {
@@ -133,6 +177,11 @@ export interface FakeProvider {
   waitForDisconnects(n: number, timeoutMs?: number): Promise<RecordedRequest[]>
   /** Append a scripted rule; rules are tried in insertion order, first match wins. */
   script(rule: Rule): void
+  /**
+   * Script steps that answer one request each, strictly in order: step N+1 is only tried once step N was used
+   * (its own match fields still apply). Steps' `times` is ignored. Unused steps are dropped by `resetScript()`.
+   */
+  sequence(steps: Rule[]): void
   /** Drop all scripted rules (and forget released holds). */
   resetScript(): void
   /** Lets every stream held under `name` (now or later) finish. */
