@@ -73,7 +73,14 @@ export function mountSmallDisk(sizeBytes = 4 * 1024 * 1024): SmallDisk {
     unmount() {
       if (!mounted) return
       mounted = false
-      execFileSync('umount', [dir], { stdio: 'pipe' })
+      try {
+        execFileSync('umount', [dir], { stdio: 'pipe' })
+      } catch (err) {
+        // Still busy (a failed test left a file open): detach it anyway so no mount outlives the test run, and
+        // still fail, since something was left open.
+        execFileSync('umount', ['-l', dir], { stdio: 'pipe' })
+        throw err
+      }
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
