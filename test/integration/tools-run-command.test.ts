@@ -115,12 +115,13 @@ describe('run_command', () => {
 
   it('a timeout kills the command and a background grandchild with it', async () => {
     const f = toolFixture()
-    const result = await runCommand.run({ command: 'sleep 300 & echo "grandchild=$!"; echo "shell=$$"; sleep 300' }, f.ctx({ timeoutMs: 500 }))
+    // A limit with room for a loaded machine to start the shell and print the pids before it strikes.
+    const result = await runCommand.run({ command: 'sleep 300 & echo "grandchild=$!"; echo "shell=$$"; sleep 300' }, f.ctx({ timeoutMs: 2500 }))
     const grandchild = pidFrom(result.text, 'grandchild')
     const shell = pidFrom(result.text, 'shell')
     started.push(grandchild, shell)
     expect(result).toMatchObject({ ok: false, outcome: 'timed-out', display: { kind: 'command', outcome: 'timed-out' } })
-    expect(result.text).toMatch(/\[Timed out after 500 ms; the command and everything it started were killed\.\]$/)
+    expect(result.text).toMatch(/\[Timed out after 2500 ms; the command and everything it started were killed\.\]$/)
     await waitFor('the shell to end', () => processGone(shell))
     await waitFor('the background sleep to end', () => processGone(grandchild))
   })
