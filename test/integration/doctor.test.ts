@@ -12,6 +12,9 @@ const fake = fakeProviderForFile()
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
 const service = testKeychainService()
+// Each test spawns the doctor as a real Node process (tsx transpiles it at startup), several times; on a loaded
+// machine that takes longer than the default 20 s, though nothing in them waits on time.
+const DOCTOR_MS = 120_000
 
 async function doctor(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -52,7 +55,7 @@ describe('doctor', () => {
       expect(s.status).toBe('ok')
     }
     expect(JSON.stringify(report)).not.toMatch(/sk-keeltest/)
-  })
+  }, DOCTOR_MS)
 
   it('exits 1 for an unresolved or non-canonical session, --session narrows, --fix canonicalizes after a backup', async () => {
     const { dataDir, ok, legacy } = await twoSessions()
@@ -81,7 +84,7 @@ describe('doctor', () => {
     const check = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
     expect(check.prepare('SELECT binding_entry_id AS e, binding_model AS m FROM sessions WHERE id = ?').get(legacy)).toEqual({ e: 'openai', m: 'gpt-5.5' })
     check.close()
-  })
+  }, DOCTOR_MS)
 
   it('reports a follow-default session whose default changed as drifted, with the explanation', async () => {
     const { dataDir, ok } = await twoSessions()
@@ -95,12 +98,12 @@ describe('doctor', () => {
     expect(r.stdout).toMatch(/follows the app default and switches at its next turn/)
     const json = JSON.parse((await doctor(dataDir, '--json', '--session', ok)).stdout)
     expect(json.sessions[0].rows.find((x: { field: string }) => x.field === 'entryId').drift.columns).toEqual(['config'])
-  })
+  }, DOCTOR_MS)
 
   it('a missing database or a bad flag is a usage error (exit 2) with a clear message', async () => {
     const r = await doctor(tempDataDir())
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/There is no Keel database/)
     expect((await doctor(tempDataDir(), '--frobnicate')).code).toBe(2)
-  })
+  }, DOCTOR_MS)
 })
