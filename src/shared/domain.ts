@@ -65,7 +65,7 @@ const HTTP_FIELD_VALUE = /^[\t\x20-\x7e]*$/
 export const isHeaderName = (name: string): boolean => HTTP_TOKEN.test(name) && name !== '__proto__'
 export const isHeaderValue = (value: string): boolean => HTTP_FIELD_VALUE.test(value)
 
-export const HeaderMap = z
+const HeaderRecord = z
   .record(z.string().min(1).max(128), z.string().max(4096).regex(HTTP_FIELD_VALUE, 'a header value must be printable ASCII (no line breaks, NUL or non-ASCII characters)'))
   // Names are checked here rather than by the key schema, whose failure zod reports only as "Invalid key in record".
   .superRefine((map, ctx) => {
@@ -73,6 +73,19 @@ export const HeaderMap = z
       if (!HTTP_TOKEN.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: "a header name must be letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or line breaks)" })
     }
   })
+
+/** The message for a header named `__proto__` (the provider form says the same). */
+export const PROTO_HEADER_MESSAGE = 'the header name "__proto__" cannot be used (Keel cannot store a header under that name); remove it or rename it'
+
+// A header named `__proto__` arrives as an own key of the parsed JSON (IPC, the browser host, config.json), but
+// zod's record drops it without a word, so the entry would be saved without a header the user typed. The raw
+// object is checked before zod sees it, and such a map is refused.
+export const HeaderMap = z.preprocess((raw: Record<string, string>, ctx) => {
+  if (typeof raw === 'object' && raw !== null && Object.prototype.hasOwnProperty.call(raw, '__proto__')) {
+    ctx.addIssue({ code: 'custom', path: ['__proto__'], message: PROTO_HEADER_MESSAGE })
+  }
+  return raw
+}, HeaderRecord)
 
 /**
  * An API key as entered: trimmed, and refused unless an HTTP header can carry it (printable ASCII), since every

@@ -104,6 +104,31 @@ describe('headers are validated as HTTP header names and values', () => {
     })
   }
 
+  it('a header named __proto__ (an own key, as JSON from a window carries it) is refused by create and update, not dropped', async () => {
+    const before = configText()
+    // JSON.parse makes "__proto__" an own key, exactly as the IPC and WebSocket payloads arrive.
+    const headers = JSON.parse('{"X-Team":"t","__proto__":"v"}') as Record<string, string>
+    expect(Object.keys(headers)).toContain('__proto__')
+    const created = await h.fail('providers.create', { id: 'proto-headers', name: 'Proto headers', kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', headers })
+    expect(created).toMatchObject({ kind: 'invalid-input', field: 'headers.__proto__' })
+    expect(created.message).toMatch(/header name "__proto__" cannot be used/)
+    const updated = await h.fail('providers.update', { id: 'real', patch: { headers } })
+    expect(updated).toMatchObject({ kind: 'invalid-input', field: 'patch.headers.__proto__' })
+    expect(configText()).toBe(before)
+    expect(await entryIds()).not.toContain('proto-headers')
+    expect((await h.call('providers.list', {})).find((p) => p.id === 'real')!.headers).toBeUndefined()
+  })
+
+  it('a config.json header named __proto__ is reported by field, and the entry is not taken without it', async () => {
+    const dataDir = tempDataDir()
+    const text = `{"version":1,"providers":[{"id":"x","name":"X","kind":"openai-compatible","api":"openai-chat","baseUrl":"http://127.0.0.1:9/v1","headers":{"__proto__":"v"}}]}`
+    fs.writeFileSync(path.join(dataDir, 'config.json'), text)
+    const other = await CoreHarness.open(dataDir, service)
+    expect((await other.call('app.state', {})).config.error).toMatchObject({ kind: 'config-invalid', field: 'providers[0].headers.__proto__' })
+    expect(await other.call('providers.list', {})).toEqual([])
+    await other.close()
+  })
+
   it('ordinary headers are accepted', async () => {
     const entry = await h.call('providers.update', { id: 'real', patch: { headers: { 'X-Team': 'team-1 (eu)', 'HTTP-Referer': 'https://keel.example/app?a=1&b=2' } } })
     expect(entry.headers).toEqual({ 'X-Team': 'team-1 (eu)', 'HTTP-Referer': 'https://keel.example/app?a=1&b=2' })
