@@ -179,6 +179,23 @@ describe('tool-call streams, assembled by the real SDKs', () => {
     expect(message.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'now', input: { tz: 'UTC' } })])
   })
 
+  it('a held call-only stream sends nothing of its calls until released', async () => {
+    fake.script({ hold: 'calls', toolCalls: [weather] })
+    const stream = await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: true })
+    const calls = []
+    let chunks = 0
+    for await (const chunk of stream) {
+      chunks += 1
+      calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []))
+      // Only the opening chunk can have arrived: the rest is sent once this line has run.
+      if (chunks === 1) {
+        expect(calls).toEqual([])
+        fake.release('calls')
+      }
+    }
+    expect(calls[0]).toMatchObject({ id: 'call_w1', function: { name: 'get_weather' } })
+  })
+
   it("every tool-call stream passes Keel's stream-shape check and ends with a closing event", async () => {
     const body = { model: 'm', max_tokens: 50, messages: [{ role: 'user', content: 'x' }], input: 'x' }
     const cases = [
@@ -447,5 +464,10 @@ describe('matching by position and content', () => {
     })
     expect(final.choices[0]?.message.content).toBe('final')
     expect((await fetch(`${fake.url}/__admin/sequence`, { method: 'POST', body: '{"steps":3}' })).status).toBe(400)
+
+    // A later step that would match is not taken while an earlier one waits for its request.
+    fake.sequence([{ toolResultFor: 'c9', reply: 'step one' }, { reply: 'step two' }])
+    const early = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'early' }] })
+    expect(early.choices[0]?.message.content).toBe('Echo [gpt-4o]: early')
   })
 })

@@ -124,8 +124,10 @@ function requestIdHeaders(dialect: Dialect, serial: number): Record<string, stri
 function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonObject, rule: Rule | undefined, hold?: Promise<void>): ReplyPlan {
   const model = body.model as string // checked by validate()
   const toolCalls = planToolCalls(protocol, rule?.toolCalls ?? [], exchange.serial, rule?.argumentChunks)
-  // A tool-call reply has text only when the rule gives it; a plain reply always has (echo by default).
-  const text = rule?.reply ?? (toolCalls.length > 0 ? '' : echoReply(model, lastUserText(protocol, body)))
+  // A tool-call reply has text only when the rule gives it; a plain reply always has (echo by default), and so
+  // does one whose text part is what breaks (malformed, hang, stall after text).
+  const breaksText = rule?.malformed !== undefined || rule?.hang === true || rule?.stall === 'after-text'
+  const text = rule?.reply ?? (toolCalls.length > 0 && !breaksText ? '' : echoReply(model, lastUserText(protocol, body)))
   const plan: ReplyPlan = {
     wire: WIRES[protocol],
     ctx: newReplyContext(protocol, body, model, exchange.serial, toolCalls, toolCalls.length === 0 || text !== ''),

@@ -9,6 +9,8 @@
 //   Anthropic `tool_use` content blocks (`input_json_delta` pieces) and `stop_reason: "tool_use"`. Non-stream
 //   requests get the same calls in the one JSON body. `argumentChunks` (default 3) is how many deltas each call's
 //   arguments JSON is split into. Ids default to `call_fake<n>_<i>` (OpenAI) / `toolu_fake<n>_<i>` (Anthropic).
+//   `hold` pauses a call-only reply right after its opening events; `malformed`, `hang` and `stall: 'after-text'`
+//   break the text part, so with `toolCalls` they use the echo text when `reply` is absent.
 // - Matching by content or position: `requestIndex` (0-based among completion requests since start/clear()),
 //   `toolResultFor: '<call id>'` (the request carries a tool result for that call), `toolResults: true|false`
 //   (it carries any / no tool result).
