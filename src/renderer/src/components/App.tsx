@@ -7,6 +7,7 @@ import { useBridgeEvent } from '../hooks/useBridgeEvent'
 import { useConnection } from '../hooks/useConnection'
 import { usePreferences } from '../hooks/usePreferences'
 import { useProviders } from '../hooks/useProviders'
+import type { MessageTarget } from '../hooks/useSessionView'
 import { useSessions } from '../hooks/useSessions'
 import { useShortcuts } from '../hooks/useShortcuts'
 import { applyTheme } from '../lib/theme'
@@ -40,6 +41,12 @@ export function App() {
   const appState = useAppState()
   const preferences = usePreferences()
   const [selectedId, setSelectedId] = useState<string | null>(storedOpenSession)
+  // A search hit's message to show in the open session (the count makes a second click on it jump again).
+  const [target, setTarget] = useState<MessageTarget | null>(null)
+  const openSession = useCallback((id: string, messageId?: string) => {
+    setSelectedId(id)
+    setTarget((t) => (messageId ? { messageId, jump: (t?.jump ?? 0) + 1 } : null))
+  }, [])
   const [settings, setSettings] = useState<SettingsView | null>(null)
   const [creating, setCreating] = useState(false)
   const [diagnosticsOpen, setDiagnosticsOpen] = useState(false)
@@ -76,7 +83,8 @@ export function App() {
       acceptSnapshot(session.identity)
       setQuery('')
       setSelectedId(session.id)
-      sessions.refetch()
+      setTarget(null)
+      sessions.accept(session)
     } catch (e) {
       const error = toErrorData(e)
       setSelectedId((current) => current ?? previous)
@@ -145,6 +153,7 @@ export function App() {
       <SessionPane
         key={selectedId}
         sessionId={selectedId}
+        target={target}
         listedTitle={listed?.title ?? null}
         providers={providers.providers}
         appDefault={appState.app?.default ?? null}
@@ -177,10 +186,10 @@ export function App() {
           query={query}
           onQueryChange={setQuery}
           selectedId={selectedId}
-          onOpen={setSelectedId}
+          onOpen={openSession}
           onDeleted={(id) => {
+            // The `sessions` event of the delete drops it from the list.
             if (id === selectedId) setSelectedId(null)
-            sessions.refetch()
           }}
           onNewSession={() => void newSession()}
           onOpenSettings={openSettings}

@@ -1,10 +1,19 @@
-import { useId, useRef, useState } from 'react'
+import { useId, useRef, useState, type CSSProperties } from 'react'
 import { SessionActions } from './SessionActions'
 import type { IdentitySnapshot, SessionSummary } from '../../../shared/domain'
 import { runningIdentity } from '../lib/snapshotView'
 import { Icon } from './Icon'
 
-interface SessionItemProps {
+/** Where a row sits in the virtualized list (see SessionList). */
+export interface ListRowProps {
+  index: number
+  rowRef: (element: HTMLLIElement | null) => void
+  style: CSSProperties
+  /** How many rows the whole list has, loaded or not (for screen readers: "3 of 50000"). */
+  setSize: number
+}
+
+interface SessionItemProps extends ListRowProps {
   session: SessionSummary
   /** The latest snapshot main pushed for this session (may be newer than `session.identity`). */
   snapshot: IdentitySnapshot
@@ -15,13 +24,21 @@ interface SessionItemProps {
   onDelete: () => void
 }
 
-export function SessionItem({ session, snapshot, selected, onOpen, onRename, onTogglePin, onDelete }: SessionItemProps) {
+export function SessionItem({ session, snapshot, selected, onOpen, onRename, onTogglePin, onDelete, index, rowRef, style, setSize }: SessionItemProps) {
   const [renaming, setRenaming] = useState(false)
   const metaId = useId()
   const title = session.title
 
   return (
-    <li className={`session-item${selected ? ' session-item--selected' : ''}`} aria-current={selected ? 'true' : undefined}>
+    <li
+      ref={rowRef}
+      data-index={index}
+      style={style}
+      aria-setsize={setSize}
+      aria-posinset={index + 1}
+      className={`session-item${selected ? ' session-item--selected' : ''}`}
+      aria-current={selected ? 'true' : undefined}
+    >
       {renaming ? (
         <RenameField
           initial={title}

@@ -2,7 +2,7 @@
 // Mounted per session (keyed by id) so nothing — drafts, streamed text, scroll — leaks between sessions.
 import { useId, useMemo, useState } from 'react'
 import type { AppDefault, ProviderEntryView } from '../../../shared/domain'
-import { useSessionView } from '../hooks/useSessionView'
+import { useSessionView, type MessageTarget } from '../hooks/useSessionView'
 import { useToastClearance } from '../hooks/useToastClearance'
 import { useSnapshot } from '../hooks/useSnapshots'
 import { buildChatItems } from '../lib/chatItems'
@@ -17,6 +17,8 @@ import { UnresolvedPanel } from './UnresolvedPanel'
 
 interface SessionPaneProps {
   sessionId: string
+  /** A search hit's message to open the session at (the page around it). */
+  target: MessageTarget | null
   /** The title from the session list, which is refreshed on rename; the view's title otherwise. */
   listedTitle: string | null
   providers: ProviderEntryView[]
@@ -26,8 +28,8 @@ interface SessionPaneProps {
   onMissing: () => void
 }
 
-export function SessionPane({ sessionId, listedTitle, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
-  const session = useSessionView(sessionId)
+export function SessionPane({ sessionId, target, listedTitle, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
+  const session = useSessionView(sessionId, target)
   const snapshot = useSnapshot(sessionId)
   const [picking, setPicking] = useState(false)
   const [followSignal, setFollowSignal] = useState(0)
@@ -69,7 +71,18 @@ export function SessionPane({ sessionId, listedTitle, providers, appDefault, onO
   return (
     <section className="session-pane" aria-label="Session">
       <SessionHeader title={title} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
-      <ChatView items={items} running={session.running} followSignal={followSignal} />
+      <ChatView
+        key={session.window}
+        items={items}
+        running={session.running}
+        followSignal={followSignal}
+        hasOlder={session.view.page.olderCursor !== null}
+        hasNewer={session.view.page.newerCursor !== null}
+        onLoadOlder={session.loadOlder}
+        onLoadNewer={session.loadNewer}
+        anchor={session.around ? { key: `msg:${session.around}`, jump: session.window } : null}
+        onShowLatest={session.reload}
+      />
       {/* Everything below the chat: toasts stay above it so they never cover Apply, Keep or the composer. */}
       <div ref={dock} className="session-pane__dock">
         {session.view.recovery ? (
@@ -98,6 +111,8 @@ export function SessionPane({ sessionId, listedTitle, providers, appDefault, onO
           blockedBy={unresolved ? unresolvedId : null}
           onSent={(turnId, text) => {
             session.markSent(turnId, text)
+            // After a jump the loaded messages may end before the latest: the reply is shown with the latest.
+            if (session.view?.page.newerCursor) session.reload()
             setFollowSignal((n) => n + 1)
           }}
         />

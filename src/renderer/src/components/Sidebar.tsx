@@ -1,3 +1,4 @@
+import { useRef } from 'react'
 import type { AppState } from '../../../shared/domain'
 import { useConnection } from '../hooks/useConnection'
 import type { SessionsState } from '../hooks/useSessions'
@@ -12,7 +13,8 @@ interface SidebarProps {
   query: string
   onQueryChange: (query: string) => void
   selectedId: string | null
-  onOpen: (id: string) => void
+  /** With a message id: open the session at that message (a search hit). */
+  onOpen: (id: string, messageId?: string) => void
   onDeleted: (id: string) => void
   onNewSession: () => void
   onOpenSettings: () => void
@@ -27,6 +29,7 @@ export function Sidebar(props: SidebarProps) {
   const { sessions, query, onQueryChange, selectedId, onOpen, onDeleted, onNewSession, onOpenSettings, onOpenDiagnostics, creating } = props
   const { onResumeSession, runtime } = props
   const connection = useConnection()
+  const scroller = useRef<HTMLDivElement>(null)
   return (
     <nav className="sidebar" aria-label="Sidebar">
       <div className="sidebar__top">
@@ -77,19 +80,24 @@ export function Sidebar(props: SidebarProps) {
           />
         </div>
       </div>
-      <div className="sidebar__list">
+      <div className="sidebar__list" ref={scroller}>
         {/* A lost connection is already announced by the banner at the top. */}
         {sessions.error && !(sessions.error.kind === 'network' && connection.status !== 'open') ? (
           <ErrorNote error={sessions.error} />
         ) : null}
         <SessionList
           sessions={sessions.sessions}
+          hits={sessions.hits}
+          total={sessions.total}
+          hasMore={sessions.hasMore}
+          scroller={scroller}
           selectedId={selectedId}
           searching={query.trim().length > 0}
           connected={connection.status === 'open'}
           onOpen={onOpen}
           onDeleted={onDeleted}
-          onChanged={sessions.refetch}
+          onLoadMore={sessions.loadMore}
+          onChanged={sessions.accept}
         />
       </div>
     </nav>

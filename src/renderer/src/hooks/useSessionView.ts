@@ -1,12 +1,15 @@
-// One open session: its persisted view (`sessions.open`) plus what streamed since (`chat` events).
-// Streaming text is shown as it arrives; when a turn ends the view is refetched and the persisted messages
-// replace the streamed text. Mount one instance per session (the caller keys it by session id).
+// One open session: a window of its persisted messages (`sessions.open`: the latest page, or the page around a
+// search hit) grown page by page as the user scrolls (`sessions.messages`), plus what streamed since (`chat`
+// events). Streaming text is shown as it arrives, a frame at a time; when a turn starts or ends only the latest
+// page is read and patched onto the window's end, and the persisted messages replace the streamed text. Mount one
+// instance per session (the caller keys it by session id).
 import { useCallback, useEffect, useReducer, useRef } from 'react'
 import type { ChatEvent } from '../../../shared/contract'
-import type { KeelErrorData, SessionView, TurnView } from '../../../shared/domain'
+import type { KeelErrorData, MessagePage, SessionView, TurnView } from '../../../shared/domain'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
 import { isPendingStored } from '../lib/chatItems'
+import { withPage } from '../lib/messageWindow'
 import { acceptSnapshot } from '../state/snapshotStore'
 import { useBridgeEvent } from './useBridgeEvent'
 import { useConnection } from './useConnection'
@@ -29,7 +32,17 @@ export interface PendingUserMessage {
   createdAt: number
 }
 
+/** A message to show (a search hit); `jump` counts the requests, so asking for the same message again jumps again. */
+export interface MessageTarget {
+  messageId: string
+  jump: number
+}
+
 interface State {
+  /** Counts opens: pages asked for an earlier window are dropped. */
+  window: number
+  /** The message the window was opened around (a search hit), or null for the latest page. */
+  around: string | null
   view: SessionView | null
   error: KeelErrorData | null
   live: ReadonlyMap<string, LiveTurn>
@@ -37,7 +50,8 @@ interface State {
 }
 
 type Action =
-  | { type: 'opened'; view: SessionView }
+  | { type: 'opened'; view: SessionView; around: string | null }
+  | { type: 'page'; window: number; at: 'older' | 'newer' | 'latest'; page: MessagePage }
   | { type: 'open-failed'; error: KeelErrorData }
   | { type: 'turn-started'; turnId: string; userMessageId: string | null }
   | { type: 'deltas'; chunks: ReadonlyMap<string, string> }
@@ -77,21 +91,28 @@ function liveFromView(turn: TurnView, previous: LiveTurn | undefined): LiveTurn 
   }
 }
 
+/** The state showing `view`: the view is the truth for every turn it knows; live turns carry only the rest. */
+function showView(state: State, view: SessionView): State {
+  const live = new Map<string, LiveTurn>()
+  const known = new Set(view.turns.map((t) => t.id))
+  for (const turn of view.turns) {
+    const previous = state.live.get(turn.id)
+    // A refetch can race the end of a turn: an ended live turn stays until the view stops saying running.
+    if (turn.status === 'running') live.set(turn.id, liveFromView(turn, previous))
+  }
+  for (const [id, turn] of state.live) if (!known.has(id)) live.set(id, turn)
+  const pending = state.pending && isPendingStored(view, live, state.pending) ? null : state.pending
+  return { ...state, view, error: null, live, pending }
+}
+
 function reducer(state: State, action: Action): State {
   switch (action.type) {
-    case 'opened': {
-      // The view is the truth for every turn it knows; live turns only carry what it does not have yet.
-      const live = new Map<string, LiveTurn>()
-      const known = new Set(action.view.turns.map((t) => t.id))
-      for (const turn of action.view.turns) {
-        const previous = state.live.get(turn.id)
-        // A refetch can race the end of a turn: an ended live turn stays until the view stops saying running.
-        if (turn.status === 'running') live.set(turn.id, liveFromView(turn, previous))
-      }
-      for (const [id, turn] of state.live) if (!known.has(id)) live.set(id, turn)
-      const pending = state.pending && isPendingStored(action.view, live, state.pending) ? null : state.pending
-      return { view: action.view, error: null, live, pending }
+    case 'page': {
+      if (action.window !== state.window || !state.view) return state
+      return showView(state, withPage(state.view, action.at, action.page))
     }
+    case 'opened':
+      return { ...showView(state, action.view), window: state.window + 1, around: action.around }
     case 'open-failed':
       return { ...state, error: action.error }
     case 'turn-started': {
@@ -131,48 +152,107 @@ export interface SessionViewState {
   pending: PendingUserMessage | null
   /** A turn is running (per the view, or per events not yet reflected in it). */
   running: boolean
+  /** Counts opens of the session (a jump to a search hit opens it again). */
+  window: number
+  /** The message the shown window was opened around, or null (the latest messages). */
+  around: string | null
   reload: () => void
+  /** Adds the page above the loaded messages (no-op when the first one is loaded or a load is under way). */
+  loadOlder: () => void
+  /** Adds the page below (after a jump, the loaded messages may end before the latest). */
+  loadNewer: () => void
   /** Tells the view a turn was just sent from this window, so the user's text shows at once. */
   markSent: (turnId: string, text: string) => void
 }
 
-const DELTA_FLUSH_MS = 32
+/** What the latest-page patch asks for: a turn adds two messages, so this always overlaps the window's end. */
+const LATEST_PATCH = 20
 
-export function useSessionView(sessionId: string): SessionViewState {
-  const [state, dispatch] = useReducer(reducer, { view: null, error: null, live: new Map(), pending: null })
+/** The next animation frame, or a short timer where frames do not run (a hidden page still takes the text). */
+function nextFrame(callback: () => void): () => void {
+  if (typeof requestAnimationFrame === 'function' && !document.hidden) {
+    const id = requestAnimationFrame(callback)
+    return () => cancelAnimationFrame(id)
+  }
+  const id = setTimeout(callback, 100)
+  return () => clearTimeout(id)
+}
+
+export function useSessionView(sessionId: string, target: MessageTarget | null = null): SessionViewState {
+  const [state, dispatch] = useReducer(reducer, { window: 0, around: null, view: null, error: null, live: new Map(), pending: null })
   const latestRequest = useRef(0)
   const { generation } = useConnection()
+  const stateRef = useRef(state)
+  stateRef.current = state
+  const loading = useRef({ older: false, newer: false })
 
-  const reload = useCallback(() => {
-    const request = ++latestRequest.current
-    call('sessions.open', { id: sessionId })
-      .then((view) => {
-        if (request !== latestRequest.current) return
-        acceptSnapshot(view.session.identity)
-        dispatch({ type: 'opened', view })
-      })
-      .catch((e: unknown) => {
-        if (request !== latestRequest.current) return
-        dispatch({ type: 'open-failed', error: toErrorData(e) })
-      })
-  }, [sessionId])
+  const aroundId = target?.messageId
+  const jump = target?.jump ?? 0
+  /** Opens the session: at the latest messages, or around `around`. */
+  const open = useCallback(
+    (around?: string) => {
+      const request = ++latestRequest.current
+      loading.current = { older: false, newer: false }
+      call('sessions.open', around ? { id: sessionId, around } : { id: sessionId })
+        .then((view) => {
+          if (request !== latestRequest.current) return
+          acceptSnapshot(view.session.identity)
+          dispatch({ type: 'opened', view, around: around ?? null })
+        })
+        .catch((e: unknown) => {
+          if (request !== latestRequest.current) return
+          dispatch({ type: 'open-failed', error: toErrorData(e) })
+        })
+    },
+    [sessionId],
+  )
+  const reload = useCallback(() => open(), [open])
 
-  useEffect(() => reload(), [reload, generation])
+  // `jump` is a dependency on purpose: asking for the same message again opens it again.
+  useEffect(() => open(aroundId), [open, aroundId, jump, generation])
 
-  // Deltas arrive many times a second; apply them in small batches so markdown re-renders stay cheap.
+  /** Reads a page next to the window and adds it, unless the window was replaced meanwhile. */
+  const loadPage = useCallback(
+    (at: 'older' | 'newer' | 'latest') => {
+      const { view, window } = stateRef.current
+      if (!view) return
+      const input =
+        at === 'older' ? (view.page.olderCursor ? { before: view.page.olderCursor } : null)
+          : at === 'newer' ? (view.page.newerCursor ? { after: view.page.newerCursor } : null)
+            : view.page.newerCursor === null ? { limit: LATEST_PATCH } : null
+      if (!input) return
+      if (at !== 'latest') {
+        if (loading.current[at]) return
+        loading.current[at] = true
+      }
+      const flags = loading.current
+      call('sessions.messages', { id: sessionId, ...input })
+        .then((page) => dispatch({ type: 'page', window, at, page }))
+        .catch((e: unknown) => {
+          if (window === stateRef.current.window) dispatch({ type: 'open-failed', error: toErrorData(e) })
+        })
+        .finally(() => {
+          if (at !== 'latest') flags[at] = false
+        })
+    },
+    [sessionId],
+  )
+  const loadOlder = useCallback(() => loadPage('older'), [loadPage])
+  const loadNewer = useCallback(() => loadPage('newer'), [loadPage])
+
+  // Deltas arrive many times a second; they are applied once per animation frame, so the DOM sees at most one
+  // update per frame however fast a provider streams.
   const buffered = useRef(new Map<string, string>())
-  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const cancelFlush = useRef<(() => void) | null>(null)
   const flushDeltas = useCallback(() => {
-    if (flushTimer.current !== null) clearTimeout(flushTimer.current)
-    flushTimer.current = null
+    cancelFlush.current?.()
+    cancelFlush.current = null
     if (buffered.current.size === 0) return
     const chunks = buffered.current
     buffered.current = new Map()
     dispatch({ type: 'deltas', chunks })
   }, [])
-  useEffect(() => () => {
-    if (flushTimer.current !== null) clearTimeout(flushTimer.current)
-  }, [])
+  useEffect(() => () => cancelFlush.current?.(), [])
 
   useBridgeEvent('chat', (event: ChatEvent) => {
     if (event.sessionId !== sessionId) return
@@ -180,16 +260,16 @@ export function useSessionView(sessionId: string): SessionViewState {
       case 'turn-started':
         flushDeltas()
         dispatch({ type: 'turn-started', turnId: event.turnId, userMessageId: event.userMessageId })
-        reload() // brings in the stored user message (also for turns started from another window)
+        loadPage('latest') // brings in the stored user message (also for turns started from another window)
         break
       case 'delta':
         buffered.current.set(event.turnId, (buffered.current.get(event.turnId) ?? '') + event.text)
-        if (flushTimer.current === null) flushTimer.current = setTimeout(flushDeltas, DELTA_FLUSH_MS)
+        if (cancelFlush.current === null) cancelFlush.current = nextFrame(flushDeltas)
         break
       case 'turn-ended':
         flushDeltas()
         dispatch({ type: 'turn-ended', turnId: event.turnId, status: event.status, error: event.error })
-        reload()
+        loadPage('latest')
         break
     }
   })
@@ -198,5 +278,17 @@ export function useSessionView(sessionId: string): SessionViewState {
 
   const running = [...state.live.values()].some((t) => t.ended === null)
 
-  return { view: state.view, error: state.error, live: state.live, pending: state.pending, running, reload, markSent }
+  return {
+    view: state.view,
+    window: state.window,
+    around: state.around,
+    error: state.error,
+    live: state.live,
+    pending: state.pending,
+    running,
+    reload,
+    loadOlder,
+    loadNewer,
+    markSent,
+  }
 }
