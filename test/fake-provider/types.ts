@@ -19,7 +19,10 @@
 //   final text" is `sequence([{ toolCalls: [...] }, { toolResultFor: 'call_1', reply: 'done' }])`.
 // - Strict tool pairing (on by default, `FakeProviderOptions.toolPairing: 'off'` to disable): every completion
 //   request whose history breaks call/result pairing is answered 400 with the real API's error body and message
-//   (see tool-pairing.ts), before any rule is consumed, as the real APIs would.
+//   (see tool-pairing.ts), before any rule is consumed, as the real APIs would. Responses requests continuing a
+//   fake reply with `previous_response_id` must carry an output for each of that reply's calls.
+// - `toolResultsSent(request)` (server.ts) lists the tool results a recorded request carried, to assert on them;
+//   `POST /__admin/sequence {steps}` scripts a sequence from another process.
 
 /** Which wire protocol a request was classified as (by method + path suffix). */
 export type Protocol = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'models' | 'unknown'
