@@ -154,7 +154,7 @@ export const readFileTool = defineTool({
     const lastLine = lineNo - 1
     if (out.length === 0) return refusal(`${JSON.stringify(where.relative)} has ${lastLine} lines; start_line ${start} is past its end.`)
     let note = ''
-    if (stoppedAt !== null) {
+    if (stoppedAt !== null && more) {
       note = `\n[Stopped after line ${stoppedAt}: the size limit of one read. Read on with start_line ${stoppedAt + 1}.]`
     } else if (more) {
       note = `\n[The file continues after line ${end}. Read on with start_line ${end + 1}.]`

@@ -105,11 +105,11 @@ export const searchFiles = defineTool({
         const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         const subdirs: string[] = []
         for (const entry of entries) {
-          const full = path.join(dir, entry.name)
+          const entryPath = path.join(dir, entry.name)
           if (entry.isDirectory()) {
-            if (!IGNORED_DIRS.has(entry.name)) subdirs.push(full)
+            if (!IGNORED_DIRS.has(entry.name)) subdirs.push(entryPath)
           } else if (entry.isFile()) {
-            stopped = budget.exceeded() ?? (await visit(full))
+            stopped = budget.exceeded() ?? (await visit(entryPath))
             if (stopped) break walk
           }
           if (results.length >= args.max_results) break walk
