@@ -2,6 +2,10 @@
 // matching and for tests asserting what was sent), and the 400 each real API answers when a call has no result
 // or a result has no call. The messages are the real APIs' own (as they appear verbatim in public bug reports),
 // so a test passing against the fake means the history would also pass against the real provider.
+// Less certain than the texts: which message an index names. Anthropic's `messages.N` is taken to be the
+// assistant message holding the unanswered tool_use (and the user message holding an orphan tool_result);
+// Chat's `param` points at the assistant message for unanswered calls and at the orphan `tool` message. Tests
+// should assert on the ids in the message rather than on these indexes where they can.
 
 import { isJsonObject, type JsonObject } from './http.js'
 import type { CompletionProtocol } from './types.js'
