@@ -279,7 +279,9 @@ describe('a correct two-step history is accepted (sequence: tool call, then fina
       role: 'user',
       content: [
         ...first.content.flatMap((block) =>
-          block.type === 'tool_use' ? [{ type: 'tool_result' as const, tool_use_id: block.id, content: `found ${block.id}` }] : [],
+          block.type === 'tool_use'
+            ? [{ type: 'tool_result' as const, tool_use_id: block.id, content: `found ${block.id}`, is_error: block.id === 'toolu_B' }]
+            : [],
         ),
         { type: 'text', text: 'thanks' },
       ],
@@ -287,8 +289,8 @@ describe('a correct two-step history is accepted (sequence: tool call, then fina
     const second = await client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages }).finalMessage()
     expect(second.content).toEqual([expect.objectContaining({ type: 'text', text: 'Both found.' })])
     expect(toolResultsSent(fake.requests()[1]!)).toEqual([
-      { callId: 'toolu_A', content: 'found toolu_A' },
-      { callId: 'toolu_B', content: 'found toolu_B' },
+      { callId: 'toolu_A', content: 'found toolu_A', isError: false },
+      { callId: 'toolu_B', content: 'found toolu_B', isError: true },
     ])
   })
 })
