@@ -223,12 +223,14 @@ describe('identity edge cases', () => {
     expect((await h.call('sessions.open', { id: s.id })).session.identity.state).toMatchObject({ kind: 'unresolved', reason: 'entry-missing' })
     expect((await h.fail('chat.send', { sessionId: s.id, text: 'hi' })).kind).toBe('unresolved')
 
-    // Removing the id from retiredProviderIds as well does not un-retire it.
+    // Removing the id from retiredProviderIds as well does not un-retire it: Keel (and its database) remember the
+    // retirement, and the entry under the retired id is still the field refused.
     mark = h.mark()
     editConfig(dataDir, (cfg) => (cfg.retiredProviderIds = []))
     await h.waitFor('app', (e) => e.reason === 'config-error' || e.reason === 'config-changed', 10_000, mark)
     state = await h.call('app.state', {})
-    expect(state.config.error).toMatchObject({ kind: 'config-invalid', field: 'retiredProviderIds' })
+    expect(state.config.error).toMatchObject({ kind: 'config-invalid', field: 'providers[0].id' })
+    expect(state.config.error!.message).toMatch(/"acme" is the id of a deleted entry/)
     expect((await h.fail('chat.send', { sessionId: s.id, text: 'hi' })).kind).toBe('unresolved')
     expect(fake.requests()).toEqual([])
     await h.close()

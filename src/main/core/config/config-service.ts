@@ -9,9 +9,19 @@ import type { KeelErrorData } from '../../../shared/domain'
 import { KeelError } from '../errors'
 import type { ConfigBackend } from './config-backend'
 import { EMPTY_CONFIG, KeelConfig, parseConfigText } from './config-schema'
+import { retiredIdReused } from './retired-ids'
 
 export type ConfigListener = (next: KeelConfig, prev: KeelConfig) => void
 export type ConfigErrorListener = (error: KeelErrorData | null) => void
+
+/**
+ * Where retired entry ids are remembered beyond config.json (Keel's database): a file edited while Keel was closed
+ * cannot bring a deleted entry's id back by dropping it from retiredProviderIds.
+ */
+export interface RetiredIdLedger {
+  ids(): readonly string[]
+  record(ids: readonly string[]): void
+}
 
 /** The fields that decide where and how requests for an entry go. A rename is not among them. */
 // Hashed once per entry object: entries are values (a config revision brings new objects, and code that derives
@@ -34,15 +44,19 @@ export class ConfigService {
   private error: KeelErrorData | null = null
   private watcher: fs.FSWatcher | null = null
   private reloadTimer: NodeJS.Timeout | null = null
-  /** Every entry id seen retired in a config in force since start: never accepted back. */
+  /** Every entry id retired: remembered by the ledger, or seen retired in a config in force. Never accepted back. */
   private readonly retired = new Set<string>()
   private readonly listeners = new Set<ConfigListener>()
   private readonly errorListeners = new Set<ConfigErrorListener>()
 
   readonly filePath: string
 
-  constructor(private readonly backend: ConfigBackend) {
+  constructor(
+    private readonly backend: ConfigBackend,
+    private readonly ledger: RetiredIdLedger | null = null,
+  ) {
     this.filePath = backend.path
+    for (const id of ledger?.ids() ?? []) this.retired.add(id)
     this.reload()
   }
 
@@ -98,6 +112,12 @@ export class ConfigService {
       this.setError((err as KeelError).data)
       return
     }
+    // An entry under a retired id is refused first: that is the change that would move sessions to a stranger.
+    const reused = retiredIdReused(next, this.retired, this.filePath)
+    if (reused) {
+      this.setError(reused.data)
+      return
+    }
     // Un-retiring is refused too: the ids this Keel has seen retired stay retired, whatever the file says now.
     const unretired = [...this.retired].filter((id) => !next.retiredProviderIds.includes(id))
     if (unretired.length > 0) {
@@ -109,7 +129,17 @@ export class ConfigService {
       )
       return
     }
-    for (const id of next.retiredProviderIds) this.retired.add(id)
+    const newlyRetired = next.retiredProviderIds.filter((id) => !this.retired.has(id))
+    for (const id of newlyRetired) this.retired.add(id)
+    // The database learns the file's retirements (at the first start with this ledger, those listed before it
+    // existed). A write that fails (a full disk) loses nothing: the file lists them, and the next start records them.
+    if (newlyRetired.length > 0) {
+      try {
+        this.ledger?.record(newlyRetired)
+      } catch {
+        // Known to this run (this.retired) either way.
+      }
+    }
     const prev = this.config
     this.config = next
     this.contentHash = hash

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import type { IdentitySnapshot, KeelErrorData, SessionDiagnostics } from '../../../shared/domain'
 import { CatalogService } from '../catalog/catalog-service'
 import { EMPTY_CONFIG, parseConfigText, type KeelConfig } from '../config/config-schema'
+import { retiredIdReused } from '../config/retired-ids'
 import { acquireDataDirLock, DataDirInUseError, describeHolder, recordedHolder, type DataDirHolder, type DataDirLock } from '../data-dir-lock'
 import { KeelError } from '../errors'
 import { repairBindings, type RepairReport } from '../identity/binding-repair'
@@ -48,9 +49,25 @@ function readConfig(file: string): { config: KeelConfig; error: KeelErrorData | 
   }
 }
 
+/**
+ * The config as Keel would take it: an entry under an id the database remembers as retired makes it invalid, as
+ * at Keel's start (a database made before retired_entries knows only what the file lists).
+ */
+function withRetiredIds(read: { config: KeelConfig; error: KeelErrorData | null }, db: Database.Database, file: string): { config: KeelConfig; error: KeelErrorData | null } {
+  if (read.error) return read
+  let ids: string[]
+  try {
+    ids = (db.prepare('SELECT entry_id FROM retired_entries').all() as Array<{ entry_id: string }>).map((r) => r.entry_id)
+  } catch {
+    return read
+  }
+  const reused = retiredIdReused(read.config, new Set(ids), file)
+  return reused ? { config: EMPTY_CONFIG, error: reused.data } : read
+}
+
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const paths = dataPaths(options.dataDir)
-  const { config, error: configError } = readConfig(paths.config)
+  let { config, error: configError } = readConfig(paths.config)
   if (!fs.existsSync(paths.database)) throw KeelError.of('not-found', `There is no Keel database at ${paths.database}.`, { fix: 'Pass the data directory Keel uses with --data-dir.' })
 
   let fixed: RepairReport | null = null
@@ -62,6 +79,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     try {
       const opened = openDatabase(paths.database, paths.backups)
       db = opened.db
+      ;({ config, error: configError } = withRetiredIds({ config, error: configError }, db, paths.config))
       try {
         fixed = repairBindings(opened.db, config.providers, paths.backups, opened.schemaVersion)
       } catch (err) {
@@ -75,6 +93,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   } else {
     // Read-only: works next to a running Keel (WAL lets a reader see the last commits without blocking the writer).
     db = new Database(paths.database, { readonly: true, fileMustExist: true })
+    ;({ config, error: configError } = withRetiredIds({ config, error: configError }, db, paths.config))
   }
   try {
     const schemaVersion = db.pragma('user_version', { simple: true }) as number
