@@ -65,16 +65,22 @@ export class BindingStore {
 
   /** Rows whose stored binding is not what canonicalization would write (legacy rows), for repair and the doctor. */
   nonCanonical(providers: readonly ProviderEntry[]): Array<{ sessionId: string; entryId: string; model: string; mode: BindingMode }> {
-    const rows = this.db
-      .prepare("SELECT id AS sessionId, binding_entry_id AS entryId, binding_model AS model, binding_mode AS mode FROM sessions WHERE binding_entry_id IS NOT NULL AND binding_model IS NOT NULL")
-      .all() as Array<{ sessionId: string; entryId: string; model: string; mode: BindingMode }>
-    return rows.filter((r) => {
+    // Sessions share a handful of (entry, model) pairs: each distinct pair is judged once (read through the
+    // sessions_by_binding index), and only the rows of pairs that need repair are read. Startup stays fast with
+    // tens of thousands of sessions.
+    const pairs = this.db
+      .prepare('SELECT DISTINCT binding_entry_id AS entryId, binding_model AS model FROM sessions WHERE binding_entry_id IS NOT NULL AND binding_model IS NOT NULL')
+      .all() as Array<{ entryId: string; model: string }>
+    const repairable = pairs.filter((p) => {
       try {
-        const c = this.canonicalize(r, providers)
+        const c = this.canonicalize(p, providers)
         return c.changes.length > 0
       } catch {
         return true
       }
     })
+    if (repairable.length === 0) return []
+    const rowsOf = this.db.prepare('SELECT id AS sessionId, binding_entry_id AS entryId, binding_model AS model, binding_mode AS mode FROM sessions WHERE binding_entry_id = ? AND binding_model = ?')
+    return repairable.flatMap((p) => rowsOf.all(p.entryId, p.model) as Array<{ sessionId: string; entryId: string; model: string; mode: BindingMode }>)
   }
 }

@@ -249,7 +249,8 @@ export class IdentityService {
   }
 
   async snapshot(sessionId: string): Promise<IdentitySnapshot> {
-    return this.snapshotOf(sessionId, await this.evaluate(sessionId), this.config.current())
+    // Fresh from the keychain, for this session's entries only (a turn boundary publishes one of these).
+    return this.snapshotOf(sessionId, await this.evaluate(sessionId, await this.keysForSession(sessionId)), this.config.current())
   }
 
   /**
@@ -375,7 +376,8 @@ export class IdentityService {
    * switches here and says so; a pinned session whose entry changed stays on its previous runtime until Apply.
    */
   async beginTurn(sessionId: string): Promise<{ evaluation: Evaluation; notice: string | null }> {
-    const keys = await this.keys()
+    // Fresh from the keychain, for the entries this session can run on only (not one read per configured entry).
+    const keys = await this.keysForSession(sessionId)
     let stored = this.stored(sessionId)
     const cfg = this.config.current()
     let notice: string | null = null

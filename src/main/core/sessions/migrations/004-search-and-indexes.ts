@@ -56,6 +56,7 @@ export const searchAndIndexes: Migration = {
       END;
 
       CREATE INDEX sessions_by_list_order ON sessions(pinned, updated_at, id);
+      CREATE INDEX sessions_by_binding ON sessions(binding_entry_id, binding_model);
       CREATE INDEX turns_by_session_start ON turns(session_id, started_at);
       CREATE INDEX turns_running ON turns(status) WHERE status = 'running';
       CREATE INDEX turns_with_recovery ON turns(session_id, seq) WHERE recovery IS NOT NULL;
