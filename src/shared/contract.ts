@@ -30,6 +30,7 @@ import {
   StreamTimeouts,
   SingleLineText,
 } from './domain'
+import { AgentProfileView, ProfileDraft, ProfileId, ProfilePatch, ProfilesState } from './agent-profiles'
 
 const SessionId = z.string().min(1).max(64)
 const Ok = z.object({ ok: z.literal(true) })
@@ -90,7 +91,10 @@ export const channels = {
     input: z.object({ query: z.string().max(200), cursor: Cursor.optional(), limit: SessionPageLimit.optional() }),
     output: SearchPage,
   },
-  'sessions.create': { input: z.object({}), output: SessionSummary },
+  /** A new session on `profileId`, or on the default profile. */
+  'sessions.create': { input: z.object({ profileId: ProfileId.optional() }), output: SessionSummary },
+  /** Runs an existing session as another agent profile from its next turn (e.g. after its profile was deleted). */
+  'sessions.setProfile': { input: z.object({ id: SessionId, profileId: ProfileId }), output: SessionSummary },
   /** The latest page of messages, or with `around` the page centred on that message (a search hit). */
   'sessions.open': {
     input: z.object({ id: SessionId, around: z.string().min(1).max(64).optional(), limit: MessagePageLimit.optional() }),
@@ -119,6 +123,15 @@ export const channels = {
   /** Continue a turn a crash interrupted, on the current runtime, after the user saw the difference. */
   'sessions.continue': { input: z.object({ id: SessionId }), output: z.object({ turnId: z.string() }) },
   'sessions.dismissRecovery': { input: z.object({ id: SessionId }), output: Ok },
+
+  /** Agent profiles (built-in and config.json's), the default one, and the tools a profile can offer. */
+  'profiles.list': { input: z.object({}), output: ProfilesState },
+  'profiles.create': { input: ProfileDraft.extend({ id: ProfileId.optional() }), output: AgentProfileView },
+  'profiles.update': { input: z.object({ id: ProfileId, patch: ProfilePatch }), output: AgentProfileView },
+  'profiles.duplicate': { input: z.object({ id: ProfileId, name: SingleLineText(1, 80).optional() }), output: AgentProfileView },
+  /** Refused for built-in profiles and for the default; the id is retired (never reused). */
+  'profiles.delete': { input: z.object({ id: ProfileId }), output: Ok },
+  'profiles.setDefault': { input: z.object({ id: ProfileId }), output: Ok },
 
   'diagnostics.session': { input: z.object({ id: SessionId }), output: SessionDiagnostics },
   'diagnostics.app': { input: z.object({}), output: AppDiagnostics },

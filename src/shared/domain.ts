@@ -230,6 +230,21 @@ export const IdentitySnapshot = z.object({
 })
 export type IdentitySnapshot = z.infer<typeof IdentitySnapshot>
 
+/**
+ * What a session's summary says about its agent profile (agent-profiles.ts): `missing` when the profile was
+ * deleted (the session is never switched to another one in silence).
+ */
+export const SessionProfile = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The revision the session ran its last turn with (the current one for a session without turns). */
+  revision: z.string(),
+  missing: z.boolean(),
+  /** The profile changed since the session's last turn: the next turn uses the new version and says so. */
+  changed: z.boolean(),
+})
+export type SessionProfile = z.infer<typeof SessionProfile>
+
 export const SessionSummary = z.object({
   id: z.string(),
   title: z.string(),
@@ -240,6 +255,8 @@ export const SessionSummary = z.object({
   messageCount: z.number().int(),
   running: z.boolean(),
   identity: IdentitySnapshot,
+  /** The agent profile the session runs. */
+  profile: SessionProfile,
 })
 export type SessionSummary = z.infer<typeof SessionSummary>
 

@@ -19,7 +19,7 @@ function snap(id: string, state: IdentitySnapshot['state'], entryName = 'Work', 
   }
 }
 function session(id: string, updatedAt: number, extra: Partial<SessionSummary> = {}, state: IdentitySnapshot['state'] = { kind: 'resolved' }): SessionSummary {
-  return { id, title: `Session ${id}`, pinned: false, archived: false, createdAt: 0, updatedAt, messageCount: 1, running: false, identity: snap(id, state), ...extra }
+  return { id, title: `Session ${id}`, pinned: false, archived: false, createdAt: 0, updatedAt, messageCount: 1, running: false, identity: snap(id, state), profile: { id: 'chat', name: 'Chat', revision: 'r', missing: false, changed: false }, ...extra }
 }
 const sessionItems = (m: ReturnType<typeof buildTrayMenu>) => m.items.filter((i) => i.type === 'session')
 

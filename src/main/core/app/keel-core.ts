@@ -3,6 +3,8 @@
 import { MESSAGE_PAGE_DEFAULT, SESSION_PAGE_DEFAULT, channels, isChannel, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, type InvokeResult } from '../../../shared/contract'
 import type { AppDiagnostics, AppState, ProviderEntryView, SessionChange, SessionSummary, SessionView } from '../../../shared/domain'
 import { AgentService } from '../agents/agent-service'
+import { ProfileService } from '../agents/profiles'
+import { profileHandlers } from '../agents/profile-handlers'
 import { CatalogService } from '../catalog/catalog-service'
 import { createConfBackend } from '../config/conf-backend'
 import { ConfigService, entryRevision } from '../config/config-service'
@@ -53,6 +55,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const config = new ConfigService((options.configBackend ?? createConfBackend)(paths.dataDir))
   const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
   const sessions = new SessionStore(db)
+  const profiles = new ProfileService(config, db)
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
   const catalog = new CatalogService(db, keychain)
   const agents = new AgentService(sessions, identity, keychain, {
@@ -140,6 +143,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     // Lists show key presence read at most once per DISPLAY_KEYS_MS; one session opened or changed reads afresh.
     const snaps = await identity.snapshots(rows.map((r) => r.id), keys ?? (await identity.displayKeys()))
     markShown(rows.map((r) => r.id))
+    const profileOf = profiles.summaries(rows.map((r) => r.id))
     return rows.map((r) => ({
       id: r.id,
       title: r.title,
@@ -150,6 +154,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       messageCount: r.messageCount,
       running: agents.isRunning(r.id),
       identity: snaps.get(r.id)!,
+      profile: profileOf.get(r.id)!,
     }))
   }
   const summary = async (id: string) => (await summaries([requireSession(id)], await identity.keysForSession(id)))[0]!
@@ -254,6 +259,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const checkedOutput = (channel: Channel, value: unknown): unknown => (checkEveryOutput || !pagedReads.has(channel) ? channels[channel].output.parse(value) : value)
 
   const handlers: Handlers = {
+    ...profileHandlers({ profiles, requireSession, sessionChanged }),
     'app.state': async () => {
       const probe = await keychain.probe()
       const state: AppState = {
@@ -398,10 +404,14 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
         nextCursor: more ? String(offset + n) : null,
       }
     },
-    'sessions.create': async () => {
+    'sessions.create': async ({ profileId }) => {
+      const profile = profiles.forNewSession(profileId)
       const id = sessions.transaction(() => {
         const id = sessions.create()
         identity.initialize(id)
+        // A profile bound to an entry + model starts its sessions pinned to them; the identity authority checks it.
+        if (profile.binding.mode === 'pinned') identity.pin(id, profile.binding.entryId, profile.binding.model)
+        profiles.record(id, profile)
         return id
       })
       return sessionChanged(id, 'created', 'created')
@@ -489,6 +499,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
 
     'chat.send': async ({ sessionId, text }) => {
       requireSession(sessionId)
+      // The session's profile as of this turn: refused if it was deleted, and an edit since the last turn is said.
+      const profileChange = profiles.beginTurn(sessionId)
+      if (profileChange) emit('notice', { sessionId, level: 'info', text: profileChange })
       return agents.send(sessionId, text)
     },
     'chat.stop': async ({ sessionId }) => {

@@ -2,7 +2,9 @@
 // can fix their file; the caller keeps the last good config in force.
 import { z } from 'zod'
 import { AppDefault, ProviderEntry } from '../../../shared/domain'
+import { AgentProfile, CHAT_PROFILE_ID, ProfileId, isBuiltinProfileId } from '../../../shared/agent-profiles'
 import { KeelError } from '../errors'
+import { builtinTool } from '../tools/builtin-tools'
 
 export const CONFIG_VERSION = 1
 
@@ -13,8 +15,28 @@ export const KeelConfig = z
     default: AppDefault.nullable().default(null),
     /** Ids of deleted entries: an id is never reused, so no session can silently re-bind to a stranger. */
     retiredProviderIds: z.array(z.string()).default([]),
+    /** The user's agent profiles (the built-in "chat" and "workspace-agent" are defined in code). */
+    agentProfiles: z.array(AgentProfile).default([]),
+    /** The profile a new session starts with. */
+    defaultProfileId: ProfileId.default(CHAT_PROFILE_ID),
+    /** Ids of deleted profiles: never reused, so a session on a deleted profile shows it missing, not a stranger. */
+    retiredProfileIds: z.array(z.string()).default([]),
   })
   .superRefine((cfg, ctx) => {
+    const profileIds = new Set<string>()
+    cfg.agentProfiles.forEach((p, i) => {
+      if (isBuiltinProfileId(p.id)) ctx.addIssue({ code: 'custom', path: ['agentProfiles', i, 'id'], message: `"${p.id}" is the id of a built-in profile; give this profile another id` })
+      else if (profileIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['agentProfiles', i, 'id'], message: `duplicate profile id "${p.id}"` })
+      else if (cfg.retiredProfileIds.includes(p.id)) ctx.addIssue({ code: 'custom', path: ['agentProfiles', i, 'id'], message: `"${p.id}" is the id of a deleted profile (see retiredProfileIds) and ids are never reused; give this profile a new id` })
+      profileIds.add(p.id)
+      // A tool name Keel does not have (a typo in a hand edit) would silently offer nothing: named instead.
+      p.tools.forEach((t, j) => {
+        if (t.source === 'builtin' && t.name !== '*' && !builtinTool(t.name)) ctx.addIssue({ code: 'custom', path: ['agentProfiles', i, 'tools', j, 'name'], message: `Keel has no built-in tool "${t.name}"` })
+      })
+    })
+    if (!isBuiltinProfileId(cfg.defaultProfileId) && !profileIds.has(cfg.defaultProfileId)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultProfileId'], message: `there is no profile "${cfg.defaultProfileId}"` })
+    }
     const seen = new Set<string>()
     cfg.providers.forEach((p, i) => {
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` })
@@ -28,7 +50,7 @@ export const KeelConfig = z
   })
 export type KeelConfig = z.infer<typeof KeelConfig>
 
-export const EMPTY_CONFIG: KeelConfig = { version: CONFIG_VERSION, providers: [], default: null, retiredProviderIds: [] }
+export const EMPTY_CONFIG: KeelConfig = { version: CONFIG_VERSION, providers: [], default: null, retiredProviderIds: [], agentProfiles: [], defaultProfileId: CHAT_PROFILE_ID, retiredProfileIds: [] }
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '')
