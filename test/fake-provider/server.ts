@@ -22,6 +22,7 @@ import type {
   Protocol,
   RecordedRequest,
   Rule,
+  StallPoint,
 } from './types.js'
 
 export type * from './types.js'
@@ -351,6 +352,10 @@ class FakeProviderServer implements FakeProvider {
       return
     }
     const ids = rule?.models ?? this.options.models?.[exchange.dialect] ?? DEFAULT_MODELS[exchange.dialect]
+    if (rule?.stall) {
+      stallModels(exchange, JSON.stringify(modelsBody(exchange.dialect, ids)), rule.stall)
+      return
+    }
     sendJson(exchange.res, 200, modelsBody(exchange.dialect, ids), exchange.headers)
   }
 
@@ -431,4 +436,15 @@ function encodeKeyEcho(key: string, encoding: KeyEcho): string {
     case 'basic':
       return Buffer.from(`user:${key}`, 'utf8').toString('base64')
   }
+}
+
+/**
+ * A models list that stops (see StallPoint) until the client disconnects: never answered, a 200 JSON header and
+ * nothing, or the header and the first half of the body.
+ */
+function stallModels(exchange: Exchange, payload: string, point: StallPoint): void {
+  if (point === 'before-headers') return
+  exchange.res.writeHead(200, { ...exchange.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) })
+  if (point === 'after-headers') exchange.res.flushHeaders()
+  else exchange.res.write(payload.slice(0, Math.floor(payload.length / 2)))
 }

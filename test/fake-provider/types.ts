@@ -104,6 +104,8 @@ export type MalformedKind = 'not-json' | 'wrong-shape' | 'bare-line' | 'truncate
  * - `before-headers`: the request is read and never answered;
  * - `after-headers`: a 200 event-stream header is sent, then nothing;
  * - `after-text`: headers, the stream's opening events and one text delta, then nothing (as `hang`).
+ * A models request (a rule with `protocol: 'models'`) stalls the same way: never answered, a 200 JSON header and
+ * nothing, or the header and half of the JSON body.
  */
 export type StallPoint = 'before-headers' | 'after-headers' | 'after-text'
 

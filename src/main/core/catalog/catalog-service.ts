@@ -7,6 +7,7 @@ import { KeelError, toErrorData } from '../errors'
 import { catalogNamespaceOf, credentialRefOf } from '../identity/resolve'
 import { anthropicClient, openaiClient } from '../providers/provider-client'
 import { classifyProviderError, providerSecrets, redact } from '../providers/provider-errors'
+import { RequestDeadline } from '../providers/request-deadline'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
 
 export const CATALOG_TTL_MS = 10 * 60 * 1000
@@ -97,19 +98,25 @@ export class CatalogService {
   private async fetchLive(entry: ProviderEntry, key: string | null): Promise<string[]> {
     // A listing is provider text too: an id that echoes a secret is dropped, never cached or shown.
     const withoutSecrets = (ids: string[]) => ids.filter((id) => redact(id, providerSecrets(entry, key)) === id)
+    // The entry's first-byte timeout bounds the request (the SDK's own timeout, 10 s later, is only a backstop).
+    const deadline = new RequestDeadline(entry, 'its model list')
+    const transport = { fetch: deadline.fetch, timeoutMs: deadline.ms + 10_000 }
     try {
       if (entry.api === 'anthropic-messages') {
-        const page = await anthropicClient(entry, entry.baseUrl, key).models.list({ limit: 1000 })
+        const page = await anthropicClient(entry, entry.baseUrl, key, transport).models.list({ limit: 1000 }, { signal: deadline.signal })
         return withoutSecrets(page.data.map((m) => m.id))
       }
-      const page = await openaiClient(entry, entry.baseUrl, key).models.list()
+      const page = await openaiClient(entry, entry.baseUrl, key, transport).models.list({ signal: deadline.signal })
       return withoutSecrets(page.data.map((m) => m.id).sort())
     } catch (err) {
+      if (deadline.problem) throw deadline.problem
       const error = classifyProviderError(err, { entryId: entry.id, entryName: entry.name, baseUrl: entry.baseUrl, model: '' }, providerSecrets(entry, key))
       if (error.data.kind === 'model-not-found') {
         throw KeelError.of('not-found', `"${entry.name}" offers no models list at ${entry.baseUrl}.`, { entryId: entry.id, fix: 'Type the model id, or add a static "models" list to this entry.' })
       }
       throw error
+    } finally {
+      deadline.dispose()
     }
   }
 }
