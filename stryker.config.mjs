@@ -40,7 +40,8 @@ export default {
   // What the tests need in the sandbox: src/, test/ (fake provider, support), configs. Not the toolchain or builds.
   ignorePatterns: [
     '.toolchain', 'out', 'dist', 'test-results', 'playwright-report', 'reports', 'docs', 'resources', 'bench', '.keel-dev', '.ci',
-    'test/e2e', 'test/host',
+    // Playwright specs and host tests never run here (test/e2e/support stays: some integration tests seed with it).
+    'test/e2e/*.spec.ts', 'test/host',
     // Tests whose Keel runs in a child process: the child never sees the active mutant, so these cannot kill one,
     // and they are the slowest under load. (recovery.test.ts only crashes a child to set up; its checks run here.)
     'test/integration/doctor.test.ts', 'test/integration/data-dir-lock.test.ts', 'test/core/no-electron.test.ts', 'test/core/fake-provider.test.ts',
