@@ -31,12 +31,23 @@ const LOAD_MARGIN = 600
 /** How close to the bottom (px) still counts as "at the bottom". */
 const BOTTOM_SLACK = 48
 
+/** A row and how far its top is below the top of the view (px): what stays put when rows above change. */
+interface Anchor {
+  key: string | number
+  offset: number
+}
+
 export function ChatView(props: ChatViewProps) {
   const { items, running, followSignal, hasOlder, hasNewer, onLoadOlder, onLoadNewer, anchor, onShowLatest } = props
   const scroller = useRef<HTMLDivElement>(null)
   const following = useRef(anchor === null)
-  const [showJump, setShowJump] = useState(false)
-  const [marked, setMarked] = useState<string | null>(null)
+  // While not following the bottom, the row the user is looking at; kept in place whatever happens above it (a
+  // page loaded above, rows above measured at their real height). A jump sets it to the hit's row.
+  const held = useRef<Anchor | null>(anchor ? { key: anchor.key, offset: 0 } : null)
+  /** The scroll position last set here to keep the held row in place (its scroll event is not the user's). */
+  const placedAt = useRef<number | null>(null)
+  const [showJump, setShowJump] = useState(anchor !== null)
+  const [marked] = useState<string | null>(anchor?.key ?? null)
 
   const virtualizer = useVirtualizer({
     count: items.length,
@@ -46,11 +57,22 @@ export function ChatView(props: ChatViewProps) {
     getItemKey: (index) => items[index]?.key ?? index,
     useFlushSync: false,
   })
+  // The held row keeps the view in place (below); the virtualizer's own correction would fight it.
+  virtualizer.shouldAdjustScrollPositionOnItemSizeChange = () => false
 
   const scrollToBottom = useCallback(() => {
     const element = scroller.current
     if (element) element.scrollTop = element.scrollHeight
   }, [])
+
+  /** Where the held row is now laid out, as a scroll position; null when it is not among the rows. */
+  const heldScrollTop = useCallback((): number | null => {
+    const h = held.current
+    if (!h) return null
+    const index = items.findIndex((item) => item.key === h.key)
+    const start = index < 0 ? undefined : virtualizer.measurementsCache[index]?.start
+    return start === undefined ? null : start - h.offset
+  }, [items, virtualizer])
 
   const onScroll = useCallback(() => {
     const element = scroller.current
@@ -58,51 +80,44 @@ export function ChatView(props: ChatViewProps) {
     const distance = element.scrollHeight - element.scrollTop - element.clientHeight
     following.current = distance <= BOTTOM_SLACK && !hasNewer
     setShowJump(!following.current)
-    if (hasOlder && element.scrollTop < LOAD_MARGIN) onLoadOlder()
+    // A scroll by the user: the first row whose bottom is in view becomes the held one. (A scroll made here to
+    // keep the held row in place is not one: re-anchoring then would measure a layout the screen does not show.)
+    const top = element.scrollTop
+    if (placedAt.current === null || Math.abs(placedAt.current - top) > 1) {
+      // From the whole layout, not the rendered rows: those may still be the ones of the previous position.
+      const first = virtualizer.measurementsCache.find((row) => row.end > top)
+      held.current = first ? { key: first.key as string | number, offset: first.start - top } : null
+    }
+    placedAt.current = null
+    if (hasOlder && top < LOAD_MARGIN) onLoadOlder()
     if (hasNewer && distance < LOAD_MARGIN) onLoadNewer()
-  }, [hasOlder, hasNewer, onLoadOlder, onLoadNewer])
+  }, [hasOlder, hasNewer, onLoadOlder, onLoadNewer, virtualizer])
 
-  // A page added above: keep the rows that were shown where they were, by moving the scroll position down by
-  // the height of what was added (rows measured later above the view are corrected by the virtualizer itself).
-  const firstKey = items[0]?.key ?? null
-  const previousFirst = useRef(firstKey)
-  useLayoutEffect(() => {
-    const before = previousFirst.current
-    previousFirst.current = firstKey
-    const element = scroller.current
-    if (!element || before === null || before === firstKey || following.current) return
-    const index = items.findIndex((item) => item.key === before)
-    if (index <= 0) return
-    const added = virtualizer.measurementsCache[index]?.start ?? 0
-    element.scrollTop += added
-  }, [firstKey, items, virtualizer])
-
-  // A jump: bring the hit's row to the top of the view and mark it.
-  const anchorKey = anchor?.key ?? null
-  const anchorJump = anchor?.jump ?? 0
-  const anchorIndex = anchorKey ? items.findIndex((item) => item.key === anchorKey) : -1
-  const jumped = useRef<string | null>(null)
-  useLayoutEffect(() => {
-    if (anchorKey === null || anchorIndex < 0) return
-    const request = `${anchorKey}#${anchorJump}`
-    if (jumped.current === request) return
-    jumped.current = request
-    following.current = false
-    setShowJump(true)
-    setMarked(anchorKey)
-    virtualizer.scrollToIndex(anchorIndex, { align: 'start' })
-  }, [anchorKey, anchorJump, anchorIndex, virtualizer])
-
+  // A send returns to the bottom even when scrolled up (not on mount: a jump starts away from the bottom).
+  const sentSignal = useRef(followSignal)
   useEffect(() => {
+    if (sentSignal.current === followSignal) return
+    sentSignal.current = followSignal
     following.current = true
     setShowJump(false)
   }, [followSignal])
 
-  // Content grew (a new row, a longer streamed reply, a row measured taller): stay at the bottom if following.
+  // After every layout change (rows added, rows measured, a reply growing): at the bottom if following, else the
+  // held row where it was on screen.
   const totalSize = virtualizer.getTotalSize()
   useLayoutEffect(() => {
-    if (following.current) scrollToBottom()
-  }, [totalSize, items, followSignal, scrollToBottom])
+    const element = scroller.current
+    if (!element) return
+    if (following.current) {
+      scrollToBottom()
+      return
+    }
+    const wanted = heldScrollTop()
+    if (wanted !== null && Math.abs(element.scrollTop - wanted) > 1) {
+      element.scrollTop = wanted
+      placedAt.current = element.scrollTop
+    }
+  }, [totalSize, items, followSignal, scrollToBottom, heldScrollTop])
 
   const rows = virtualizer.getVirtualItems()
 
@@ -149,7 +164,6 @@ export function ChatView(props: ChatViewProps) {
           onClick={() => {
             following.current = true
             setShowJump(false)
-            setMarked(null)
             if (hasNewer) onShowLatest()
             else scrollToBottom()
           }}
