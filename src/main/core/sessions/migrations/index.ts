@@ -5,6 +5,10 @@ import { initial } from './001-initial'
 import { catalogsAndRecovery } from './002-catalogs-and-recovery'
 import { keptRuntimes } from './003-kept-runtimes'
 import { searchAndIndexes } from './004-search-and-indexes'
+import { toolLedger } from './006-tool-ledger'
+import { retiredEntries } from './005-retired-entries'
+import { grants } from './008-grants'
+import { sessionProfiles } from './007-session-profiles'
 
 export interface MigrationResult {
   summary: string
@@ -17,6 +21,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
