@@ -9,11 +9,21 @@ import { KeelError } from '../errors'
 import { classifyProviderError, providerSecrets } from './provider-errors'
 import { StreamRedactor } from '../secrets/redaction'
 import { StreamGuard, streamTimeoutsFor } from './stream-guard'
+import {
+  anthropicMessages,
+  anthropicTools,
+  chatMessages,
+  chatTools,
+  pairToolHistory,
+  responsesInput,
+  responsesTools,
+  ToolCallAssembler,
+  type CompletedToolCall,
+  type WireMessage,
+  type WireToolDefinition,
+} from './tool-wire'
 
-export interface WireMessage {
-  role: 'user' | 'assistant'
-  content: string
-}
+export type { WireMessage } from './tool-wire'
 
 export interface StreamRequest {
   identity: RuntimeIdentity
@@ -23,6 +33,15 @@ export interface StreamRequest {
   messages: WireMessage[]
   signal: AbortSignal
   onDelta(text: string): void
+  /** Tools offered to the model; absent or empty sends exactly the request of a plain chat. */
+  tools?: WireToolDefinition[]
+  /** A tool call began streaming (its arguments follow). */
+  onToolCallStart?(call: { id: string; name: string }): void
+}
+
+/** How a completed stream ended: the tool calls the model made (none for a plain answer). */
+export interface StreamOutcome {
+  toolCalls: CompletedToolCall[]
 }
 
 const TIMEOUT_MS = 10 * 60 * 1000
@@ -32,6 +51,7 @@ export interface Transport {
   fetch: StreamGuard['fetch']
   timeoutMs: number
 }
+
 
 // Placeholder credential for keyless entries: the SDK insists on one, and the `authorization: null` default header
 // (applied after the SDK's auth headers) removes it from the request, so it never reaches the wire.
@@ -65,35 +85,49 @@ export function anthropicClient(entry: ProviderEntry, baseUrl: string, key: stri
 }
 
 
-async function streamOpenAIChat(req: StreamRequest, transport: Transport): Promise<void> {
+async function streamOpenAIChat(req: StreamRequest, transport: Transport, calls: ToolCallAssembler): Promise<void> {
   const client = openaiClient(req.entry, req.identity.baseUrl, req.key, transport)
-  const stream = await client.chat.completions.create({ model: req.identity.model, messages: req.messages, stream: true }, { signal: req.signal })
+  const tools = req.tools && req.tools.length > 0 ? { tools: chatTools(req.tools) } : {}
+  const body = { model: req.identity.model, messages: chatMessages(req.messages), ...tools, stream: true as const }
+  const stream = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: req.signal })
   for await (const chunk of stream) {
-    const delta = chunk.choices[0]?.delta?.content
-    if (delta) req.onDelta(delta)
+    const delta = chunk.choices[0]?.delta
+    if (delta?.content) req.onDelta(delta.content)
+    for (const call of delta?.tool_calls ?? []) {
+      const before = calls.size
+      calls.chatDelta(call.index, call)
+      if (calls.size > before) req.onToolCallStart?.({ id: call.id ?? '', name: call.function?.name ?? '' })
+    }
   }
 }
 
-async function streamOpenAIResponses(req: StreamRequest, transport: Transport): Promise<void> {
+async function streamOpenAIResponses(req: StreamRequest, transport: Transport, calls: ToolCallAssembler): Promise<void> {
   const client = openaiClient(req.entry, req.identity.baseUrl, req.key, transport)
-  const stream = await client.responses.create(
-    { model: req.identity.model, input: req.messages.map((m) => ({ role: m.role, content: m.content })), stream: true },
-    { signal: req.signal },
-  )
+  const tools = req.tools && req.tools.length > 0 ? { tools: responsesTools(req.tools) } : {}
+  const body = { model: req.identity.model, input: responsesInput(req.messages), ...tools, stream: true as const }
+  const stream = await client.responses.create(body as unknown as OpenAI.Responses.ResponseCreateParamsStreaming, { signal: req.signal })
   for await (const event of stream) {
     if (event.type === 'response.output_text.delta') req.onDelta(event.delta)
+    else if (event.type === 'response.output_item.added' && event.item.type === 'function_call') {
+      calls.start(event.item.id ?? event.output_index, event.item.call_id, event.item.name, event.item.arguments ?? '')
+      req.onToolCallStart?.({ id: event.item.call_id, name: event.item.name })
+    } else if (event.type === 'response.function_call_arguments.delta') calls.append(event.item_id, event.delta)
+    else if (event.type === 'response.output_item.done' && event.item.type === 'function_call') calls.complete(event.item.id ?? event.output_index, event.item.arguments)
     else if (event.type === 'error') throw KeelError.of('server', `${req.identity.entryName} reported an error mid-stream.`, { entryId: req.identity.entryId })
   }
 }
 
-async function streamAnthropic(req: StreamRequest, transport: Transport): Promise<void> {
+async function streamAnthropic(req: StreamRequest, transport: Transport, calls: ToolCallAssembler): Promise<void> {
   const client = anthropicClient(req.entry, req.identity.baseUrl, req.key, transport)
-  const stream = await client.messages.create(
-    { model: req.identity.model, max_tokens: 4096, messages: req.messages, stream: true },
-    { signal: req.signal },
-  )
+  const tools = req.tools && req.tools.length > 0 ? { tools: anthropicTools(req.tools) } : {}
+  const body = { model: req.identity.model, max_tokens: 4096, messages: anthropicMessages(req.messages), ...tools, stream: true as const }
+  const stream = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal: req.signal })
   for await (const event of stream) {
     if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') req.onDelta(event.delta.text)
+    else if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
+      calls.start(event.index, event.content_block.id, event.content_block.name)
+      req.onToolCallStart?.({ id: event.content_block.id, name: event.content_block.name })
+    } else if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') calls.append(event.index, event.delta.partial_json)
   }
 }
 
@@ -101,18 +135,21 @@ async function streamAnthropic(req: StreamRequest, transport: Transport): Promis
  * Streams a reply; resolves when it completes, rejects with a classified KeelError (a timeout, an unexpected
  * response or a malformed stream as the guard saw it, else what the SDK reported), or an AbortError on Stop.
  */
-export async function streamCompletion(req: StreamRequest): Promise<void> {
+export async function streamCompletion(req: StreamRequest): Promise<StreamOutcome> {
   const secrets = providerSecrets(req.entry, req.key)
   const guard = new StreamGuard(req.identity, req.identity.api, streamTimeoutsFor(req.entry), secrets, req.signal)
   // Reply text is provider text too: a server echoing the key in it must not get it into messages or the window.
   const scrub = new StreamRedactor(secrets, req.onDelta)
   // The SDK's own timeout (it covers the headers only) stays a backstop behind the guard's first-byte timeout.
   const transport: Transport = { fetch: guard.fetch, timeoutMs: guard.timeouts.firstByteMs + 10_000 }
-  const guarded: StreamRequest = { ...req, signal: guard.signal, onDelta: (text) => scrub.push(text) }
+  // Invariant 13: whatever history the caller built, every call goes with its result and every result with its call.
+  const messages: WireMessage[] = pairToolHistory(req.messages)
+  const guarded: StreamRequest = { ...req, messages, signal: guard.signal, onDelta: (text) => scrub.push(text) }
+  const calls = new ToolCallAssembler()
   try {
-    if (req.identity.api === 'anthropic-messages') await streamAnthropic(guarded, transport)
-    else if (req.identity.api === 'openai-responses') await streamOpenAIResponses(guarded, transport)
-    else await streamOpenAIChat(guarded, transport)
+    if (req.identity.api === 'anthropic-messages') await streamAnthropic(guarded, transport, calls)
+    else if (req.identity.api === 'openai-responses') await streamOpenAIResponses(guarded, transport, calls)
+    else await streamOpenAIChat(guarded, transport, calls)
   } catch (err) {
     scrub.end()
     if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
@@ -125,4 +162,5 @@ export async function streamCompletion(req: StreamRequest): Promise<void> {
   // complete reply.
   if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
   if (guard.problem) throw guard.problem
+  return { toolCalls: calls.done() }
 }
