@@ -5,7 +5,7 @@
 // without asking.
 import { createHash, randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
-import { canonicalJson, type EffectClass } from './tool-definition'
+import { canonicalJson, type BuiltinTool, type EffectClass } from './tool-definition'
 
 export interface ToolReference {
   /** `builtin` or `mcp:<server id>`. */
@@ -104,9 +104,7 @@ export class GrantStore {
    * grant for a session that does not exist fails (foreign key), so no grant outlives or precedes its session.
    */
   grant(g: NewGrant, now = Date.now()): Grant {
-    const sessionId = g.scope === 'session' ? g.sessionId : null
-    const profileId = g.scope === 'agent' ? g.profileId : null
-    const existing = this.find(g.toolRef, g.sourceConfigHash, g.scope, sessionId, profileId)
+    const existing = this.existing(g)
     if (existing) return existing
     const id = randomUUID()
     this.db
@@ -114,7 +112,7 @@ export class GrantStore {
         `INSERT INTO grants (id, tool_source, tool_name, schema_hash, source_config_hash, effect, scope, session_id, profile_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, g.toolRef.source, g.toolRef.name, g.toolRef.schemaHash, g.sourceConfigHash, g.effect, g.scope, sessionId, profileId, now)
+      .run(id, g.toolRef.source, g.toolRef.name, g.toolRef.schemaHash, g.sourceConfigHash, g.effect, g.scope, g.scope === 'session' ? g.sessionId : null, g.scope === 'agent' ? g.profileId : null, now)
     return this.get(id)!
   }
 
@@ -158,6 +156,11 @@ export class GrantStore {
     return q.profileApprovalDefault ?? effectDefault(q.effect)
   }
 
+  /** The stored grant for exactly this decision (same reference, hash, scope and owner), if any. */
+  existing(g: NewGrant): Grant | null {
+    return this.find(g.toolRef, g.sourceConfigHash, g.scope, g.scope === 'session' ? g.sessionId : null, g.scope === 'agent' ? g.profileId : null)
+  }
+
   private find(toolRef: ToolReference, hash: string, scope: GrantScope, sessionId: string | null, profileId: string | null): Grant | null {
     const r = this.db
       .prepare(
@@ -172,4 +175,42 @@ export class GrantStore {
 /** The one decision, for callers that hold a store: see `GrantStore.approvalFor`. */
 export function approvalFor(store: GrantStore, q: ApprovalQuery): Approval {
   return store.approvalFor(q)
+}
+
+/**
+ * Which of these sessions have a tool call waiting for approval (the "needs approval" marker of the session list
+ * and the tray). Reads the tool-call ledger; one query per page of ids, served by its index of open calls.
+ */
+export function sessionsAwaitingApproval(db: Database.Database, sessionIds: readonly string[]): Set<string> {
+  if (sessionIds.length === 0) return new Set()
+  const rows = db
+    .prepare("SELECT DISTINCT session_id FROM tool_calls WHERE state = 'awaiting-approval' AND session_id IN (SELECT value FROM json_each(?))")
+    .all(JSON.stringify(sessionIds)) as Array<{ session_id: string }>
+  return new Set(rows.map((r) => r.session_id))
+}
+
+/** The approval hook of a session's tool set (the agent loop asks it for each call before running anything). */
+export interface ApprovalHook {
+  approval?(tool: BuiltinTool, args: Record<string, unknown>): Approval
+}
+
+/**
+ * A session's tool set whose approval asks the grants first: a matching grant allows; otherwise the set's own
+ * hook (the profile's per-tool setting) decides; otherwise the effect default. So every call the loop makes goes
+ * through `approvalFor`, whoever built the tool set.
+ */
+export function withGrants<T extends ApprovalHook>(set: T, store: GrantStore, sessionId: string, profileId: string | null): T {
+  const own = set.approval?.bind(set)
+  return {
+    ...set,
+    approval: (tool: BuiltinTool, args: Record<string, unknown>) =>
+      store.approvalFor({
+        toolRef: { source: 'builtin', name: tool.name, schemaHash: tool.schemaHash },
+        sourceConfigHash: BUILTIN_SOURCE_CONFIG_HASH,
+        effect: tool.effect,
+        sessionId,
+        profileId,
+        profileApprovalDefault: own ? own(tool, args) : undefined,
+      }),
+  }
 }
