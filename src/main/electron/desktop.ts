@@ -4,6 +4,7 @@ import { BrowserWindow, Notification, globalShortcut, nativeTheme, screen } from
 import type { Preferences } from '../../shared/domain'
 import type { KeelCore } from '../core/app/keel-core.types'
 import { fitBounds, type WindowState } from './window-bounds'
+import { turnEndedNotificationBody, type EndedTurn } from '../core/desktop/turn-notification'
 
 export interface DesktopOptions {
   core: KeelCore
@@ -79,7 +80,7 @@ export async function applyPreferences(options: DesktopOptions): Promise<() => v
   if (initial) apply(initial)
   const off = core.subscribe((event, payload) => {
     if (event === 'preferences') apply(payload as Preferences)
-    if (event === 'chat' && (payload as { type: string }).type === 'turn-ended') notifyIfHidden(options, payload as { sessionId: string; status: string })
+    if (event === 'chat' && (payload as { type: string }).type === 'turn-ended') notifyIfHidden(options, payload as EndedTurn & { sessionId: string })
   })
   return () => {
     off()
@@ -87,11 +88,11 @@ export async function applyPreferences(options: DesktopOptions): Promise<() => v
   }
 }
 
-function notifyIfHidden(options: DesktopOptions, ended: { sessionId: string; status: string }): void {
+function notifyIfHidden(options: DesktopOptions, ended: EndedTurn & { sessionId: string }): void {
   const win = BrowserWindow.getAllWindows()[0]
   if (win && win.isVisible() && win.isFocused()) return
   if (!cachedPrefs?.notifyWhenHidden || !Notification.isSupported()) return
-  const n = new Notification({ title: 'Keel', body: ended.status === 'done' ? 'A reply finished.' : ended.status === 'error' ? 'A reply ended with an error.' : 'A reply was stopped.' })
+  const n = new Notification({ title: 'Keel', body: turnEndedNotificationBody(ended) })
   n.on('click', () => {
     options.showWindow()
     options.core.focus({ sessionId: ended.sessionId, view: 'session' })
