@@ -254,6 +254,8 @@ export const SessionSummary = z.object({
   updatedAt: z.number(),
   messageCount: z.number().int(),
   running: z.boolean(),
+  /** A tool call of this session waits for the user's approval (the list and the tray say "needs approval"). */
+  needsApproval: z.boolean().optional(),
   identity: IdentitySnapshot,
   /** The agent profile the session runs. */
   profile: SessionProfile,
@@ -319,6 +321,17 @@ export const KeelErrorData = z.object({
 })
 export type KeelErrorData = z.infer<typeof KeelErrorData>
 
+/** Why an agent turn stopped to wait for the user (approvals, the step limit, a changed identity). */
+export const TurnPauseView = z.object({
+  reason: z.enum(['awaiting-approval', 'step-limit', 'identity-changed', 'unresolved']),
+  message: z.string(),
+  /** step-limit: the limit that was reached. */
+  limit: z.number().int().optional(),
+  /** identity-changed: how the runtime the next step would use differs from the turn's. */
+  differences: z.array(IdentityDifference).optional(),
+})
+export type TurnPauseView = z.infer<typeof TurnPauseView>
+
 export const TurnView = z.object({
   id: z.string(),
   status: z.enum(['running', 'done', 'error', 'stopped', 'interrupted']),
@@ -327,7 +340,38 @@ export const TurnView = z.object({
   partialText: z.string(),
   userMessageId: z.string().nullable(),
   startedAt: z.number(),
+  /** Set while an agent turn waits for the user (its status is then 'stopped'). */
+  pause: TurnPauseView.nullable().optional(),
 })
+
+/** A tool call of an agent turn, from the tool-call ledger, as the transcript shows it. */
+export const ToolCallView = z.object({
+  id: z.string(),
+  providerCallId: z.string(),
+  turnId: z.string(),
+  step: z.number().int(),
+  toolName: z.string(),
+  /** 'builtin' or 'mcp:<server id>'. */
+  source: z.string(),
+  effect: z.enum(['read', 'write', 'execute', 'network']),
+  state: z.enum(['proposed', 'awaiting-approval', 'approved', 'denied', 'running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'interrupted']),
+  /** The arguments as the model sent them (JSON text; shown whole on the approval card). */
+  arguments: z.string(),
+  /** The start of the result; null while the call has none. */
+  resultPreview: z.string().nullable(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+})
+export type ToolCallView = z.infer<typeof ToolCallView>
+
+/** A step (one provider request) of an agent turn that ended in tool calls, with the text the model wrote in it. */
+export const TurnStepView = z.object({
+  turnId: z.string(),
+  step: z.number().int(),
+  text: z.string(),
+  finishReason: z.enum(['tool-calls', 'text', 'stopped', 'error']).nullable(),
+})
+export type TurnStepView = z.infer<typeof TurnStepView>
 export type TurnView = z.infer<typeof TurnView>
 
 /** A turn a crash or forced quit interrupted, and what Keel does about it (invariant 9). */
@@ -360,6 +404,9 @@ export type MessagePageInfo = z.infer<typeof MessagePageInfo>
 export const MessagePage = z.object({
   messages: z.array(ChatMessage),
   turns: z.array(TurnView),
+  /** The tool calls and steps of the agent turns in `turns`, in order. */
+  toolCalls: z.array(ToolCallView).optional(),
+  steps: z.array(TurnStepView).optional(),
   page: MessagePageInfo,
 })
 export type MessagePage = z.infer<typeof MessagePage>
@@ -369,6 +416,9 @@ export const SessionView = z.object({
   session: SessionSummary,
   messages: z.array(ChatMessage),
   turns: z.array(TurnView),
+  /** The tool calls and steps of the agent turns in `turns`, in order. */
+  toolCalls: z.array(ToolCallView).optional(),
+  steps: z.array(TurnStepView).optional(),
   page: MessagePageInfo,
   draft: z.string(),
   recovery: RecoveryView.nullable(),
@@ -504,7 +554,8 @@ export const TrayItem = z.discriminatedUnion('type', [
     title: z.string(),
     /** Provider name · model from the session's identity snapshot. */
     detail: z.string(),
-    marker: z.enum(['unresolved', 'config-changed']).nullable(),
+    /** needs-approval: a tool call waits for the user (before the identity markers: it is what to act on now). */
+    marker: z.enum(['needs-approval', 'unresolved', 'config-changed']).nullable(),
     pinned: z.boolean(),
   }),
   z.object({ type: z.literal('separator') }),

@@ -1,0 +1,112 @@
+// The pieces of an agent turn that are plain functions: which tools a session offers and how calls are approved by
+// default, the provider history of a session with its agent steps in place, and the ledger rows as views.
+import type { ChatMessage, ToolCallView, TurnPauseView, TurnStepView } from '../../../shared/domain'
+import { UNANSWERED_RESULT, type WireMessage, type WireToolDefinition } from '../providers/tool-wire'
+import type { BuiltinTool } from '../tools/tool-definition'
+import type { TurnRow } from '../sessions/session-store'
+import type { ToolCallRow, TurnPause, TurnStepRow } from './tool-ledger'
+
+/** Steps a turn may take before it pauses and asks to continue (invariant 18). */
+export const DEFAULT_STEP_LIMIT = 25
+/** Per-call time limit when the tool set does not give one. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 120_000
+
+export type ApprovalDecision = 'allow' | 'ask'
+
+/** The tools a session's turns offer, and how they run. Profiles (config, UI) will produce this; for now a hook. */
+export interface SessionToolSet {
+  tools: readonly BuiltinTool[]
+  /** Absolute real path of the workspace folder. */
+  workspace: string
+  stepLimit?: number
+  timeoutMs?: number
+  /** Whether a call runs at once or waits for the user; default: read runs, write/execute/network ask. */
+  approval?(tool: BuiltinTool, args: Record<string, unknown>): ApprovalDecision
+}
+
+/** Default approvals (invariant 16): reading inside the workspace runs; anything that changes or reaches out asks. */
+export function defaultApproval(tool: BuiltinTool): ApprovalDecision {
+  return tool.effect === 'read' ? 'allow' : 'ask'
+}
+
+export function toolDefinitions(set: SessionToolSet): WireToolDefinition[] {
+  return set.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))
+}
+
+/** The key a grant for this session is kept under: the tool reference, never the bare name (invariant 16). */
+export function toolReferenceKey(source: string, name: string, schemaHash: string): string {
+  return `${source}\u0000${name}\u0000${schemaHash}`
+}
+
+/** The steps of one turn that ended in tool calls, as wire messages: the calls, then their results. */
+function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow[]): WireMessage[] {
+  const out: WireMessage[] = []
+  for (const step of steps) {
+    const mine = calls.filter((c) => c.step === step.step).sort((a, b) => a.position - b.position)
+    if (mine.length === 0) continue
+    out.push({ role: 'assistant', content: step.assistantText, toolCalls: mine.map((c) => ({ id: c.providerCallId, name: c.name, argumentsJson: c.argumentsJson })) })
+    out.push({
+      role: 'user',
+      content: '',
+      toolResults: mine.map((c) => ({ callId: c.providerCallId, content: c.resultText ?? UNANSWERED_RESULT, isError: c.state !== 'succeeded' })),
+    })
+  }
+  return out
+}
+
+/**
+ * A session's history for the provider: its messages in order, with each agent turn's steps (calls and results)
+ * placed after the turn's user message and before its reply. Turns without a user message (continuations) get
+ * theirs before their reply, or at the end.
+ */
+export function buildWireHistory(messages: readonly ChatMessage[], turns: readonly TurnRow[], steps: readonly TurnStepRow[], calls: readonly ToolCallRow[]): WireMessage[] {
+  const byTurn = new Map<string, WireMessage[]>()
+  for (const t of turns) {
+    const m = stepMessages(
+      steps.filter((s) => s.turnId === t.id),
+      calls.filter((c) => c.turnId === t.id),
+    )
+    if (m.length > 0) byTurn.set(t.id, m)
+  }
+  const out: WireMessage[] = []
+  const flush = (turnId: string) => {
+    const m = byTurn.get(turnId)
+    if (!m) return
+    out.push(...m)
+    byTurn.delete(turnId)
+  }
+  for (const m of messages) {
+    if (m.role === 'assistant' && m.turnId) flush(m.turnId)
+    if (m.content.trim() !== '') out.push({ role: m.role, content: m.content })
+    if (m.role === 'user') for (const t of turns) if (t.userMessageId === m.id) flush(t.id)
+  }
+  for (const t of turns) flush(t.id)
+  return out
+}
+
+const PREVIEW_CHARS = 2000
+
+export function toolCallView(c: ToolCallRow): ToolCallView {
+  return {
+    id: c.id,
+    providerCallId: c.providerCallId,
+    turnId: c.turnId,
+    step: c.step,
+    toolName: c.name,
+    source: c.source,
+    effect: c.effect,
+    state: c.state,
+    arguments: c.argumentsJson,
+    resultPreview: c.resultText === null ? null : c.resultText.length > PREVIEW_CHARS ? `${c.resultText.slice(0, PREVIEW_CHARS)}…` : c.resultText,
+    startedAt: c.startedAt,
+    endedAt: c.endedAt,
+  }
+}
+
+export function turnStepView(s: TurnStepRow): TurnStepView {
+  return { turnId: s.turnId, step: s.step, text: s.assistantText, finishReason: s.finishReason }
+}
+
+export function pauseView(p: TurnPause): TurnPauseView {
+  return p
+}
