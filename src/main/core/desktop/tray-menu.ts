@@ -12,13 +12,16 @@ function identityDetail(s: SessionSummary): string {
   return `${name} · ${model}`
 }
 
-function markerOf(s: SessionSummary): 'unresolved' | 'config-changed' | null {
+function markerOf(s: SessionSummary): 'needs-approval' | 'unresolved' | 'config-changed' | null {
+  // A call waiting for approval holds the session's turn until the user answers: the most urgent thing to say.
+  if (s.needsApproval) return 'needs-approval'
   if (s.identity.state.kind === 'unresolved') return 'unresolved'
   if (s.identity.state.kind === 'config-changed') return 'config-changed'
   return null
 }
 
-const MARKER_TEXT = { unresolved: '⚠ ', 'config-changed': '↻ ' } as const
+const MARKER_TEXT = { 'needs-approval': '⏸ ', unresolved: '⚠ ', 'config-changed': '↻ ' } as const
+const MARKER_SUFFIX = { 'needs-approval': ' (needs approval)', unresolved: ' (unresolved)', 'config-changed': ' (config changed)' } as const
 
 function clip(text: string): string {
   return text.length > TITLE_MAX ? `${text.slice(0, TITLE_MAX - 1)}…` : text
@@ -40,7 +43,7 @@ export function buildTrayMenu(sessions: readonly SessionSummary[], options: { wi
       detail,
       marker,
       pinned: s.pinned,
-      label: `${marker ? MARKER_TEXT[marker] : ''}${s.pinned ? '📌 ' : ''}${clip(s.title)} — ${detail}${marker === 'unresolved' ? ' (unresolved)' : marker === 'config-changed' ? ' (config changed)' : ''}`,
+      label: `${marker ? MARKER_TEXT[marker] : ''}${s.pinned ? '📌 ' : ''}${clip(s.title)} — ${detail}${marker ? MARKER_SUFFIX[marker] : ''}`,
     }
   })
   if (items.length > 0) items.push({ type: 'separator' })

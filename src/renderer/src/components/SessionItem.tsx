@@ -59,6 +59,7 @@ export function SessionItem({ session, snapshot, selected, onOpen, onRename, onT
           <span className="session-item__meta" id={metaId} aria-hidden="true">
             {session.pinned ? <Icon name="pin" className="session-item__pin" title="Pinned" /> : null}
             {session.running ? <span className="session-item__running" title="Running" /> : null}
+            {session.needsApproval ? <span className="session-item__approval">Needs approval</span> : null}
             <IdentitySummary snapshot={snapshot} />
           </span>
         </button>

@@ -5,7 +5,7 @@ import { Icon } from './Icon'
 
 type TraySession = Extract<TrayItem, { type: 'session' }>
 
-const MARKER_TEXT = { unresolved: 'unresolved', 'config-changed': 'config changed' } as const
+const MARKER_TEXT = { 'needs-approval': 'needs approval', unresolved: 'unresolved', 'config-changed': 'config changed' } as const
 
 interface TraySessionItemProps {
   item: TraySession
@@ -26,7 +26,7 @@ export function TraySessionItem({ item, onChoose }: TraySessionItemProps) {
       onClick={onChoose}
     >
       <span className="tray-session__marker">
-        {marker === 'unresolved' ? <Icon name="warning" /> : marker === 'config-changed' ? <Icon name="info" /> : null}
+        {marker === 'unresolved' || marker === 'needs-approval' ? <Icon name="warning" /> : marker === 'config-changed' ? <Icon name="info" /> : null}
       </span>
       <span className="tray-session__text">
         <span className="tray-session__title">{item.title}</span>
