@@ -71,7 +71,7 @@ export function App() {
     }
   }, [selectedId])
 
-  const newSession = useCallback(async () => {
+  const newSession = useCallback(async (profileId?: string) => {
     if (creating) return
     // Leave the current session at once (its composer unmounts and saves its draft), so nothing typed while the
     // new session is being created can land in the old one.
@@ -79,7 +79,7 @@ export function App() {
     setSelectedId(null)
     setCreating(true)
     try {
-      const session = await call('sessions.create', {})
+      const session = await call('sessions.create', profileId ? { profileId } : {})
       acceptSnapshot(session.identity)
       setQuery('')
       setSelectedId(session.id)
@@ -155,6 +155,7 @@ export function App() {
         sessionId={selectedId}
         target={target}
         listedTitle={listed?.title ?? null}
+        listedProfile={listed?.profile ?? null}
         providers={providers.providers}
         appDefault={appState.app?.default ?? null}
         onOpenSettings={openSettings}
@@ -191,7 +192,7 @@ export function App() {
             // The `sessions` event of the delete drops it from the list.
             if (id === selectedId) setSelectedId(null)
           }}
-          onNewSession={() => void newSession()}
+          onNewSession={(profileId) => void newSession(profileId)}
           onOpenSettings={openSettings}
           onOpenDiagnostics={openDiagnostics}
           onResumeSession={resumeSession}

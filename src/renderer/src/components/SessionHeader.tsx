@@ -1,24 +1,27 @@
 // Which provider entry and model this session runs on — rendered only from main's identity snapshot, never
 // worked out here. When the session is unresolved it shows what the session asked for (its binding) instead.
-import type { IdentitySnapshot } from '../../../shared/domain'
+import type { IdentitySnapshot, SessionProfile } from '../../../shared/domain'
 import { formatTime } from '../lib/format'
 import { modKey, modLabel } from '../lib/platform'
 import { entryDisplayName, runningIdentity } from '../lib/snapshotView'
 
 interface SessionHeaderProps {
   title: string
+  /** The agent profile the session runs (missing: deleted; the session is never switched in silence). */
+  profile: SessionProfile
   snapshot: IdentitySnapshot | null
   onChangeModel: () => void
   onOpenDiagnostics: () => void
 }
 
-export function SessionHeader({ title, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
+export function SessionHeader({ title, profile, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
   return (
     <header role="banner" aria-label="Session identity" className="session-header">
       <div className="session-header__main">
         <h1 className="session-header__title" title={title}>
           {title}
         </h1>
+        <ProfileLine profile={profile} />
         <IdentityLine snapshot={snapshot} />
       </div>
       <div className="session-header__actions">
@@ -37,6 +40,26 @@ export function SessionHeader({ title, snapshot, onChangeModel, onOpenDiagnostic
         </button>
       </div>
     </header>
+  )
+}
+
+function ProfileLine({ profile }: { profile: SessionProfile }) {
+  return (
+    <p className="identity session-header__profile-line" data-testid="session-profile" title={`Agent profile "${profile.id}", revision ${profile.revision || 'unknown'}`}>
+      <span className="identity__mode">Agent</span>
+      <span className="session-header__profile" data-testid="session-profile-name">
+        {profile.name}
+      </span>
+      {profile.missing ? (
+        <span className="badge badge--warning" title="This profile was deleted: the next message is refused until you pick another profile or start a new session">
+          Profile deleted
+        </span>
+      ) : profile.changed ? (
+        <span className="badge" title="The profile was edited: the next turn uses the new version">
+          Profile changed
+        </span>
+      ) : null}
+    </p>
   )
 }
 

@@ -1,7 +1,7 @@
 // One open session: identity header, message log, why it cannot send (if so), and the composer.
 // Mounted per session (keyed by id) so nothing — drafts, streamed text, scroll — leaks between sessions.
 import { useId, useMemo, useState } from 'react'
-import type { AppDefault, ProviderEntryView } from '../../../shared/domain'
+import type { AppDefault, ProviderEntryView, SessionProfile } from '../../../shared/domain'
 import { useSessionView, type MessageTarget } from '../hooks/useSessionView'
 import { useToastClearance } from '../hooks/useToastClearance'
 import { useSnapshot } from '../hooks/useSnapshots'
@@ -21,6 +21,8 @@ interface SessionPaneProps {
   target: MessageTarget | null
   /** The title from the session list, which is refreshed on rename; the view's title otherwise. */
   listedTitle: string | null
+  /** The agent profile from the session list (refreshed when profiles change); the view's otherwise. */
+  listedProfile: SessionProfile | null
   providers: ProviderEntryView[]
   appDefault: AppDefault | null
   onOpenSettings: () => void
@@ -28,7 +30,7 @@ interface SessionPaneProps {
   onMissing: () => void
 }
 
-export function SessionPane({ sessionId, target, listedTitle, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
+export function SessionPane({ sessionId, target, listedTitle, listedProfile, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
   const session = useSessionView(sessionId, target)
   const snapshot = useSnapshot(sessionId)
   const [picking, setPicking] = useState(false)
@@ -70,7 +72,7 @@ export function SessionPane({ sessionId, target, listedTitle, providers, appDefa
 
   return (
     <section className="session-pane" aria-label="Session">
-      <SessionHeader title={title} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
+      <SessionHeader title={title} profile={listedProfile ?? session.view.session.profile} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
       <ChatView
         key={session.window}
         items={items}

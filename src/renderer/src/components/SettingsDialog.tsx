@@ -6,6 +6,8 @@ import { call } from '../bridge'
 import type { AppStateState } from '../hooks/useAppState'
 import type { PreferencesState } from '../hooks/usePreferences'
 import type { ProvidersState } from '../hooks/useProviders'
+import { useProfiles } from '../hooks/useProfiles'
+import { AgentsSection } from './agents/AgentsSection'
 import { AppDefaultSection } from './AppDefaultSection'
 import { AppInfoSection } from './AppInfoSection'
 import { ConfigErrorBanner } from './ConfigErrorBanner'
@@ -31,6 +33,7 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
   const [view, setView] = useState<SettingsView>(initialView)
   const [deleting, setDeleting] = useState<ProviderEntryView | null>(null)
   const notify = useNotify()
+  const profiles = useProfiles()
   const app: AppState | null = appState.app
 
   const refresh = () => {
@@ -99,6 +102,7 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
       </section>
       {shown.kind === 'list' ? (
         <>
+          <AgentsSection profiles={profiles} providers={providers.providers} />
           <AppDefaultSection appDefault={app?.default ?? null} providers={providers.providers} />
           <PreferencesSection preferences={preferences} runtime={app?.runtime ?? null} />
           {app ? <AppInfoSection app={app} /> : null}

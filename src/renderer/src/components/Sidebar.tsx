@@ -3,6 +3,7 @@ import type { AppState } from '../../../shared/domain'
 import { useConnection } from '../hooks/useConnection'
 import type { SessionsState } from '../hooks/useSessions'
 import { modKey, modLabel as mod } from '../lib/platform'
+import { NewSessionMenu } from './agents/NewSessionMenu'
 import { AppMenu } from './AppMenu'
 import { ErrorNote } from './ErrorNote'
 import { Icon } from './Icon'
@@ -16,7 +17,8 @@ interface SidebarProps {
   /** With a message id: open the session at that message (a search hit). */
   onOpen: (id: string, messageId?: string) => void
   onDeleted: (id: string) => void
-  onNewSession: () => void
+  /** Without a profile: the default one. */
+  onNewSession: (profileId?: string) => void
   onOpenSettings: () => void
   onOpenDiagnostics: () => void
   onResumeSession: (sessionId: string) => void
@@ -45,17 +47,20 @@ export function Sidebar(props: SidebarProps) {
         </div>
         {/* A named group: its "New session" is the action, never one of the listed sessions still titled so. */}
         <div className="sidebar__buttons" role="group" aria-label="Session actions">
-          <button
-            type="button"
-            className="button button--primary sidebar__new"
-            onClick={onNewSession}
-            disabled={creating}
-            title={`New session (${mod}N)`}
-            aria-keyshortcuts={`${modKey}+N`}
-          >
-            <Icon name="plus" />
-            New session
-          </button>
+          <div className="new-session-split">
+            <button
+              type="button"
+              className="button button--primary sidebar__new"
+              onClick={() => onNewSession()}
+              disabled={creating}
+              title={`New session (${mod}N)`}
+              aria-keyshortcuts={`${modKey}+N`}
+            >
+              <Icon name="plus" />
+              New session
+            </button>
+            <NewSessionMenu onNewSession={onNewSession} disabled={creating} />
+          </div>
           <button
             type="button"
             className="button"
