@@ -29,7 +29,10 @@ import {
   SessionView,
   StreamTimeouts,
   SingleLineText,
+  ToolCallView,
+  TurnPauseView,
 } from './domain'
+import { ApprovalScope, CallPreview, EDITED_ARGUMENTS_MAX, GrantView } from './grants'
 import { AgentProfileView, ProfileDraft, ProfileId, ProfilePatch, ProfilesState } from './agent-profiles'
 
 const SessionId = z.string().min(1).max(64)
@@ -150,6 +153,28 @@ export const channels = {
     output: z.object({ turnId: z.string() }),
   },
   'chat.stop': { input: z.object({ sessionId: SessionId }), output: Ok },
+
+  /** Every stored grant (Settings → Agents), newest first, with the session or profile it covers. */
+  'grants.list': { input: z.object({}), output: z.array(GrantView) },
+  /** Removes a grant: the next matching call asks again. */
+  'grants.revoke': { input: z.object({ id: z.string().min(1).max(64) }), output: Ok },
+  /**
+   * The approval card's Allow: runs the call waiting for approval (with `editedArguments`, JSON text of an object,
+   * instead of what the model proposed) and, unless `scope` is 'once', stores a grant for the tool reference.
+   */
+  'tools.approve': {
+    input: z.object({ callId: z.string().min(1).max(64), scope: ApprovalScope, editedArguments: z.string().max(EDITED_ARGUMENTS_MAX).optional() }),
+    output: Ok,
+  },
+  /** The approval card's diff: what the call (with `editedArguments`, if given) would change, without changing it. */
+  'tools.preview': {
+    input: z.object({ callId: z.string().min(1).max(64), editedArguments: z.string().max(EDITED_ARGUMENTS_MAX).optional() }),
+    output: CallPreview,
+  },
+  /** The approval card's Deny: the call is answered "denied by the user" (with the reason, if given) for the model. */
+  'tools.deny': { input: z.object({ callId: z.string().min(1).max(64), reason: z.string().max(4000).optional() }), output: Ok },
+  /** Continues a paused agent turn: `steps` more after the step limit, or on the new identity after a change. */
+  'chat.continueTurn': { input: z.object({ sessionId: SessionId, steps: z.number().int().min(1).max(1000).optional() }), output: Ok },
 } as const
 
 export type Channel = keyof typeof channels
@@ -159,7 +184,18 @@ export type ChannelOutput<C extends Channel> = z.infer<(typeof channels)[C]['out
 export const ChatEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('turn-started'), sessionId: z.string(), turnId: z.string(), userMessageId: z.string() }),
   z.object({ type: z.literal('delta'), sessionId: z.string(), turnId: z.string(), text: z.string() }),
-  z.object({ type: z.literal('turn-ended'), sessionId: z.string(), turnId: z.string(), status: z.enum(['done', 'stopped', 'error']), error: KeelErrorData.nullable(), assistantMessageId: z.string().nullable() }),
+  z.object({
+    type: z.literal('turn-ended'),
+    sessionId: z.string(),
+    turnId: z.string(),
+    status: z.enum(['done', 'stopped', 'error']),
+    error: KeelErrorData.nullable(),
+    assistantMessageId: z.string().nullable(),
+    /** An agent turn that stopped to wait for the user says why. */
+    pause: TurnPauseView.nullable().optional(),
+  }),
+  /** A tool call arrived or changed state (the ledger row as it now is). */
+  z.object({ type: z.literal('tool-call'), sessionId: z.string(), turnId: z.string(), call: ToolCallView }),
 ])
 export type ChatEvent = z.infer<typeof ChatEvent>
 

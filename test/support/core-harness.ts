@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
 import { openKeelCore } from '../../src/main/core/app/keel-core'
-import type { KeelCore } from '../../src/main/core/app/keel-core.types'
+import type { KeelCore, KeelCoreOptions } from '../../src/main/core/app/keel-core.types'
 import type { Channel, ChannelInput, ChannelOutput, EventName, EventPayload } from '../../src/shared/contract'
 
 export function tempDataDir(label = 'keel'): string {
@@ -36,8 +36,8 @@ export class CoreHarness {
     private readonly waiters: Set<() => void>,
   ) {}
 
-  static async open(dataDir: string, keychainService: string, options: { watchConfig?: boolean } = {}): Promise<CoreHarness> {
-    const core = await openKeelCore({ dataDir, runtime: 'host', keychainService, watchConfig: options.watchConfig ?? false })
+  static async open(dataDir: string, keychainService: string, options: { watchConfig?: boolean; toolSet?: KeelCoreOptions['toolSet'] } = {}): Promise<CoreHarness> {
+    const core = await openKeelCore({ dataDir, runtime: 'host', keychainService, watchConfig: options.watchConfig ?? false, ...(options.toolSet ? { toolSet: options.toolSet } : {}) })
     const seen: Array<{ event: EventName; payload: unknown }> = []
     const waiters = new Set<() => void>()
     core.subscribe((event, payload) => {

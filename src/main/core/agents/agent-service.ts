@@ -8,6 +8,11 @@ import { KeelError, toErrorData } from '../errors'
 import type { IdentityService } from '../identity/identity-service'
 import { identityFor } from '../identity/resolve'
 import { streamCompletion, type WireMessage } from '../providers/provider-client'
+import type { CompletedToolCall } from '../providers/tool-wire'
+import type { ResultStore } from '../tools/result-store'
+import type { BuiltinTool } from '../tools/tool-definition'
+import { buildWireHistory, defaultApproval, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, toolReferenceKey, type SessionToolSet } from './agent-steps'
+import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from './tool-ledger'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
 import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/session-store'
 import { CooldownBook } from './cooldowns'
@@ -32,6 +37,38 @@ interface RunningTurn {
   continues: string | null
   /** A checkpoint was refused by the disk (full, read-only): said once, and the end of the turn writes it all. */
   checkpointFailed?: boolean
+  /** Set for a turn that offers tools: it runs as an agent turn, in steps. */
+  agent?: AgentRun
+}
+
+/** An agent turn in progress (the steps of one turn; DESIGN.md, "Agents, tools and MCP"). */
+interface AgentRun {
+  set: SessionToolSet
+  /** Index of the next step. */
+  step: number
+  /** Steps this run may still take before it pauses at the step limit. */
+  stepsLeft: number
+  /** The identity key every automatic step must resolve to (invariant 15). */
+  baselineKey: string
+  /**
+   * What the session's binding resolved to from the config when the run began. The identity authority may keep a
+   * pinned session on its previous runtime after its entry is edited (until Apply); a step still pauses then,
+   * because the config changed under the turn.
+   */
+  freshKey: string | null
+  /** Whether the next step's runtime was just prepared by the caller (a new turn, a continuation). */
+  prepared: boolean
+  /** Sent after the history in the next step only (a crash continuation's note, never stored). */
+  tail: WireMessage[]
+  /** Run calls already approved before the first step (a turn resumed after approvals). */
+  runApprovedFirst: boolean
+}
+
+export interface AgentServiceOptions {
+  /** The tools a session's turns offer; none (a plain chat) when absent or null. */
+  toolSet?(sessionId: string): SessionToolSet | null
+  /** Where results too large for the model are kept (read_tool_result pages through them). */
+  resultStore?: ResultStore
 }
 
 export interface AgentEvents {
@@ -45,13 +82,19 @@ export interface AgentEvents {
 export class AgentService {
   private readonly running = new Map<string, RunningTurn>()
   readonly cooldowns = new CooldownBook()
+  readonly ledger: ToolLedger
+  /** "Allow for this session" grants, by session, keyed by tool reference (invariant 16). Not persisted yet. */
+  private readonly sessionGrants = new Map<string, Set<string>>()
 
   constructor(
     private readonly sessions: SessionStore,
     private readonly identity: IdentityService,
     private readonly keychain: Keychain,
     private readonly events: AgentEvents,
-  ) {}
+    private readonly options: AgentServiceOptions = {},
+  ) {
+    this.ledger = new ToolLedger(sessions.db)
+  }
 
   isRunning(sessionId: string): boolean {
     return this.running.has(sessionId)
@@ -65,6 +108,11 @@ export class AgentService {
     if (this.running.has(sessionId)) {
       throw KeelError.of('conflict', 'A reply is still streaming in this session.', { fix: 'Wait for it to finish or press Stop.' })
     }
+    return this.resolveRuntime(sessionId)
+  }
+
+  /** The runtime a request would use now (a new turn, or a step of a running one), with its key read fresh. */
+  private async resolveRuntime(sessionId: string): Promise<{ identity: RuntimeIdentity; entry: ProviderEntry; key: string | null; notice: string | null }> {
     const { evaluation, notice } = await this.identity.beginTurn(sessionId)
     if (!evaluation.runtime || !evaluation.identity || evaluation.state.kind === 'unresolved') {
       const state = evaluation.state.kind === 'unresolved' ? evaluation.state : null
@@ -97,8 +145,12 @@ export class AgentService {
 
   async send(sessionId: string, text: string): Promise<{ turnId: string }> {
     const { identity, entry, key, notice } = await this.prepare(sessionId)
-    const messages = [...this.history(sessionId), { role: 'user' as const, content: text }]
+    const set = this.options.toolSet?.(sessionId) ?? null
+    const messages = set ? [] : [...this.history(sessionId), { role: 'user' as const, content: text }]
+    let movedOn: { turnId: string; calls: string[] } | null = null
     const { turnId, userMessageId } = this.sessions.transaction(() => {
+      // A new message while a turn waits for approvals: its waiting calls are answered, never left open.
+      movedOn = this.answerPaused(sessionId, MOVED_ON_RESULT)
       const session = this.sessions.get(sessionId)!
       const userMessageId = this.sessions.appendMessage({ sessionId, turnId: null, role: 'user', content: text })
       const turnId = this.sessions.startTurn({ sessionId, userMessageId, identity })
@@ -107,7 +159,8 @@ export class AgentService {
       this.sessions.touch(sessionId)
       return { turnId, userMessageId }
     })
-    this.launch({ turnId, sessionId, identity, continues: null }, entry, key, messages, userMessageId)
+    this.emitAnswered(sessionId, movedOn)
+    this.launch({ turnId, sessionId, identity, continues: null }, entry, key, messages, userMessageId, set ? this.newRun(set, identity.identityKey, await this.freshKey(sessionId), 0, []) : undefined)
     if (notice) this.events.notice(sessionId, 'info', notice)
     return { turnId }
   }
@@ -118,22 +171,24 @@ export class AgentService {
    */
   async continueTurn(sessionId: string, interrupted: TurnRow): Promise<{ turnId: string }> {
     const { identity, entry, key } = await this.prepare(sessionId)
-    const messages: WireMessage[] = [...this.history(sessionId), { role: 'user', content: RECOVERY_NOTE }]
+    const set = this.options.toolSet?.(sessionId) ?? null
+    const note: WireMessage = { role: 'user', content: RECOVERY_NOTE }
+    const messages: WireMessage[] = set ? [] : [...this.history(sessionId), note]
     const turnId = this.sessions.transaction(() => {
       this.sessions.setRecovery(interrupted.id, 'continuing')
       return this.sessions.startTurn({ sessionId, userMessageId: null, identity, continues: interrupted.id })
     })
-    this.launch({ turnId, sessionId, identity, continues: interrupted.id }, entry, key, messages, null)
+    this.launch({ turnId, sessionId, identity, continues: interrupted.id }, entry, key, messages, null, set ? this.newRun(set, identity.identityKey, await this.freshKey(sessionId), 0, [note]) : undefined)
     return { turnId }
   }
 
-  private launch(t: { turnId: string; sessionId: string; identity: RuntimeIdentity; continues: string | null }, entry: ProviderEntry, key: string | null, messages: WireMessage[], userMessageId: string | null): void {
+  private launch(t: { turnId: string; sessionId: string; identity: RuntimeIdentity; continues: string | null }, entry: ProviderEntry, key: string | null, messages: WireMessage[], userMessageId: string | null, agent?: AgentRun): void {
     // lastCheckpoint 0: the first text that streams is written at once, later text at most CHECKPOINT_MS later.
-    const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: 0, checkpointed: 0, checkpointedBytes: 0, timer: null, done: Promise.resolve() }
+    const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: 0, checkpointed: 0, checkpointedBytes: 0, timer: null, done: Promise.resolve(), agent }
     this.running.set(t.sessionId, turn)
     this.events.chat({ type: 'turn-started', sessionId: t.sessionId, turnId: t.turnId, userMessageId: userMessageId ?? '' })
     this.events.sessionsChanged('turn-started', t.sessionId)
-    turn.done = this.stream(turn, entry, key, messages)
+    turn.done = agent ? this.agentLoop(turn, entry, key, agent) : this.stream(turn, entry, key, messages)
   }
 
   private async stream(turn: RunningTurn, entry: ProviderEntry, key: string | null, messages: WireMessage[]): Promise<void> {
@@ -225,16 +280,351 @@ export class AgentService {
     turn.checkpointed = turn.text.length
   }
 
-  /** Stops the session's running turn; what streamed so far is kept as a stopped reply. */
+  /**
+   * Stops the session's running turn; what streamed so far is kept as a stopped reply. An agent turn's provider
+   * request and running tool are cancelled, and every open call is answered "cancelled by the user"; a paused turn's
+   * waiting calls are answered the same way.
+   */
   async stop(sessionId: string): Promise<void> {
     const turn = this.running.get(sessionId)
-    if (!turn) return
+    if (!turn) {
+      const answered = this.sessions.transaction(() => this.answerPaused(sessionId, CANCELLED_RESULT))
+      if (answered) {
+        this.emitAnswered(sessionId, answered)
+        this.events.sessionsChanged('turn-ended', sessionId)
+      }
+      return
+    }
     turn.controller.abort()
     await turn.done
   }
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)))
+  }
+
+  // ---- agent turns (steps, tool calls, approvals) ----
+
+  private newRun(set: SessionToolSet, baselineKey: string, freshKey: string | null, step: number, tail: WireMessage[], stepsLeft?: number, runApprovedFirst = false): AgentRun {
+    return { set, step, stepsLeft: stepsLeft ?? Math.max(0, (set.stepLimit ?? DEFAULT_STEP_LIMIT) - step), baselineKey, freshKey, prepared: true, tail, runApprovedFirst }
+  }
+
+  /** What the session's binding resolves to from the config and keychain now (null when it does not resolve). */
+  private async freshKey(sessionId: string): Promise<string | null> {
+    const fresh = await this.identity.resolveFresh(sessionId).catch(() => null)
+    return fresh?.identity?.identityKey ?? null
+  }
+
+  /** The session's history with each agent turn's calls and results in place (read from the ledger every step). */
+  private agentHistory(sessionId: string): WireMessage[] {
+    const turns = this.sessions.turns(sessionId)
+    const ids = turns.map((t) => t.id)
+    return buildWireHistory(this.sessions.messages(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids))
+  }
+
+  /**
+   * Runs an agent turn: steps until the model answers without tool calls, the step limit is reached, the user
+   * stops it, a call waits for approval, the identity changes, or an error ends it. Every call is committed as
+   * running before its tool starts and answered before the next step is sent (invariant 14); every step but one
+   * the caller just prepared re-resolves the runtime and must match the turn's identity key (invariant 15).
+   */
+  private async agentLoop(turn: RunningTurn, entry: ProviderEntry, key: string | null, run: AgentRun): Promise<void> {
+    let status: 'done' | 'stopped' | 'error' = 'done'
+    let error: KeelErrorData | null = null
+    let pause: TurnPause | null = null
+    let finalText: string | null = null
+    let openStep: number | null = null
+    const signal = turn.controller.signal
+    try {
+      if (run.runApprovedFirst) pause = await this.runApproved(turn, run)
+      while (pause === null && !signal.aborted) {
+        if (run.stepsLeft <= 0) {
+          const limit = run.set.stepLimit ?? DEFAULT_STEP_LIMIT
+          pause = { reason: 'step-limit', limit, message: `The turn reached its step limit (${limit} steps) and paused. Continue for more steps, or stop.` }
+          break
+        }
+        if (!run.prepared) {
+          const next = await this.stepRuntime(turn, run)
+          if ('pause' in next) {
+            pause = next.pause
+            break
+          }
+          entry = next.entry
+          key = next.key
+        }
+        run.prepared = false
+        const step = run.step
+        this.resetStepText(turn)
+        this.ledger.startStep(turn.turnId, step, turn.identity.identityKey)
+        openStep = step
+        const messages = [...this.agentHistory(turn.sessionId), ...run.tail]
+        run.tail = []
+        const outcome = await streamCompletion({
+          identity: turn.identity,
+          entry,
+          key,
+          messages,
+          signal,
+          tools: toolDefinitions(run.set),
+          onDelta: (delta) => {
+            turn.text += delta
+            this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
+            this.scheduleCheckpoint(turn)
+          },
+        })
+        if (turn.timer) clearTimeout(turn.timer)
+        turn.timer = null
+        run.step += 1
+        run.stepsLeft -= 1
+        if (outcome.toolCalls.length === 0) {
+          this.ledger.endStep(turn.turnId, step, 'text', turn.text)
+          openStep = null
+          finalText = turn.text
+          break
+        }
+        const ids = this.recordCalls(turn, run, step, outcome.toolCalls)
+        openStep = null
+        for (const id of ids) this.emitCall(turn.sessionId, turn.turnId, id)
+        pause = await this.runApproved(turn, run)
+      }
+    } catch (err) {
+      if (!signal.aborted) {
+        status = 'error'
+        error = toErrorData(err)
+        if (err instanceof KeelError && err.retryAfterMs) this.cooldowns.start(entry.id, turn.identity.credential.fingerprint, err.retryAfterMs)
+      }
+    }
+    if (signal.aborted) {
+      status = 'stopped'
+      pause = null
+    }
+    if (turn.timer) clearTimeout(turn.timer)
+    let assistantMessageId: string | null = null
+    let answered: string[] = []
+    const text = finalText ?? (status === 'stopped' ? turn.text : '')
+    this.sessions.transaction(() => {
+      if (openStep !== null) this.ledger.endStep(turn.turnId, openStep, status === 'stopped' ? 'stopped' : 'error', turn.text)
+      // Stop answers every call still open (invariant 13): a running tool was cancelled, a waiting one never ran.
+      if (status !== 'done' || pause === null) answered = this.ledger.answerOpen(turn.turnId, 'cancelled', CANCELLED_RESULT)
+      if (status !== 'error' && text !== '') {
+        assistantMessageId = this.sessions.appendMessage({
+          sessionId: turn.sessionId,
+          turnId: turn.turnId,
+          role: 'assistant',
+          content: text,
+          status: status === 'stopped' ? 'stopped' : 'complete',
+          producedWith: { entryId: turn.identity.entryId, model: turn.identity.model, baseUrl: turn.identity.baseUrl, api: turn.identity.api },
+        })
+      }
+      // A paused turn ends as stopped and says why; continuing it reopens the same turn.
+      this.sessions.endTurn(turn.turnId, pause ? 'stopped' : status, error, assistantMessageId || status !== 'error' ? '' : turn.text)
+      this.ledger.setPause(turn.turnId, pause)
+      if (turn.continues) this.sessions.setRecovery(turn.continues, status === 'done' ? 'continued' : 'failed')
+      this.sessions.touch(turn.sessionId)
+    })
+    this.running.delete(turn.sessionId)
+    for (const id of answered) this.emitCall(turn.sessionId, turn.turnId, id)
+    this.events.chat({ type: 'turn-ended', sessionId: turn.sessionId, turnId: turn.turnId, status: pause ? 'stopped' : status, error, assistantMessageId, pause })
+    this.events.sessionsChanged('turn-ended', turn.sessionId)
+  }
+
+  /** A new step starts with no text of its own (the previous step's text is in its ledger row). */
+  private resetStepText(turn: RunningTurn): void {
+    if (turn.timer) clearTimeout(turn.timer)
+    turn.timer = null
+    turn.text = ''
+    turn.checkpointed = 0
+    turn.checkpointedBytes = 0
+    turn.lastCheckpoint = 0
+  }
+
+  /**
+   * The runtime for an automatic next step (invariant 15): re-resolved from the identity authority with the key read
+   * fresh, and refused — the turn pauses with the difference — unless it is the identity the turn runs on.
+   */
+  private async stepRuntime(turn: RunningTurn, run: AgentRun): Promise<{ entry: ProviderEntry; key: string | null } | { pause: TurnPause }> {
+    let next: Awaited<ReturnType<AgentService['resolveRuntime']>>
+    try {
+      next = await this.resolveRuntime(turn.sessionId)
+    } catch (err) {
+      return { pause: { reason: 'unresolved', message: `${toErrorData(err).message} The turn paused before its next step; nothing was sent.` } }
+    }
+    const fresh = await this.identity.resolveFresh(turn.sessionId).catch(() => null)
+    const freshKey = fresh?.identity?.identityKey ?? null
+    const runtimeChanged = next.identity.identityKey !== run.baselineKey
+    if (runtimeChanged || freshKey !== run.freshKey) {
+      const differences = recoveryDifferences(turn.identity, runtimeChanged ? next.identity : (fresh?.identity ?? null))
+      return {
+        pause: {
+          reason: 'identity-changed',
+          differences,
+          message: 'This session now resolves to a different runtime than the one this turn started on. The turn paused before its next step; nothing was sent. Continue on the new runtime, or stop.',
+        },
+      }
+    }
+    turn.identity = next.identity
+    return { entry: next.entry, key: next.key }
+  }
+
+  /** Commits the step's calls: the step's text and each call as it arrived, with its approval decided. */
+  private recordCalls(turn: RunningTurn, run: AgentRun, step: number, calls: CompletedToolCall[]): string[] {
+    return this.sessions.transaction(() => {
+      this.ledger.endStep(turn.turnId, step, 'tool-calls', turn.text)
+      // The step's text now lives in its ledger row: the turn's checkpoint restarts empty for the next step.
+      this.sessions.checkpoint(turn.turnId, '')
+      return calls.map((call, position) => {
+        const tool = run.set.tools.find((t) => t.name === call.name)
+        const decision = tool && call.arguments ? this.decide(turn.sessionId, run.set, tool, call.arguments) : null
+        const id = this.ledger.record({
+          sessionId: turn.sessionId,
+          turnId: turn.turnId,
+          step,
+          position,
+          providerCallId: call.id,
+          source: 'builtin',
+          name: call.name,
+          schemaHash: tool?.schemaHash ?? '',
+          argumentsJson: call.argumentsJson,
+          effect: tool?.effect ?? 'read',
+          identityKey: turn.identity.identityKey,
+          state: decision === 'allow' ? 'approved' : decision === 'ask' ? 'awaiting-approval' : 'proposed',
+        })
+        // A call that cannot run is answered at once, in words the model can act on.
+        if (!tool) this.ledger.answer(id, 'failed', `There is no tool named "${call.name}". The tools offered are: ${run.set.tools.map((t) => t.name).join(', ')}.`)
+        else if (!call.arguments) this.ledger.answer(id, 'failed', `${call.name} was not run: ${call.argumentsProblem}. Send the arguments as one JSON object.`)
+        return id
+      })
+    })
+  }
+
+  private decide(sessionId: string, set: SessionToolSet, tool: BuiltinTool, args: Record<string, unknown>): 'allow' | 'ask' {
+    if (this.sessionGrants.get(sessionId)?.has(toolReferenceKey('builtin', tool.name, tool.schemaHash))) return 'allow'
+    return set.approval ? set.approval(tool, args) : defaultApproval(tool)
+  }
+
+  /** Runs the turn's approved calls in order; returns the pause when calls still wait for approval. */
+  private async runApproved(turn: RunningTurn, run: AgentRun): Promise<TurnPause | null> {
+    for (const call of this.ledger.calls(turn.turnId)) {
+      if (turn.controller.signal.aborted) return null
+      if (call.state !== 'approved') continue
+      const tool = run.set.tools.find((t) => t.name === call.name)
+      if (!tool) {
+        this.ledger.answer(call.id, 'failed', `${call.name} is no longer offered in this session; it was not run.`)
+        this.emitCall(turn.sessionId, turn.turnId, call.id)
+        continue
+      }
+      // Invariant 14: the row says running, committed, before the tool can have any effect.
+      if (!this.ledger.markRunning(call.id)) continue
+      this.emitCall(turn.sessionId, turn.turnId, call.id)
+      const result = await tool.run(JSON.parse(call.argumentsJson) as unknown, {
+        workspace: run.set.workspace,
+        signal: turn.controller.signal,
+        timeoutMs: run.set.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
+        resultStore: this.resultStore(),
+      })
+      if (turn.controller.signal.aborted) this.ledger.answer(call.id, 'cancelled', result.text ? `${CANCELLED_RESULT}.\n${result.text}` : CANCELLED_RESULT, result.fullResultId ?? null)
+      else this.ledger.answer(call.id, result.outcome, result.text, result.fullResultId ?? null)
+      this.emitCall(turn.sessionId, turn.turnId, call.id)
+    }
+    const waiting = this.ledger.calls(turn.turnId).filter((c) => c.state === 'awaiting-approval').length
+    if (waiting === 0) return null
+    return { reason: 'awaiting-approval', message: waiting === 1 ? 'A tool call is waiting for your approval.' : `${waiting} tool calls are waiting for your approval.` }
+  }
+
+  private resultStore(): ResultStore {
+    if (!this.options.resultStore) throw KeelError.of('internal', 'Tools run without a result store.')
+    return this.options.resultStore
+  }
+
+  private emitCall(sessionId: string, turnId: string, callId: string): void {
+    const row = this.ledger.call(callId)
+    if (row) this.events.chat({ type: 'tool-call', sessionId, turnId, call: toolCallView(row) })
+  }
+
+  private emitAnswered(sessionId: string, answered: { turnId: string; calls: string[] } | null): void {
+    if (answered) for (const id of answered.calls) this.emitCall(sessionId, answered.turnId, id)
+  }
+
+  /** Answers the open calls of the session's paused turn (inside the caller's transaction) and ends the pause. */
+  private answerPaused(sessionId: string, text: string): { turnId: string; calls: string[] } | null {
+    const paused = this.ledger.pausedTurn(sessionId)
+    if (!paused) return null
+    const calls = this.ledger.answerOpen(paused.turnId, 'cancelled', text)
+    this.ledger.setPause(paused.turnId, null)
+    return { turnId: paused.turnId, calls }
+  }
+
+  /** Approves a call waiting for approval; when none of its turn's calls wait any more, the turn goes on. */
+  async approve(callId: string, scope: 'once' | 'session', editedArguments?: string): Promise<void> {
+    const call = this.ledger.call(callId)
+    if (!call) throw KeelError.of('not-found', 'That tool call does not exist.')
+    if (call.state !== 'awaiting-approval') throw KeelError.of('conflict', `That tool call is not waiting for approval (it is ${call.state}).`)
+    if (editedArguments !== undefined) {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(editedArguments)
+      } catch {
+        throw KeelError.of('invalid-input', 'The edited arguments are not valid JSON. Nothing was run.', { field: 'arguments' })
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw KeelError.of('invalid-input', 'The edited arguments must be one JSON object. Nothing was run.', { field: 'arguments' })
+    }
+    if (!this.ledger.transition(callId, ['awaiting-approval'], 'approved', editedArguments)) throw KeelError.of('conflict', 'That tool call was answered in the meantime.')
+    if (scope === 'session') {
+      const grants = this.sessionGrants.get(call.sessionId) ?? new Set<string>()
+      grants.add(toolReferenceKey(call.source, call.name, call.schemaHash))
+      this.sessionGrants.set(call.sessionId, grants)
+    }
+    this.emitCall(call.sessionId, call.turnId, callId)
+    await this.resumeIfReady(call.sessionId, call.turnId)
+  }
+
+  /** Denies a call waiting for approval; the model reads "denied by the user" and the reason. */
+  async deny(callId: string, reason?: string): Promise<void> {
+    const call = this.ledger.call(callId)
+    if (!call) throw KeelError.of('not-found', 'That tool call does not exist.')
+    const why = reason?.trim()
+    if (call.state !== 'awaiting-approval' || !this.ledger.answer(callId, 'denied', why ? `denied by the user: ${why}` : 'denied by the user')) {
+      throw KeelError.of('conflict', `That tool call is not waiting for approval (it is ${call.state}).`)
+    }
+    this.emitCall(call.sessionId, call.turnId, callId)
+    await this.resumeIfReady(call.sessionId, call.turnId)
+  }
+
+  private async resumeIfReady(sessionId: string, turnId: string): Promise<void> {
+    if (this.ledger.calls(turnId).some((c) => c.state === 'awaiting-approval')) return
+    if (this.ledger.pause(turnId)?.reason !== 'awaiting-approval') return
+    await this.resume(sessionId, turnId, {})
+  }
+
+  /** Continues the session's paused turn: `steps` more after the step limit, or on the new runtime after a change. */
+  async continuePaused(sessionId: string, steps?: number): Promise<void> {
+    const paused = this.ledger.pausedTurn(sessionId)
+    if (!paused) throw KeelError.of('conflict', 'No turn of this session is paused.')
+    if (paused.pause.reason === 'awaiting-approval') throw KeelError.of('conflict', 'Tool calls are still waiting for approval.', { fix: 'Approve or deny each of them first.' })
+    await this.resume(sessionId, paused.turnId, { steps: steps ?? (paused.pause.reason === 'step-limit' ? paused.pause.limit : undefined), acceptIdentity: paused.pause.reason === 'identity-changed' })
+  }
+
+  /** Reopens a paused turn and runs it on: approved calls first, then steps (each re-validated). */
+  private async resume(sessionId: string, turnId: string, opts: { steps?: number; acceptIdentity?: boolean }): Promise<void> {
+    const row = this.sessions.turn(turnId)
+    if (!row) throw KeelError.of('not-found', 'That turn no longer exists.')
+    const set = this.options.toolSet?.(sessionId) ?? null
+    if (!set) {
+      const answered = this.sessions.transaction(() => this.answerPaused(sessionId, 'not run: this session no longer offers tools'))
+      this.emitAnswered(sessionId, answered)
+      this.events.sessionsChanged('turn-ended', sessionId)
+      return
+    }
+    const { identity, entry, key } = await this.prepare(sessionId)
+    const steps = this.ledger.steps(turnId)
+    // The turn's identity is the one its last step ran on (a change the user accepted counts from then on).
+    const recorded = steps.length > 0 ? steps[steps.length - 1]!.identityKey : row.identityKey
+    const baseline = opts.acceptIdentity ? identity.identityKey : recorded
+    const run = this.newRun(set, baseline, opts.acceptIdentity ? await this.freshKey(sessionId) : recorded, steps.length, [], opts.steps, true)
+    // The runtime was just prepared, but it is only the turn's when it matches; otherwise the next step re-checks.
+    run.prepared = identity.identityKey === baseline
+    this.ledger.reopen(turnId)
+    this.launch({ turnId, sessionId, identity, continues: null }, entry, key, [], row.userMessageId, run)
   }
 
   // ---- crash recovery ----

@@ -1,8 +1,9 @@
 // Composes the core services and serves the contract. Both adapters (Electron IPC, the browser host) call
 // `dispatch` and forward events; neither adds behaviour.
 import { MESSAGE_PAGE_DEFAULT, SESSION_PAGE_DEFAULT, channels, isChannel, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, type InvokeResult } from '../../../shared/contract'
-import type { AppDiagnostics, AppState, ProviderEntryView, SessionChange, SessionSummary, SessionView } from '../../../shared/domain'
+import type { AppDiagnostics, AppState, ChatMessage, ProviderEntryView, SessionChange, SessionSummary, SessionView, TurnView } from '../../../shared/domain'
 import { AgentService } from '../agents/agent-service'
+import { toolCallView, turnStepView } from '../agents/agent-steps'
 import { ProfileService } from '../agents/profiles'
 import { profileHandlers } from '../agents/profile-handlers'
 import { CatalogService } from '../catalog/catalog-service'
@@ -19,6 +20,10 @@ import { keyRequired } from '../providers/kinds'
 import { allocateEntryId, entryIn, newEntry, patchEntry } from '../providers/provider-entries'
 import { DEFAULT_KEYCHAIN_SERVICE, Keychain, keychainAccount, type KeyLookup } from '../secrets/keychain'
 import { openDatabase } from '../sessions/database'
+import { RetiredEntries } from '../sessions/retired-entries'
+import { GrantStore, sessionsAwaitingApproval, withGrants } from '../tools/grants'
+import { ResultStore } from '../tools/result-store'
+import { defaultSourceConfigHash, grantHandlers } from './handlers/grants'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
 import { SessionStore, type SessionRow, decodeListCursor, decodeSeqCursor, encodeListCursor } from '../sessions/session-store'
@@ -52,9 +57,13 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     for (const l of listeners) l(event, payload)
   }
 
-  const config = new ConfigService((options.configBackend ?? createConfBackend)(paths.dataDir))
+  // Retired entry ids are remembered by the database too, so an id dropped from config.json's retiredProviderIds
+  // while Keel was closed is still refused; the config's own list seeds it at each start.
+  const retiredEntries = new RetiredEntries(db)
+  const config = new ConfigService((options.configBackend ?? createConfBackend)(paths.dataDir), retiredEntries)
   const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
   const sessions = new SessionStore(db)
+  const grants = new GrantStore(db)
   const profiles = new ProfileService(config, db)
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
   const catalog = new CatalogService(db, keychain)
@@ -72,6 +81,16 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       if (fault) emit('app', { reason: 'storage-fault' })
       return fault?.data ?? null
     },
+  }, {
+    // Which tools a session's turns offer: none (a plain chat) unless a tool set is given for it.
+    // Every call's approval asks the stored grants first (invariant 16), whoever built the tool set.
+    toolSet: (sessionId) => {
+      const set = options.toolSet?.(sessionId) ?? null
+      if (!set) return null
+      const profile = profiles.profileForSession(sessionId)
+      return withGrants(set, grants, sessionId, profile.missing ? null : profile.id)
+    },
+    resultStore: new ResultStore(paths.toolResults),
   })
   // A live snapshot shows what a running turn uses, and a mid-turn re-bind as what the next turn will use.
   identity.setRunningTurns((id) => agents.runningIdentity(id))
@@ -81,6 +100,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   if (!opened.readOnly) repairBindings(db, config.current().providers, paths.backups, opened.schemaVersion)
   // Turns a crash or forced quit left running: their checkpointed text is kept, and recovery decides what next.
   const interrupted = opened.readOnly ? [] : sessions.markInterrupted()
+  // Tool calls a crash left proposed, approved or running are answered "interrupted by a restart: effect unknown"
+  // (never re-run); calls waiting for approval keep waiting, so their card survives the restart.
+  if (!opened.readOnly) agents.ledger.interruptAtStartup()
 
   // Sessions a window was shown (pages, search hits, opened views), most recent last. When the config or a key
   // changes, these get fresh identity snapshots; every other session is re-read when a page shows it (the
@@ -144,6 +166,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     const snaps = await identity.snapshots(rows.map((r) => r.id), keys ?? (await identity.displayKeys()))
     markShown(rows.map((r) => r.id))
     const profileOf = profiles.summaries(rows.map((r) => r.id))
+    const awaiting = sessionsAwaitingApproval(db, rows.map((r) => r.id))
     return rows.map((r) => ({
       id: r.id,
       title: r.title,
@@ -155,7 +178,21 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       running: agents.isRunning(r.id),
       identity: snaps.get(r.id)!,
       profile: profileOf.get(r.id)!,
+      needsApproval: awaiting.has(r.id),
     }))
+  }
+  // A page's agent turns with their tool calls, steps and pauses (additive: a plain chat's page has none of them).
+  const withToolItems = (page: { messages: ChatMessage[]; turns: TurnView[] }): Pick<SessionView, 'messages' | 'turns' | 'toolCalls' | 'steps'> => {
+    const ids = page.turns.map((t) => t.id)
+    const pauses = agents.ledger.pausesOf(ids)
+    const toolCalls = agents.ledger.callsOf(ids).map(toolCallView)
+    const steps = agents.ledger.stepsOf(ids).filter((st) => st.finishReason === 'tool-calls').map(turnStepView)
+    return {
+      messages: page.messages,
+      turns: page.turns.map((t) => (pauses.has(t.id) ? { ...t, pause: pauses.get(t.id)! } : t)),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(steps.length > 0 ? { steps } : {}),
+    }
   }
   const summary = async (id: string) => (await summaries([requireSession(id)], await identity.keysForSession(id)))[0]!
 
@@ -260,6 +297,36 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
 
   const handlers: Handlers = {
     ...profileHandlers({ profiles, requireSession, sessionChanged }),
+    ...grantHandlers({
+      grants,
+      call: (id) => {
+        const c = agents.ledger.call(id)
+        return c ? { id: c.id, sessionId: c.sessionId, toolRef: { source: c.source, name: c.name, schemaHash: c.schemaHash }, effect: c.effect, state: c.state } : null
+      },
+      awaitingApproval: (sessionId) =>
+        agents.ledger
+          .openCalls(sessionId)
+          .filter((c) => c.state === 'awaiting-approval')
+          .map((c) => ({ id: c.id, sessionId: c.sessionId, toolRef: { source: c.source, name: c.name, schemaHash: c.schemaHash }, effect: c.effect, state: c.state })),
+      profileOf: (sessionId) => {
+        const p = profiles.profileForSession(sessionId)
+        return p.missing ? null : p.id
+      },
+      profileName: (id) => profiles.resolve(id)?.name ?? null,
+      argumentsOf: (id) => agents.ledger.call(id)?.argumentsJson ?? null,
+      workspaceOf: (sessionId) => {
+        const p = profiles.profileForSession(sessionId)
+        return p.missing ? null : p.workspace
+      },
+      resultStore: new ResultStore(paths.toolResults),
+      sessionTitles: (ids) => new Map(sessions.many(ids).map((r) => [r.id, r.title])),
+      sourceConfigHash: defaultSourceConfigHash,
+      // 'once' to the loop: a kept approval is the stored grant alone (the loop asks it through withGrants), so
+      // revoking it in Settings takes effect at the next call.
+      approve: (callId, args) => agents.approve(callId, 'once', args),
+      deny: (callId, reason) => agents.deny(callId, reason),
+      changed: (reason, sessionId) => emit('sessions', { reason, changes: sessionId ? [{ id: sessionId, kind: 'updated' }] : [], all: false }),
+    }),
     'app.state': async () => {
       const probe = await keychain.probe()
       const state: AppState = {
@@ -311,6 +378,13 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
           retiredProviderIds: [...new Set([...cfg.retiredProviderIds, id])],
         }
       })
+      // Recorded as a deletion (the reload above may have recorded it from the file's list already). Should the
+      // write fail, the id is still retired for this run and listed in config.json, which seeds it at the next start.
+      try {
+        retiredEntries.record([id], 'deleted')
+      } catch {
+        // See above.
+      }
       await keychain.deleteKey(id).catch(() => undefined)
       catalog.invalidate(id)
       return { ok: true as const }
@@ -427,8 +501,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       if (running) sum.identity = identity.persistedSnapshot(id, running)
       const view: SessionView = {
         session: sum,
-        messages: page.messages,
-        turns: page.turns,
+        ...withToolItems(page),
         page: page.page,
         draft: row.draft,
         recovery: await agents.recoveryView(id),
@@ -478,7 +551,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       requireSession(id)
       if (before !== undefined && after !== undefined) throw KeelError.of('invalid-input', 'Ask for the page before a cursor or after one, not both.', { field: 'after' })
       const at = before !== undefined ? { before: decodeSeqCursor(before, 'before') } : after !== undefined ? { after: decodeSeqCursor(after, 'after') } : {}
-      return sessions.messagePage(id, at, limit ?? MESSAGE_PAGE_DEFAULT)
+      const page = sessions.messagePage(id, at, limit ?? MESSAGE_PAGE_DEFAULT)
+      return { ...withToolItems(page), page: page.page }
     },
     'tray.menu': async () => trayMenu(),
     'sessions.quickResume': async ({ id }) => {
@@ -506,6 +580,11 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     },
     'chat.stop': async ({ sessionId }) => {
       await agents.stop(sessionId)
+      return { ok: true as const }
+    },
+    'chat.continueTurn': async ({ sessionId, steps }) => {
+      requireSession(sessionId)
+      await agents.continuePaused(sessionId, steps)
       return { ok: true as const }
     },
   }

@@ -3,6 +3,7 @@
 import type { EventName, EventPayload, InvokeResult } from '../../../shared/contract'
 import type { ConfigBackend } from '../config/config-backend'
 import type { PreferencesBackend } from '../desktop/preferences'
+import type { SessionToolSet } from '../agents/agent-steps'
 
 export interface KeelCoreOptions {
   /** Where config.json, keel.db and backups live. Opening takes its lock (data-dir-lock.ts): one writer at a time. */
@@ -18,6 +19,11 @@ export interface KeelCoreOptions {
   preferencesBackend?: (dataDir: string) => PreferencesBackend
   /** Debounce of tray menu rebuilds after session or identity changes (default 150 ms). */
   trayDebounceMs?: number
+  /**
+   * The tools a session's turns offer (an internal hook until agent profiles provide them): none — a plain chat —
+   * when absent or when it returns null.
+   */
+  toolSet?: (sessionId: string) => SessionToolSet | null
 }
 
 export type CoreEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void

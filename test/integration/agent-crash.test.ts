@@ -1,0 +1,124 @@
+// SIGKILL in the middle of a running tool call, then a restart (invariants 13 and 14): the call is answered
+// "interrupted by a restart: effect unknown", never re-run (it executes), and the request that follows — the
+// automatic continuation — carries that result and is accepted by the fake's strict pairing check, on each API.
+import Database from 'better-sqlite3'
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import readline from 'node:readline'
+import { describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { toolResultsSent } from '../fake-provider/server'
+import { gatedTool } from '../support/agent-tools'
+import { INTERRUPTED_RESULT } from '../../src/main/core/agents/tool-ledger'
+
+const fake = fakeProviderForFile()
+const ROOT = path.resolve(import.meta.dirname, '../..')
+
+/** Runs the child until its tool's effect has started, then SIGKILLs it. Returns what the tool saw in the ledger. */
+async function crashDuringTool(dataDir: string, service: string, sessionId: string, workspace: string): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/agent-crash-child.ts'), dataDir, service, sessionId, workspace], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const state = await new Promise<string>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('EFFECT ')) resolve(line.slice('EFFECT '.length))
+      else if (line.startsWith('ERROR')) reject(new Error(line))
+    })
+    child.once('exit', (code) => reject(new Error(`crash child exited early (${code})`)))
+  })
+  child.kill('SIGKILL')
+  await exited
+  return state
+}
+
+describe.each(['openai-chat', 'openai-responses', 'anthropic-messages'] as const)('SIGKILL during a running tool on %s', (api) => {
+  it('the call becomes interrupted with the explicit result, is never re-run, and the continuation is accepted', async () => {
+    const dataDir = tempDataDir('keel-agent-crash')
+    const service = testKeychainService()
+    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+    const prefix = `/crash-${api}`
+    const id = api === 'anthropic-messages' ? 'toolu_crash' : 'call_crash'
+    const setup = await CoreHarness.open(dataDir, service)
+    if (api === 'anthropic-messages') await setup.call('providers.create', { id: 'c', name: 'C', kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key: testKey('crash') })
+    else if (api === 'openai-responses') await setup.call('providers.create', { id: 'c', name: 'C', kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key: testKey('crash') })
+    else await setup.call('providers.create', { id: 'c', name: 'C', kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key: testKey('crash'), api: 'openai-chat' })
+    const s = await setup.call('sessions.create', {})
+    await setup.call('sessions.bind', { id: s.id, entryId: 'c', model: 'm-1' })
+    await setup.close()
+
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id, name: 'slow_exec', arguments: { label: 'crash' } }] },
+      { pathPrefix: prefix, toolResultFor: id, reply: 'Recovered after the restart.' },
+    ])
+    // The row said running, committed, before the effect began.
+    expect(await crashDuringTool(dataDir, service, s.id, workspace)).toBe('running')
+
+    const { tool, gate } = gatedTool('slow_exec', dataDir, 'execute')
+    const h = await CoreHarness.open(dataDir, service, { toolSet: () => ({ tools: [tool], workspace, approval: () => 'allow' }) })
+    try {
+      const ended = await h.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === s.id)
+      expect(ended).toMatchObject({ status: 'done', error: null })
+      const requests = fake.requests().filter((r) => r.path.startsWith(`${prefix}/`))
+      expect(requests).toHaveLength(2)
+      expect(toolResultsSent(requests[1]!)).toMatchObject([{ callId: id, content: INTERRUPTED_RESULT }])
+      expect(gate.runs()).toBe(0)
+      const view = await h.call('sessions.open', { id: s.id })
+      expect(view.toolCalls).toMatchObject([{ providerCallId: id, state: 'interrupted', resultPreview: INTERRUPTED_RESULT, effect: 'execute' }])
+      expect(view.messages.at(-1)!.content).toBe('Recovered after the restart.')
+      // The recovery note went to the model only: it is stored nowhere.
+      const db = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
+      try {
+        const stored = db.prepare("SELECT COUNT(*) AS n FROM messages WHERE content LIKE '%[Keel]%'").get() as { n: number }
+        expect(stored.n).toBe(0)
+      } finally {
+        db.close()
+      }
+    } finally {
+      await h.close()
+    }
+  })
+})
+
+describe('a restart while a call awaits approval', () => {
+  it('keeps the card: the call stays awaiting-approval, and approving it after the restart runs it and finishes the turn', async () => {
+    const dataDir = tempDataDir('keel-agent-restart')
+    const service = testKeychainService()
+    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+    const prefix = '/restart-approval'
+    const first = await CoreHarness.open(dataDir, service)
+    await first.call('providers.create', { id: 'r', name: 'R', kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key: testKey('restart'), api: 'openai-chat' })
+    const s = await first.call('sessions.create', {})
+    await first.call('sessions.bind', { id: s.id, entryId: 'r', model: 'm-1' })
+    const { writeFile } = await import('../../src/main/core/tools/write-tools')
+    const writeSet = () => ({ tools: [writeFile], workspace })
+    await first.close()
+    const h1 = await CoreHarness.open(dataDir, service, { toolSet: writeSet })
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_w', name: 'write_file', arguments: { path: 'after-restart.txt', content: 'written after restart' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_w', reply: 'Done.' },
+    ])
+    await h1.call('chat.send', { sessionId: s.id, text: 'write it' })
+    await h1.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === s.id)
+    await h1.close()
+
+    const h2 = await CoreHarness.open(dataDir, service, { toolSet: writeSet })
+    try {
+      const view = await h2.call('sessions.open', { id: s.id })
+      expect(view.toolCalls).toMatchObject([{ providerCallId: 'call_w', state: 'awaiting-approval' }])
+      expect(view.turns.at(-1)!.pause).toMatchObject({ reason: 'awaiting-approval' })
+      const mark = h2.mark()
+      await h2.call('tools.approve', { callId: view.toolCalls![0]!.id, scope: 'once' })
+      const ended = await h2.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === s.id, 10_000, mark)
+      expect(ended).toMatchObject({ status: 'done', error: null })
+      expect(fs.readFileSync(path.join(workspace, 'after-restart.txt'), 'utf8')).toBe('written after restart')
+      const requests = fake.requests().filter((r) => r.path.startsWith(`${prefix}/`))
+      expect(requests).toHaveLength(2)
+      expect(toolResultsSent(requests[1]!)[0]!.callId).toBe('call_w')
+    } finally {
+      await h2.close()
+    }
+  })
+})

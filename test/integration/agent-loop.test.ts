@@ -1,0 +1,343 @@
+// The agent loop on all three APIs, end to end: real core, real SQLite, real keychain, and the recording fake
+// provider with strict tool-call pairing (a request whose history breaks pairing gets the real API's 400, which
+// would end the turn as an error). In every test the request after the tool calls — the next step, or the next
+// turn after Stop / denial / a new message / a restart — must be accepted.
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { toolResultsSent } from '../fake-provider/server'
+import { gatedTool } from '../support/agent-tools'
+import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
+import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
+import type { BuiltinTool } from '../../src/main/core/tools/tool-definition'
+import type { ChatEvent } from '../../src/shared/contract'
+import type { RecordedRequest } from '../fake-provider/types'
+
+const fake = fakeProviderForFile()
+
+type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
+const APIS: Api[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
+
+let h: CoreHarness
+let dataDir: string
+let workspace: string
+const service = testKeychainService()
+const toolSets = new Map<string, SessionToolSet>()
+
+beforeAll(async () => {
+  dataDir = tempDataDir('keel-agent')
+  workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+  fs.writeFileSync(path.join(workspace, 'other.txt'), 'another file\n')
+  h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+})
+afterAll(async () => {
+  await h.close()
+})
+
+let entries = 0
+/** A new entry of this API on its own path of the fake, and a session pinned to it that offers `tools`. */
+async function agentSession(api: Api, tools: readonly BuiltinTool[] = BUILTIN_TOOLS, extra: Partial<SessionToolSet> = {}) {
+  entries += 1
+  const id = `e${entries}`
+  const prefix = `/${id}`
+  const key = testKey(id)
+  if (api === 'anthropic-messages') await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
+  else if (api === 'openai-responses') await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
+  else await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
+  const s = await h.call('sessions.create', {})
+  await h.call('sessions.bind', { id: s.id, entryId: id, model: 'm-1' })
+  toolSets.set(s.id, { tools, workspace, ...extra })
+  return { sessionId: s.id, entryId: id, prefix, key }
+}
+
+const callId = (api: Api, n: number) => (api === 'anthropic-messages' ? `toolu_t${n}` : `call_t${n}`)
+const mine = (prefix: string) => fake.requests().filter((r) => r.path.startsWith(`${prefix}/`) && r.protocol !== 'models')
+
+function chatEvents(sessionId: string): ChatEvent[] {
+  return h.events('chat').filter((e) => e.sessionId === sessionId)
+}
+function waitChat(sessionId: string, match: (e: ChatEvent) => boolean, since = 0) {
+  return h.waitFor('chat', (e) => e.sessionId === sessionId && match(e), 10_000, since)
+}
+function ended(sessionId: string, since: number) {
+  return waitChat(sessionId, (e) => e.type === 'turn-ended', since) as Promise<Extract<ChatEvent, { type: 'turn-ended' }>>
+}
+function resultText(r: RecordedRequest, id: string): string {
+  const sent = toolResultsSent(r).find((x) => x.callId === id)
+  if (!sent) throw new Error(`no result for ${id} in the request`)
+  return typeof sent.content === 'string' ? sent.content : JSON.stringify(sent.content)
+}
+function toolNames(r: RecordedRequest): string[] {
+  const tools = (r.body as { tools?: Array<{ name?: string; function?: { name: string } }> }).tools ?? []
+  return tools.map((t) => t.name ?? t.function!.name)
+}
+
+describe.each(APIS)('agent loop on %s', (api) => {
+  it('a read call, then the answer: the second request carries the result, and the view lists the call', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    fake.sequence([
+      { pathPrefix: prefix, reply: 'Let me look.', toolCalls: [{ id: callId(api, 1), name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'The file greets you.' },
+    ])
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'What does hello.txt say?' })
+    const end = await ended(sessionId, mark)
+    expect(end).toMatchObject({ turnId, status: 'done', error: null })
+    const [first, second] = mine(prefix)
+    expect(toolNames(first!)).toEqual(BUILTIN_TOOLS.map((t) => t.name))
+    expect(resultText(second!, callId(api, 1))).toContain('hello from the workspace')
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'What does hello.txt say?'],
+      ['assistant', 'The file greets you.'],
+    ])
+    expect(view.toolCalls).toMatchObject([{ providerCallId: callId(api, 1), toolName: 'read_file', source: 'builtin', effect: 'read', state: 'succeeded', turnId }])
+    expect(JSON.parse(view.toolCalls![0]!.arguments)).toEqual({ path: 'hello.txt' })
+    expect(view.toolCalls![0]!.resultPreview).toContain('hello from the workspace')
+    expect(view.steps).toMatchObject([{ turnId, step: 0, text: 'Let me look.', finishReason: 'tool-calls' }])
+    // The next turn's history still pairs the call with its result.
+    fake.script({ pathPrefix: prefix, reply: 'ok' })
+    const m2 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'thanks' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(resultText(mine(prefix).at(-1)!, callId(api, 1))).toContain('hello from the workspace')
+  })
+
+  it('parallel calls in one step: both run and both results go back, in order', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    fake.sequence([
+      {
+        pathPrefix: prefix,
+        toolCalls: [
+          { id: callId(api, 1), name: 'read_file', arguments: { path: 'hello.txt' } },
+          { id: callId(api, 2), name: 'read_file', arguments: { path: 'other.txt' } },
+        ],
+      },
+      { pathPrefix: prefix, toolResultFor: callId(api, 2), reply: 'Both read.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'read both' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
+    const second = mine(prefix)[1]!
+    expect(toolResultsSent(second).map((r) => r.callId)).toEqual([callId(api, 1), callId(api, 2)])
+    expect(resultText(second, callId(api, 2))).toContain('another file')
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls!.map((c) => [c.providerCallId, c.state])).toEqual([
+      [callId(api, 1), 'succeeded'],
+      [callId(api, 2), 'succeeded'],
+    ])
+  })
+
+  it('malformed arguments and an unknown tool are answered as failed calls the model can read', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'no_such_tool', arguments: {} }, { id: callId(api, 2), name: 'read_file', arguments: { nope: 1 } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'I see.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'go' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
+    const second = mine(prefix)[1]!
+    expect(resultText(second, callId(api, 1))).toContain('There is no tool named "no_such_tool"')
+    expect(resultText(second, callId(api, 2))).toContain('Invalid arguments for read_file')
+  })
+
+  it('Stop during a step: the stopped text is kept, the finished call keeps its result, the next turn is accepted', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), hang: true },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'read and talk' })
+    await waitChat(sessionId, (e) => e.type === 'delta', mark)
+    await h.call('chat.stop', { sessionId })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped' })
+    fake.script({ pathPrefix: prefix, reply: 'fresh' })
+    const m2 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'again' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(resultText(mine(prefix).at(-1)!, callId(api, 1))).toContain('hello from the workspace')
+  })
+
+  it('Stop during a running tool: the tool is cancelled, its call answered "cancelled by the user", and it was running in SQLite before its effect', async () => {
+    const { tool, gate } = gatedTool('wait_for_test', dataDir)
+    const { sessionId, prefix } = await agentSession(api, [tool])
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'wait_for_test', arguments: { label: `stop-${api}` } }] }])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'wait' })
+    const seen = await gate.started
+    expect(seen.state).toBe('running')
+    await h.call('chat.stop', { sessionId })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped' })
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls).toMatchObject([{ state: 'cancelled' }])
+    expect(view.toolCalls![0]!.resultPreview).toMatch(/^cancelled by the user/)
+    fake.script({ pathPrefix: prefix, reply: 'after stop' })
+    const m2 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'next' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(resultText(mine(prefix).at(-1)!, callId(api, 1))).toMatch(/^cancelled by the user/)
+  })
+
+  it('a command that outlives its time limit ends as timed-out, and the model reads that', async () => {
+    const runCommand = BUILTIN_TOOLS.find((t) => t.name === 'run_command')!
+    const { sessionId, prefix } = await agentSession(api, [runCommand], { timeoutMs: 300, approval: () => 'allow' })
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'run_command', arguments: { command: 'sleep 30' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'It took too long.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'run it' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls).toMatchObject([{ state: 'timed-out', effect: 'execute' }])
+    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toMatch(/time limit|timed out/i)
+  })
+
+  it('a write call waits for approval; denied with a reason, the reason reaches the model and nothing is written', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    const target = `denied-${api}.txt`
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: target, content: 'x' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'Understood.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write it' })
+    const paused = await ended(sessionId, mark)
+    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+    const waiting = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    expect(waiting).toMatchObject([{ state: 'awaiting-approval', effect: 'write' }])
+    expect(mine(prefix)).toHaveLength(1)
+    const m2 = h.mark()
+    await h.call('tools.deny', { callId: waiting[0]!.id, reason: 'not in this folder' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toBe('denied by the user: not in this folder')
+    expect(fs.existsSync(path.join(workspace, target))).toBe(false)
+  })
+
+  it('approved, the write runs and the turn goes on', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    const target = `approved-${api}.txt`
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: target, content: 'approved' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'Written.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write it' })
+    await ended(sessionId, mark)
+    const [call] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    const m2 = h.mark()
+    await h.call('tools.approve', { callId: call!.id, scope: 'once' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(fs.readFileSync(path.join(workspace, target), 'utf8')).toBe('approved')
+  })
+
+  it('a new message while an approval is pending answers the call "not run: the user moved on"', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    const target = `moved-on-${api}.txt`
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: target, content: 'x' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'Fine, moving on.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write it' })
+    await ended(sessionId, mark)
+    const m2 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'never mind' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toBe('not run: the user moved on')
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls).toMatchObject([{ state: 'cancelled', resultPreview: 'not run: the user moved on' }])
+    expect(view.turns.every((t) => !t.pause)).toBe(true)
+    expect(fs.existsSync(path.join(workspace, target))).toBe(false)
+  })
+
+  it('the step limit pauses the turn; continuing for more steps sends the results and finishes', async () => {
+    const { sessionId, prefix } = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 2 })
+    fake.script({ pathPrefix: prefix, toolCalls: [{ name: 'list_files', arguments: {} }] })
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'loop forever' })
+    const paused = await ended(sessionId, mark)
+    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'step-limit', limit: 2 } })
+    expect(mine(prefix)).toHaveLength(2)
+    fake.resetScript()
+    fake.script({ pathPrefix: prefix, reply: 'Done looping.' })
+    const m2 = h.mark()
+    await h.call('chat.continueTurn', { sessionId, steps: 1 })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    const last = mine(prefix).at(-1)!
+    expect(toolResultsSent(last)).toHaveLength(2)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.at(-1)!.content).toBe('Done looping.')
+  })
+
+  it('identity drift between steps: the entry changes while a tool runs, the turn pauses and nothing goes to the new URL', async () => {
+    const { tool, gate } = gatedTool('wait_for_test', dataDir)
+    const { sessionId, prefix, entryId } = await agentSession(api, [tool])
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'wait_for_test', arguments: { label: `drift-${api}` } }] }])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'wait' })
+    await gate.started
+    const moved = `${prefix}-moved`
+    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
+    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    gate.open('done waiting')
+    const paused = await ended(sessionId, mark)
+    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'identity-changed' } })
+    expect(paused.pause!.differences!.map((d) => d.field)).toContain('baseUrl')
+    expect(fake.requests().filter((r) => r.path.startsWith(`${moved}/`))).toHaveLength(0)
+    expect(mine(prefix)).toHaveLength(1)
+    // Apply the change (the pinned session re-resolves), then continue: the request goes to the new URL and
+    // carries the result.
+    await h.call('sessions.reresolve', { id: sessionId })
+    fake.script({ pathPrefix: moved, reply: 'continued on the new runtime' })
+    const m2 = h.mark()
+    await h.call('chat.continueTurn', { sessionId })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    const sent = fake.requests().filter((r) => r.path.startsWith(`${moved}/`))
+    expect(sent).toHaveLength(1)
+    expect(resultText(sent[0]!, callId(api, 1))).toBe('done waiting')
+  })
+
+  it('a key rotated between steps pauses the turn; continuing sends the next step with the new key', async () => {
+    const { tool, gate } = gatedTool('wait_for_test', dataDir)
+    const { sessionId, prefix, entryId, key } = await agentSession(api, [tool])
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'wait_for_test', arguments: { label: `rotate-${api}` } }] }])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'wait' })
+    await gate.started
+    const rotated = testKey(`${entryId}-rotated`)
+    await h.call('providers.setKey', { id: entryId, key: rotated })
+    gate.open('waited')
+    const paused = await ended(sessionId, mark)
+    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'identity-changed', differences: [{ field: 'credential' }] } })
+    expect(mine(prefix)).toHaveLength(1)
+    fake.script({ pathPrefix: prefix, reply: 'on the new key' })
+    const m2 = h.mark()
+    await h.call('chat.continueTurn', { sessionId })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    const last = mine(prefix).at(-1)!
+    expect([last.bearer, last.apiKey]).toContain(rotated)
+    expect([last.bearer, last.apiKey]).not.toContain(key)
+    expect(resultText(last, callId(api, 1))).toBe('waited')
+  })
+})
+
+describe('tool calls and results never leave the turn unanswered', () => {
+  it('chat events report each state change of a call', async () => {
+    const { sessionId, prefix } = await agentSession('openai-chat')
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_ev', name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_ev', reply: 'ok' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'go' })
+    await ended(sessionId, mark)
+    const states = chatEvents(sessionId).flatMap((e) => (e.type === 'tool-call' ? [e.call.state] : []))
+    expect(states).toEqual(['approved', 'running', 'succeeded'])
+  })
+})
+
