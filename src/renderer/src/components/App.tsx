@@ -84,7 +84,7 @@ export function App() {
       setQuery('')
       setSelectedId(session.id)
       setTarget(null)
-      sessions.accept(session)
+      sessions.accept(session, true)
     } catch (e) {
       const error = toErrorData(e)
       setSelectedId((current) => current ?? previous)

@@ -108,7 +108,9 @@ function showView(state: State, view: SessionView): State {
 function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'page': {
-      if (action.window !== state.window || !state.view) return state
+      // A page next to a cursor belongs to the window it was asked for; the latest page fits any window that
+      // reaches the latest message (withPage leaves other windows alone).
+      if ((action.at !== 'latest' && action.window !== state.window) || !state.view) return state
       return showView(state, withPage(state.view, action.at, action.page))
     }
     case 'opened':
@@ -185,6 +187,8 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
   const stateRef = useRef(state)
   stateRef.current = state
   const loading = useRef({ older: false, newer: false })
+  const latestAsked = useRef(0)
+  const latestApplied = useRef(0)
 
   const aroundId = target?.messageId
   const jump = target?.jump ?? 0
@@ -193,11 +197,16 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
     (around?: string) => {
       const request = ++latestRequest.current
       loading.current = { older: false, newer: false }
+      const order = ++latestAsked.current
       call('sessions.open', around ? { id: sessionId, around } : { id: sessionId })
         .then((view) => {
           if (request !== latestRequest.current) return
           acceptSnapshot(view.session.identity)
           dispatch({ type: 'opened', view, around: around ?? null })
+          // A latest page read after this view was asked for is already shown and this view is older than it:
+          // read the latest page again so that what it brought stays.
+          if (order < latestApplied.current) loadPageRef.current('latest')
+          else latestApplied.current = order
         })
         .catch((e: unknown) => {
           if (request !== latestRequest.current) return
@@ -219,15 +228,24 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
       const input =
         at === 'older' ? (view.page.olderCursor ? { before: view.page.olderCursor } : null)
           : at === 'newer' ? (view.page.newerCursor ? { after: view.page.newerCursor } : null)
-            : view.page.newerCursor === null ? { limit: LATEST_PATCH } : null
+            : { limit: LATEST_PATCH }
       if (!input) return
       if (at !== 'latest') {
         if (loading.current[at]) return
         loading.current[at] = true
       }
       const flags = loading.current
+      // Latest pages asked for at a turn's start and end can answer out of order: an older answer never undoes
+      // a newer one (it would drop the stored reply).
+      const order = at === 'latest' ? ++latestAsked.current : 0
       call('sessions.messages', { id: sessionId, ...input })
-        .then((page) => dispatch({ type: 'page', window, at, page }))
+        .then((page) => {
+          if (at === 'latest') {
+            if (order < latestApplied.current) return
+            latestApplied.current = order
+          }
+          dispatch({ type: 'page', window, at, page })
+        })
         .catch((e: unknown) => {
           if (window === stateRef.current.window) dispatch({ type: 'open-failed', error: toErrorData(e) })
         })
@@ -237,6 +255,8 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
     },
     [sessionId],
   )
+  const loadPageRef = useRef(loadPage)
+  loadPageRef.current = loadPage
   const loadOlder = useCallback(() => loadPage('older'), [loadPage])
   const loadNewer = useCallback(() => loadPage('newer'), [loadPage])
 

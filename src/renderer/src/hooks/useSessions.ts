@@ -28,7 +28,7 @@ export interface SessionsState {
   /** Starts again from the first page. */
   refetch: () => void
   /** Places a summary a write answered with (rename, pin, create) at once, before its event arrives. */
-  accept: (session: SessionSummary) => void
+  accept: (session: SessionSummary, created?: boolean) => void
 }
 
 const PAGE = 100
@@ -169,9 +169,9 @@ export function useSessions(query: string): SessionsState {
     )
   }, [])
 
-  const accept = useCallback((session: SessionSummary) => {
+  const accept = useCallback((session: SessionSummary, created = false) => {
     acceptSnapshot(session.identity)
-    patch([session], [], [])
+    patch([session], [], created ? [session.id] : [])
   }, [patch])
 
   useBridgeEvent('sessions', (event: EventPayload<'sessions'>) => {
