@@ -10,7 +10,9 @@ export default defineConfig({
     build: {
       // better-sqlite3 and keytar are native modules: they must be loaded from node_modules at run time.
       externalizeDeps: true,
-      rolldownOptions: { input: { index: resolve('src/main/index.ts') } },
+      // index: Electron's main process. host: the browser host (`npm run host` runs it with plain Node, no
+      // TypeScript compile at start).
+      rolldownOptions: { input: { index: resolve('src/main/index.ts'), host: resolve('src/main/host/cli.ts') } },
     },
   },
   preload: {

@@ -19,7 +19,7 @@ const USAGE = `Usage: npm run host -- [options]
   --data-dir DIR      where config.json and keel.db live (default: $KEEL_DATA_DIR, else Keel's desktop data folder)
   --port N            port on 127.0.0.1 (default: 0, a free port)
   --open              open the URL in the default browser
-  --renderer-dir DIR  the built renderer (default: out/renderer; \`npm run host\` builds it first)
+  --renderer-dir DIR  the built renderer (default: out/renderer; \`npm run host\` builds it when sources changed)
   -h, --help          show this help
 
 Environment: KEEL_DATA_DIR, KEEL_KEYCHAIN_SERVICE (keychain service name; tests use their own).`
@@ -52,13 +52,20 @@ function parseHostArgs(argv: string[]): HostArgs | null {
   if (values.help) return null
   const port = values.port === undefined ? 0 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, not "${values.port}"`)
-  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+  const repoRoot = keelRoot()
   return {
     dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir(),
     port,
     open: values.open,
     rendererDir: path.resolve(values['renderer-dir'] ?? path.join(repoRoot, 'out', 'renderer')),
   }
+}
+
+/** The checkout this file runs from: src/main/host/cli.ts under tsx, out/main/host.js when built. */
+function keelRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (let up = 0; up < 6 && !existsSync(path.join(dir, 'package.json')); up++) dir = path.dirname(dir)
+  return dir
 }
 
 function openInBrowser(url: string): void {
