@@ -8,6 +8,7 @@ import type { PreferencesState } from '../hooks/usePreferences'
 import type { ProvidersState } from '../hooks/useProviders'
 import { useProfiles } from '../hooks/useProfiles'
 import { AgentsSection } from './agents/AgentsSection'
+import { GrantsSection } from './agents/GrantsSection'
 import { AppDefaultSection } from './AppDefaultSection'
 import { AppInfoSection } from './AppInfoSection'
 import { ConfigErrorBanner } from './ConfigErrorBanner'
@@ -103,6 +104,7 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
       {shown.kind === 'list' ? (
         <>
           <AgentsSection profiles={profiles} providers={providers.providers} />
+          <GrantsSection />
           <AppDefaultSection appDefault={app?.default ?? null} providers={providers.providers} />
           <PreferencesSection preferences={preferences} runtime={app?.runtime ?? null} />
           {app ? <AppInfoSection app={app} /> : null}
