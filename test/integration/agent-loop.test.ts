@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
+import { filesContaining } from '../support/data-scan'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import type { BuiltinTool } from '../../src/main/core/tools/tool-definition'
@@ -323,6 +324,25 @@ describe.each(APIS)('agent loop on %s', (api) => {
     expect([last.bearer, last.apiKey]).toContain(rotated)
     expect([last.bearer, last.apiKey]).not.toContain(key)
     expect(resultText(last, callId(api, 1))).toBe('waited')
+  })
+})
+
+describe('secrets in tool calls', () => {
+  it('a server echoing the key in tool-call arguments gets it nowhere: not the ledger, the view, the data dir or the next request', async () => {
+    const { sessionId, prefix, key } = await agentSession('openai-chat')
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_echo', name: 'read_file', arguments: { path: `notes-${key}.txt` } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_echo', reply: 'ok' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'go' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls![0]!.arguments).not.toContain(key)
+    expect(JSON.parse(view.toolCalls![0]!.arguments)).toHaveProperty('path')
+    expect(JSON.stringify(mine(prefix)[1]!.body)).not.toContain(key)
+    expect(JSON.stringify(h.events('chat'))).not.toContain(key)
+    expect(filesContaining(dataDir, key)).toEqual([])
   })
 })
 

@@ -18,6 +18,9 @@ import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/sess
 import { CooldownBook } from './cooldowns'
 import { RECOVERY_NOTE, recoveryDifferences } from './recovery'
 
+/** What a call left open by a turn that ended in an error says to the model. */
+const ERROR_RESULT = 'not run: the turn ended with an error'
+
 /** Streaming text reaches the database at least this often, so a crash loses at most this much (invariant 10). */
 export const CHECKPOINT_MS = 100
 
@@ -402,10 +405,38 @@ export class AgentService {
     let assistantMessageId: string | null = null
     let answered: string[] = []
     const text = finalText ?? (status === 'stopped' ? turn.text : '')
+    try {
+      this.endAgentTurn(turn, { status, error, pause, text, openStep }, (id) => (assistantMessageId = id), (ids) => (answered = ids))
+    } catch (err) {
+      // As for a plain turn: a disk that refuses the end of the turn ends it as that error, never as a crash. The
+      // calls keep their last committed state; the next start answers any left open.
+      const fault = this.events.storageFault?.(err, 'the reply')
+      if (!fault) throw err
+      status = 'error'
+      error = fault
+      pause = null
+      assistantMessageId = null
+    }
+    this.running.delete(turn.sessionId)
+    for (const id of answered) this.emitCall(turn.sessionId, turn.turnId, id)
+    this.events.chat({ type: 'turn-ended', sessionId: turn.sessionId, turnId: turn.turnId, status: pause ? 'stopped' : status, error, assistantMessageId, pause })
+    this.events.sessionsChanged('turn-ended', turn.sessionId)
+  }
+
+  /** The end of an agent turn, in one transaction: the open step, open calls, the reply, the turn row, the pause. */
+  private endAgentTurn(
+    turn: RunningTurn,
+    end: { status: 'done' | 'stopped' | 'error'; error: KeelErrorData | null; pause: TurnPause | null; text: string; openStep: number | null },
+    setMessage: (id: string | null) => void,
+    setAnswered: (ids: string[]) => void,
+  ): void {
+    const { status, error, pause, text, openStep } = end
+    let assistantMessageId: string | null = null
     this.sessions.transaction(() => {
       if (openStep !== null) this.ledger.endStep(turn.turnId, openStep, status === 'stopped' ? 'stopped' : 'error', turn.text)
-      // Stop answers every call still open (invariant 13): a running tool was cancelled, a waiting one never ran.
-      if (status !== 'done' || pause === null) answered = this.ledger.answerOpen(turn.turnId, 'cancelled', CANCELLED_RESULT)
+      // Every call still open is answered (invariant 13): on Stop a running tool was cancelled and a waiting one
+      // never ran; after an error none of them will run.
+      if (status !== 'done' || pause === null) setAnswered(this.ledger.answerOpen(turn.turnId, 'cancelled', status === 'error' ? ERROR_RESULT : CANCELLED_RESULT))
       if (status !== 'error' && text !== '') {
         assistantMessageId = this.sessions.appendMessage({
           sessionId: turn.sessionId,
@@ -422,10 +453,7 @@ export class AgentService {
       if (turn.continues) this.sessions.setRecovery(turn.continues, status === 'done' ? 'continued' : 'failed')
       this.sessions.touch(turn.sessionId)
     })
-    this.running.delete(turn.sessionId)
-    for (const id of answered) this.emitCall(turn.sessionId, turn.turnId, id)
-    this.events.chat({ type: 'turn-ended', sessionId: turn.sessionId, turnId: turn.turnId, status: pause ? 'stopped' : status, error, assistantMessageId, pause })
-    this.events.sessionsChanged('turn-ended', turn.sessionId)
+    setMessage(assistantMessageId)
   }
 
   /** A new step starts with no text of its own (the previous step's text is in its ledger row). */

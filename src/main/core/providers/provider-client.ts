@@ -6,7 +6,7 @@ import OpenAI from 'openai'
 import Anthropic from '@anthropic-ai/sdk'
 import type { ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { KeelError } from '../errors'
-import { classifyProviderError, providerSecrets } from './provider-errors'
+import { classifyProviderError, providerSecrets, redact } from './provider-errors'
 import { StreamRedactor } from '../secrets/redaction'
 import { StreamGuard, streamTimeoutsFor } from './stream-guard'
 import {
@@ -15,6 +15,7 @@ import {
   chatMessages,
   chatTools,
   pairToolHistory,
+  parseArguments,
   responsesInput,
   responsesTools,
   ToolCallAssembler,
@@ -162,5 +163,15 @@ export async function streamCompletion(req: StreamRequest): Promise<StreamOutcom
   // complete reply.
   if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
   if (guard.problem) throw guard.problem
-  return { toolCalls: calls.done() }
+  // Tool calls are provider text too: a server echoing the key in a call's arguments must not get it into the
+  // ledger, the window or the next request. (Arguments are JSON text; a redacted key stays inside its string.)
+  return { toolCalls: calls.done().map((c) => redactCall(c, secrets)) }
+}
+
+function redactCall(call: CompletedToolCall, secrets: ReturnType<typeof providerSecrets>): CompletedToolCall {
+  const argumentsJson = redact(call.argumentsJson, secrets)
+  const name = redact(call.name, secrets)
+  if (argumentsJson === call.argumentsJson && name === call.name) return call
+  const parsed = parseArguments(argumentsJson)
+  return { ...call, name, argumentsJson, arguments: parsed.arguments, argumentsProblem: parsed.problem }
 }
