@@ -38,5 +38,8 @@ describe('keychain unavailable', () => {
     expect(s.identity.state).toMatchObject({ kind: 'unresolved', reason: 'keychain-unavailable' })
     expect((await h.call('providers.list', {}))[0]!.keyStatus).toBe('keychain-unavailable')
     expect((await h.fail('chat.send', { sessionId: s.id, text: 'hi' })).kind).toBe('unresolved')
+    // Removing a key needs the keychain too: the cause is named, not "key removed".
+    const entryId = (await h.call('providers.list', {}))[0]!.id
+    expect(await h.fail('providers.deleteKey', { id: entryId })).toMatchObject({ kind: 'keychain-unavailable', message: expect.stringMatching(/No OS keychain is reachable/) })
   })
 })
