@@ -347,6 +347,30 @@ describe('secrets in tool calls', () => {
 })
 
 describe('tool calls and results never leave the turn unanswered', () => {
+  it('two waiting calls answered at the same time resume the turn once, with both answers in one request', async () => {
+    const { sessionId, prefix } = await agentSession('openai-chat')
+    fake.sequence([
+      {
+        pathPrefix: prefix,
+        toolCalls: [
+          { id: 'call_a', name: 'write_file', arguments: { path: 'a.txt', content: 'a' } },
+          { id: 'call_b', name: 'write_file', arguments: { path: 'b.txt', content: 'b' } },
+        ],
+      },
+      { pathPrefix: prefix, toolResultFor: 'call_b', reply: 'Neither then.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write two' })
+    expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'awaiting-approval', message: '2 tool calls are waiting for your approval.' } })
+    const [a, b] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    const m2 = h.mark()
+    await Promise.all([h.call('tools.deny', { callId: a!.id }), h.call('tools.deny', { callId: b!.id, reason: 'no' })])
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(mine(prefix)).toHaveLength(2)
+    expect(toolResultsSent(mine(prefix)[1]!).map((r) => r.content)).toEqual(['denied by the user', 'denied by the user: no'])
+    expect(chatEvents(sessionId).filter((e) => e.type === 'turn-started')).toHaveLength(2)
+  })
+
   it('chat events report each state change of a call', async () => {
     const { sessionId, prefix } = await agentSession('openai-chat')
     fake.sequence([

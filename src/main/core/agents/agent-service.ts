@@ -88,6 +88,8 @@ export class AgentService {
   readonly ledger: ToolLedger
   /** "Allow for this session" grants, by session, keyed by tool reference (invariant 16). Not persisted yet. */
   private readonly sessionGrants = new Map<string, Set<string>>()
+  /** Sessions whose paused turn is being resumed (between the last answer and the turn running again). */
+  private readonly resuming = new Set<string>()
 
   constructor(
     private readonly sessions: SessionStore,
@@ -621,7 +623,14 @@ export class AgentService {
   private async resumeIfReady(sessionId: string, turnId: string): Promise<void> {
     if (this.ledger.calls(turnId).some((c) => c.state === 'awaiting-approval')) return
     if (this.ledger.pause(turnId)?.reason !== 'awaiting-approval') return
-    await this.resume(sessionId, turnId, {})
+    // Two answers arriving together (the last two cards of a step) resume the turn once.
+    if (this.running.has(sessionId) || this.resuming.has(sessionId)) return
+    this.resuming.add(sessionId)
+    try {
+      await this.resume(sessionId, turnId, {})
+    } finally {
+      this.resuming.delete(sessionId)
+    }
   }
 
   /** Continues the session's paused turn: `steps` more after the step limit, or on the new runtime after a change. */
