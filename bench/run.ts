@@ -205,7 +205,13 @@ async function benchSize(label: string, spec: SeedSpec, fake: FakeProvider, base
   // Search: Keel (ranked hits, snippets, session summaries) against the bare FTS5 query, and against the LIKE scan
   // the list ran before FTS5 ("today" in the issue).
   const term = vocabulary()[SEARCH_TERM_INDEX]!
-  const rawFts = raw.prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT 51')
+  // The raw anchor ranks the way Keel does: title matches first, then message matches for the rest of the page.
+  const rawTitles = raw.prepare('SELECT rowid FROM titles_fts WHERE titles_fts MATCH ? ORDER BY rank LIMIT 51')
+  const rawMessages = raw.prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?')
+  const rawFts = { all: (q: string) => {
+    const titles = rawTitles.all(q)
+    return titles.length >= 51 ? titles : [...titles, ...rawMessages.all(q, 51 - titles.length)]
+  } }
   const rawLike = raw.prepare(
     `SELECT s.id FROM sessions s WHERE s.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.content LIKE ? ESCAPE '\\') ORDER BY s.pinned DESC, s.updated_at DESC`,
   )
