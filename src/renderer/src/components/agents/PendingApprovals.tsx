@@ -15,6 +15,22 @@ interface PendingApprovalsProps {
   agentName: string | null
 }
 
+/** How far along a call is: proposed, waiting, approved, running, answered. */
+function progress(c: ToolCallView): number {
+  switch (c.state) {
+    case 'proposed':
+      return 0
+    case 'awaiting-approval':
+      return 1
+    case 'approved':
+      return 2
+    case 'running':
+      return 3
+    default:
+      return 4
+  }
+}
+
 export function PendingApprovals({ sessionId, calls, agentName }: PendingApprovalsProps) {
   const [live, setLive] = useState<ReadonlyMap<string, ToolCallView>>(new Map())
 
@@ -26,8 +42,13 @@ export function PendingApprovals({ sessionId, calls, agentName }: PendingApprova
     })
   }, [sessionId])
 
+  // A call only moves forward: whichever of the view and the live events says it is further along wins (a view
+  // reloaded after a reconnect may be newer than an event heard before it).
   const byId = new Map(calls.map((c) => [c.id, c]))
-  for (const [id, c] of live) byId.set(id, c)
+  for (const [id, c] of live) {
+    const known = byId.get(id)
+    if (!known || progress(c) >= progress(known)) byId.set(id, c)
+  }
   const waiting = [...byId.values()].filter((c) => c.state === 'awaiting-approval')
   if (waiting.length === 0) return null
   return (
