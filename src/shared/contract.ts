@@ -196,6 +196,21 @@ export const ChatEvent = z.discriminatedUnion('type', [
   }),
   /** A tool call arrived or changed state (the ledger row as it now is). */
   z.object({ type: z.literal('tool-call'), sessionId: z.string(), turnId: z.string(), call: ToolCallView }),
+  /**
+   * A tool call's arguments while they stream, before the call exists in the ledger: the text so far (redacted;
+   * not valid JSON until complete), at most every 100 ms per call. The call's first `tool-call` event follows
+   * with the whole arguments; `index` is its position in the step (the same as the call's).
+   */
+  z.object({
+    type: z.literal('tool-call-delta'),
+    sessionId: z.string(),
+    turnId: z.string(),
+    step: z.number().int(),
+    index: z.number().int(),
+    providerCallId: z.string(),
+    toolName: z.string(),
+    argumentsSoFar: z.string(),
+  }),
 ])
 export type ChatEvent = z.infer<typeof ChatEvent>
 

@@ -20,6 +20,8 @@ export interface ReplyPlan {
   slow?: { chunks: number; intervalMs: number }
   /** Resolves when a held stream may go on after its first chunk. */
   hold?: Promise<void>
+  /** Resolves when a stream paused halfway through its tool-call events may go on. */
+  argumentsHold?: Promise<void>
 }
 
 /** The text deltas of a reply: none for a tool-call reply without text. */
@@ -48,7 +50,16 @@ export async function sendReply(res: ServerResponse, plan: ReplyPlan): Promise<v
     if (index === 0 && plan.hold && !(await held(plan.hold, plan.signal))) return
   }
   const fullText = chunks.join('')
-  if (plan.ctx.toolCalls.length > 0) writeEvents(res, plan.wire.tools(plan.ctx, fullText))
+  if (plan.ctx.toolCalls.length > 0) {
+    const events = plan.wire.tools(plan.ctx, fullText)
+    if (plan.argumentsHold) {
+      // Half the events: a call has started and some of its argument deltas are out, the rest are not.
+      const half = Math.ceil(events.length / 2)
+      writeEvents(res, events.slice(0, half))
+      if (!(await held(plan.argumentsHold, plan.signal))) return
+      writeEvents(res, events.slice(half))
+    } else writeEvents(res, events)
+  }
   writeEvents(res, plan.wire.tail(plan.ctx, fullText))
   res.end()
 }

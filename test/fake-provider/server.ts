@@ -122,7 +122,7 @@ function requestIdHeaders(dialect: Dialect, serial: number): Record<string, stri
   return dialect === 'anthropic' ? { 'request-id': id } : { 'x-request-id': id }
 }
 
-function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonObject, rule: Rule | undefined, hold?: Promise<void>): ReplyPlan {
+function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonObject, rule: Rule | undefined, hold?: Promise<void>, argumentsHold?: Promise<void>): ReplyPlan {
   const model = body.model as string // checked by validate()
   const toolCalls = planToolCalls(protocol, rule?.toolCalls ?? [], exchange.serial, rule?.argumentChunks)
   // A tool-call reply has text only when the rule gives it; a plain reply always has (echo by default), and so
@@ -139,6 +139,7 @@ function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonO
   }
   if (rule?.slow) plan.slow = rule.slow
   if (hold) plan.hold = hold
+  if (argumentsHold) plan.argumentsHold = argumentsHold
   return plan
 }
 
@@ -381,7 +382,7 @@ class FakeProviderServer implements FakeProvider {
       this.sendScriptedError(exchange, rule)
       return
     }
-    const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined)
+    const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined, rule?.holdInArguments !== undefined ? this.hold(rule.holdInArguments).promise : undefined)
     if (protocol === 'openai-responses' && plan.ctx.toolCalls.length > 0) {
       this.responseCalls.set(plan.ctx.id, plan.ctx.toolCalls.map((call) => call.id))
     }

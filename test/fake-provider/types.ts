@@ -141,6 +141,11 @@ export interface RuleBehaviour {
    * normally: a reply that is mid-stream for exactly as long as the test needs (no timing guesses).
    */
   hold?: string
+  /**
+   * With `toolCalls`: the stream pauses halfway through the tool-call events (after the first argument deltas)
+   * until `release(holdInArguments)`: a call whose arguments are mid-stream for as long as the test needs.
+   */
+  holdInArguments?: string
   /** Reply text instead of the default `Echo [<model>]: <last user text>`. With `toolCalls`: the text streamed
    * before the calls (none when absent). */
   reply?: string

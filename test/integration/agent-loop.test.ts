@@ -106,6 +106,30 @@ describe.each(APIS)('agent loop on %s', (api) => {
     expect(resultText(mine(prefix).at(-1)!, callId(api, 1))).toContain('hello from the workspace')
   })
 
+  it("a call's arguments reach the window while they stream, before the call exists in the ledger", async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    const hold = `args-${api}`
+    const args = { path: 'hello.txt' }
+    fake.sequence([
+      { pathPrefix: prefix, holdInArguments: hold, argumentChunks: 6, toolCalls: [{ id: callId(api, 1), name: 'read_file', arguments: args }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'Read.' },
+    ])
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'read it' })
+    const partial = (await waitChat(sessionId, (e) => e.type === 'tool-call-delta', mark)) as Extract<ChatEvent, { type: 'tool-call-delta' }>
+    expect(partial).toMatchObject({ turnId, step: 0, index: 0, providerCallId: callId(api, 1), toolName: 'read_file' })
+    // Part of the arguments, not all: the stream is held in the middle of them, and no call row exists yet.
+    const whole = JSON.stringify(args)
+    expect(partial.argumentsSoFar.length).toBeGreaterThan(0)
+    expect(partial.argumentsSoFar.length).toBeLessThan(whole.length)
+    expect(whole.startsWith(partial.argumentsSoFar)).toBe(true)
+    expect(chatEvents(sessionId).filter((e) => e.type === 'tool-call')).toEqual([])
+    fake.release(hold)
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
+    const first = chatEvents(sessionId).find((e) => e.type === 'tool-call')
+    expect(first?.type === 'tool-call' && JSON.parse(first.call.arguments)).toEqual(args)
+  })
+
   it('parallel calls in one step: both run and both results go back, in order', async () => {
     const { sessionId, prefix } = await agentSession(api)
     fake.sequence([
@@ -331,7 +355,8 @@ describe('secrets in tool calls', () => {
   it('a server echoing the key in tool-call arguments gets it nowhere: not the ledger, the view, the data dir or the next request', async () => {
     const { sessionId, prefix, key } = await agentSession('openai-chat')
     fake.sequence([
-      { pathPrefix: prefix, toolCalls: [{ id: 'call_echo', name: 'read_file', arguments: { path: `notes-${key}.txt` } }] },
+      // Many small deltas: the key arrives in pieces, and the arguments shown while they stream must not hold one.
+      { pathPrefix: prefix, argumentChunks: 12, toolCalls: [{ id: 'call_echo', name: 'read_file', arguments: { path: `notes-${key}.txt` } }] },
       { pathPrefix: prefix, toolResultFor: 'call_echo', reply: 'ok' },
     ])
     const mark = h.mark()
@@ -342,6 +367,13 @@ describe('secrets in tool calls', () => {
     expect(JSON.parse(view.toolCalls![0]!.arguments)).toHaveProperty('path')
     expect(JSON.stringify(mine(prefix)[1]!.body)).not.toContain(key)
     expect(JSON.stringify(h.events('chat'))).not.toContain(key)
+    const streamed = chatEvents(sessionId).flatMap((e) => (e.type === 'tool-call-delta' ? [e.argumentsSoFar] : []))
+    expect(streamed.length).toBeGreaterThan(0)
+    // Neither the start of the key (cut where a delta ended) nor its end (after the whole key arrived).
+    for (const text of streamed) {
+      expect(text).not.toContain(key.slice(0, 16))
+      expect(text).not.toContain(key.slice(-8))
+    }
     expect(filesContaining(dataDir, key)).toEqual([])
   })
 })
@@ -369,6 +401,22 @@ describe('tool calls and results never leave the turn unanswered', () => {
     expect(mine(prefix)).toHaveLength(2)
     expect(toolResultsSent(mine(prefix)[1]!).map((r) => r.content)).toEqual(['denied by the user', 'denied by the user: no'])
     expect(chatEvents(sessionId).filter((e) => e.type === 'turn-started')).toHaveLength(2)
+  })
+
+  it('streamed arguments are coalesced: many small deltas make a few events, each the text so far', async () => {
+    const { sessionId, prefix } = await agentSession('openai-chat')
+    const args = { path: 'hello.txt', note: 'x'.repeat(300) }
+    fake.sequence([
+      { pathPrefix: prefix, argumentChunks: 60, toolCalls: [{ id: 'call_many', name: 'read_file', arguments: args }] },
+      { pathPrefix: prefix, toolResultFor: 'call_many', reply: 'ok' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'go' })
+    await ended(sessionId, mark)
+    const deltas = chatEvents(sessionId).filter((e): e is Extract<ChatEvent, { type: 'tool-call-delta' }> => e.type === 'tool-call-delta')
+    expect(deltas.length).toBeGreaterThan(0)
+    expect(deltas.length).toBeLessThan(60)
+    for (const d of deltas) expect(JSON.stringify(args).startsWith(d.argumentsSoFar)).toBe(true)
   })
 
   it('chat events report each state change of a call', async () => {

@@ -16,6 +16,7 @@ import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from '.
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
 import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/session-store'
 import { CooldownBook } from './cooldowns'
+import { ArgumentStream } from './argument-stream'
 import { RECOVERY_NOTE, recoveryDifferences } from './recovery'
 
 /** What a call left open by a turn that ended in an error says to the model. */
@@ -364,6 +365,10 @@ export class AgentService {
         openStep = step
         const messages = [...this.agentHistory(turn.sessionId), ...run.tail]
         run.tail = []
+        // Arguments as they stream reach the window coalesced (ArgumentStream); the ledger sees only complete calls.
+        const args = new ArgumentStream((c) =>
+          this.events.chat({ type: 'tool-call-delta', sessionId: turn.sessionId, turnId: turn.turnId, step, index: c.index, providerCallId: c.id, toolName: c.name, argumentsSoFar: c.argumentsSoFar }),
+        )
         const outcome = await streamCompletion({
           identity: turn.identity,
           entry,
@@ -376,7 +381,8 @@ export class AgentService {
             this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
             this.scheduleCheckpoint(turn)
           },
-        })
+          onToolCallArguments: (c) => args.push(c),
+        }).finally(() => args.close())
         if (turn.timer) clearTimeout(turn.timer)
         turn.timer = null
         run.step += 1

@@ -7,7 +7,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import type { ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { KeelError } from '../errors'
 import { classifyProviderError, providerSecrets, redact } from './provider-errors'
-import { StreamRedactor } from '../secrets/redaction'
+import { redactSoFar, StreamRedactor } from '../secrets/redaction'
 import { StreamGuard, streamTimeoutsFor } from './stream-guard'
 import {
   anthropicMessages,
@@ -38,6 +38,16 @@ export interface StreamRequest {
   tools?: WireToolDefinition[]
   /** A tool call began streaming (its arguments follow). */
   onToolCallStart?(call: { id: string; name: string }): void
+  /** More of a tool call's arguments arrived: the text so far (redacted of the entry's secrets). */
+  onToolCallArguments?(call: ToolCallSoFar): void
+}
+
+/** A tool call while its arguments stream; `index` is its position in the reply. */
+export interface ToolCallSoFar {
+  index: number
+  id: string
+  name: string
+  argumentsSoFar: string
 }
 
 /** How a completed stream ended: the tool calls the model made (none for a plain answer). */
@@ -86,6 +96,12 @@ export function anthropicClient(entry: ProviderEntry, baseUrl: string, key: stri
 }
 
 
+function reportArguments(req: StreamRequest, calls: ToolCallAssembler, key: string | number): void {
+  if (!req.onToolCallArguments) return
+  const c = calls.partial(key)
+  if (c) req.onToolCallArguments({ index: calls.indexOf(key), id: c.id, name: c.name, argumentsSoFar: c.args })
+}
+
 async function streamOpenAIChat(req: StreamRequest, transport: Transport, calls: ToolCallAssembler): Promise<void> {
   const client = openaiClient(req.entry, req.identity.baseUrl, req.key, transport)
   const tools = req.tools && req.tools.length > 0 ? { tools: chatTools(req.tools) } : {}
@@ -98,6 +114,7 @@ async function streamOpenAIChat(req: StreamRequest, transport: Transport, calls:
       const before = calls.size
       calls.chatDelta(call.index, call)
       if (calls.size > before) req.onToolCallStart?.({ id: call.id ?? '', name: call.function?.name ?? '' })
+      if (call.function?.arguments) reportArguments(req, calls, call.index)
     }
   }
 }
@@ -112,7 +129,10 @@ async function streamOpenAIResponses(req: StreamRequest, transport: Transport, c
     else if (event.type === 'response.output_item.added' && event.item.type === 'function_call') {
       calls.start(event.item.id ?? event.output_index, event.item.call_id, event.item.name, event.item.arguments ?? '')
       req.onToolCallStart?.({ id: event.item.call_id, name: event.item.name })
-    } else if (event.type === 'response.function_call_arguments.delta') calls.append(event.item_id, event.delta)
+    } else if (event.type === 'response.function_call_arguments.delta') {
+      calls.append(event.item_id, event.delta)
+      reportArguments(req, calls, event.item_id)
+    }
     else if (event.type === 'response.output_item.done' && event.item.type === 'function_call') calls.complete(event.item.id ?? event.output_index, event.item.arguments)
     else if (event.type === 'error') throw KeelError.of('server', `${req.identity.entryName} reported an error mid-stream.`, { entryId: req.identity.entryId })
   }
@@ -128,7 +148,10 @@ async function streamAnthropic(req: StreamRequest, transport: Transport, calls: 
     else if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
       calls.start(event.index, event.content_block.id, event.content_block.name)
       req.onToolCallStart?.({ id: event.content_block.id, name: event.content_block.name })
-    } else if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') calls.append(event.index, event.delta.partial_json)
+    } else if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') {
+      calls.append(event.index, event.delta.partial_json)
+      if (event.delta.partial_json) reportArguments(req, calls, event.index)
+    }
   }
 }
 
@@ -146,6 +169,12 @@ export async function streamCompletion(req: StreamRequest): Promise<StreamOutcom
   // Invariant 13: whatever history the caller built, every call goes with its result and every result with its call.
   const messages: WireMessage[] = pairToolHistory(req.messages)
   const guarded: StreamRequest = { ...req, messages, signal: guard.signal, onDelta: (text) => scrub.push(text) }
+  // Arguments shown while they stream are provider text too: redacted, and never ending in the start of a key.
+  if (req.onToolCallArguments) {
+    const report = req.onToolCallArguments
+    const list = typeof secrets === 'string' || secrets === null ? [secrets] : [...secrets]
+    guarded.onToolCallArguments = (c) => report({ ...c, name: redact(c.name, secrets), argumentsSoFar: redactSoFar(c.argumentsSoFar, list) })
+  }
   const calls = new ToolCallAssembler()
   try {
     if (req.identity.api === 'anthropic-messages') await streamAnthropic(guarded, transport, calls)

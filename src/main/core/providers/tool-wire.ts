@@ -225,6 +225,17 @@ export class ToolCallAssembler {
     return this.calls.size
   }
 
+  /** The call's position among the reply's calls (the order they started in). */
+  indexOf(key: string | number): number {
+    return [...this.calls.keys()].indexOf(key)
+  }
+
+  /** A call as far as it has arrived (its arguments may be cut anywhere). */
+  partial(key: string | number): { id: string; name: string; args: string } | null {
+    const c = this.calls.get(key)
+    return c ? { ...c } : null
+  }
+
   done(): CompletedToolCall[] {
     return [...this.calls.values()].map((c) => {
       const parsed = parseArguments(c.args)

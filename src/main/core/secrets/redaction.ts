@@ -94,6 +94,17 @@ export function redactClipped(text: string, secrets: Iterable<string | null | un
 }
 
 /**
+ * For text that is still arriving and is shown whole-so-far each time (a tool call's arguments as they stream):
+ * redacted, and cut before an end that could be the start of a secret (the rest of it may arrive next).
+ */
+export function redactSoFar(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
+  const redacted = redactSecrets(text, secrets)
+  const forms = lowerForms(secrets)
+  if (forms.length === 0) return redacted
+  return redacted.slice(0, redacted.length - partialTail(redacted, forms, 1))
+}
+
+/**
  * Redacts a stream of text (a reply arriving in deltas) whose secrets may be split across deltas: the end of what
  * arrived is held back while it could be the start of a secret, and released, redacted, once it cannot.
  */
