@@ -59,6 +59,22 @@ test('create a profile in Settings → Agents, start a session with it from the 
   await expect(page.getByTestId('session-profile-name')).toHaveText('Code reviewer')
   await page.screenshot({ path: test.info().outputPath('session-header-profile.png') })
 
+  // Deleting the profile (with confirmation) never switches its session silently: the header says it is gone, the
+  // next message is refused (the text kept), and the user picks another profile in the header.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click()
+  await settings.getByRole('button', { name: 'Delete Code reviewer' }).click()
+  await page.getByRole('dialog', { name: 'Delete agent profile?' }).getByRole('button', { name: 'Delete', exact: true }).click()
+  await expect(agents.getByRole('listitem', { name: 'Code reviewer' })).toHaveCount(0)
+  await closeSettings(page)
+  await expect(page.getByTestId('session-profile')).toContainText('Profile deleted')
+  await page.getByLabel('Message').fill('still there?')
+  await page.getByLabel('Message').press('Enter')
+  await expect(page.getByText(/agent profile "code-reviewer" was deleted/)).toBeVisible()
+  await expect(page.getByLabel('Message')).toHaveValue('still there?')
+  await page.getByLabel('Run this session as').selectOption({ label: 'Chat' })
+  await expect(page.getByTestId('session-profile-name')).toHaveText('Chat')
+  await expect(page.getByTestId('session-profile')).not.toContainText('Profile deleted')
+
   // The plain New session button uses the default profile (Chat).
   await page.getByRole('group', { name: 'Session actions' }).getByRole('button', { name: 'New session', exact: true }).click()
   await expect(page.getByTestId('session-profile-name')).toHaveText('Chat')

@@ -4,8 +4,10 @@ import type { IdentitySnapshot, SessionProfile } from '../../../shared/domain'
 import { formatTime } from '../lib/format'
 import { modKey, modLabel } from '../lib/platform'
 import { entryDisplayName, runningIdentity } from '../lib/snapshotView'
+import { SessionProfileLine } from './agents/SessionProfileLine'
 
 interface SessionHeaderProps {
+  sessionId: string
   title: string
   /** The agent profile the session runs (missing: deleted; the session is never switched in silence). */
   profile: SessionProfile
@@ -14,14 +16,14 @@ interface SessionHeaderProps {
   onOpenDiagnostics: () => void
 }
 
-export function SessionHeader({ title, profile, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
+export function SessionHeader({ sessionId, title, profile, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
   return (
     <header role="banner" aria-label="Session identity" className="session-header">
       <div className="session-header__main">
         <h1 className="session-header__title" title={title}>
           {title}
         </h1>
-        <ProfileLine profile={profile} />
+        <SessionProfileLine sessionId={sessionId} profile={profile} />
         <IdentityLine snapshot={snapshot} />
       </div>
       <div className="session-header__actions">
@@ -40,26 +42,6 @@ export function SessionHeader({ title, profile, snapshot, onChangeModel, onOpenD
         </button>
       </div>
     </header>
-  )
-}
-
-function ProfileLine({ profile }: { profile: SessionProfile }) {
-  return (
-    <p className="identity session-header__profile-line" data-testid="session-profile" title={`Agent profile "${profile.id}", revision ${profile.revision || 'unknown'}`}>
-      <span className="identity__mode">Agent</span>
-      <span className="session-header__profile" data-testid="session-profile-name">
-        {profile.name}
-      </span>
-      {profile.missing ? (
-        <span className="badge badge--warning" title="This profile was deleted: the next message is refused until you pick another profile or start a new session">
-          Profile deleted
-        </span>
-      ) : profile.changed ? (
-        <span className="badge" title="The profile was edited: the next turn uses the new version">
-          Profile changed
-        </span>
-      ) : null}
-    </p>
   )
 }
 

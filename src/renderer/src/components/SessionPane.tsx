@@ -72,7 +72,7 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, pro
 
   return (
     <section className="session-pane" aria-label="Session">
-      <SessionHeader title={title} profile={listedProfile ?? session.view.session.profile} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
+      <SessionHeader sessionId={sessionId} title={title} profile={listedProfile ?? session.view.session.profile} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
       <ChatView
         key={session.window}
         items={items}
