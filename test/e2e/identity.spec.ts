@@ -6,7 +6,7 @@ import keytar from 'keytar'
 import Database from 'better-sqlite3'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, pickModel, send, test } from './support/fixtures'
 
-const chats = (fake: { requests(): Array<{ protocol: string }> }) => fake.requests().filter((r) => r.protocol !== 'models')
+const chats = (fake: { requests(): Array<{ protocol: string; path: string }> }) => fake.requests().filter((r) => r.protocol !== 'models')
 
 test('a pinned session whose entry is edited in config.json shows the difference; Keep stays, Apply switches', async ({ page, fake, keel }) => {
   await keel.launch()
@@ -145,5 +145,5 @@ test('picking another model while a reply streams: the header keeps the running 
   await expect(page.getByTestId('identity-next')).toHaveCount(0)
   await send(page, 'now on beta')
   await expect(assistantMessages(page).last()).toContainText('Echo [b-1]: now on beta')
-  expect(chats(fake).map((r) => (r as { path: string }).path)).toEqual(['/alpha/v1/chat/completions', '/beta/v1/chat/completions'])
+  expect(chats(fake).map((r) => r.path)).toEqual(['/alpha/v1/chat/completions', '/beta/v1/chat/completions'])
 })
