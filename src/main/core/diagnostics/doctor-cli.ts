@@ -1,5 +1,6 @@
 // npm run doctor -- [--data-dir D] [--json] [--session ID] [--fix]
-// Exit status: 0 when every session is resolved, canonical and consistent; 1 when any is not; 2 on usage errors
+// Exit status: 0 when every session is resolved, canonical and consistent and every tool call has its result; 1 when
+// any is not (--fix answers open calls of turns that are not running as Keel's start does); 2 on usage errors
 // or when the data cannot be read, or when --fix finds Keel running on the data directory (it never writes next to it).
 import { parseArgs } from 'node:util'
 import { defaultDataDir } from '../data-dir'

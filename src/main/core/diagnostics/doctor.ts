@@ -1,6 +1,7 @@
 // The doctor: the diagnostics report for every session (or one) from outside the app — the session rows, the
 // config as it is on disk, the keychain — with an exit status a script can use. Read-only unless asked to fix:
-// then the database is backed up and legacy bindings are canonicalized by the same repair Keel runs at startup.
+// then the database is backed up and legacy bindings are canonicalized by the same repair Keel runs at startup, and
+// tool calls left open by turns that are not running are answered as Keel's start answers them (agents/ledger-check).
 import fs from 'node:fs'
 import Database from 'better-sqlite3'
 import type { IdentitySnapshot, KeelErrorData, SessionDiagnostics } from '../../../shared/domain'
@@ -14,7 +15,8 @@ import { BindingStore } from '../identity/binding-store'
 import { effectiveBinding, resolveBinding } from '../identity/resolve'
 import { dataPaths } from '../paths'
 import { DEFAULT_KEYCHAIN_SERVICE, Keychain } from '../secrets/keychain'
-import { openDatabase } from '../sessions/database'
+import { backupDatabase, openDatabase } from '../sessions/database'
+import { answerOrphans, findLedgerProblems, type LedgerProblem } from '../agents/ledger-check'
 import { LATEST_SCHEMA_VERSION } from '../sessions/migrations/index'
 import { SessionStore } from '../sessions/session-store'
 import { buildSessionDiagnostics } from './session-diagnostics'
@@ -35,6 +37,10 @@ export interface DoctorReport {
   keychain: { ok: boolean; service: string; error: KeelErrorData | null }
   sessions: SessionDiagnostics[]
   fixed: RepairReport | null
+  /** Tool calls without a result and results without a call (see agents/ledger-check.ts); after --fix, what is left. */
+  toolCalls: LedgerProblem[]
+  /** What --fix answered "interrupted by a restart: effect unknown", after a backup; null without --fix or when none. */
+  answeredCalls: { callIds: string[]; backupPath: string } | null
   problems: number
   /** The Keel that holds this data directory while the doctor reads it (the report is then a moment's view). */
   runningKeel: DataDirHolder | null
@@ -122,7 +128,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       }
       return buildSessionDiagnostics({ sessionId: row.id, title: row.title, stored, snapshot, active: null, config, keys, cached: (ns) => catalog?.cached(ns) ?? null, known: bindings.known })
     })
-    const problems = sessions.filter((s) => s.status !== 'ok').length + (configError ? 1 : 0)
+    // Next to a live Keel (read-only) a running turn's open calls are in progress; --fix holds the lock, so none is.
+    const keelRunning = !options.fix && recordedHolder(paths.dataDir) !== null
+    let toolCalls = findLedgerProblems(db, { keelRunning, sessionId: options.sessionId })
+    let answeredCalls: DoctorReport['answeredCalls'] = null
+    if (options.fix && toolCalls.some((p) => p.fixable)) {
+      const backupPath = backupDatabase(db, paths.backups, 'before-orphan-answers')
+      answeredCalls = { callIds: answerOrphans(db).map((c) => c.id), backupPath }
+      toolCalls = findLedgerProblems(db, { keelRunning: false, sessionId: options.sessionId })
+    }
+    const problems = sessions.filter((s) => s.status !== 'ok').length + (configError ? 1 : 0) + toolCalls.length
     return {
       dataDir: paths.dataDir,
       configPath: paths.config,
@@ -132,6 +147,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       keychain: { ok: probe === null, service: keychain.service, error: probe?.data ?? null },
       sessions,
       fixed,
+      toolCalls,
+      answeredCalls,
       problems,
       runningKeel: options.fix ? null : recordedHolder(paths.dataDir),
     }
@@ -166,6 +183,12 @@ export function formatDoctorReport(r: DoctorReport): string {
     out.push(`  fixed     ${r.fixed.repaired.length} binding(s) canonicalized${r.fixed.backupPath ? ` (backup ${r.fixed.backupPath})` : ''}`)
     for (const u of r.fixed.unrepairable) out.push(`            cannot fix ${u.sessionId}: ${u.reason}`)
   }
+  if (r.answeredCalls) out.push(`  fixed     ${r.answeredCalls.callIds.length} open tool call(s) answered "interrupted by a restart: effect unknown" (backup ${r.answeredCalls.backupPath})`)
+  if (r.toolCalls.length > 0) {
+    out.push('')
+    out.push(`TOOL CALLS  ${r.toolCalls.length} without a result or with a result and no call`)
+    for (const p of r.toolCalls) out.push(`  ${p.kind}  ${p.toolName} (${p.callId}, session ${p.sessionId}, ${p.state})${p.fixable ? '' : '  not fixable by --fix'}\n      ${p.explanation}`)
+  }
   for (const s of r.sessions) {
     out.push('')
     out.push(`${s.status === 'ok' ? 'ok' : s.status.toUpperCase()}  ${s.title}  (${s.sessionId})`)
@@ -177,6 +200,6 @@ export function formatDoctorReport(r: DoctorReport): string {
     }
   }
   out.push('')
-  out.push(r.problems === 0 ? `${r.sessions.length} session(s), no problems.` : `${r.sessions.length} session(s), ${r.problems} with problems.`)
+  out.push(r.problems === 0 ? `${r.sessions.length} session(s), no problems.` : `${r.sessions.length} session(s), ${r.problems} problem(s).`)
   return out.join('\n')
 }
