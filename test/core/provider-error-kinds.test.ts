@@ -2,10 +2,10 @@
 // a 404, a wait for a 429), so each status boundary is pinned here with the SDKs' own error objects. Written to
 // kill the mutants `npm run mutate` found surviving in provider-errors.ts (docs/mutation.md).
 import { describe, expect, it } from 'vitest'
-import { APIConnectionError as OpenAIConnectionError, APIError as OpenAIAPIError } from 'openai'
+import { APIConnectionError as OpenAIConnectionError, APIError as OpenAIAPIError, APIUserAbortError } from 'openai'
 import { APIError as AnthropicAPIError } from '@anthropic-ai/sdk'
 import { KeelError } from '../../src/main/core/errors'
-import { classifyProviderError } from '../../src/main/core/providers/provider-errors'
+import { classifyProviderError, providerSecrets, redactExcerpt } from '../../src/main/core/providers/provider-errors'
 
 const subject = { entryId: 'acme', entryName: 'Acme', baseUrl: 'https://api.acme.test/v1', model: 'acme-1' }
 const KEY = 'sk-keeltest-kinds-0123456789abcdef'
@@ -110,11 +110,34 @@ describe('provider error kinds', () => {
     for (const err of [new SyntaxError('Unexpected token'), new Error('Could not parse SSE event'), new Error('terminated'), new Error('unexpected end of JSON input')]) {
       expect(classify(err).data.kind).toBe('malformed-stream')
     }
-    expect(classify(new Error('terminated')).message).toBe('"Acme" sent a response Keel could not read (malformed stream).')
+    const malformed = classify(new Error('terminated'))
+    expect(malformed.message).toBe('"Acme" sent a response Keel could not read (malformed stream).')
+    expect(malformed.data).toMatchObject({ entryId: 'acme', fix: expect.stringMatching(/API type matches what the server speaks/) })
     const other = classify(new Error(`socket hang up (auth ${KEY})`))
     expect(other.data.kind).toBe('network')
     expect(other.message).toBe('The request to "Acme" at https://api.acme.test/v1 failed: socket hang up (auth [redacted])')
     expect(other.data.fix).toMatch(/base URL and API type/)
     expect(classify('a thrown string').data.kind).toBe('network')
+  })
+
+  it('only a TypeError about a header is a key HTTP cannot carry; other TypeErrors and header texts are not', () => {
+    expect(classify(new TypeError('fetch failed')).data.kind).toBe('network')
+    expect(classify(new Error('missing header x-request-id')).data.kind).toBe('network')
+  })
+
+  it('an SDK error without an HTTP status is not read as one', () => {
+    expect(classify(new APIUserAbortError()).data.kind).toBe('network')
+  })
+})
+
+describe('what counts as a secret of an entry', () => {
+  it('the key and header values of 8 characters or more, trimmed', () => {
+    expect(providerSecrets({ headers: { 'X-Token': '  12345678  ', 'X-Version': '1234567' } }, 'sk-k')).toEqual(['sk-k', '12345678'])
+    expect(providerSecrets({}, null)).toEqual([])
+  })
+  it('an excerpt is scrubbed of the key given as a single string, and nothing else is touched', () => {
+    expect(redactExcerpt('plain words', KEY)).toBe('plain words')
+    expect(redactExcerpt('plain words', null)).toBe('plain words')
+    expect(redactExcerpt(`said ${KEY}`, KEY)).toBe('said [redacted]')
   })
 })
