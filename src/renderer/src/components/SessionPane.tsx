@@ -12,6 +12,7 @@ import { Composer } from './Composer'
 import { ErrorNote } from './ErrorNote'
 import { ModelPicker } from './ModelPicker'
 import { RecoveryPanel } from './RecoveryPanel'
+import { PendingApprovals } from './agents/PendingApprovals'
 import { SessionHeader } from './SessionHeader'
 import { UnresolvedPanel } from './UnresolvedPanel'
 
@@ -95,6 +96,14 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, pro
             onDone={session.reload}
           />
         ) : null}
+        <PendingApprovals
+          sessionId={sessionId}
+          calls={session.view.toolCalls ?? []}
+          agentName={(() => {
+            const p = listedProfile ?? session.view.session.profile
+            return p.missing ? null : p.name
+          })()}
+        />
         {snapshot?.state.kind === 'config-changed' ? <ConfigChangedPanel sessionId={sessionId} state={snapshot.state} /> : null}
         {unresolved ? (
           <UnresolvedPanel
