@@ -6,7 +6,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { ChatItem } from '../lib/chatItems'
-import { MessageItem, ReplyText, UserMessage } from './MessageItem'
+import { MessageItem, ReplyText, StepText, UserMessage } from './MessageItem'
+import { ToolCallDraftRow, ToolCallRow } from './agents/ToolCallRow'
+import { TurnPausePanel } from './agents/TurnPausePanel'
 import { TurnError } from './TurnError'
 
 interface ChatViewProps {
@@ -185,5 +187,13 @@ function ChatRow({ item }: { item: ChatItem }) {
       return <ReplyText text={item.text} streaming={item.streaming} note={item.note} />
     case 'turn-error':
       return <TurnError error={item.error} />
+    case 'step-text':
+      return <StepText text={item.text} />
+    case 'tool-call':
+      return <ToolCallRow call={item.call} />
+    case 'tool-call-draft':
+      return <ToolCallDraftRow toolName={item.draft.toolName} argumentsSoFar={item.draft.argumentsSoFar} />
+    case 'turn-pause':
+      return <TurnPausePanel sessionId={item.sessionId} pause={item.pause} />
   }
 }

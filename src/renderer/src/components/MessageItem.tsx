@@ -47,3 +47,14 @@ export function ReplyText({ text, streaming, note }: { text: string; streaming: 
     </article>
   )
 }
+
+/** What the model wrote in an agent step before it called tools (the tool calls follow it). */
+export function StepText({ text }: { text: string }) {
+  return (
+    <article title="assistant message (before tool calls)" className="message message--assistant message--step">
+      <div className="message__body" title="">
+        <Markdown text={text} />
+      </div>
+    </article>
+  )
+}

@@ -4,11 +4,11 @@
 // page is read and patched onto the window's end, and the persisted messages replace the streamed text. Mount one
 // instance per session (the caller keys it by session id).
 import { useCallback, useEffect, useReducer, useRef } from 'react'
-import type { ChatEvent } from '../../../shared/contract'
-import type { KeelErrorData, MessagePage, SessionView, TurnView } from '../../../shared/domain'
+import type { ChatEvent, EventPayload } from '../../../shared/contract'
+import type { KeelErrorData, MessagePage, SessionView, ToolCallView, TurnPauseView, TurnView } from '../../../shared/domain'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
-import { isPendingStored } from '../lib/chatItems'
+import { isPendingStored, mergeToolCalls } from '../lib/chatItems'
 import { withPage } from '../lib/messageWindow'
 import { acceptSnapshot } from '../state/snapshotStore'
 import { useBridgeEvent } from './useBridgeEvent'
@@ -23,6 +23,27 @@ export interface LiveTurn {
   ended: 'done' | 'stopped' | 'error' | null
   error: KeelErrorData | null
   startedAt: number
+  /** Set by a `turn-ended` that paused the turn (an agent turn waiting for the user). */
+  pause?: TurnPauseView | null
+  /** Text of this turn's earlier steps that ended in tool calls, as streamed (the view's steps replace it). */
+  steps?: readonly { step: number; text: string }[]
+  /** Calls whose arguments are still streaming (`tool-call-delta`), until their `tool-call` event arrives. */
+  drafts?: readonly ToolCallDraft[]
+}
+
+/** A tool call the model is still writing: its name and the arguments so far (not JSON until complete). */
+export interface ToolCallDraft {
+  step: number
+  index: number
+  providerCallId: string
+  toolName: string
+  argumentsSoFar: string
+}
+
+/** The live turn with the text streamed so far closed as `step`'s (once): what streams next is a later step's. */
+function closeStep(turn: LiveTurn, step: number): LiveTurn {
+  if ((turn.steps ?? []).some((s) => s.step === step)) return turn
+  return { ...turn, steps: [...(turn.steps ?? []), { step, text: turn.text }], text: '' }
 }
 
 /** The user's text shown right after sending, until the refetched view contains the stored message. */
@@ -47,6 +68,8 @@ interface State {
   error: KeelErrorData | null
   live: ReadonlyMap<string, LiveTurn>
   pending: PendingUserMessage | null
+  /** Tool calls as the latest `tool-call` events describe them (newer than the view until it is read again). */
+  calls: ReadonlyMap<string, ToolCallView>
 }
 
 type Action =
@@ -55,7 +78,9 @@ type Action =
   | { type: 'open-failed'; error: KeelErrorData }
   | { type: 'turn-started'; turnId: string; userMessageId: string | null }
   | { type: 'deltas'; chunks: ReadonlyMap<string, string> }
-  | { type: 'turn-ended'; turnId: string; status: 'done' | 'stopped' | 'error'; error: KeelErrorData | null }
+  | { type: 'turn-ended'; turnId: string; status: 'done' | 'stopped' | 'error'; error: KeelErrorData | null; pause: TurnPauseView | null }
+  | { type: 'tool-call'; turnId: string; call: ToolCallView }
+  | { type: 'tool-call-delta'; turnId: string; draft: ToolCallDraft }
   | { type: 'sent'; turnId: string; text: string }
 
 /** Checkpointed text and streamed text describe the same reply; keep whichever has more of it. */
@@ -82,6 +107,7 @@ function carryLive(turnId: string, previous: LiveTurn | undefined, change: LiveC
 
 function liveFromView(turn: TurnView, previous: LiveTurn | undefined): LiveTurn {
   return {
+    ...previous,
     turnId: turn.id,
     userMessageId: turn.userMessageId ?? previous?.userMessageId ?? null,
     text: mergeStreamText(previous?.text ?? '', turn.partialText),
@@ -92,7 +118,9 @@ function liveFromView(turn: TurnView, previous: LiveTurn | undefined): LiveTurn 
 }
 
 /** The state showing `view`: the view is the truth for every turn it knows; live turns carry only the rest. */
-function showView(state: State, view: SessionView): State {
+function showView(state: State, read: SessionView): State {
+  // A call event newer than the read keeps its state (a call only moves forward).
+  const view = state.calls.size > 0 ? { ...read, toolCalls: mergeToolCalls(read.toolCalls ?? [], state.calls) } : read
   const live = new Map<string, LiveTurn>()
   const known = new Set(view.turns.map((t) => t.id))
   for (const turn of view.turns) {
@@ -119,7 +147,8 @@ function reducer(state: State, action: Action): State {
       return { ...state, error: action.error }
     case 'turn-started': {
       const live = new Map(state.live)
-      const change = { userMessageId: action.userMessageId }
+      // A paused agent turn resumes under its own id: what it streamed before is in the view's steps by now.
+      const change = { userMessageId: action.userMessageId, ended: null, error: null, pause: null, text: '', steps: [], drafts: [] }
       live.set(action.turnId, carryLive(action.turnId, live.get(action.turnId), change))
       return { ...state, live }
     }
@@ -133,9 +162,29 @@ function reducer(state: State, action: Action): State {
     }
     case 'turn-ended': {
       const live = new Map(state.live)
-      const change = { ended: action.status, error: action.error }
+      const change = { ended: action.status, error: action.error, pause: action.pause }
       live.set(action.turnId, carryLive(action.turnId, live.get(action.turnId), change))
       return { ...state, live }
+    }
+    case 'tool-call': {
+      const calls = new Map(state.calls).set(action.call.id, action.call)
+      const view = state.view ? { ...state.view, toolCalls: mergeToolCalls(state.view.toolCalls ?? [], calls) } : null
+      // The first call of a step closes that step's text: what streams next belongs to the step after it.
+      const previous = state.live.get(action.turnId)
+      if (!previous || previous.ended !== null) return { ...state, view, calls }
+      const closed = closeStep(previous, action.call.step)
+      const drafts = (closed.drafts ?? []).filter((d) => d.providerCallId !== action.call.providerCallId)
+      const live = new Map(state.live).set(action.turnId, { ...closed, drafts })
+      return { ...state, view, live, calls }
+    }
+    case 'tool-call-delta': {
+      const previous = state.live.get(action.turnId)
+      const { draft } = action
+      // A late piece of a call that already exists (or of an ended turn) has nothing to add.
+      if (!previous || previous.ended !== null || [...state.calls.values()].some((c) => c.turnId === action.turnId && c.providerCallId === draft.providerCallId)) return state
+      const closed = closeStep(previous, draft.step)
+      const drafts = [...(closed.drafts ?? []).filter((d) => d.providerCallId !== draft.providerCallId), draft].sort((a, b) => a.step - b.step || a.index - b.index)
+      return { ...state, live: new Map(state.live).set(action.turnId, { ...closed, drafts }) }
     }
     case 'sent': {
       const live = new Map(state.live)
@@ -181,7 +230,7 @@ function nextFrame(callback: () => void): () => void {
 }
 
 export function useSessionView(sessionId: string, target: MessageTarget | null = null): SessionViewState {
-  const [state, dispatch] = useReducer(reducer, { window: 0, around: null, view: null, error: null, live: new Map(), pending: null })
+  const [state, dispatch] = useReducer(reducer, { window: 0, around: null, view: null, error: null, live: new Map(), pending: null, calls: new Map() })
   const latestRequest = useRef(0)
   const { generation } = useConnection()
   const stateRef = useRef(state)
@@ -288,10 +337,26 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
         break
       case 'turn-ended':
         flushDeltas()
-        dispatch({ type: 'turn-ended', turnId: event.turnId, status: event.status, error: event.error })
+        dispatch({ type: 'turn-ended', turnId: event.turnId, status: event.status, error: event.error, pause: event.pause ?? null })
         loadPage('latest')
         break
+      case 'tool-call':
+        flushDeltas() // the text streamed so far belongs before this call
+        dispatch({ type: 'tool-call', turnId: event.turnId, call: event.call })
+        break
+      case 'tool-call-delta': {
+        flushDeltas()
+        const { step, index, providerCallId, toolName, argumentsSoFar } = event
+        dispatch({ type: 'tool-call-delta', turnId: event.turnId, draft: { step, index, providerCallId, toolName, argumentsSoFar } })
+        break
+      }
     }
+  })
+
+  // Stop on a paused turn (or a new message) ends its pause without a chat event: the sessions event says so.
+  useBridgeEvent('sessions', (event: EventPayload<'sessions'>) => {
+    if (event.reason !== 'turn-ended' || !event.changes.some((c) => c.id === sessionId)) return
+    if (stateRef.current.view?.turns.some((t) => t.pause)) loadPage('latest')
   })
 
   const markSent = useCallback((turnId: string, text: string) => dispatch({ type: 'sent', turnId, text }), [])

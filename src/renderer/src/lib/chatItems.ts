@@ -1,7 +1,9 @@
 // Turns a session view plus what streamed since into the ordered rows of the chat log. Pure: tested by reading.
 // A turn's error is placed right after the user message that started it, and is never shown as a reply.
-import type { ChatMessage, KeelErrorData, SessionView, TurnView } from '../../../shared/domain'
-import type { LiveTurn, PendingUserMessage } from '../hooks/useSessionView'
+// An agent turn's steps sit between the user message and the reply, in order: each step's text, then its tool calls;
+// a turn paused on its step limit or a changed identity ends with the panel that asks how to go on.
+import type { ChatMessage, KeelErrorData, SessionView, ToolCallView, TurnPauseView, TurnView } from '../../../shared/domain'
+import type { LiveTurn, PendingUserMessage, ToolCallDraft } from '../hooks/useSessionView'
 
 /** How a reply that has no stored message ended early. 'Incomplete': an error (a timeout, a malformed stream) cut
  * it off; the error itself follows right after it. */
@@ -13,6 +15,13 @@ export type ChatItem =
   /** Assistant text of a turn that has no stored reply (yet): streaming, or cut short. */
   | { kind: 'reply-text'; key: string; turnId: string; text: string; streaming: boolean; note: ReplyNote | null }
   | { kind: 'turn-error'; key: string; turnId: string; error: KeelErrorData }
+  /** What the model wrote in a step before calling tools. */
+  | { kind: 'step-text'; key: string; turnId: string; step: number; text: string }
+  | { kind: 'tool-call'; key: string; call: ToolCallView }
+  /** A call whose arguments are still arriving. */
+  | { kind: 'tool-call-draft'; key: string; draft: ToolCallDraft }
+  /** A turn paused on its step limit or a changed identity (approvals have their own cards). */
+  | { kind: 'turn-pause'; key: string; sessionId: string; turnId: string; pause: TurnPauseView }
 
 interface EffectiveTurn {
   id: string
@@ -21,6 +30,10 @@ interface EffectiveTurn {
   error: KeelErrorData | null
   text: string
   startedAt: number
+  pause: TurnPauseView | null
+  /** Streamed text of steps that ended in tool calls (the view's steps win). */
+  liveSteps: readonly { step: number; text: string }[]
+  drafts: readonly ToolCallDraft[]
 }
 
 const GENERIC_TURN_ERROR: KeelErrorData = {
@@ -43,6 +56,9 @@ function effectiveTurns(view: SessionView, live: ReadonlyMap<string, LiveTurn>):
       error: turn.error ?? streamed?.error ?? null,
       text: streamed ? streamed.text : turn.partialText,
       startedAt: turn.startedAt,
+      pause: status === 'running' ? null : (turn.pause ?? (turn.status === 'running' ? streamed?.pause : null) ?? null),
+      liveSteps: streamed?.steps ?? [],
+      drafts: status === 'running' ? (streamed?.drafts ?? []) : [],
     })
   }
   for (const streamed of live.values()) {
@@ -54,9 +70,36 @@ function effectiveTurns(view: SessionView, live: ReadonlyMap<string, LiveTurn>):
       error: streamed.error,
       text: streamed.text,
       startedAt: streamed.startedAt,
+      pause: streamed.pause ?? null,
+      liveSteps: streamed.steps ?? [],
+      drafts: streamed.ended === null ? (streamed.drafts ?? []) : [],
     })
   }
   return turns.sort((a, b) => a.startedAt - b.startedAt)
+}
+
+/** How far along a call's states are: a later event or read never goes back to an earlier state. */
+const STATE_RANK: Record<ToolCallView['state'], number> = {
+  proposed: 0,
+  'awaiting-approval': 1,
+  approved: 2,
+  denied: 4,
+  running: 3,
+  succeeded: 4,
+  failed: 4,
+  'timed-out': 4,
+  cancelled: 4,
+  interrupted: 4,
+}
+
+/** The view's tool calls with what later `tool-call` events said of them (a call only moves forward). */
+export function mergeToolCalls(viewCalls: readonly ToolCallView[], liveCalls: ReadonlyMap<string, ToolCallView>): ToolCallView[] {
+  const byId = new Map(viewCalls.map((c) => [c.id, c]))
+  for (const [id, c] of liveCalls) {
+    const known = byId.get(id)
+    if (!known || STATE_RANK[c.state] > STATE_RANK[known.state]) byId.set(id, c)
+  }
+  return [...byId.values()]
 }
 
 export function buildChatItems(
@@ -65,6 +108,19 @@ export function buildChatItems(
   pending: PendingUserMessage | null,
 ): ChatItem[] {
   const items: ChatItem[] = []
+  const callsByTurn = new Map<string, ToolCallView[]>()
+  for (const c of view.toolCalls ?? []) {
+    const list = callsByTurn.get(c.turnId) ?? []
+    list.push(c)
+    callsByTurn.set(c.turnId, list)
+  }
+  const stepTexts = new Map<string, Map<number, string>>()
+  for (const s of view.steps ?? []) {
+    if (s.finishReason !== 'tool-calls') continue // a final step's text is the reply
+    const texts = stepTexts.get(s.turnId) ?? new Map<number, string>()
+    texts.set(s.step, s.text)
+    stepTexts.set(s.turnId, texts)
+  }
   const answered = new Set<string>()
   const userMessages = new Set<string>()
   for (const message of view.messages) {
@@ -85,9 +141,26 @@ export function buildChatItems(
     }
   }
 
+  const placeSteps = (turn: EffectiveTurn): void => {
+    const calls = callsByTurn.get(turn.id) ?? []
+    const texts = new Map(stepTexts.get(turn.id))
+    for (const s of turn.liveSteps) if (!texts.has(s.step)) texts.set(s.step, s.text)
+    const made = new Set(calls.map((c) => c.providerCallId))
+    const drafts = turn.drafts.filter((d) => !made.has(d.providerCallId))
+    const steps = [...new Set([...texts.keys(), ...calls.map((c) => c.step), ...drafts.map((d) => d.step)])].sort((a, b) => a - b)
+    for (const step of steps) {
+      const text = texts.get(step) ?? ''
+      if (text.trim() !== '') items.push({ kind: 'step-text', key: `step:${turn.id}:${step}`, turnId: turn.id, step, text })
+      for (const c of calls) if (c.step === step) items.push({ kind: 'tool-call', key: `call:${c.id}`, call: c })
+      for (const d of drafts) if (d.step === step) items.push({ kind: 'tool-call-draft', key: `draft:${turn.id}:${d.providerCallId}`, draft: d })
+    }
+  }
+
   const place = (turn: EffectiveTurn): void => {
+    placeSteps(turn)
     const streaming = turn.status === 'running'
-    if (!answered.has(turn.id) && (streaming || turn.text.length > 0)) {
+    // A paused turn has no reply yet: its text so far is the text of the step that called the tools.
+    if (!answered.has(turn.id) && turn.pause === null && (streaming || turn.text.length > 0)) {
       const note: ReplyNote | null =
         turn.status === 'stopped'
           ? 'Stopped'
@@ -100,6 +173,9 @@ export function buildChatItems(
     }
     if (turn.status === 'error') {
       items.push({ kind: 'turn-error', key: `error:${turn.id}`, turnId: turn.id, error: turn.error ?? GENERIC_TURN_ERROR })
+    }
+    if (turn.pause && turn.pause.reason !== 'awaiting-approval') {
+      items.push({ kind: 'turn-pause', key: `pause:${turn.id}`, sessionId: view.session.id, turnId: turn.id, pause: turn.pause })
     }
   }
 

@@ -1,6 +1,6 @@
 // The loaded window of an open session's messages, grown by pages (`sessions.messages`). Pure: the hook keeps the
 // state, this decides how a page joins it.
-import type { MessagePage, SessionView, TurnView } from '../../../shared/domain'
+import type { MessagePage, SessionView, ToolCallView, TurnStepView, TurnView } from '../../../shared/domain'
 
 /** Turns by id, those of `b` winning (they were read later). */
 function mergeTurns(a: readonly TurnView[], b: readonly TurnView[]): TurnView[] {
@@ -9,12 +9,27 @@ function mergeTurns(a: readonly TurnView[], b: readonly TurnView[]): TurnView[] 
   return [...byId.values()]
 }
 
+/** Tool calls by id and steps by turn + step, those of `b` winning; undefined when neither side has any. */
+function mergeAgent(view: SessionView, page: MessagePage): { toolCalls?: ToolCallView[]; steps?: TurnStepView[] } {
+  if (!view.toolCalls && !page.toolCalls && !view.steps && !page.steps) return {}
+  const calls = new Map((view.toolCalls ?? []).map((c) => [c.id, c]))
+  for (const c of page.toolCalls ?? []) calls.set(c.id, c)
+  const steps = new Map((view.steps ?? []).map((s) => [`${s.turnId}:${s.step}`, s]))
+  for (const s of page.steps ?? []) steps.set(`${s.turnId}:${s.step}`, s)
+  return { toolCalls: [...calls.values()], steps: [...steps.values()] }
+}
+
 /**
  * The window with a page added: above it (older), below it (newer), or the latest page laid over its end (after a
  * turn started or ended). A latest page that does not overlap the window (more was appended than a page holds)
  * replaces it. A window that does not reach the latest message is left alone by a latest page.
  */
 export function withPage(view: SessionView, at: 'older' | 'newer' | 'latest', page: MessagePage): SessionView {
+  if (view.page.newerCursor !== null && at === 'latest') return view
+  return { ...withMessages(view, at, page), ...mergeAgent(view, page) }
+}
+
+function withMessages(view: SessionView, at: 'older' | 'newer' | 'latest', page: MessagePage): SessionView {
   const ids = new Set(view.messages.map((m) => m.id))
   if (at === 'older') {
     const messages = [...page.messages.filter((m) => !ids.has(m.id)), ...view.messages]

@@ -1,0 +1,120 @@
+// One tool call in the transcript, compact: the tool, its source and effect class, and a state badge; the arguments
+// and the result open on demand (buttons with aria-expanded, so a keyboard and a screen reader reach them). A call
+// waiting for approval says so here; the card that answers it is docked under the transcript.
+import { memo, useId, useState } from 'react'
+import type { ToolCallView } from '../../../../shared/domain'
+import { sourceLabel } from './ApprovalCard'
+import '../../styles/tool-calls.css'
+
+const STATE: Record<ToolCallView['state'], { label: string; tone: string }> = {
+  proposed: { label: 'proposed', tone: 'badge' },
+  'awaiting-approval': { label: 'awaiting approval', tone: 'badge badge--accent' },
+  approved: { label: 'approved', tone: 'badge' },
+  running: { label: 'running', tone: 'badge badge--live' },
+  succeeded: { label: 'succeeded', tone: 'badge badge--ok' },
+  failed: { label: 'failed', tone: 'badge badge--danger' },
+  'timed-out': { label: 'timed out', tone: 'badge badge--danger' },
+  denied: { label: 'denied', tone: 'badge badge--warning' },
+  cancelled: { label: 'cancelled', tone: 'badge badge--warning' },
+  interrupted: { label: 'interrupted', tone: 'badge badge--warning' },
+}
+
+const EFFECT = { read: 'read', write: 'write', execute: 'execute', network: 'network' } as const
+
+/** Pretty-printed when it is JSON; otherwise as sent (arguments may still be arriving). */
+function pretty(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2)
+  } catch {
+    return text
+  }
+}
+
+/** The arguments in one line, for the collapsed row. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat
+}
+
+export const ToolCallRow = memo(function ToolCallRow({ call }: { call: ToolCallView }) {
+  const [showArgs, setShowArgs] = useState(false)
+  const [showResult, setShowResult] = useState(false)
+  const argsId = useId()
+  const resultId = useId()
+  const state = STATE[call.state]
+  const source = sourceLabel(call.source)
+  const busy = call.state === 'running' || call.state === 'proposed' || call.state === 'approved'
+  return (
+    <article
+      className={`tool-call tool-call--${call.state}`}
+      title=""
+      aria-label={`Tool call ${call.toolName} (${source}, ${call.effect}): ${state.label}`}
+      aria-busy={busy}
+      data-state={call.state}
+    >
+      <div className="tool-call__line">
+        <span className="tool-call__icon" aria-hidden="true">⚙</span>
+        <code className="tool-call__name">{call.toolName}</code>
+        <span className="tool-call__source">{source}</span>
+        <span className={`badge tool-call__effect tool-call__effect--${call.effect}`}>{EFFECT[call.effect]}</span>
+        <span className={`${state.tone} tool-call__state`}>
+          {state.label}
+        </span>
+      </div>
+      <div className="tool-call__line tool-call__line--detail">
+        <button
+          type="button"
+          className="tool-call__toggle"
+          aria-expanded={showArgs}
+          aria-controls={argsId}
+          onClick={() => setShowArgs((v) => !v)}
+        >
+          {showArgs ? '▾' : '▸'} Arguments
+        </button>
+        {!showArgs ? <code className="tool-call__summary">{oneLine(call.arguments) || '{}'}</code> : null}
+      </div>
+      {showArgs ? (
+        <pre id={argsId} className="tool-call__block" aria-label={`Arguments of ${call.toolName}`}>
+          {pretty(call.arguments)}
+        </pre>
+      ) : null}
+      {call.resultPreview !== null ? (
+        <>
+          <div className="tool-call__line tool-call__line--detail">
+            <button
+              type="button"
+              className="tool-call__toggle"
+              aria-expanded={showResult}
+              aria-controls={resultId}
+              onClick={() => setShowResult((v) => !v)}
+            >
+              {showResult ? '▾' : '▸'} Result
+            </button>
+            {!showResult ? <span className="tool-call__summary">{oneLine(call.resultPreview)}</span> : null}
+          </div>
+          {showResult ? (
+            <pre id={resultId} className="tool-call__block" aria-label={`Result of ${call.toolName}`}>
+              {call.resultPreview}
+            </pre>
+          ) : null}
+        </>
+      ) : null}
+    </article>
+  )
+})
+
+/** A call the model is still writing: its name and the arguments as they arrive (shown whole, they are short). */
+export function ToolCallDraftRow({ toolName, argumentsSoFar }: { toolName: string; argumentsSoFar: string }) {
+  return (
+    <article className="tool-call tool-call--proposed" title="" aria-label={`Tool call ${toolName}: receiving arguments`} aria-busy="true" data-state="streaming">
+      <div className="tool-call__line">
+        <span className="tool-call__icon" aria-hidden="true">⚙</span>
+        <code className="tool-call__name">{toolName}</code>
+        <span className="badge badge--live tool-call__state">receiving arguments…</span>
+      </div>
+      <pre className="tool-call__block" aria-label={`Arguments of ${toolName} so far`}>
+        {argumentsSoFar}
+      </pre>
+    </article>
+  )
+}
