@@ -515,6 +515,45 @@ export const DiagnosticRow = z.object({
 })
 export type DiagnosticRow = z.infer<typeof DiagnosticRow>
 
+/** A tool reference as a step offered it (grants are keyed by it: a changed schema hash asks again). */
+export const OfferedToolView = z.object({ source: z.string(), name: z.string(), schemaHash: z.string() })
+
+/** The agent side of a session's diagnostics (issue #9): its profile, what its last turn offered, its grants. */
+export const AgentDiagnostics = z.object({
+  /** The profile the session runs; `revision` is the current one, `sessionRevision` the one its last turn used. */
+  profile: z.object({ id: z.string(), name: z.string().nullable(), revision: z.string().nullable(), sessionRevision: z.string().nullable(), missing: z.boolean() }),
+  /** The latest turn that ran in steps (null when none has), and each step's identity key and offered tools. */
+  lastTurn: z
+    .object({
+      turnId: z.string(),
+      steps: z.array(
+        z.object({
+          step: z.number().int(),
+          identityKey: z.string(),
+          finishReason: z.enum(['tool-calls', 'text', 'stopped', 'error']).nullable(),
+          /** null: recorded before Keel kept the offered tools (migration 009). */
+          tools: z.array(OfferedToolView).nullable(),
+        }),
+      ),
+    })
+    .nullable(),
+  /** What the last step offered (the same as the last step's `tools`); empty when no step ran. */
+  toolsOffered: z.array(OfferedToolView).nullable(),
+  /** The grants that apply to this session's calls: its own, its profile's ('agent') and 'always'. */
+  grants: z.array(
+    z.object({
+      id: z.string(),
+      scope: z.enum(['session', 'agent', 'always']),
+      source: z.string(),
+      toolName: z.string(),
+      schemaHash: z.string(),
+      effect: z.enum(['read', 'write', 'execute', 'network']),
+      createdAt: z.number(),
+    }),
+  ),
+})
+export type AgentDiagnostics = z.infer<typeof AgentDiagnostics>
+
 export const SessionDiagnostics = z.object({
   sessionId: z.string(),
   title: z.string(),
@@ -525,6 +564,8 @@ export const SessionDiagnostics = z.object({
   appDefault: AppDefault.nullable(),
   /** How the stored binding would be canonicalized, when it is not canonical. */
   canonicalization: z.array(z.string()),
+  /** The agent side (profile, tools offered per step, grants in force); absent where it is not read (the doctor). */
+  agent: AgentDiagnostics.optional(),
 })
 export type SessionDiagnostics = z.infer<typeof SessionDiagnostics>
 

@@ -361,7 +361,7 @@ export class AgentService {
         run.prepared = false
         const step = run.step
         this.resetStepText(turn)
-        this.ledger.startStep(turn.turnId, step, turn.identity.identityKey)
+        this.ledger.startStep(turn.turnId, step, turn.identity.identityKey, Date.now(), run.set.tools.map((t) => ({ source: 'builtin', name: t.name, schemaHash: t.schemaHash })))
         openStep = step
         const messages = [...this.agentHistory(turn.sessionId), ...run.tail]
         run.tail = []

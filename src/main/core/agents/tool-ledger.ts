@@ -33,10 +33,19 @@ export const LEDGER_RESULT_CAP = 64_000
 
 export type StepFinish = 'tool-calls' | 'text' | 'stopped' | 'error'
 
+/** A tool as a step offered it (the tool reference grants are keyed by). */
+export interface OfferedTool {
+  source: string
+  name: string
+  schemaHash: string
+}
+
 export interface TurnStepRow {
   turnId: string
   step: number
   identityKey: string
+  /** What the step's request offered; null for steps recorded before migration 009. */
+  tools: OfferedTool[] | null
   finishReason: StepFinish | null
   assistantText: string
   startedAt: number
@@ -108,7 +117,7 @@ type RawCall = {
   ended_at: number | null
 }
 
-type RawStep = { turn_id: string; step: number; identity_key: string; finish_reason: StepFinish | null; assistant_text: string; started_at: number; ended_at: number | null }
+type RawStep = { turn_id: string; step: number; identity_key: string; tools_json: string | null; finish_reason: StepFinish | null; assistant_text: string; started_at: number; ended_at: number | null }
 
 function toCall(r: RawCall): ToolCallRow {
   return {
@@ -134,7 +143,7 @@ function toCall(r: RawCall): ToolCallRow {
 }
 
 function toStep(r: RawStep): TurnStepRow {
-  return { turnId: r.turn_id, step: r.step, identityKey: r.identity_key, finishReason: r.finish_reason, assistantText: r.assistant_text, startedAt: r.started_at, endedAt: r.ended_at }
+  return { turnId: r.turn_id, step: r.step, identityKey: r.identity_key, tools: r.tools_json === null ? null : (JSON.parse(r.tools_json) as OfferedTool[]), finishReason: r.finish_reason, assistantText: r.assistant_text, startedAt: r.started_at, endedAt: r.ended_at }
 }
 
 const OPEN_SQL = "('proposed', 'awaiting-approval', 'approved', 'running')"
@@ -155,8 +164,15 @@ export class ToolLedger {
 
   // ---- steps ----
 
-  startStep(turnId: string, step: number, identityKey: string, now = Date.now()): void {
-    this.st('INSERT INTO turn_steps (turn_id, step, identity_key, started_at) VALUES (?, ?, ?, ?)').run(turnId, step, identityKey, now)
+  /** `tools`: what the step's request offers (migration 009), kept for diagnostics. */
+  startStep(turnId: string, step: number, identityKey: string, now = Date.now(), tools: readonly OfferedTool[] = []): void {
+    this.st('INSERT INTO turn_steps (turn_id, step, identity_key, started_at, tools_json) VALUES (?, ?, ?, ?, ?)').run(turnId, step, identityKey, now, JSON.stringify(tools))
+  }
+
+  /** The session's latest turn that has steps, with its steps (diagnostics). */
+  latestSteps(sessionId: string): { turnId: string; steps: TurnStepRow[] } | null {
+    const r = this.st('SELECT id FROM turns WHERE session_id = ? AND EXISTS (SELECT 1 FROM turn_steps s WHERE s.turn_id = turns.id) ORDER BY seq DESC LIMIT 1').get(sessionId) as { id: string } | undefined
+    return r ? { turnId: r.id, steps: this.steps(r.id) } : null
   }
 
   endStep(turnId: string, step: number, finish: StepFinish, assistantText: string, now = Date.now()): void {

@@ -2,6 +2,7 @@
 // config, keychain and migrations, and the actions that repair or report. Everything shown comes from main.
 import { useId } from 'react'
 import { useDiagnostics } from '../hooks/useDiagnostics'
+import { AgentDiagnosticsSection } from './AgentDiagnosticsSection'
 import { AppDiagnosticsSection } from './AppDiagnosticsSection'
 import { CanonicalizationNote } from './CanonicalizationNote'
 import { DiagnosticsActions } from './DiagnosticsActions'
@@ -44,6 +45,7 @@ export function DiagnosticsDialog({ sessionId, onClose }: DiagnosticsDialogProps
               <DiagnosticsStatus diagnostics={session} />
               <IdentityViewsTable rows={session.rows} />
               <CanonicalizationNote changes={session.canonicalization} />
+              {session.agent ? <AgentDiagnosticsSection agent={session.agent} /> : null}
             </>
           ) : null}
         </section>

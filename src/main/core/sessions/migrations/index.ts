@@ -9,6 +9,7 @@ import { toolLedger } from './006-tool-ledger'
 import { retiredEntries } from './005-retired-entries'
 import { grants } from './008-grants'
 import { sessionProfiles } from './007-session-profiles'
+import { offeredTools } from './009-offered-tools'
 
 export interface MigrationResult {
   summary: string
@@ -21,6 +22,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
