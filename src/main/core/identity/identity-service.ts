@@ -6,6 +6,7 @@ import type { KeelConfig } from '../config/config-schema'
 import { entryRevision, type ConfigService } from '../config/config-service'
 import { KeelError } from '../errors'
 import type { KeyLookup, Keychain } from '../secrets/keychain'
+import { keyRequired } from '../providers/kinds'
 import type { SessionStore } from '../sessions/session-store'
 import { BindingStore, type StoredBinding } from './binding-store'
 import { isResolvedClass } from './canonicalize'
@@ -82,7 +83,7 @@ export class IdentityService {
 
   /** Key presence and fingerprints for every configured entry (one keychain read each). */
   keys(): Promise<KeyLookup> {
-    return this.keychain.keyInfo(this.config.current().providers.map((p) => p.id))
+    return this.keychain.keyInfo(this.config.current().providers.map((p) => p.id), this.expectsKey)
   }
 
   /**
@@ -97,7 +98,13 @@ export class IdentityService {
     if (def) ids.add(def.entryId)
     const active = this.active.get(sessionId)
     if (active) ids.add(active.identity.entryId)
-    return this.keychain.keyInfo([...ids])
+    return this.keychain.keyInfo([...ids], this.expectsKey)
+  }
+
+  /** Whether an entry needs a key: only then does a missing one make the keychain ask whether it is locked. */
+  private readonly expectsKey = (entryId: string): boolean => {
+    const entry = this.config.current().providers.find((p) => p.id === entryId)
+    return entry === undefined || keyRequired(entry)
   }
 
   private displayLookup: { at: number; lookup: Promise<KeyLookup> } | null = null

@@ -12,7 +12,7 @@ import { STREAM_TIMEOUT_DEFAULTS, type StreamTimeoutValues } from '../../../shar
 import { KeelError } from '../errors'
 import { isLocalEntry } from './kinds'
 import { redact, redactExcerpt, type ProviderSecrets } from './provider-errors'
-import { excerpt, frameProblem, isFinalFrame, parseFrame, splitFrames } from './stream-shapes'
+import { excerpt, inspectFrame, parseFrame, splitFrames } from './stream-shapes'
 
 /** The entry's own timeouts, each missing value taken from the local or remote defaults. */
 export function streamTimeoutsFor(entry: Pick<ProviderEntry, 'kind' | 'baseUrl' | 'local' | 'timeouts'>): StreamTimeoutValues {
@@ -114,13 +114,13 @@ export class StreamGuard {
       let good = ''
       for (const frame of frames) {
         const parsed = parseFrame(frame)
-        const problem = frameProblem(this.api, parsed)
-        if (problem) {
-          halted = this.fail(this.malformedError(problem), false)
+        const verdict = inspectFrame(this.api, parsed)
+        if (verdict.problem) {
+          halted = this.fail(this.malformedError(verdict.problem), false)
           break
         }
         if (parsed.data !== null) events += 1
-        if (isFinalFrame(this.api, parsed)) finished = true
+        if (verdict.final) finished = true
         good += frame
       }
       return good

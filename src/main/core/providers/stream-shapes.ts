@@ -96,7 +96,10 @@ export function isFinalFrame(api: ProviderApi, frame: SseFrame): boolean {
   } catch {
     return false
   }
-  if (!isObject(parsed)) return false
+  return isObject(parsed) && endsReply(api, parsed)
+}
+
+function endsReply(api: ProviderApi, parsed: Json): boolean {
   if (isObject(parsed.error) || parsed.type === 'error') return true
   if (api === 'openai-chat') return Array.isArray(parsed.choices) && parsed.choices.some((c) => isObject(c) && typeof c.finish_reason === 'string')
   if (api === 'openai-responses') return typeof parsed.type === 'string' && RESPONSES_ENDINGS.has(parsed.type)
@@ -123,4 +126,38 @@ export function frameProblem(api: ProviderApi, frame: SseFrame): string | null {
   if (api === 'openai-chat') return checkChatChunk(parsed)
   if (api === 'openai-responses') return checkResponsesEvent(parsed)
   return checkAnthropicEvent(parsed)
+}
+
+export interface FrameVerdict {
+  /** What is wrong with the frame (frameProblem); when set, `final` means nothing. */
+  problem: string | null
+  /** Whether the frame ends the reply (isFinalFrame). */
+  final: boolean
+}
+
+const PASSES: FrameVerdict = { problem: null, final: false }
+const ENDS: FrameVerdict = { problem: null, final: true }
+
+/**
+ * frameProblem and isFinalFrame in one pass, parsing the data once: the guard runs this on every event of every
+ * reply, so it costs one JSON.parse of the event and nothing more.
+ */
+export function inspectFrame(api: ProviderApi, frame: SseFrame): FrameVerdict {
+  if (frame.data === null) return PASSES
+  if (api !== 'anthropic-messages' && frame.data.trim() === '[DONE]') return ENDS
+  if (api === 'anthropic-messages') {
+    if (frame.event === null) return { problem: `a data line with no event name (${excerpt(frame.data)})`, final: false }
+    if (frame.event === 'error') return ENDS
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(frame.data)
+  } catch {
+    return { problem: `a data line that is not JSON (${excerpt(frame.data)})`, final: false }
+  }
+  if (!isObject(parsed)) return { problem: `a data line that is not a JSON object (${excerpt(frame.data)})`, final: false }
+  const final = frame.event === 'error' || endsReply(api, parsed)
+  if (isObject(parsed.error)) return final ? ENDS : PASSES
+  const problem = api === 'openai-chat' ? checkChatChunk(parsed) : api === 'openai-responses' ? checkResponsesEvent(parsed) : checkAnthropicEvent(parsed)
+  return problem ? { problem, final } : final ? ENDS : PASSES
 }

@@ -101,9 +101,10 @@ export class Keychain {
   /**
    * Which of these entries have a key, and a fingerprint of each (so a rotated key shows as a different
    * credential). One lookup per entry: keytar's findCredentials crashes the process (a NULL secret in libsecret)
-   * when another program changes the keyring during the search, so Keel never uses it.
+   * when another program changes the keyring during the search, so Keel never uses it. `expectsKey` names the
+   * entries that need a key (the others, e.g. a local server without auth, are expected to have none).
    */
-  async keyInfo(entryIds: readonly string[]): Promise<KeyLookup> {
+  async keyInfo(entryIds: readonly string[], expectsKey: (entryId: string) => boolean = () => true): Promise<KeyLookup> {
     const found = new Map<string, KeyInfo>()
     try {
       for (const id of new Set(entryIds)) {
@@ -113,17 +114,27 @@ export class Keychain {
     } catch {
       return () => ({ state: 'unavailable', fingerprint: null })
     }
-    // "Absent" from a locked collection means "cannot be read now", not "not stored".
-    if ([...found.values()].some((k) => k.state === 'absent') && (await secretServiceLockState()) === 'locked') {
+    // "Absent" from a locked collection means "cannot be read now", not "not stored". Asking D-Bus costs a process
+    // (tens to hundreds of ms), so it is asked only when the answer could change something: an entry that needs a
+    // key has none, and no key was read (a locked collection yields none, so one read key shows it is unlocked).
+    const absent = [...found].some(([id, k]) => k.state === 'absent' && expectsKey(id))
+    const unlocked = [...found.values()].some((k) => k.state === 'present')
+    if (absent && !unlocked && (await secretServiceLockState()) === 'locked') {
       for (const [id, k] of found) if (k.state === 'absent') found.set(id, { state: 'unavailable', fingerprint: null, locked: true })
       return (entryId) => found.get(entryId) ?? { state: 'unavailable', fingerprint: null, locked: true }
     }
     return (entryId) => found.get(entryId) ?? { state: 'absent', fingerprint: null }
   }
 
-  /** A cheap probe for diagnostics and the settings page. */
-  async probe(): Promise<KeelError | null> {
+  /**
+   * A cheap probe for diagnostics and the settings page. `entryIds` (entries that need a key, a few at most): a key
+   * read from one of them shows the keychain reachable and unlocked, with no D-Bus process to ask about the lock.
+   */
+  async probe(entryIds: readonly string[] = []): Promise<KeelError | null> {
     try {
+      for (const id of entryIds.slice(0, 3)) {
+        if ((await serialized(() => keytar.getPassword(this.service, keychainAccount(id)))) !== null) return null
+      }
       await serialized(() => keytar.getPassword(this.service, 'keel:probe'))
     } catch (err) {
       return keychainError(err)

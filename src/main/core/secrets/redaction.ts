@@ -43,20 +43,61 @@ export function secretForms(secret: string): string[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
+/**
+ * Every form of a set of secrets, worked out once: the encodings and the pattern are what costs, and a reply
+ * streams as thousands of small deltas redacted with the same secrets (one turn's), so each delta must cost only
+ * its own length.
+ */
+export class SecretPatterns {
+  /** Every form, lower-cased (matching ignores case), longest first. */
+  readonly lowerForms: readonly string[]
+  private readonly pattern: RegExp | null
+
+  constructor(secrets: Iterable<string | null | undefined>) {
+    const forms = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length > 0).flatMap(secretForms))]
+    forms.sort((a, b) => b.length - a.length)
+    this.pattern = forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join('|'), 'gi')
+    this.lowerForms = [...new Set(forms.map((f) => f.toLowerCase()))]
+  }
+
+  get empty(): boolean {
+    return this.pattern === null
+  }
+
+  /** `text` with every form replaced by `[redacted]`. (replace() with a global pattern starts from 0 each call.) */
+  redact(text: string): string {
+    return this.pattern === null || text === '' ? text : text.replace(this.pattern, REDACTED)
+  }
+
+  /** How many characters at the end of `text` are the start (not the whole) of some form: at least `min`, else 0. */
+  partialTail(text: string, min: number): number {
+    return partialTail(text, this.lowerForms, min)
+  }
+}
+
+// A turn passes the same secrets array to every call (provider-client makes it once per request): its patterns are
+// kept with it, and go when it does (nothing here outlives the turn's own reference to its key).
+const compiled = new WeakMap<object, SecretPatterns>()
+
+/** The patterns for `secrets`, worked out once per array. */
+export function secretPatterns(secrets: Iterable<string | null | undefined>): SecretPatterns {
+  if (!Array.isArray(secrets)) return new SecretPatterns(secrets)
+  let found = compiled.get(secrets)
+  if (!found) {
+    found = new SecretPatterns(secrets)
+    compiled.set(secrets, found)
+  }
+  return found
+}
+
 /** `text` with every form of every secret replaced by `[redacted]`. Empty and missing secrets are skipped. */
 export function redactSecrets(text: string, secrets: Iterable<string | null | undefined>): string {
-  const forms = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length > 0).flatMap(secretForms))]
-  if (forms.length === 0) return text
-  forms.sort((a, b) => b.length - a.length)
-  return text.replace(new RegExp(forms.map(escapeRegExp).join('|'), 'gi'), REDACTED)
+  return secretPatterns(secrets).redact(text)
 }
 
 /** The fewest characters of a secret's start, left before a clip mark, that are taken for what is left of one. */
 const MIN_PARTIAL = 4
 const CLIP_MARK = '…'
-
-const lowerForms = (secrets: Iterable<string | null | undefined>) =>
-  [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length > 0).flatMap(secretForms).map((f) => f.toLowerCase()))]
 
 /** How many characters at the end of `text` are the start (not the whole) of some form: at least `min`, else 0. */
 function partialTail(text: string, forms: readonly string[], min: number): number {
@@ -78,10 +119,10 @@ function partialTail(text: string, forms: readonly string[], min: number): numbe
  * secret that the clip cut short is removed too, since it no longer matches the whole form.
  */
 export function redactClipped(text: string, secrets: Iterable<string | null | undefined>): string {
-  const list = [...secrets]
-  const redacted = redactSecrets(text, list)
+  const patterns = secretPatterns(Array.isArray(secrets) ? secrets : [...secrets])
+  const redacted = patterns.redact(text)
   if (!redacted.includes(CLIP_MARK)) return redacted
-  const forms = lowerForms(list)
+  const forms = patterns.lowerForms
   if (forms.length === 0) return redacted
   const parts = redacted.split(CLIP_MARK)
   return parts
@@ -98,10 +139,10 @@ export function redactClipped(text: string, secrets: Iterable<string | null | un
  * redacted, and cut before an end that could be the start of a secret (the rest of it may arrive next).
  */
 export function redactSoFar(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
-  const redacted = redactSecrets(text, secrets)
-  const forms = lowerForms(secrets)
-  if (forms.length === 0) return redacted
-  return redacted.slice(0, redacted.length - partialTail(redacted, forms, 1))
+  const patterns = secretPatterns(secrets)
+  const redacted = patterns.redact(text)
+  if (patterns.empty) return redacted
+  return redacted.slice(0, redacted.length - patterns.partialTail(redacted, 1))
 }
 
 /**
@@ -109,26 +150,27 @@ export function redactSoFar(text: string, secrets: ReadonlyArray<string | null |
  * arrived is held back while it could be the start of a secret, and released, redacted, once it cannot.
  */
 export class StreamRedactor {
-  private readonly forms: string[]
+  private readonly patterns: SecretPatterns
   private pending = ''
 
   constructor(
-    private readonly secrets: ReadonlyArray<string | null | undefined>,
+    secrets: ReadonlyArray<string | null | undefined>,
     private readonly emit: (text: string) => void,
   ) {
-    this.forms = lowerForms(secrets)
+    this.patterns = secretPatterns(secrets)
   }
 
   push(text: string): void {
-    if (this.forms.length === 0) {
+    if (this.patterns.empty) {
       if (text) this.emit(text)
       return
     }
+    // Only what is held back (shorter than the longest form) is looked at again: the cost is the new text's.
     this.pending += text
-    const hold = partialTail(this.pending, this.forms, 1)
+    const hold = this.patterns.partialTail(this.pending, 1)
     const ready = this.pending.slice(0, this.pending.length - hold)
     this.pending = this.pending.slice(this.pending.length - hold)
-    if (ready) this.emit(redactSecrets(ready, this.secrets))
+    if (ready) this.emit(this.patterns.redact(ready))
   }
 
   /** The stream ended (or was cut off): what is held back goes out, and the start of a secret does not. */
@@ -136,6 +178,6 @@ export class StreamRedactor {
     const rest = this.pending
     this.pending = ''
     if (!rest) return
-    this.emit(rest.length >= MIN_PARTIAL ? REDACTED : redactSecrets(rest, this.secrets))
+    this.emit(rest.length >= MIN_PARTIAL ? REDACTED : this.patterns.redact(rest))
   }
 }
