@@ -147,6 +147,17 @@ describe('StreamRedactor (reply text arriving in deltas)', () => {
     expect(run(split(text, 4), []).join('')).toBe(text)
   })
 
+  it('one secrets array serves a whole turn: its patterns, worked out once, redact every delta and every later call alike', () => {
+    const secrets = [KEY, 'header-token-1234']
+    const text = `a ${KEY} b header-token-1234 c ${Buffer.from(KEY).toString('base64')} d`
+    const expected = 'a [redacted] b [redacted] c [redacted] d'
+    for (let i = 0; i < 3; i++) {
+      expect(redactSecrets(text, secrets)).toBe(expected)
+      expect(run(split(text, 3), secrets).join('')).toBe(expected)
+      expect(run(split(text, 1000), secrets).join('')).toBe(expected)
+    }
+  })
+
   it('a stream cut off in the middle of a key does not release its start', () => {
     const out = run(['Here: ', KEY.slice(0, 20)])
     expect(out.join('')).toBe('Here: [redacted]')

@@ -2,7 +2,7 @@
 // and that the watchdog's timer lives exactly as long as the stream (never past dispose()).
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { StreamGuard, formatDuration, streamTimeoutsFor } from '../../src/main/core/providers/stream-guard'
-import { frameProblem, isFinalFrame, parseFrame, splitFrames } from '../../src/main/core/providers/stream-shapes'
+import { frameProblem, inspectFrame, isFinalFrame, parseFrame, splitFrames, type SseFrame } from '../../src/main/core/providers/stream-shapes'
 import { STREAM_TIMEOUT_DEFAULTS } from '../../src/shared/stream-timeouts'
 
 const subject = { entryId: 'acme', entryName: 'Acme', baseUrl: 'https://acme.example/v1' }
@@ -63,6 +63,43 @@ describe('frame shapes', () => {
     expect(frameProblem('openai-chat', { event: null, data: '{not json' })).toBe('a data line that is not JSON ({not json)')
     expect(frameProblem('anthropic-messages', { event: null, data: '{"type":"content_block_delta"}' })).toMatch(/^a data line with no event name/)
     expect(frameProblem('openai-responses', { event: 'x', data: '{"type":"response.output_text.delta","delta":{}}' })).toBe('a text delta whose "delta" is not text')
+  })
+})
+
+describe('inspectFrame (what the guard runs on every event)', () => {
+  it('gives the same problem and the same end of reply as frameProblem and isFinalFrame, for every API', () => {
+    const frames: SseFrame[] = [
+      { event: null, data: null },
+      { event: null, data: '[DONE]' },
+      { event: null, data: '{not json' },
+      { event: null, data: '7' },
+      { event: 'error', data: '{"error":{"message":"overloaded"}}' },
+      { event: 'error', data: 'not json' },
+      { event: null, data: '{"error":{"message":"x"}}' },
+      { event: null, data: '{"type":"error"}' },
+      { event: null, data: JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' } }] }) },
+      { event: null, data: JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) },
+      { event: null, data: JSON.stringify({ choices: 'nope' }) },
+      { event: null, data: JSON.stringify({ choices: [{ delta: { content: 7 }, finish_reason: 'stop' }] }) },
+      { event: 'response.output_text.delta', data: '{"type":"response.output_text.delta","delta":"hi"}' },
+      { event: 'x', data: '{"type":"response.output_text.delta","delta":{}}' },
+      { event: 'response.completed', data: '{"type":"response.completed"}' },
+      { event: null, data: '{"no":"type"}' },
+      { event: 'content_block_delta', data: '{"type":"content_block_delta","delta":{"type":"text_delta","text":"hi"}}' },
+      { event: 'content_block_delta', data: '{"type":"content_block_delta","delta":{"type":"text_delta","text":1}}' },
+      { event: null, data: '{"type":"content_block_delta"}' },
+      { event: 'message_stop', data: '{"type":"message_stop"}' },
+      { event: 'ping', data: '{"type":"ping"}' },
+    ]
+    for (const api of ['openai-chat', 'openai-responses', 'anthropic-messages'] as const) {
+      for (const frame of frames) {
+        const verdict = inspectFrame(api, frame)
+        const problem = frameProblem(api, frame)
+        expect(verdict.problem, `${api} ${JSON.stringify(frame)}`).toBe(problem)
+        // With a problem the guard stops there, so whether the frame would have ended the reply does not matter.
+        if (problem === null) expect(verdict.final, `${api} ${JSON.stringify(frame)}`).toBe(isFinalFrame(api, frame))
+      }
+    }
   })
 })
 
