@@ -15,6 +15,7 @@ import { acquireDataDirLock, type DataDirLock } from '../data-dir-lock'
 import { IdentityService } from '../identity/identity-service'
 import { repairBindings } from '../identity/binding-repair'
 import { buildSessionDiagnostics } from '../diagnostics/session-diagnostics'
+import { buildAgentDiagnostics } from '../diagnostics/agent-diagnostics'
 import { KEY_SOURCE_ORDER, databaseIntegrity, migrationRecords } from '../diagnostics/app-diagnostics'
 import { dataPaths } from '../paths'
 import { keyRequired } from '../providers/kinds'
@@ -34,6 +35,9 @@ import type { CoreEventListener, KeelCore, KeelCoreOptions } from './keel-core.t
 type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<ChannelOutput<C>> }
 type HandlerInput<C extends Channel> = ChannelInput<C> & Record<string, unknown>
 
+/** How long a healthy storage probe (a probe file written in the data directory) answers app.state. */
+const STORAGE_PROBE_MS = 2000
+
 export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> {
   // One writer per data directory: the lock comes before the database is migrated, bindings are repaired or turns
   // are marked interrupted, so a second process never takes another live process's turn for a crashed one.
@@ -51,6 +55,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   // A read-only data directory is found now, not at the user's first write: the database opens read-only and
   // app.state (and so a banner) says so from the start. (The data-dir lock is not held for the same reason.)
   const startupFault = probeDataDir(paths.dataDir)
+  /** Until when a healthy storage probe answers app.state (see storageStatus). */
+  let storageHealthyUntil = 0
   const opened = openDatabase(paths.database, paths.backups, undefined, { readOnly: startupFault === 'read-only' || !lock.held })
   const db = opened.db
   const listeners = new Set<CoreEventListener>()
@@ -79,7 +85,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     // A reply the disk refuses mid-stream ends as such (and windows show the storage banner), never as a crash.
     storageFault: (err, what) => {
       const fault = asStorageFault(err, paths.dataDir, what)
-      if (fault) emit('app', { reason: 'storage-fault' })
+      if (fault) {
+        storageHealthyUntil = 0
+        emit('app', { reason: 'storage-fault' })
+      }
       return fault?.data ?? null
     },
   }, {
@@ -246,7 +255,15 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     const keys = await identity.keys()
     const evaluation = await identity.evaluate(id, keys)
     const snapshot = identity.snapshotFrom(id, evaluation)
-    return buildSessionDiagnostics({
+    const profile = profiles.profileForSession(id)
+    const agent = buildAgentDiagnostics({
+      sessionId: id,
+      profile: profile.missing ? { id: profile.id, name: null, revision: null, missing: true } : { id: profile.id, name: profile.name, revision: profile.revision, missing: false },
+      sessionRevision: profiles.summaries([id]).get(id)?.revision ?? null,
+      ledger: agents.ledger,
+      grants: grants.list(),
+    })
+    const built = buildSessionDiagnostics({
       sessionId: id,
       title: row.title,
       stored: identity.bindings.read(id)!,
@@ -257,9 +274,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       cached: (ns) => catalog.cached(ns),
       known: identity.bindings.known,
     })
+    return { ...built, agent }
   }
   const appDiagnostics = async (): Promise<AppDiagnostics> => {
-    const probe = await keychain.probe()
+    const probe = await keychain.probe(keyEntryIds())
     return {
       dataDir: paths.dataDir,
       configPath: paths.config,
@@ -275,13 +293,22 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     }
   }
 
-  /** Whether the data directory takes writes now; a database opened read-only stays so until the next start. */
+  /** Entries whose key the keychain probe may read (a read key proves the keychain unlocked, with no D-Bus call). */
+  const keyEntryIds = () => config.current().providers.filter(keyRequired).map((p) => p.id)
+
+  /**
+   * Whether the data directory takes writes now; a database opened read-only stays so until the next start. A
+   * healthy answer (a probe file written) serves for STORAGE_PROBE_MS, since windows ask on every app or providers
+   * event; after a refused write (storageFaulted, storageSuspect) every call probes again.
+   */
   const storageStatus = (): AppState['storage'] => {
     if (opened.readOnly) {
       const problem = storageFault('read-only', paths.dataDir, 'nothing you change').data
       return { writable: false, problem: { ...problem, message: `Keel's data directory (${paths.dataDir}) was read-only when Keel started: sessions are shown read-only and nothing you change is saved.`, fix: `${problem.fix} Restart Keel afterwards.` } }
     }
+    if (!storageFaulted && Date.now() < storageHealthyUntil) return { writable: true, problem: null }
     const fault = probeDataDir(paths.dataDir)
+    storageHealthyUntil = fault ? 0 : Date.now() + STORAGE_PROBE_MS
     if (!fault) return { writable: true, problem: null }
     const problem = storageFault(fault, paths.dataDir, 'nothing you change').data
     return { writable: false, problem: { ...problem, message: problem.message.replace(/: nothing you change was not saved\.$/, ': nothing you change can be saved until this is fixed.') } }
@@ -329,7 +356,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       changed: (reason, sessionId) => emit('sessions', { reason, changes: sessionId ? [{ id: sessionId, kind: 'updated' }] : [], all: false }),
     }),
     'app.state': async () => {
-      const probe = await keychain.probe()
+      const probe = await keychain.probe(keyEntryIds())
       const state: AppState = {
         dataDir: paths.dataDir,
         storage: storageStatus(),
@@ -620,6 +647,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
         const fault = asStorageFault(err, paths.dataDir, UNSAVED_BY_CHANNEL[channel] ?? 'this change')
         if (fault) {
           storageFaulted = true
+          storageHealthyUntil = 0
           emit('app', { reason: 'storage-fault' })
           return { ok: false, error: fault.data }
         }
