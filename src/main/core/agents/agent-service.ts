@@ -7,7 +7,7 @@ import type { ChatEvent } from '../../../shared/contract'
 import { KeelError, toErrorData } from '../errors'
 import type { IdentityService } from '../identity/identity-service'
 import { identityFor } from '../identity/resolve'
-import { streamCompletion, type WireMessage } from '../providers/provider-client'
+import { streamCompletion, type RequestProfile, type WireMessage } from '../providers/provider-client'
 import type { CompletedToolCall } from '../providers/tool-wire'
 import type { ResultStore } from '../tools/result-store'
 import type { BuiltinTool } from '../tools/tool-definition'
@@ -71,6 +71,8 @@ interface AgentRun {
 export interface AgentServiceOptions {
   /** The tools a session's turns offer; none (a plain chat) when absent or null. */
   toolSet?(sessionId: string): SessionToolSet | null
+  /** The session's agent profile as each request carries it (system prompt, parameters); read at every request. */
+  requestProfile?(sessionId: string): RequestProfile | undefined
   /** Where results too large for the model are kept (read_tool_result pages through them). */
   resultStore?: ResultStore
 }
@@ -206,6 +208,7 @@ export class AgentService {
         entry,
         key,
         messages,
+        profile: this.options.requestProfile?.(turn.sessionId),
         signal: turn.controller.signal,
         onDelta: (delta) => {
           turn.text += delta
@@ -376,6 +379,7 @@ export class AgentService {
           messages,
           signal,
           tools: toolDefinitions(run.set),
+          profile: this.options.requestProfile?.(turn.sessionId),
           onDelta: (delta) => {
             turn.text += delta
             this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })

@@ -100,6 +100,11 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       const profile = profiles.profileForSession(sessionId)
       return withGrants(set, grants, sessionId, profile.missing ? null : profile.id)
     },
+    // The profile's instructions and parameters go with every request of the session (none for the Chat profile).
+    requestProfile: (sessionId) => {
+      const profile = profiles.profileForSession(sessionId)
+      return profile.missing ? undefined : { instructions: profile.instructions, ...profile.parameters }
+    },
     resultStore: new ResultStore(paths.toolResults),
   })
   // A live snapshot shows what a running turn uses, and a mid-turn re-bind as what the next turn will use.
@@ -615,6 +620,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       await agents.continuePaused(sessionId, steps)
       return { ok: true as const }
     },
+    'tools.runAgain': async ({ callId }) => agents.runAgain(callId),
   }
 
   // Interrupted turns whose identity still matches continue now; the others wait for the user.

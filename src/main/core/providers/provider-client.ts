@@ -40,7 +40,23 @@ export interface StreamRequest {
   onToolCallStart?(call: { id: string; name: string }): void
   /** More of a tool call's arguments arrived: the text so far (redacted of the entry's secrets). */
   onToolCallArguments?(call: ToolCallSoFar): void
+  /** The session's agent profile: its instructions and the parameters it sets; absent or empty adds nothing. */
+  profile?: RequestProfile
 }
+
+/**
+ * What a session's agent profile adds to each request. Only what the profile sets goes on the wire (no default
+ * temperature is invented); empty instructions send no system prompt, so a Chat session's request is unchanged.
+ */
+export interface RequestProfile {
+  instructions?: string
+  temperature?: number
+  maxOutputTokens?: number
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high'
+}
+
+/** Anthropic's Messages API requires max_tokens; this is sent when the profile does not set one. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096
 
 /** A tool call while its arguments stream; `index` is its position in the reply. */
 export interface ToolCallSoFar {
@@ -102,10 +118,63 @@ function reportArguments(req: StreamRequest, calls: ToolCallAssembler, key: stri
   if (c) req.onToolCallArguments({ index: calls.indexOf(key), id: c.id, name: c.name, argumentsSoFar: c.args })
 }
 
+const instructionsOf = (req: StreamRequest): string | null => (req.profile?.instructions?.trim() ? req.profile.instructions : null)
+
+/** Chat Completions: a system message first; OpenAI's own API takes max_completion_tokens (its reasoning models
+ *  refuse max_tokens), while compatible servers (Ollama, LM Studio, OpenRouter, …) know max_tokens. */
+export function chatCompletionsBody(req: StreamRequest): Record<string, unknown> {
+  const p = req.profile ?? {}
+  const instructions = instructionsOf(req)
+  const messages = [...(instructions ? [{ role: 'system', content: instructions }] : []), ...chatMessages(req.messages)]
+  return {
+    model: req.identity.model,
+    messages,
+    ...(req.tools && req.tools.length > 0 ? { tools: chatTools(req.tools) } : {}),
+    ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
+    ...(p.maxOutputTokens !== undefined ? { [req.entry.kind === 'openai' ? 'max_completion_tokens' : 'max_tokens']: p.maxOutputTokens } : {}),
+    ...(p.reasoningEffort !== undefined ? { reasoning_effort: p.reasoningEffort } : {}),
+    stream: true as const,
+  }
+}
+
+/** Responses: the instructions field, max_output_tokens and reasoning.effort. */
+export function responsesBody(req: StreamRequest): Record<string, unknown> {
+  const p = req.profile ?? {}
+  const instructions = instructionsOf(req)
+  return {
+    model: req.identity.model,
+    ...(instructions ? { instructions } : {}),
+    input: responsesInput(req.messages),
+    ...(req.tools && req.tools.length > 0 ? { tools: responsesTools(req.tools) } : {}),
+    ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
+    ...(p.maxOutputTokens !== undefined ? { max_output_tokens: p.maxOutputTokens } : {}),
+    ...(p.reasoningEffort !== undefined ? { reasoning: { effort: p.reasoningEffort } } : {}),
+    stream: true as const,
+  }
+}
+
+/**
+ * Anthropic Messages: `system`, and max_tokens from the profile or Keel's default (the API requires it). Reasoning
+ * effort is not sent: Anthropic has no effort parameter, only extended-thinking budgets (`thinking.budget_tokens`,
+ * which must stay below max_tokens and constrain temperature), a different knob than the profile's setting.
+ */
+export function anthropicBody(req: StreamRequest): Record<string, unknown> {
+  const p = req.profile ?? {}
+  const instructions = instructionsOf(req)
+  return {
+    model: req.identity.model,
+    max_tokens: p.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    ...(instructions ? { system: instructions } : {}),
+    messages: anthropicMessages(req.messages),
+    ...(req.tools && req.tools.length > 0 ? { tools: anthropicTools(req.tools) } : {}),
+    ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
+    stream: true as const,
+  }
+}
+
 async function streamOpenAIChat(req: StreamRequest, transport: Transport, calls: ToolCallAssembler): Promise<void> {
   const client = openaiClient(req.entry, req.identity.baseUrl, req.key, transport)
-  const tools = req.tools && req.tools.length > 0 ? { tools: chatTools(req.tools) } : {}
-  const body = { model: req.identity.model, messages: chatMessages(req.messages), ...tools, stream: true as const }
+  const body = chatCompletionsBody(req)
   const stream = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: req.signal })
   for await (const chunk of stream) {
     const delta = chunk.choices[0]?.delta
@@ -121,8 +190,7 @@ async function streamOpenAIChat(req: StreamRequest, transport: Transport, calls:
 
 async function streamOpenAIResponses(req: StreamRequest, transport: Transport, calls: ToolCallAssembler): Promise<void> {
   const client = openaiClient(req.entry, req.identity.baseUrl, req.key, transport)
-  const tools = req.tools && req.tools.length > 0 ? { tools: responsesTools(req.tools) } : {}
-  const body = { model: req.identity.model, input: responsesInput(req.messages), ...tools, stream: true as const }
+  const body = responsesBody(req)
   const stream = await client.responses.create(body as unknown as OpenAI.Responses.ResponseCreateParamsStreaming, { signal: req.signal })
   for await (const event of stream) {
     if (event.type === 'response.output_text.delta') req.onDelta(event.delta)
@@ -140,8 +208,7 @@ async function streamOpenAIResponses(req: StreamRequest, transport: Transport, c
 
 async function streamAnthropic(req: StreamRequest, transport: Transport, calls: ToolCallAssembler): Promise<void> {
   const client = anthropicClient(req.entry, req.identity.baseUrl, req.key, transport)
-  const tools = req.tools && req.tools.length > 0 ? { tools: anthropicTools(req.tools) } : {}
-  const body = { model: req.identity.model, max_tokens: 4096, messages: anthropicMessages(req.messages), ...tools, stream: true as const }
+  const body = anthropicBody(req)
   const stream = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal: req.signal })
   for await (const event of stream) {
     if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') req.onDelta(event.delta.text)
