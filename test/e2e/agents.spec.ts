@@ -1,0 +1,186 @@
+// Agent turns as a user sees them, through the host: a profile with the file tools and a workspace folder, the
+// fake provider scripted with tool calls (strict call/result pairing on, so a broken history would be a 400).
+// The model reads a file (allowed), proposes an edit (asks): the transcript shows each call between the message
+// and the reply, the approval card shows the diff, and the user's answer reaches the disk and the model.
+import Database from 'better-sqlite3'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from '@playwright/test'
+import { toolResultsSent, type FakeProvider, type RecordedRequest } from '../fake-provider/server'
+import { addProvider, assertNoKeyBytes, assistantMessages, closeSettings, expect, newSession, send, test, type Keel } from './support/fixtures'
+
+const PROFILE = 'Workspace editor'
+
+/**
+ * A keyed entry added through Settings, then a profile with read_file (allowed) and edit_file (asks) on a temp
+ * workspace written into config.json (hand-editable) as the default profile; the host restarts to read it.
+ */
+async function agentSession(page: Page, fake: FakeProvider, keel: Keel): Promise<{ workspace: string; file: string }> {
+  const workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'keel-e2e-ws-')))
+  const file = path.join(workspace, 'notes.txt')
+  fs.writeFileSync(file, 'title: harbour\ncolour: blue\n')
+  await keel.launch()
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  await addProvider(page, { name: 'Work gateway', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/work/v1`, model: 'gpt-work', key: keel.newKey('agents') })
+  await closeSettings(page)
+  await keel.stop()
+  const configFile = path.join(keel.dataDir, 'config.json')
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'))
+  config.agentProfiles = [
+    {
+      id: 'workspace-editor',
+      name: PROFILE,
+      instructions: 'Edit the files you are asked to.',
+      tools: [
+        { source: 'builtin', name: 'read_file' },
+        { source: 'builtin', name: 'edit_file' },
+      ],
+      approvals: [
+        { source: 'builtin', name: 'read_file', approval: 'allow' },
+        { source: 'builtin', name: 'edit_file', approval: 'ask' },
+      ],
+      stepLimit: 10,
+      workspace,
+    },
+  ]
+  config.defaultProfileId = 'workspace-editor'
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2))
+  await keel.launch()
+  await newSession(page)
+  return { workspace, file }
+}
+
+/** The fake's completion requests, oldest first. */
+function completions(fake: FakeProvider): RecordedRequest[] {
+  return fake.requests().filter((r) => r.protocol === 'openai-chat')
+}
+
+/** The tool-call row of the transcript for `tool` in `state`. */
+function toolRow(page: Page, tool: string, state: string) {
+  return page.getByRole('log').getByRole('article', { name: new RegExp(`^Tool call ${tool} \\(Built-in, \\w+\\): ${state}$`) })
+}
+
+/** The ledger's rows, read from the SQLite file the host writes. */
+function ledger(dataDir: string): Array<{ tool_name: string; provider_call_id: string; state: string; result_text: string | null }> {
+  const db = new Database(path.join(dataDir, 'keel.db'), { readonly: true, fileMustExist: true })
+  try {
+    return db.prepare('SELECT tool_name, provider_call_id, state, result_text FROM tool_calls ORDER BY created_at, position').all() as never
+  } finally {
+    db.close()
+  }
+}
+
+const READ = { id: 'call_read', name: 'read_file', arguments: { path: 'notes.txt' } }
+const EDIT = { id: 'call_edit', name: 'edit_file', arguments: { path: 'notes.txt', old_string: 'colour: blue', new_string: 'colour: green' } }
+
+function scriptReadThenEdit(fake: FakeProvider, finalReply: string): void {
+  fake.sequence([
+    { toolCalls: [READ] },
+    { toolResultFor: 'call_read', reply: 'The colour is blue; changing it.', toolCalls: [EDIT] },
+    { toolResultFor: 'call_edit', reply: finalReply },
+  ])
+}
+
+test('an agent reads a file, asks to edit it, the user allows once: the file changes and the reply uses the results', async ({ page, fake, keel }) => {
+  const { file } = await agentSession(page, fake, keel)
+  scriptReadThenEdit(fake, 'Done: the colour is now green.')
+  await send(page, 'Make the colour green')
+
+  // The read ran on its own; the edit waits, its card showing the diff (nothing written yet).
+  await expect(toolRow(page, 'read_file', 'succeeded')).toBeVisible()
+  await expect(toolRow(page, 'edit_file', 'awaiting approval')).toBeVisible()
+  const card = page.getByTestId('approval-card')
+  await expect(card).toBeFocused()
+  await expect(card.getByRole('heading', { name: 'Approve edit_file?' })).toBeVisible()
+  const diff = card.getByTestId('approval-diff')
+  await expect(diff).toContainText('-colour: blue')
+  await expect(diff).toContainText('+colour: green')
+  expect(fs.readFileSync(file, 'utf8')).toBe('title: harbour\ncolour: blue\n')
+  // The rows sit between the user message and the card, in order; the result of the read opens on demand.
+  const read = toolRow(page, 'read_file', 'succeeded')
+  await read.getByRole('button', { name: /Result/ }).click()
+  await expect(read.getByLabel('Result of read_file')).toContainText('colour: blue')
+  await read.getByRole('button', { name: /Arguments/ }).press('Enter')
+  await expect(read.getByLabel('Arguments of read_file')).toContainText('"path": "notes.txt"')
+
+  await card.getByRole('button', { name: 'Allow once' }).click()
+  await expect(assistantMessages(page).last()).toHaveText('Done: the colour is now green.')
+  await expect(toolRow(page, 'edit_file', 'succeeded')).toBeVisible()
+  await expect(card).toHaveCount(0)
+  expect(fs.readFileSync(file, 'utf8')).toBe('title: harbour\ncolour: green\n')
+  // The step's own text stays in the transcript, before its call.
+  await expect(page.getByRole('article', { name: 'assistant message (before tool calls)' })).toHaveText('The colour is blue; changing it.')
+
+  await keel.settled()
+  const sent = completions(fake)
+  expect(sent).toHaveLength(3)
+  expect(toolResultsSent(sent[0]!)).toEqual([])
+  expect(toolResultsSent(sent[1]!).map((r) => r.callId)).toEqual(['call_read'])
+  expect(JSON.stringify(toolResultsSent(sent[1]!)[0]!.content)).toContain('colour: blue')
+  expect(toolResultsSent(sent[2]!).map((r) => r.callId)).toEqual(['call_read', 'call_edit'])
+  expect(JSON.stringify(toolResultsSent(sent[2]!)[1]!.content)).toContain('+colour: green')
+  await page.screenshot({ path: test.info().outputPath('agent-turn.png') })
+  assertNoKeyBytes(keel.dataDir, keel.keys)
+})
+
+test('a restart in the middle of an approval keeps the card; allowing runs the edit once and answers each call once', async ({ page, fake, keel }) => {
+  const { file } = await agentSession(page, fake, keel)
+  scriptReadThenEdit(fake, 'Edited after the restart.')
+  await send(page, 'Make the colour green')
+  await expect(page.getByTestId('approval-card')).toBeVisible()
+  await keel.settled()
+  expect(completions(fake)).toHaveLength(2)
+
+  await keel.restart()
+  // The session list says the session waits for the user; opening it shows the card again, from the ledger.
+  const listed = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem').filter({ hasText: 'Make the colour green' })
+  await expect(listed).toContainText('Needs approval')
+  await listed.getByRole('button', { name: /Make the colour green/ }).click()
+  const card = page.getByTestId('approval-card')
+  await expect(card.getByTestId('approval-diff')).toContainText('+colour: green')
+  await expect(toolRow(page, 'read_file', 'succeeded')).toBeVisible()
+  await expect(toolRow(page, 'edit_file', 'awaiting approval')).toBeVisible()
+  expect(fs.readFileSync(file, 'utf8')).toBe('title: harbour\ncolour: blue\n')
+
+  await card.getByRole('button', { name: 'Allow once' }).click()
+  await expect(assistantMessages(page).last()).toHaveText('Edited after the restart.')
+  await keel.settled()
+  expect(fs.readFileSync(file, 'utf8')).toBe('title: harbour\ncolour: green\n')
+  // One row per call, each answered once, in the ledger and on the wire.
+  const rows = ledger(keel.dataDir)
+  expect(rows.map((r) => [r.tool_name, r.provider_call_id, r.state])).toEqual([
+    ['read_file', 'call_read', 'succeeded'],
+    ['edit_file', 'call_edit', 'succeeded'],
+  ])
+  const sent = completions(fake)
+  expect(sent).toHaveLength(3)
+  expect(toolResultsSent(sent[2]!).map((r) => r.callId)).toEqual(['call_read', 'call_edit'])
+  await expect(page.getByRole('log').getByRole('article', { name: /^Tool call edit_file/ })).toHaveCount(1)
+  assertNoKeyBytes(keel.dataDir, keel.keys)
+})
+
+test('Deny with a reason: the file stays, the model reads the reason in the next request', async ({ page, fake, keel }) => {
+  const { file } = await agentSession(page, fake, keel)
+  scriptReadThenEdit(fake, 'Understood, I left the file alone.')
+  await send(page, 'Make the colour green')
+  const card = page.getByTestId('approval-card')
+  await expect(card).toBeFocused()
+  // By keyboard: Escape starts a denial, the reason field takes the text, Enter denies.
+  await page.keyboard.press('Escape')
+  const reason = card.getByLabel('Reason for the model (optional)')
+  await expect(reason).toBeFocused()
+  await reason.fill('keep blue, it is the house style')
+  await reason.press('Enter')
+
+  await expect(assistantMessages(page).last()).toHaveText('Understood, I left the file alone.')
+  await expect(toolRow(page, 'edit_file', 'denied')).toBeVisible()
+  await keel.settled()
+  expect(fs.readFileSync(file, 'utf8')).toBe('title: harbour\ncolour: blue\n')
+  const sent = completions(fake)
+  expect(sent).toHaveLength(3)
+  const results = toolResultsSent(sent[2]!)
+  expect(results.map((r) => r.callId)).toEqual(['call_read', 'call_edit'])
+  expect(JSON.stringify(results[1]!.content)).toContain('denied by the user: keep blue, it is the house style')
+  assertNoKeyBytes(keel.dataDir, keel.keys)
+})
