@@ -175,6 +175,11 @@ export const channels = {
   'tools.deny': { input: z.object({ callId: z.string().min(1).max(64), reason: z.string().max(4000).optional() }), output: Ok },
   /** Continues a paused agent turn: `steps` more after the step limit, or on the new identity after a change. */
   'chat.continueTurn': { input: z.object({ sessionId: SessionId, steps: z.number().int().min(1).max(1000).optional() }), output: Ok },
+  /**
+   * "Run again" for a call that was interrupted, failed, timed out or was cancelled (never automatic): a NEW call in
+   * a new turn of its session, asked for approval as usual; the old call keeps its result. Refused while a turn runs.
+   */
+  'tools.runAgain': { input: z.object({ callId: z.string().min(1).max(64) }), output: z.object({ turnId: z.string(), callId: z.string() }) },
 } as const
 
 export type Channel = keyof typeof channels

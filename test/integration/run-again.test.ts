@@ -1,0 +1,167 @@
+// "Run again" (issue #9): a call that was interrupted, failed, timed out or cancelled is never re-run by Keel; the
+// user's tools.runAgain records a NEW call (the old row keeps its result) in a new turn, asks approval as usual, and
+// the turn goes on. On every API the next request must pass the fake's strict pairing: the old call with its old
+// result, the user's "Run again" message, the new call with its new result.
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { toolResultsSent } from '../fake-provider/server'
+import { gatedTool } from '../support/agent-tools'
+import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
+import { INTERRUPTED_RESULT, ToolLedger } from '../../src/main/core/agents/tool-ledger'
+import type { ChatEvent } from '../../src/shared/contract'
+
+const fake = fakeProviderForFile()
+type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
+const APIS: Api[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
+const service = testKeychainService()
+
+let h: CoreHarness
+let dataDir: string
+let workspace: string
+const toolSets = new Map<string, SessionToolSet>()
+const gates = new Map<string, ReturnType<typeof gatedTool>>()
+
+beforeAll(async () => {
+  dataDir = tempDataDir('keel-run-again')
+  workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+  h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+})
+afterAll(async () => {
+  await h.close()
+})
+
+let n = 0
+async function session(harness: CoreHarness, api: Api, dir: string) {
+  n += 1
+  const id = `r${n}`
+  const prefix = `/${id}`
+  const key = testKey(id)
+  if (api === 'anthropic-messages') await harness.call('providers.create', { id, name: `E ${id}`, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
+  else if (api === 'openai-responses') await harness.call('providers.create', { id, name: `E ${id}`, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
+  else await harness.call('providers.create', { id, name: `E ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
+  const s = await harness.call('sessions.create', {})
+  await harness.call('sessions.bind', { id: s.id, entryId: id, model: 'm-1' })
+  const gate = gatedTool('save_note', dir, 'write')
+  gates.set(s.id, gate)
+  toolSets.set(s.id, { tools: [gate.tool], workspace })
+  return { sessionId: s.id, prefix }
+}
+
+const mine = (prefix: string) => fake.requests().filter((r) => r.path.startsWith(`${prefix}/`) && r.protocol !== 'models')
+const ended = (harness: CoreHarness, sessionId: string, since: number) =>
+  harness.waitFor('chat', (e) => e.sessionId === sessionId && e.type === 'turn-ended', 10_000, since) as Promise<Extract<ChatEvent, { type: 'turn-ended' }>>
+
+describe.each(APIS)('run again on %s', (api) => {
+  it('a cancelled write call runs again only when the user asks and approves; the old call keeps its result; the turn goes on', async () => {
+    const { sessionId, prefix } = await session(h, api, dataDir)
+    const callId = api === 'anthropic-messages' ? 'toolu_ra1' : 'call_ra1'
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: callId, name: 'save_note', arguments: { label: `once-${api}` } }] }])
+    const m1 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'save it' })
+    expect(await ended(h, sessionId, m1)).toMatchObject({ pause: { reason: 'awaiting-approval' } })
+    const [first] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    const m2 = h.mark()
+    await h.call('tools.approve', { callId: first!.id, scope: 'once' })
+    await gates.get(sessionId)!.gate.started
+    await h.call('chat.stop', { sessionId })
+    expect(await ended(h, sessionId, m2)).toMatchObject({ status: 'stopped' })
+    expect(gates.get(sessionId)!.gate.runs()).toBe(1)
+
+    // The same tool (same name and schema) with a fresh gate, so the test can tell the second run from the first.
+    const second = gatedTool('save_note', dataDir, 'write')
+    toolSets.set(sessionId, { tools: [second.tool], workspace })
+
+    // Run again: a new call, waiting for approval like any write; nothing ran yet.
+    fake.script({ pathPrefix: prefix, toolResults: true, reply: 'Saved this time.' })
+    const m3 = h.mark()
+    const again = await h.call('tools.runAgain', { callId: first!.id })
+    expect(again.callId).not.toBe(first!.id)
+    expect(await ended(h, sessionId, m3)).toMatchObject({ turnId: again.turnId, pause: { reason: 'awaiting-approval' } })
+    expect(gates.get(sessionId)!.gate.runs() + second.gate.runs()).toBe(1)
+    let view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls!.map((c) => [c.id, c.toolName, c.state])).toEqual([
+      [first!.id, 'save_note', 'cancelled'],
+      [again.callId, 'save_note', 'awaiting-approval'],
+    ])
+    expect(JSON.parse(view.toolCalls![1]!.arguments)).toEqual({ label: `once-${api}` })
+    expect(view.messages.at(-1)).toMatchObject({ role: 'user', content: 'Run again: save_note (the earlier call ended cancelled).' })
+
+    const m4 = h.mark()
+    await h.call('tools.approve', { callId: again.callId, scope: 'once' })
+    expect(await second.gate.started).toEqual({ state: 'running' })
+    // While the turn runs, Run again is refused (nothing is recorded).
+    expect(await h.fail('tools.runAgain', { callId: first!.id })).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/still streaming/) })
+    second.gate.open('saved')
+    expect(await ended(h, sessionId, m4)).toMatchObject({ turnId: again.turnId, status: 'done', error: null })
+    expect([gates.get(sessionId)!.gate.runs(), second.gate.runs()]).toEqual([1, 1])
+    // The request after the re-run: the old pair as it was, then the new call with its result (strict pairing passed).
+    const last = mine(prefix).at(-1)!
+    const results = toolResultsSent(last)
+    expect(results.map((r) => r.callId)).toEqual([callId, view.toolCalls![1]!.providerCallId])
+    expect(JSON.stringify(results[0]!.content)).toContain('cancelled by the user')
+    expect(JSON.stringify(results[1]!.content)).toContain('saved')
+    view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls!.map((c) => c.state)).toEqual(['cancelled', 'succeeded'])
+    expect(view.messages.at(-1)).toMatchObject({ role: 'assistant', content: 'Saved this time.' })
+  })
+})
+
+describe('run again: what it refuses, and a call interrupted by a restart', () => {
+  it('a call a restart answered "interrupted" is not re-run at start; Run again asks, then runs it once', async () => {
+    const dir = tempDataDir('keel-run-again-restart')
+    let harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+    const { sessionId, prefix } = await session(harness, 'openai-chat', dir)
+    fake.script({ pathPrefix: prefix, reply: 'hello' })
+    const m1 = harness.mark()
+    await harness.call('chat.send', { sessionId, text: 'hi' })
+    await ended(harness, sessionId, m1)
+    await harness.close()
+    // What a crash during the tool leaves, written through the real ledger: the call committed running.
+    const db = new Database(path.join(dir, 'keel.db'))
+    const turnId = (db.prepare('SELECT id FROM turns WHERE session_id = ?').get(sessionId) as { id: string }).id
+    const ledger = new ToolLedger(db)
+    const step = ledger.steps(turnId).length
+    ledger.startStep(turnId, step, 'k')
+    ledger.endStep(turnId, step, 'tool-calls', '')
+    const gate = gates.get(sessionId)!
+    const old = ledger.record({ sessionId, turnId, step, position: 0, providerCallId: 'call_crash', source: 'builtin', name: 'save_note', schemaHash: gate.tool.schemaHash, argumentsJson: '{"label":"crash"}', effect: 'write', identityKey: 'k', state: 'approved' })
+    ledger.markRunning(old)
+    db.close()
+
+    harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+    try {
+      let view = await harness.call('sessions.open', { id: sessionId })
+      expect(view.toolCalls).toMatchObject([{ id: old, state: 'interrupted', resultPreview: INTERRUPTED_RESULT }])
+      expect(gate.gate.runs()).toBe(0)
+      // A succeeded call cannot run again; neither can one that does not exist.
+      expect((await harness.fail('tools.runAgain', { callId: 'nope' })).kind).toBe('not-found')
+
+      fake.script({ pathPrefix: prefix, toolResults: true, reply: 'Done again.' })
+      const m2 = harness.mark()
+      const again = await harness.call('tools.runAgain', { callId: old })
+      await ended(harness, sessionId, m2)
+      const m3 = harness.mark()
+      await harness.call('tools.approve', { callId: again.callId, scope: 'once' })
+      await gate.gate.started
+      gate.gate.open('done')
+      expect(await ended(harness, sessionId, m3)).toMatchObject({ status: 'done', error: null })
+      expect(gate.gate.runs()).toBe(1)
+      const sent = toolResultsSent(mine(prefix).at(-1)!)
+      expect(sent.map((r) => r.callId)).toEqual(['call_crash', expect.stringMatching(/^keel_again_/)])
+      expect(JSON.stringify(sent[0]!.content)).toContain(INTERRUPTED_RESULT)
+      view = await harness.call('sessions.open', { id: sessionId })
+      expect(view.toolCalls!.map((c) => [c.id, c.state])).toEqual([
+        [old, 'interrupted'],
+        [again.callId, 'succeeded'],
+      ])
+      const refused = await harness.fail('tools.runAgain', { callId: again.callId })
+      expect(refused.kind).toBe('conflict')
+      expect(refused.message).toMatch(/this one is succeeded/)
+    } finally {
+      await harness.close()
+    }
+  })
+})
