@@ -96,7 +96,7 @@ export function AgentsSection({ profiles, providers, onEditingChange }: AgentsSe
                     <button
                       type="button"
                       className="button button--small"
-                      aria-label={`Use for new sessions: ${p.name}`}
+                      aria-label={`Set as default profile: ${p.name}`}
                       disabled={busy}
                       onClick={() => void act(() => call('profiles.setDefault', { id: p.id }), `New sessions now start as ${p.name}`)}
                     >
