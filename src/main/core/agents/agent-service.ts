@@ -3,6 +3,7 @@
 // provider client, checkpoints the streamed text into the turn row every CHECKPOINT_MS, and records how the turn
 // ended. Errors end a turn as an error, never as assistant text.
 import type { KeelErrorData, ProviderEntry, RecoveryView, RuntimeIdentity } from '../../../shared/domain'
+import { randomUUID } from 'node:crypto'
 import type { ChatEvent } from '../../../shared/contract'
 import { KeelError, toErrorData } from '../errors'
 import type { IdentityService } from '../identity/identity-service'
@@ -13,12 +14,14 @@ import type { ResultStore } from '../tools/result-store'
 import type { BuiltinTool } from '../tools/tool-definition'
 import { buildWireHistory, defaultApproval, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, toolReferenceKey, type SessionToolSet } from './agent-steps'
 import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from './tool-ledger'
-import { WireHistoryCache } from './wire-history'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
 import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/session-store'
 import { CooldownBook } from './cooldowns'
 import { ArgumentStream } from './argument-stream'
 import { RECOVERY_NOTE, recoveryDifferences } from './recovery'
+
+/** The states a call may be run again from (by the user only: never automatically). */
+const RUN_AGAIN_STATES: readonly string[] = ['interrupted', 'failed', 'timed-out', 'cancelled']
 
 /** What a call left open by a turn that ended in an error says to the model. */
 const ERROR_RESULT = 'not run: the turn ended with an error'
@@ -94,8 +97,6 @@ export class AgentService {
   private readonly sessionGrants = new Map<string, Set<string>>()
   /** Sessions whose paused turn is being resumed (between the last answer and the turn running again). */
   private readonly resuming = new Set<string>()
-  /** The wire form of the sessions being chatted in, extended as messages are added (not re-read per send). */
-  private readonly wireHistory: WireHistoryCache
 
   constructor(
     private readonly sessions: SessionStore,
@@ -105,7 +106,6 @@ export class AgentService {
     private readonly options: AgentServiceOptions = {},
   ) {
     this.ledger = new ToolLedger(sessions.db)
-    this.wireHistory = new WireHistoryCache(sessions)
   }
 
   isRunning(sessionId: string): boolean {
@@ -149,7 +149,10 @@ export class AgentService {
   }
 
   private history(sessionId: string): WireMessage[] {
-    return this.wireHistory.history(sessionId)
+    return this.sessions
+      .messages(sessionId)
+      .filter((m) => m.content.trim() !== '')
+      .map((m) => ({ role: m.role, content: m.content }))
   }
 
   async send(sessionId: string, text: string): Promise<{ turnId: string }> {
@@ -329,7 +332,7 @@ export class AgentService {
   private agentHistory(sessionId: string): WireMessage[] {
     const turns = this.sessions.turns(sessionId)
     const ids = turns.map((t) => t.id)
-    return buildWireHistory(this.sessions.historyRows(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids))
+    return buildWireHistory(this.sessions.messages(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids))
   }
 
   /**
@@ -642,6 +645,75 @@ export class AgentService {
     } finally {
       this.resuming.delete(sessionId)
     }
+  }
+
+  /**
+   * "Run again" for a call that ended without its effect known or done (interrupted, failed, timed out, cancelled):
+   * Keel never re-runs such a call on its own. The old row keeps its result; the re-run is a NEW call in a NEW turn:
+   * the user's message "Run again: <tool>", then step 0 holding a call Keel makes on the user's behalf (a fresh
+   * provider call id, the same tool and arguments), asked for approval as usual. On the wire that is a user message,
+   * an assistant tool call and its result — a pair every API accepts, so invariant 13 holds without touching the
+   * old pair — and once answered the turn goes on with the model's next step. Refused while a turn runs.
+   */
+  async runAgain(callId: string): Promise<{ turnId: string; callId: string }> {
+    const old = this.ledger.call(callId)
+    if (!old) throw KeelError.of('not-found', 'That tool call does not exist.')
+    if (!RUN_AGAIN_STATES.includes(old.state)) {
+      throw KeelError.of('conflict', `Only a call that was interrupted, failed, timed out or was cancelled can run again; this one is ${old.state}.`)
+    }
+    const sessionId = old.sessionId
+    const set = this.options.toolSet?.(sessionId) ?? null
+    const tool = set?.tools.find((t) => t.name === old.name)
+    if (!set || !tool) throw KeelError.of('conflict', `${old.name} is not offered in this session any more; nothing was run.`, { fix: 'Check the session’s agent profile and its tools.' })
+    let args: unknown
+    try {
+      args = JSON.parse(old.argumentsJson)
+    } catch {
+      args = null
+    }
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw KeelError.of('invalid-input', `The call's arguments were not one JSON object, so there is nothing to run again.`)
+    if (this.resuming.has(sessionId)) throw KeelError.of('conflict', 'A reply is still streaming in this session.', { fix: 'Wait for it to finish or press Stop.' })
+    const { identity } = await this.prepare(sessionId)
+    const decision = this.decide(sessionId, set, tool, args as Record<string, unknown>)
+    let movedOn: { turnId: string; calls: string[] } | null = null
+    const created = this.sessions.transaction(() => {
+      // As a new message does: calls waiting in a paused turn are answered, never left open.
+      movedOn = this.answerPaused(sessionId, MOVED_ON_RESULT)
+      const userMessageId = this.sessions.appendMessage({ sessionId, turnId: null, role: 'user', content: `Run again: ${old.name} (the earlier call ended ${old.state}).` })
+      const turnId = this.sessions.startTurn({ sessionId, userMessageId, identity })
+      this.ledger.startStep(turnId, 0, identity.identityKey, Date.now(), set.tools.map((t) => ({ source: 'builtin', name: t.name, schemaHash: t.schemaHash })))
+      this.ledger.endStep(turnId, 0, 'tool-calls', '')
+      const id = this.ledger.record({
+        sessionId,
+        turnId,
+        step: 0,
+        position: 0,
+        providerCallId: `keel_again_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+        source: old.source,
+        name: old.name,
+        schemaHash: tool.schemaHash,
+        argumentsJson: old.argumentsJson,
+        effect: tool.effect,
+        identityKey: identity.identityKey,
+        state: decision === 'allow' ? 'approved' : 'awaiting-approval',
+      })
+      // The turn waits (like any turn whose call asks); an allowed call resumes it at once below.
+      this.sessions.endTurn(turnId, 'stopped', null, '')
+      this.ledger.setPause(turnId, { reason: 'awaiting-approval', message: 'A tool call is waiting for your approval.' })
+      this.sessions.touch(sessionId)
+      return { turnId, userMessageId, callId: id }
+    })
+    this.emitAnswered(sessionId, movedOn)
+    if (decision === 'allow') {
+      await this.resume(sessionId, created.turnId, {})
+    } else {
+      const pause = this.ledger.pause(created.turnId)
+      this.events.chat({ type: 'turn-started', sessionId, turnId: created.turnId, userMessageId: created.userMessageId })
+      this.emitCall(sessionId, created.turnId, created.callId)
+      this.events.chat({ type: 'turn-ended', sessionId, turnId: created.turnId, status: 'stopped', error: null, assistantMessageId: null, pause })
+      this.events.sessionsChanged('turn-ended', sessionId)
+    }
+    return { turnId: created.turnId, callId: created.callId }
   }
 
   /** Continues the session's paused turn: `steps` more after the step limit, or on the new runtime after a change. */
