@@ -5,6 +5,7 @@
 // running it as a plain chat would let the user believe the agent worked on their files.
 // Tool set items: 'builtin' by name or '*' (resolved by ProfileService); MCP items are ignored until MCP arrives.
 import fs from 'node:fs'
+import { isBuiltinProfileId } from '../../../shared/agent-profiles'
 import { KeelError } from '../errors'
 import { builtinTool } from '../tools/builtin-tools'
 import type { SessionToolSet } from './agent-steps'
@@ -12,7 +13,7 @@ import type { ResolvedSessionProfile } from './profiles'
 
 export function profileToolSet(profile: ResolvedSessionProfile): SessionToolSet | null {
   if (profile.missing || profile.tools.length === 0) return null
-  const workspace = profileWorkspace(profile.name, profile.workspace)
+  const workspace = profileWorkspace(profile.id, profile.name, profile.workspace)
   const approvals = new Map(profile.tools.map((t) => [t.name, t.approval]))
   const tools = profile.tools.flatMap((t) => builtinTool(t.name) ?? [])
   return {
@@ -24,8 +25,11 @@ export function profileToolSet(profile: ResolvedSessionProfile): SessionToolSet 
 }
 
 /** The profile's workspace folder as a real path; throws (nothing is sent) when it is not set or not a folder. */
-function profileWorkspace(profileName: string, configured: string | null): string {
-  const fix = `Set an existing folder as the workspace of "${profileName}" in Settings → Agents (or pick a profile without tools for this session).`
+function profileWorkspace(profileId: string, profileName: string, configured: string | null): string {
+  // A built-in profile cannot be edited: its workspace is set on a copy.
+  const fix = isBuiltinProfileId(profileId)
+    ? `Duplicate "${profileName}" in Settings → Agents, set an existing folder as the copy's workspace and pick the copy for this session (or pick a profile without tools).`
+    : `Set an existing folder as the workspace of "${profileName}" in Settings → Agents (or pick a profile without tools for this session).`
   if (configured === null) {
     throw KeelError.of('invalid-input', `The agent profile "${profileName}" offers tools but has no workspace folder, so Keel cannot run this turn. Nothing was sent.`, { field: 'workspace', fix })
   }
