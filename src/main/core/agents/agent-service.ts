@@ -14,6 +14,7 @@ import type { ResultStore } from '../tools/result-store'
 import type { BuiltinTool } from '../tools/tool-definition'
 import { buildWireHistory, defaultApproval, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, toolReferenceKey, type SessionToolSet } from './agent-steps'
 import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from './tool-ledger'
+import { WireHistoryCache } from './wire-history'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
 import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/session-store'
 import { CooldownBook } from './cooldowns'
@@ -97,6 +98,8 @@ export class AgentService {
   private readonly sessionGrants = new Map<string, Set<string>>()
   /** Sessions whose paused turn is being resumed (between the last answer and the turn running again). */
   private readonly resuming = new Set<string>()
+  /** The wire form of the sessions being chatted in, extended as messages are added (not re-read per send). */
+  private readonly wireHistory: WireHistoryCache
 
   constructor(
     private readonly sessions: SessionStore,
@@ -106,6 +109,7 @@ export class AgentService {
     private readonly options: AgentServiceOptions = {},
   ) {
     this.ledger = new ToolLedger(sessions.db)
+    this.wireHistory = new WireHistoryCache(sessions)
   }
 
   isRunning(sessionId: string): boolean {
@@ -149,10 +153,7 @@ export class AgentService {
   }
 
   private history(sessionId: string): WireMessage[] {
-    return this.sessions
-      .messages(sessionId)
-      .filter((m) => m.content.trim() !== '')
-      .map((m) => ({ role: m.role, content: m.content }))
+    return this.wireHistory.history(sessionId)
   }
 
   async send(sessionId: string, text: string): Promise<{ turnId: string }> {
@@ -332,7 +333,7 @@ export class AgentService {
   private agentHistory(sessionId: string): WireMessage[] {
     const turns = this.sessions.turns(sessionId)
     const ids = turns.map((t) => t.id)
-    return buildWireHistory(this.sessions.messages(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids))
+    return buildWireHistory(this.sessions.historyRows(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids))
   }
 
   /**
