@@ -59,13 +59,17 @@ function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow
  * placed after the turn's user message and before its reply. Turns without a user message (continuations) get
  * theirs before their reply, or at the end.
  */
-export function buildWireHistory(messages: readonly ChatMessage[], turns: readonly TurnRow[], steps: readonly TurnStepRow[], calls: readonly ToolCallRow[]): WireMessage[] {
+export function buildWireHistory(messages: readonly Pick<ChatMessage, 'id' | 'role' | 'turnId' | 'content'>[], turns: readonly TurnRow[], steps: readonly TurnStepRow[], calls: readonly ToolCallRow[]): WireMessage[] {
+  // Grouped once by turn (and turns by user message), so building the history is linear in the session's length.
+  const stepsOf = groupBy(steps, (s) => s.turnId)
+  const callsOf = groupBy(calls, (c) => c.turnId)
+  const turnsOfMessage = groupBy(
+    turns.filter((t) => t.userMessageId !== null),
+    (t) => t.userMessageId!,
+  )
   const byTurn = new Map<string, WireMessage[]>()
   for (const t of turns) {
-    const m = stepMessages(
-      steps.filter((s) => s.turnId === t.id),
-      calls.filter((c) => c.turnId === t.id),
-    )
+    const m = stepMessages(stepsOf.get(t.id) ?? [], callsOf.get(t.id) ?? [])
     if (m.length > 0) byTurn.set(t.id, m)
   }
   const out: WireMessage[] = []
@@ -78,10 +82,21 @@ export function buildWireHistory(messages: readonly ChatMessage[], turns: readon
   for (const m of messages) {
     if (m.role === 'assistant' && m.turnId) flush(m.turnId)
     if (m.content.trim() !== '') out.push({ role: m.role, content: m.content })
-    if (m.role === 'user') for (const t of turns) if (t.userMessageId === m.id) flush(t.id)
+    if (m.role === 'user') for (const t of turnsOfMessage.get(m.id) ?? []) flush(t.id)
   }
   for (const t of turns) flush(t.id)
   return out
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group) group.push(item)
+    else groups.set(k, [item])
+  }
+  return groups
 }
 
 const PREVIEW_CHARS = 2000

@@ -117,6 +117,15 @@ function toSession(r: RawSession): SessionRow {
   return { id: r.id, title: r.title, pinned: r.pinned === 1, archived: r.archived === 1, createdAt: r.created_at, updatedAt: r.updated_at, draft: r.draft, messageCount: r.message_count }
 }
 
+/** What a provider request needs of a stored message. */
+export interface HistoryRow {
+  id: string
+  seq: number
+  turnId: string | null
+  role: 'user' | 'assistant'
+  content: string
+}
+
 type RawMessage = { id: string; seq: number; turn_id: string | null; role: 'user' | 'assistant'; content: string; status: ChatMessage['status']; created_at: number; entry_id: string | null; model: string | null; base_url: string | null; api: string | null }
 
 function toMessage(r: RawMessage): ChatMessage {
@@ -280,6 +289,21 @@ export class SessionStore {
   /** Every message of a session, oldest first (the history a turn sends; the view reads pages). */
   messages(sessionId: string): ChatMessage[] {
     return (this.st('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as RawMessage[]).map(toMessage)
+  }
+
+  /**
+   * A session's messages after `afterSeq`, oldest first, with only the columns a provider request is built from.
+   * Messages are append-only (a trigger refuses updates; they go only with their session), so a history read once
+   * is extended with these rows instead of read again (see WireHistoryCache).
+   */
+  historyRows(sessionId: string, afterSeq = 0): HistoryRow[] {
+    return this.st('SELECT id, seq, turn_id AS turnId, role, content FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq').all(sessionId, afterSeq) as HistoryRow[]
+  }
+
+  /** The id of a session's message at `seq`, or null (the session, or that message, is gone). */
+  messageIdAt(sessionId: string, seq: number): string | null {
+    const r = this.st('SELECT id FROM messages WHERE session_id = ? AND seq = ?').get(sessionId, seq) as { id: string } | undefined
+    return r?.id ?? null
   }
 
   /** The seq of a message of this session, or null. */
