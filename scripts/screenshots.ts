@@ -1,5 +1,6 @@
 // Takes the README's screenshots from the real app: the browser host with the real core, a recording fake
 // provider, Debian's Chromium. Run: scripts/with-keyring.sh npx tsx scripts/screenshots.ts
+// KEEL_SHOTS=approval-card takes only the approval card (docs/approval-card.png).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,12 +11,72 @@ import { addProvider, newSession } from '../test/e2e/support/ui'
 
 const OUT = path.resolve(import.meta.dirname, '../docs')
 
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+
+/**
+ * An agent session (a profile with read_file and edit_file on a small workspace) where the model read a file and
+ * proposes an edit: the transcript's tool rows and the approval card with its diff.
+ */
+async function approvalCardShot() {
+  const fake = await startFakeProvider()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  const workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-ws-')))
+  fs.mkdirSync(path.join(workspace, 'src'))
+  fs.writeFileSync(path.join(workspace, 'src/limits.ts'), 'export const limits = {\n  requestTimeoutMs: 30_000,\n  maxRetries: 2,\n}\n')
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-work'] }],
+      default: { entryId: 'work', model: 'gpt-work' },
+      agentProfiles: [
+        {
+          id: 'repo-helper',
+          name: 'Repo helper',
+          instructions: 'Work in the repository you are given.',
+          tools: [{ source: 'builtin', name: 'read_file' }, { source: 'builtin', name: 'edit_file' }],
+          approvals: [{ source: 'builtin', name: 'read_file', approval: 'allow' }, { source: 'builtin', name: 'edit_file', approval: 'ask' }],
+          workspace,
+        },
+      ],
+      defaultProfileId: 'repo-helper',
+    }),
+  )
+  fake.sequence([
+    { toolCalls: [{ id: 'call_read', name: 'read_file', arguments: { path: 'src/limits.ts' } }] },
+    {
+      toolResultFor: 'call_read',
+      reply: 'The timeout is 30 s; raising it to 60 s.',
+      toolCalls: [{ id: 'call_edit', name: 'edit_file', arguments: { path: 'src/limits.ts', old_string: 'requestTimeoutMs: 30_000', new_string: 'requestTimeoutMs: 60_000' } }],
+    },
+  ])
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  // Taller than the other shots: the transcript's tool rows and the whole card.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 960 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  try {
+    await page.goto(host.url)
+    await newSession(page)
+    await page.getByLabel('Message').fill('Raise the request timeout to 60 seconds')
+    await page.getByLabel('Message').press('Enter')
+    await page.getByTestId('approval-diff').waitFor()
+    await page.getByTestId('approval-diff').getByText('+  requestTimeoutMs: 60_000').waitFor()
+    await page.screenshot({ path: path.join(OUT, 'approval-card.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+    await fake.close()
+    fs.rmSync(workspace, { recursive: true, force: true })
+  }
+}
+
 async function main() {
+  if (process.env.KEEL_SHOTS === 'approval-card') return approvalCardShot()
   const fake = await startFakeProvider()
   fake.script({ protocol: 'openai-chat', reply: 'Here is a **typed** helper:\n\n```ts\nexport function identityKey(entryId: string, model: string): string {\n  return `${entryId}:${model}`\n}\n```\n\nIt keeps the entry id and the wire model as two values.' , times: 1 })
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
   const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
   try {
     await page.goto(host.url)
@@ -47,12 +108,13 @@ async function main() {
     await page.keyboard.press('Escape')
     await page.getByRole('alert').filter({ hasText: 'No API key' }).first().waitFor()
     await page.screenshot({ path: path.join(OUT, 'unresolved.png') })
-    console.log(`screenshots written to ${OUT}`)
   } finally {
     await browser.close()
     await host.stop()
     await fake.close()
   }
+  await approvalCardShot()
+  console.log(`screenshots written to ${OUT}`)
 }
 
 await main()

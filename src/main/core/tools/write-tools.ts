@@ -19,7 +19,8 @@ export const EDIT_FILE_CAP = 8 * 1024 * 1024
 type Resolved = Extract<WorkspacePath, { ok: true }>
 
 function unifiedDiff(relative: string, before: string | null, after: string): string {
-  return createTwoFilesPatch(before === null ? '/dev/null' : `a/${relative}`, `b/${relative}`, before ?? '', after, undefined, undefined, { context: 3 })
+  // The library starts the patch with a row of '=' (an svn-style separator): not part of a unified diff, dropped.
+  return createTwoFilesPatch(before === null ? '/dev/null' : `a/${relative}`, `b/${relative}`, before ?? '', after, undefined, undefined, { context: 3 }).replace(/^=+\n/, '')
 }
 
 async function writeText(where: Resolved, text: string): Promise<void> {

@@ -121,6 +121,18 @@ export function ChatView(props: ChatViewProps) {
     }
   }, [totalSize, items, followSignal, scrollToBottom, heldScrollTop])
 
+  // The log shrinks when something docks under it (an approval card, a panel): a log that followed the bottom
+  // keeps following it rather than leaving the latest rows hidden under the dock.
+  useEffect(() => {
+    const element = scroller.current
+    if (!element || typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(() => {
+      if (following.current) scrollToBottom()
+    })
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [scrollToBottom])
+
   const rows = virtualizer.getVirtualItems()
 
   return (

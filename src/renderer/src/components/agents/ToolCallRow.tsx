@@ -36,6 +36,13 @@ function oneLine(text: string): string {
   return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat
 }
 
+/** A result's first line, for the collapsed row (the rest opens with Result). */
+function firstLine(text: string): string {
+  const lines = text.trim().split('\n')
+  const first = oneLine(lines[0] ?? '')
+  return lines.length > 1 && !first.endsWith('…') ? `${first} …` : first
+}
+
 export const ToolCallRow = memo(function ToolCallRow({ call }: { call: ToolCallView }) {
   const [showArgs, setShowArgs] = useState(false)
   const [showResult, setShowResult] = useState(false)
@@ -90,7 +97,7 @@ export const ToolCallRow = memo(function ToolCallRow({ call }: { call: ToolCallV
             >
               {showResult ? '▾' : '▸'} Result
             </button>
-            {!showResult ? <span className="tool-call__summary">{oneLine(call.resultPreview)}</span> : null}
+            {!showResult ? <span className="tool-call__summary">{firstLine(call.resultPreview)}</span> : null}
           </div>
           {showResult ? (
             <pre id={resultId} className="tool-call__block" aria-label={`Result of ${call.toolName}`}>
