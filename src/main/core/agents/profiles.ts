@@ -149,14 +149,15 @@ class SessionProfileStore {
     return row ? this.decode(row) : null
   }
 
-  readMany(ids: readonly string[]): Map<string, StoredSessionProfile> {
-    const out = new Map<string, StoredSessionProfile>()
-    // One query per page (at most 200 ids, the contract's page limit); chunked for SQLite's parameter limit anyway.
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500)
-      const rows = this.db.prepare(`SELECT id, profile_id, profile_revision, profile_snapshot FROM sessions WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as RawRow[]
-      for (const row of rows) out.set(row.id, this.decode(row))
-    }
+  /**
+   * The profile id and revision of a page of sessions, in one prepared query (the ids go as one JSON array, so the
+   * statement is the same for every page). Without the snapshot: only a session whose profile is gone needs it.
+   */
+  readMany(ids: readonly string[]): Map<string, { profileId: string; revision: string | null }> {
+    const out = new Map<string, { profileId: string; revision: string | null }>()
+    if (ids.length === 0) return out
+    const rows = this.st('SELECT id, profile_id, profile_revision FROM sessions WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Omit<RawRow, 'profile_snapshot'>[]
+    for (const row of rows) out.set(row.id, { profileId: row.profile_id, revision: row.profile_revision })
     return out
   }
 
@@ -341,8 +342,7 @@ export class ProfileService {
     this.store.write(sessionId, profile)
   }
 
-  private summaryOf(stored: StoredSessionProfile): SessionProfile {
-    const profile = this.resolve(stored.profileId)
+  private summaryOf(stored: StoredSessionProfile, profile = this.resolve(stored.profileId)): SessionProfile {
     if (!profile) return { id: stored.profileId, name: stored.snapshot?.name ?? stored.profileId, revision: stored.revision ?? '', missing: true, changed: false }
     const current = profileRevision(profile)
     return { id: profile.id, name: profile.name, revision: stored.revision ?? current, missing: false, changed: stored.revision !== null && stored.revision !== current }
@@ -351,7 +351,15 @@ export class ProfileService {
   /** What a session's summary shows about its profile, for a page of sessions at once. */
   summaries(sessionIds: readonly string[]): Map<string, SessionProfile> {
     const out = new Map<string, SessionProfile>()
-    for (const [id, stored] of this.store.readMany(sessionIds)) out.set(id, this.summaryOf(stored))
+    // A page shows a handful of profiles: each is looked up once, not once per session.
+    const profiles = new Map<string, AgentProfile | undefined>()
+    for (const [id, head] of this.store.readMany(sessionIds)) {
+      if (!profiles.has(head.profileId)) profiles.set(head.profileId, this.resolve(head.profileId))
+      const profile = profiles.get(head.profileId)
+      // A deleted profile is named from the snapshot the session recorded (read for those sessions only).
+      const stored = profile ? { ...head, snapshot: null } : this.store.read(id)
+      if (stored) out.set(id, this.summaryOf(stored, profile))
+    }
     return out
   }
 

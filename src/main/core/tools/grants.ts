@@ -177,15 +177,21 @@ export function approvalFor(store: GrantStore, q: ApprovalQuery): Approval {
   return store.approvalFor(q)
 }
 
+const awaitingStatements = new WeakMap<Database.Database, Database.Statement>()
+
 /**
  * Which of these sessions have a tool call waiting for approval (the "needs approval" marker of the session list
  * and the tray). Reads the tool-call ledger; one query per page of ids, served by its index of open calls.
  */
 export function sessionsAwaitingApproval(db: Database.Database, sessionIds: readonly string[]): Set<string> {
   if (sessionIds.length === 0) return new Set()
-  const rows = db
-    .prepare("SELECT DISTINCT session_id FROM tool_calls WHERE state = 'awaiting-approval' AND session_id IN (SELECT value FROM json_each(?))")
-    .all(JSON.stringify(sessionIds)) as Array<{ session_id: string }>
+  // Prepared once per database: preparing cost more than the query itself, on every page of the list and search.
+  let statement = awaitingStatements.get(db)
+  if (!statement) {
+    statement = db.prepare("SELECT DISTINCT session_id FROM tool_calls WHERE state = 'awaiting-approval' AND session_id IN (SELECT value FROM json_each(?))")
+    awaitingStatements.set(db, statement)
+  }
+  const rows = statement.all(JSON.stringify(sessionIds)) as Array<{ session_id: string }>
   return new Set(rows.map((r) => r.session_id))
 }
 

@@ -30,6 +30,8 @@ export const grants: Migration = {
       CREATE UNIQUE INDEX grants_unique ON grants(tool_source, tool_name, schema_hash, source_config_hash, scope,
         COALESCE(session_id, ''), COALESCE(profile_id, ''));
       CREATE INDEX grants_by_tool ON grants(tool_source, tool_name);
+      -- The foreign key's child column: without it every insert or delete of a session scans grants.
+      CREATE INDEX grants_by_session ON grants(session_id);
     `)
     return { summary: 'added grants' }
   },
