@@ -9,48 +9,16 @@ import type { KeelErrorData, MessagePage, SessionView, ToolCallView, TurnPauseVi
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
 import { isPendingStored, mergeToolCalls } from '../lib/chatItems'
+import type { LiveTurn, PendingUserMessage, ToolCallDraft } from '../lib/liveTurn'
 import { withPage } from '../lib/messageWindow'
 import { acceptSnapshot } from '../state/snapshotStore'
 import { useBridgeEvent } from './useBridgeEvent'
 import { useConnection } from './useConnection'
 
-/** A turn as seen from events, before (or until) a refetched view reports it. */
-export interface LiveTurn {
-  turnId: string
-  userMessageId: string | null
-  text: string
-  /** Set by `turn-ended`; the refetch that follows makes this turn part of the view. */
-  ended: 'done' | 'stopped' | 'error' | null
-  error: KeelErrorData | null
-  startedAt: number
-  /** Set by a `turn-ended` that paused the turn (an agent turn waiting for the user). */
-  pause?: TurnPauseView | null
-  /** Text of this turn's earlier steps that ended in tool calls, as streamed (the view's steps replace it). */
-  steps?: readonly { step: number; text: string }[]
-  /** Calls whose arguments are still streaming (`tool-call-delta`), until their `tool-call` event arrives. */
-  drafts?: readonly ToolCallDraft[]
-}
-
-/** A tool call the model is still writing: its name and the arguments so far (not JSON until complete). */
-export interface ToolCallDraft {
-  step: number
-  index: number
-  providerCallId: string
-  toolName: string
-  argumentsSoFar: string
-}
-
 /** The live turn with the text streamed so far closed as `step`'s (once): what streams next is a later step's. */
 function closeStep(turn: LiveTurn, step: number): LiveTurn {
   if ((turn.steps ?? []).some((s) => s.step === step)) return turn
   return { ...turn, steps: [...(turn.steps ?? []), { step, text: turn.text }], text: '' }
-}
-
-/** The user's text shown right after sending, until the refetched view contains the stored message. */
-export interface PendingUserMessage {
-  turnId: string
-  text: string
-  createdAt: number
 }
 
 /** A message to show (a search hit); `jump` counts the requests, so asking for the same message again jumps again. */

@@ -3,7 +3,7 @@
 // An agent turn's steps sit between the user message and the reply, in order: each step's text, then its tool calls;
 // a turn paused on its step limit or a changed identity ends with the panel that asks how to go on.
 import type { ChatMessage, KeelErrorData, SessionView, ToolCallView, TurnPauseView, TurnView } from '../../../shared/domain'
-import type { LiveTurn, PendingUserMessage, ToolCallDraft } from '../hooks/useSessionView'
+import type { LiveTurn, PendingUserMessage, ToolCallDraft } from './liveTurn'
 
 /** How a reply that has no stored message ended early. 'Incomplete': an error (a timeout, a malformed stream) cut
  * it off; the error itself follows right after it. */
