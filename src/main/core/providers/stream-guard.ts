@@ -7,6 +7,7 @@
 //   - every event is checked before the SDK sees it (stream-shapes.ts). Events before a bad one are passed on, the
 //     bad one and everything after it are not, so the partial reply is exactly what arrived intact.
 // The guard never outlives its turn: dispose() clears the timer and unlinks the Stop signal.
+import { performance } from 'node:perf_hooks'
 import type { ProviderApi, ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { STREAM_TIMEOUT_DEFAULTS, type StreamTimeoutValues } from '../../../shared/stream-timeouts'
 import { KeelError } from '../errors'
@@ -23,6 +24,9 @@ export function streamTimeoutsFor(entry: Pick<ProviderEntry, 'kind' | 'baseUrl' 
 type Subject = Pick<RuntimeIdentity, 'entryId' | 'entryName' | 'baseUrl'>
 /** Where the stream is: waiting for headers, waiting for the first byte of the body, or reading the body. */
 type Phase = 'request' | 'headers' | 'body'
+
+/** How long a reply that is all there already is handled before the event loop gets a turn (see watch). */
+const YIELD_AFTER_MS = 8
 
 /** How much of an HTML page is read to find its title. */
 const HTML_READ_LIMIT = 64 * 1024
@@ -125,9 +129,18 @@ export class StreamGuard {
       }
       return good
     }
+    let handlingSince = performance.now()
     return new ReadableStream<Uint8Array>({
       pull: async (ctl) => {
         for (;;) {
+          // A reply that arrives faster than it is handled (a burst after a stall, a fast local model) would be read,
+          // parsed and sent on in one unbroken run of promise callbacks, holding the process until its end: Stop,
+          // other requests, even the deltas already written to a window would wait. After YIELD_AFTER_MS of it, the
+          // rest waits one turn of the event loop.
+          if (performance.now() - handlingSince > YIELD_AFTER_MS) {
+            await new Promise<void>((resolve) => setImmediate(resolve))
+            handlingSince = performance.now()
+          }
           // Frames before the bad one were delivered by the previous pull; now the stream fails.
           if (halted) return ctl.error(halted)
           const { value, done } = await reader.read()
