@@ -2,6 +2,7 @@
 // fake provider scripted with tool calls (strict call/result pairing on, so a broken history would be a 400).
 // The model reads a file (allowed), proposes an edit (asks): the transcript shows each call between the message
 // and the reply, the approval card shows the diff, and the user's answer reaches the disk and the model.
+import AxeBuilder from '@axe-core/playwright'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -103,6 +104,9 @@ test('an agent reads a file, asks to edit it, the user allows once: the file cha
   await expect(read.getByLabel('Result of read_file')).toContainText('colour: blue')
   await read.getByRole('button', { name: /Arguments/ }).press('Enter')
   await expect(read.getByLabel('Arguments of read_file')).toContainText('"path": "notes.txt"')
+  // The tool rows (opened and closed) and the card pass axe's WCAG 2.1 AA checks.
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include('.session-pane').analyze()
+  expect(axe.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))).toEqual([])
 
   await card.getByRole('button', { name: 'Allow once' }).click()
   await expect(assistantMessages(page).last()).toHaveText('Done: the colour is now green.')
