@@ -17,7 +17,7 @@ const PROFILE = 'Workspace editor'
  * A keyed entry added through Settings, then a profile with read_file (allowed) and edit_file (asks) on a temp
  * workspace written into config.json (hand-editable) as the default profile; the host restarts to read it.
  */
-async function agentSession(page: Page, fake: FakeProvider, keel: Keel): Promise<{ workspace: string; file: string }> {
+async function agentSession(page: Page, fake: FakeProvider, keel: Keel, stepLimit = 10): Promise<{ workspace: string; file: string }> {
   const workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'keel-e2e-ws-')))
   const file = path.join(workspace, 'notes.txt')
   fs.writeFileSync(file, 'title: harbour\ncolour: blue\n')
@@ -41,7 +41,7 @@ async function agentSession(page: Page, fake: FakeProvider, keel: Keel): Promise
         { source: 'builtin', name: 'read_file', approval: 'allow' },
         { source: 'builtin', name: 'edit_file', approval: 'ask' },
       ],
-      stepLimit: 10,
+      stepLimit,
       workspace,
     },
   ]
@@ -186,5 +186,26 @@ test('Deny with a reason: the file stays, the model reads the reason in the next
   const results = toolResultsSent(sent[2]!)
   expect(results.map((r) => r.callId)).toEqual(['call_read', 'call_edit'])
   expect(JSON.stringify(results[1]!.content)).toContain('denied by the user: keep blue, it is the house style')
+  assertNoKeyBytes(keel.dataDir, keel.keys)
+})
+
+test('a turn at its step limit pauses with a panel (Continue, Stop); Continue runs the next step with the results', async ({ page, fake, keel }) => {
+  await agentSession(page, fake, keel, 1)
+  fake.sequence([{ toolCalls: [READ] }, { toolResultFor: 'call_read', reply: 'The colour is blue.' }])
+  await send(page, 'What colour is it?')
+  const panel = page.getByRole('group', { name: 'The turn reached its step limit' })
+  await expect(panel).toContainText('step limit (1 steps)')
+  await expect(toolRow(page, 'read_file', 'succeeded')).toBeVisible()
+  await expect(panel.getByRole('button', { name: 'Stop' })).toBeEnabled()
+  await keel.settled()
+  expect(completions(fake)).toHaveLength(1)
+
+  await panel.getByRole('button', { name: 'Continue for 1 more step' }).click()
+  await expect(assistantMessages(page).last()).toHaveText('The colour is blue.')
+  await expect(panel).toHaveCount(0)
+  await keel.settled()
+  const sent = completions(fake)
+  expect(sent).toHaveLength(2)
+  expect(toolResultsSent(sent[1]!).map((r) => r.callId)).toEqual(['call_read'])
   assertNoKeyBytes(keel.dataDir, keel.keys)
 })

@@ -35,7 +35,7 @@ export function TurnPausePanel({ sessionId, pause }: { sessionId: string; pause:
       <div className="turn-pause__actions">
         {pause.reason === 'step-limit' ? (
           <button type="button" className="button button--primary" disabled={busy || done} onClick={() => act(() => call('chat.continueTurn', { sessionId, steps }))}>
-            Continue for {steps} more steps
+            Continue for {steps} more {steps === 1 ? 'step' : 'steps'}
           </button>
         ) : pause.reason === 'identity-changed' ? (
           <button type="button" className="button button--primary" disabled={busy || done} onClick={() => act(() => call('chat.continueTurn', { sessionId }))}>
