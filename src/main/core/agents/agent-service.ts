@@ -351,7 +351,13 @@ export class AgentService {
     const signal = turn.controller.signal
     try {
       if (run.runApprovedFirst) pause = await this.runApproved(turn, run)
-      while (pause === null && !signal.aborted) {
+      while ((pause === null || this.answeredBeforePause(turn.turnId, pause)) && !signal.aborted) {
+        if (pause !== null) {
+          // The cards' events go out before the pause is written: an answer that landed in between found no pause
+          // to resume, so the loop takes it up itself. Checked in the same synchronous run as the pause write below.
+          pause = await this.runApproved(turn, run)
+          continue
+        }
         if (run.stepsLeft <= 0) {
           const limit = run.set.stepLimit ?? DEFAULT_STEP_LIMIT
           pause = { reason: 'step-limit', limit, message: `The turn reached its step limit (${limit} steps) and paused. Continue for more steps, or stop.` }
@@ -549,9 +555,13 @@ export class AgentService {
 
   /** Runs the turn's approved calls in order; returns the pause when calls still wait for approval. */
   private async runApproved(turn: RunningTurn, run: AgentRun): Promise<TurnPause | null> {
-    for (const call of this.ledger.calls(turn.turnId)) {
+    const taken = new Set<string>()
+    for (;;) {
       if (turn.controller.signal.aborted) return null
-      if (call.state !== 'approved') continue
+      // Read afresh before each call: one approved while an earlier call of the step ran must run too.
+      const call = this.ledger.calls(turn.turnId).find((c) => c.state === 'approved' && !taken.has(c.id))
+      if (!call) break
+      taken.add(call.id)
       const tool = run.set.tools.find((t) => t.name === call.name)
       if (!tool) {
         this.ledger.answer(call.id, 'failed', `${call.name} is no longer offered in this session; it was not run.`)
@@ -574,6 +584,11 @@ export class AgentService {
     const waiting = this.ledger.calls(turn.turnId).filter((c) => c.state === 'awaiting-approval').length
     if (waiting === 0) return null
     return { reason: 'awaiting-approval', message: waiting === 1 ? 'A tool call is waiting for your approval.' : `${waiting} tool calls are waiting for your approval.` }
+  }
+
+  /** A wait for approval that is already over: every card of the turn was answered before the pause was written. */
+  private answeredBeforePause(turnId: string, pause: TurnPause): boolean {
+    return pause.reason === 'awaiting-approval' && !this.ledger.calls(turnId).some((c) => c.state === 'awaiting-approval')
   }
 
   private resultStore(): ResultStore {
