@@ -27,6 +27,8 @@ type Phase = 'request' | 'headers' | 'body'
 
 /** How long a reply that is all there already is handled before the event loop gets a turn (see watch). */
 const YIELD_AFTER_MS = 8
+/** How many events one read of the SDK gets at most. */
+const FRAMES_PER_PULL = 32
 
 /** How much of an HTML page is read to find its title. */
 const HTML_READ_LIMIT = 64 * 1024
@@ -130,6 +132,8 @@ export class StreamGuard {
       return good
     }
     let handlingSince = performance.now()
+    /** Intact-looking frames read but not yet passed on (checked as they go). */
+    let backlog: string[] = []
     return new ReadableStream<Uint8Array>({
       pull: async (ctl) => {
         for (;;) {
@@ -143,6 +147,13 @@ export class StreamGuard {
           }
           // Frames before the bad one were delivered by the previous pull; now the stream fails.
           if (halted) return ctl.error(halted)
+          // A network chunk can hold a thousand events: they go on a few at a time, so the first delta of a burst
+          // reaches the window before the rest of the burst is handled (and the yield above can come between).
+          if (backlog.length > 0) {
+            const good = take(backlog.splice(0, FRAMES_PER_PULL))
+            if (good) return ctl.enqueue(encoder.encode(good))
+            continue
+          }
           const { value, done } = await reader.read()
           if (done) {
             this.disarm()
@@ -162,8 +173,7 @@ export class StreamGuard {
           this.arm(this.timeouts.idleMs)
           const split = splitFrames(buffer + decoder.decode(value, { stream: true }))
           buffer = split.rest
-          const good = take(split.frames)
-          if (good) return ctl.enqueue(encoder.encode(good))
+          backlog = split.frames
         }
       },
       cancel: (reason) => reader.cancel(reason),
