@@ -180,6 +180,15 @@ export const channels = {
    * a new turn of its session, asked for approval as usual; the old call keeps its result. Refused while a turn runs.
    */
   'tools.runAgain': { input: z.object({ callId: z.string().min(1).max(64) }), output: z.object({ turnId: z.string(), callId: z.string() }) },
+  /**
+   * A call's whole result for the tool row's "Show full result", `length` characters (default 256 k) from `offset`:
+   * the kept file of a result over the cap, else the ledger's text; redacted of the entry's secrets. `truncated`:
+   * more follows (ask again from offset + text.length).
+   */
+  'tools.result': {
+    input: z.object({ callId: z.string().min(1).max(64), offset: z.number().int().min(0).optional(), length: z.number().int().min(1).max(4 * 1024 * 1024).optional() }),
+    output: z.object({ text: z.string(), offset: z.number().int(), total: z.number().int(), truncated: z.boolean() }),
+  },
 } as const
 
 export type Channel = keyof typeof channels

@@ -26,6 +26,8 @@ import { RetiredEntries } from '../sessions/retired-entries'
 import { GrantStore, sessionsAwaitingApproval, withGrants } from '../tools/grants'
 import { ResultStore } from '../tools/result-store'
 import { defaultSourceConfigHash, grantHandlers } from './handlers/grants'
+import { toolResultHandlers } from './handlers/tool-results'
+import { providerSecrets } from '../providers/provider-errors'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
 import { SessionStore, type SessionRow, decodeListCursor, decodeSeqCursor, encodeListCursor } from '../sessions/session-store'
@@ -506,7 +508,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return {
         hits: hits.flatMap((h) => {
           const session = found.get(h.sessionId)
-          return session ? [{ session, field: h.field, messageId: h.messageId, snippet: h.snippet }] : []
+          return session ? [{ session, field: h.field, messageId: h.messageId, snippet: h.snippet, ...(h.tool ? { tool: h.tool } : {}) }] : []
         }),
         nextCursor: more ? String(offset + n) : null,
       }
@@ -621,6 +623,20 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return { ok: true as const }
     },
     'tools.runAgain': async ({ callId }) => agents.runAgain(callId),
+    ...toolResultHandlers({
+      call: (id) => agents.ledger.call(id),
+      resultStore: new ResultStore(paths.toolResults),
+      // The entry the call's turn used (its key read fresh): tool output may have read the key from a file. A
+      // keychain that cannot be read leaves the key out: the same text is in the row's preview already.
+      secretsOf: async (callId) => {
+        const c = agents.ledger.call(callId)
+        const entryId = c ? sessions.turn(c.turnId)?.entryId : undefined
+        const entry = entryId ? config.entry(entryId) : null
+        if (!entryId || !entry) return []
+        const key = await keychain.readKey(entryId).catch(() => null)
+        return providerSecrets(entry, key)
+      },
+    }),
   }
 
   // Interrupted turns whose identity still matches continue now; the others wait for the user.
