@@ -439,12 +439,17 @@ export type SessionPage = z.infer<typeof SessionPage>
 export const HighlightedText = z.array(z.object({ text: z.string(), match: z.boolean() }))
 export type HighlightedText = z.infer<typeof HighlightedText>
 
-/** A full-text match, best first: in a session's title, or in one message (open it with `around: messageId`). */
+/**
+ * A full-text match, best first: in a session's title, in one message (open it with `around: messageId`), or in one
+ * tool call's name, arguments or result (`tool`; `messageId` is the user message of the call's turn, so `around`
+ * opens the page that holds the call).
+ */
 export const SearchHit = z.object({
   session: SessionSummary,
-  field: z.enum(['title', 'message']),
+  field: z.enum(['title', 'message', 'tool']),
   messageId: z.string().nullable(),
   snippet: HighlightedText,
+  tool: z.object({ callId: z.string(), name: z.string(), turnId: z.string() }).optional(),
 })
 export type SearchHit = z.infer<typeof SearchHit>
 

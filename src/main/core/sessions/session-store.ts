@@ -102,9 +102,12 @@ export function ftsQuery(text: string): string | null {
 
 export interface SearchRow {
   sessionId: string
-  field: 'title' | 'message'
+  field: 'title' | 'message' | 'tool'
+  /** The message hit, or for a tool hit the user message of the call's turn (what `sessions.open { around }` takes). */
   messageId: string | null
   snippet: HighlightedText
+  /** Tool hits only: the call's ledger id, name and turn. */
+  tool?: { callId: string; name: string; turnId: string }
 }
 
 export interface MessagePageRows {
@@ -232,8 +235,8 @@ export class SessionStore {
   }
 
   /**
-   * Full-text search, best first: title matches, then message matches (FTS5 bm25 rank). `offset` counts hits in
-   * that combined order. The snippet is computed for the returned page only, not for every match.
+   * Full-text search, best first: title matches, then message matches, then tool call matches (each by FTS5 bm25
+   * rank). `offset` counts hits in that combined order. The snippet is computed for the returned page only, not for every match.
    */
   search(text: string, offset: number, limit: number): { hits: SearchRow[]; more: boolean } {
     const q = ftsQuery(text)
@@ -261,6 +264,26 @@ export class SessionStore {
         for (const { rowid } of ranked) {
           const r = byRowid.get(rowid)
           if (r) hits.push({ sessionId: r.session_id, field: 'message', messageId: r.id, snippet: highlightSegments(r.snip) })
+        }
+      }
+      if (hits.length < want) {
+        // Tool calls (name, arguments, result) come after all message hits, ranked among themselves.
+        const messageTotal = ranked.length > 0 || messageOffset === 0 ? messageOffset + ranked.length : (this.st('SELECT COUNT(*) AS n FROM messages_fts WHERE messages_fts MATCH ?').get(q) as { n: number }).n
+        const toolOffset = Math.max(0, offset - titleTotal - messageTotal)
+        const tools = this.st('SELECT rowid FROM tool_calls_fts WHERE tool_calls_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?').all(q, want - hits.length, toolOffset) as Array<{ rowid: number }>
+        if (tools.length > 0) {
+          // The snippet's column is the best-matching one (-1); the anchor is the user message that began the turn.
+          const rows = this.st(
+            `SELECT tool_calls_fts.rowid AS rid, c.id, c.session_id, c.turn_id, c.tool_name, t.user_message_id,
+               snippet(tool_calls_fts, -1, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 24) AS snip
+             FROM tool_calls_fts JOIN tool_calls c ON c.rowid = tool_calls_fts.rowid LEFT JOIN turns t ON t.id = c.turn_id
+             WHERE tool_calls_fts MATCH ? AND tool_calls_fts.rowid IN (SELECT value FROM json_each(?))`,
+          ).all(q, JSON.stringify(tools.map((r) => r.rowid))) as Array<{ rid: number; id: string; session_id: string; turn_id: string; tool_name: string; user_message_id: string | null; snip: string }>
+          const byRowid = new Map(rows.map((r) => [r.rid, r]))
+          for (const { rowid } of tools) {
+            const r = byRowid.get(rowid)
+            if (r) hits.push({ sessionId: r.session_id, field: 'tool', messageId: r.user_message_id, snippet: highlightSegments(r.snip), tool: { callId: r.id, name: r.tool_name, turnId: r.turn_id } })
+          }
         }
       }
     }

@@ -1,5 +1,6 @@
 // One search hit: the session's title and the matched text with its terms marked. Opening a message hit opens the
-// session at that message (the page around it), a title hit at its latest messages.
+// session at that message (the page around it), a tool hit at the turn that made the call (its user message), a
+// title hit at its latest messages.
 import { useId } from 'react'
 import type { HighlightedText, SearchHit } from '../../../shared/domain'
 import type { ListRowProps } from './SessionItem'
@@ -25,7 +26,14 @@ export function SearchHitItem({ hit, selected, onOpen, index, rowRef, style, set
       <button type="button" className="session-item__open" onClick={onOpen} aria-describedby={snippetId}>
         <span className="session-item__title">{inTitle ? <Highlighted text={hit.snippet} /> : hit.session.title}</span>
         <span className="search-hit__snippet" id={snippetId}>
-          {inTitle ? <span className="muted">Title match</span> : <Highlighted text={hit.snippet} />}
+          {inTitle ? (
+            <span className="muted">Title match</span>
+          ) : (
+            <>
+              {hit.field === 'tool' && <span className="muted">tool {hit.tool?.name ?? ''}: </span>}
+              <Highlighted text={hit.snippet} />
+            </>
+          )}
         </span>
       </button>
     </li>

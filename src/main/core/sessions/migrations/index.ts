@@ -10,6 +10,7 @@ import { retiredEntries } from './005-retired-entries'
 import { grants } from './008-grants'
 import { sessionProfiles } from './007-session-profiles'
 import { offeredTools } from './009-offered-tools'
+import { toolCallSearch } from './010-tool-call-search'
 
 export interface MigrationResult {
   summary: string
@@ -22,6 +23,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
