@@ -164,7 +164,7 @@ export function ChatView(props: ChatViewProps) {
                   className={`chat-view__row${item.key === marked ? ' chat-view__row--found' : ''}`}
                   style={{ transform: `translateY(${row.start}px)` }}
                 >
-                  <ChatRow item={item} />
+                  <ChatRow item={item} running={running} />
                 </div>
               )
             })}
@@ -189,7 +189,7 @@ export function ChatView(props: ChatViewProps) {
   )
 }
 
-function ChatRow({ item }: { item: ChatItem }) {
+function ChatRow({ item, running }: { item: ChatItem; running: boolean }) {
   switch (item.kind) {
     case 'message':
       return <MessageItem message={item.message} />
@@ -202,7 +202,7 @@ function ChatRow({ item }: { item: ChatItem }) {
     case 'step-text':
       return <StepText text={item.text} />
     case 'tool-call':
-      return <ToolCallRow call={item.call} />
+      return <ToolCallRow call={item.call} running={running} />
     case 'tool-call-draft':
       return <ToolCallDraftRow toolName={item.draft.toolName} argumentsSoFar={item.draft.argumentsSoFar} />
     case 'turn-pause':

@@ -1,8 +1,15 @@
 // One tool call in the transcript, compact: the tool, its source and effect class, and a state badge; the arguments
 // and the result open on demand (buttons with aria-expanded, so a keyboard and a screen reader reach them). A call
 // waiting for approval says so here; the card that answers it is docked under the transcript.
+// The row holds a preview of the result; "Show full result" reads the whole of it (tools.result, a page at a time),
+// and a call that ended without its effect known or done offers "Run again" (tools.runAgain), only when the user
+// confirms, since Keel never repeats a call by itself.
 import { memo, useId, useState } from 'react'
-import type { ToolCallView } from '../../../../shared/domain'
+import type { KeelErrorData, ToolCallView } from '../../../../shared/domain'
+import { call as invoke } from '../../bridge'
+import { toErrorData } from '../../errors'
+import { ConfirmDialog } from '../ConfirmDialog'
+import { ErrorNote } from '../ErrorNote'
 import { sourceLabel } from './ApprovalCard'
 import '../../styles/tool-calls.css'
 
@@ -43,9 +50,37 @@ function firstLine(text: string): string {
   return lines.length > 1 && !first.endsWith('…') ? `${first} …` : first
 }
 
-export const ToolCallRow = memo(function ToolCallRow({ call }: { call: ToolCallView }) {
+/** The core cuts a row's result preview at this many characters (and adds "…"): longer means there is more to show. */
+const PREVIEW_CHARS = 2000
+/** How much of a full result one "Load more" reads (characters). */
+const FULL_PAGE = 256 * 1024
+
+/** The states a call may run again from: it ended without its effect known or done (never re-run automatically). */
+const RUN_AGAIN: ReadonlySet<ToolCallView['state']> = new Set(['interrupted', 'failed', 'timed-out', 'cancelled'])
+
+interface FullResult {
+  text: string
+  total: number
+  truncated: boolean
+}
+
+export const ToolCallRow = memo(function ToolCallRow({ call, running = false }: { call: ToolCallView; running?: boolean }) {
   const [showArgs, setShowArgs] = useState(false)
   const [showResult, setShowResult] = useState(false)
+  const [full, setFull] = useState<FullResult | null>(null)
+  const [loading, setLoading] = useState(false)
+  const [problem, setProblem] = useState<KeelErrorData | null>(null)
+  const [confirming, setConfirming] = useState(false)
+  const more = call.resultPreview !== null && call.resultPreview.length > PREVIEW_CHARS
+  const loadFull = () => {
+    setLoading(true)
+    setProblem(null)
+    const offset = full?.text.length ?? 0
+    invoke('tools.result', { callId: call.id, offset, length: FULL_PAGE })
+      .then((page) => setFull({ text: (full?.text ?? '') + page.text, total: page.total, truncated: page.truncated }))
+      .catch((e: unknown) => setProblem(toErrorData(e)))
+      .finally(() => setLoading(false))
+  }
   const argsId = useId()
   const resultId = useId()
   const state = STATE[call.state]
@@ -100,11 +135,59 @@ export const ToolCallRow = memo(function ToolCallRow({ call }: { call: ToolCallV
             {!showResult ? <span className="tool-call__summary">{firstLine(call.resultPreview)}</span> : null}
           </div>
           {showResult ? (
-            <pre id={resultId} className="tool-call__block" aria-label={`Result of ${call.toolName}`}>
-              {call.resultPreview}
-            </pre>
+            <>
+              <pre id={resultId} className="tool-call__block" aria-label={full ? `Full result of ${call.toolName}` : `Result of ${call.toolName}`} aria-busy={loading}>
+                {full ? full.text : call.resultPreview}
+              </pre>
+              {more && (!full || full.truncated) ? (
+                <div className="tool-call__line tool-call__line--detail">
+                  <button type="button" className="button button--small" onClick={loadFull} disabled={loading}>
+                    {loading ? 'Loading…' : full ? 'Load more' : 'Show full result'}
+                  </button>
+                  {full ? (
+                    <span className="tool-call__summary" role="status">
+                      {`${full.text.length.toLocaleString('en-US')} of ${full.total.toLocaleString('en-US')} characters shown`}
+                    </span>
+                  ) : null}
+                </div>
+              ) : null}
+            </>
           ) : null}
         </>
+      ) : null}
+      {RUN_AGAIN.has(call.state) ? (
+        <div className="tool-call__line tool-call__line--detail">
+          <button
+            type="button"
+            className="button button--small"
+            aria-label={`Run ${call.toolName} again`}
+            title={running ? 'Wait for the running turn to end, or press Stop.' : undefined}
+            disabled={running}
+            onClick={() => setConfirming(true)}
+          >
+            Run again
+          </button>
+        </div>
+      ) : null}
+      {problem ? <ErrorNote error={problem} label={`Problem with ${call.toolName}`} /> : null}
+      {confirming ? (
+        <ConfirmDialog
+          title={`Run ${call.toolName} again?`}
+          confirmLabel="Run again"
+          onClose={() => setConfirming(false)}
+          onConfirm={async () => {
+            await invoke('tools.runAgain', { callId: call.id })
+          }}
+        >
+          <p>
+            {`Keel will call ${call.toolName} again with the same arguments, as a new call in a new turn (the earlier call ended ${STATE[call.state].label}).`}
+          </p>
+          <p>
+            {call.effect === 'read'
+              ? 'It may have to be approved first.'
+              : `This ${call.effect} tool may repeat a side effect: the earlier call may have done part of its work before it ended. It may have to be approved first.`}
+          </p>
+        </ConfirmDialog>
       ) : null}
     </article>
   )
