@@ -101,7 +101,7 @@ describe('migration 009', () => {
 
     const now = openDatabase(file, backups)
     try {
-      expect(now.db.pragma('user_version', { simple: true })).toBe(9)
+      expect(now.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version)
       const ledger = new ToolLedger(now.db)
       expect(ledger.steps(turnId)).toMatchObject([{ step: 0, identityKey: 'k1', tools: null }])
       ledger.startStep(turnId, 1, 'k1', Date.now(), [{ source: 'builtin', name: 'read_file', schemaHash: 'h1' }])
