@@ -209,3 +209,81 @@ test('a turn at its step limit pauses with a panel (Continue, Stop); Continue ru
   expect(toolResultsSent(sent[1]!).map((r) => r.callId)).toEqual(['call_read'])
   assertNoKeyBytes(keel.dataDir, keel.keys)
 })
+
+test('a failed edit offers Run again: the dialog names the tool and the side effect; confirming asks, then runs it once', async ({ page, fake, keel }) => {
+  const { file } = await agentSession(page, fake, keel)
+  // The file does not hold what the model means to replace: the edit fails, and nothing is written.
+  fs.writeFileSync(file, 'title: harbour\ncolour: red\n')
+  fake.sequence([
+    { toolCalls: [EDIT] },
+    { toolResultFor: 'call_edit', reply: 'The edit did not apply.' },
+    { toolResults: true, reply: 'Edited this time.', hold: 'after-rerun' },
+  ])
+  await send(page, 'Make the colour green')
+  await page.getByTestId('approval-card').getByRole('button', { name: 'Allow once' }).click()
+  await expect(assistantMessages(page).last()).toHaveText('The edit did not apply.')
+  const failed = toolRow(page, 'edit_file', 'failed')
+  const again = failed.getByRole('button', { name: 'Run edit_file again' })
+  await expect(again).toBeEnabled()
+  await keel.settled()
+  expect(completions(fake)).toHaveLength(2)
+  expect(fs.readFileSync(file, 'utf8')).toBe('title: harbour\ncolour: red\n')
+
+  // The user puts the expected text back, then runs the call again by keyboard; Cancel first runs nothing.
+  fs.writeFileSync(file, 'title: harbour\ncolour: blue\n')
+  await again.focus()
+  await page.keyboard.press('Enter')
+  const dialog = page.getByRole('dialog', { name: 'Run edit_file again?' })
+  await expect(dialog).toContainText('edit_file')
+  await expect(dialog).toContainText('may repeat a side effect')
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toHaveCount(0)
+  expect(ledger(keel.dataDir).map((r) => r.state)).toEqual(['failed'])
+
+  await again.click()
+  await dialog.getByRole('button', { name: 'Run again' }).click()
+  await expect(dialog).toHaveCount(0)
+  // A new call, asked for like any edit; the failed row keeps its result.
+  const card = page.getByTestId('approval-card')
+  await expect(card.getByTestId('approval-diff')).toContainText('+colour: green')
+  await expect(toolRow(page, 'edit_file', 'awaiting approval')).toBeVisible()
+  await card.getByRole('button', { name: 'Allow once' }).click()
+  // While the turn that follows the re-run streams, Run again waits (the fake holds the reply).
+  await expect(toolRow(page, 'edit_file', 'succeeded')).toBeVisible()
+  await expect(again).toBeDisabled()
+  fake.release('after-rerun')
+  await expect(assistantMessages(page).last()).toHaveText('Edited this time.')
+  await expect(toolRow(page, 'edit_file', 'failed')).toBeVisible()
+  await expect(again).toBeEnabled()
+  await keel.settled()
+  expect(fs.readFileSync(file, 'utf8')).toBe('title: harbour\ncolour: green\n')
+  const rows = ledger(keel.dataDir)
+  expect(rows.map((r) => [r.tool_name, r.state])).toEqual([
+    ['edit_file', 'failed'],
+    ['edit_file', 'succeeded'],
+  ])
+  // One more request, carrying the old call's failure and the new call's result: the tool ran once more, no more.
+  const sent = completions(fake)
+  expect(sent).toHaveLength(3)
+  const results = toolResultsSent(sent[2]!)
+  expect(results.map((r) => r.callId)).toEqual(['call_edit', rows[1]!.provider_call_id])
+  expect(JSON.stringify(results[0]!.content)).toContain('old_string was not found')
+  expect(JSON.stringify(results[1]!.content)).toContain('+colour: green')
+  assertNoKeyBytes(keel.dataDir, keel.keys)
+})
+
+test('a long result shows its preview; Show full result loads the whole of it', async ({ page, fake, keel }) => {
+  const { file } = await agentSession(page, fake, keel)
+  const lines = Array.from({ length: 400 }, (_, i) => `line ${i + 1}: ${'x'.repeat(20)}`)
+  fs.writeFileSync(file, `${lines.join('\n')}\n`)
+  fake.sequence([{ toolCalls: [READ] }, { toolResultFor: 'call_read', reply: 'It is long.' }])
+  await send(page, 'Read the notes')
+  await expect(assistantMessages(page).last()).toHaveText('It is long.')
+  const read = toolRow(page, 'read_file', 'succeeded')
+  await read.getByRole('button', { name: /Result/ }).click()
+  await expect(read.getByLabel('Result of read_file')).toContainText('line 1:')
+  await expect(read.getByLabel('Result of read_file')).not.toContainText('line 400:')
+  await read.getByRole('button', { name: 'Show full result' }).press('Enter')
+  await expect(read.getByLabel('Full result of read_file')).toContainText('line 400:')
+  await expect(read.getByRole('button', { name: 'Show full result' })).toHaveCount(0)
+})
