@@ -9,9 +9,12 @@ import { openDatabase } from '../../src/main/core/sessions/database'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { ToolLedger, type NewToolCall } from '../../src/main/core/agents/tool-ledger'
-import { CoreHarness, tempDataDir, testKeychainService } from '../support/core-harness'
+import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { filesContaining } from '../support/data-scan'
 
 const service = testKeychainService()
+const fake = fakeProviderForFile()
 const SEARCH_VERSION = 10
 const IDENTITY = { identityKey: 'k1', entryId: 'e', model: 'm', baseUrl: 'http://127.0.0.1:1/v1', api: 'openai-chat' }
 
@@ -117,6 +120,32 @@ describe('tool calls in search', () => {
     expect(seen.map(([f]) => f)).toEqual(['title', 'message', 'tool', 'tool', 'tool', 'tool'])
     expect(seen.slice(2).map(([, id]) => id).sort()).toEqual([...calls].sort())
     await h.close()
+  })
+})
+
+describe('tool call search never holds a secret', () => {
+  it("a real agent turn's read of a file holding the key is found by its other words; the key is stored nowhere", async () => {
+    const dataDir = tempDataDir('keel-tool-search')
+    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+    const key = testKey('toolsearch')
+    fs.writeFileSync(path.join(workspace, '.env'), `kingfisher notes\nAPI_KEY=${key}\n`)
+    const h = await CoreHarness.open(dataDir, service, { toolSet: () => ({ tools: BUILTIN_TOOLS, workspace }) })
+    await h.call('providers.create', { id: 'ts', name: 'TS', kind: 'openai-compatible', baseUrl: `${fake.url}/ts/v1`, key, api: 'openai-chat' })
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'ts', model: 'm-1' })
+    fake.sequence([
+      { pathPrefix: '/ts', reply: 'Reading.', toolCalls: [{ id: 'call_k1', name: 'read_file', arguments: { path: '.env' } }] },
+      { pathPrefix: '/ts', toolResultFor: 'call_k1', reply: 'Done.' },
+    ])
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId: s.id, text: 'read the env file' })
+    expect(await h.waitFor('chat', (e) => e.sessionId === s.id && e.type === 'turn-ended', 10_000, mark)).toMatchObject({ turnId, status: 'done' })
+    const hits = (await h.call('sessions.search', { query: 'kingfisher' })).hits
+    expect(hits.map((x) => [x.field, x.tool?.name])).toEqual([['tool', 'read_file']])
+    expect(hits[0]!.snippet.map((x) => x.text).join('')).not.toContain(key)
+    expect((await h.call('sessions.search', { query: key })).hits).toEqual([])
+    await h.close()
+    expect(filesContaining(dataDir, key)).toEqual([])
   })
 })
 

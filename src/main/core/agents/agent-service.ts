@@ -9,6 +9,7 @@ import { KeelError, toErrorData } from '../errors'
 import type { IdentityService } from '../identity/identity-service'
 import { identityFor } from '../identity/resolve'
 import { streamCompletion, type RequestProfile, type WireMessage } from '../providers/provider-client'
+import { providerSecrets, redact } from '../providers/provider-errors'
 import type { CompletedToolCall } from '../providers/tool-wire'
 import type { ResultStore } from '../tools/result-store'
 import type { BuiltinTool } from '../tools/tool-definition'
@@ -350,12 +351,12 @@ export class AgentService {
     let openStep: number | null = null
     const signal = turn.controller.signal
     try {
-      if (run.runApprovedFirst) pause = await this.runApproved(turn, run)
+      if (run.runApprovedFirst) pause = await this.runApproved(turn, run, providerSecrets(entry, key))
       while ((pause === null || this.answeredBeforePause(turn.turnId, pause)) && !signal.aborted) {
         if (pause !== null) {
           // The cards' events go out before the pause is written: an answer that landed in between found no pause
           // to resume, so the loop takes it up itself. Checked in the same synchronous run as the pause write below.
-          pause = await this.runApproved(turn, run)
+          pause = await this.runApproved(turn, run, providerSecrets(entry, key))
           continue
         }
         if (run.stepsLeft <= 0) {
@@ -411,7 +412,7 @@ export class AgentService {
         const ids = this.recordCalls(turn, run, step, outcome.toolCalls)
         openStep = null
         for (const id of ids) this.emitCall(turn.sessionId, turn.turnId, id)
-        pause = await this.runApproved(turn, run)
+        pause = await this.runApproved(turn, run, providerSecrets(entry, key))
       }
     } catch (err) {
       if (!signal.aborted) {
@@ -553,8 +554,12 @@ export class AgentService {
     return set.approval ? set.approval(tool, args) : defaultApproval(tool)
   }
 
-  /** Runs the turn's approved calls in order; returns the pause when calls still wait for approval. */
-  private async runApproved(turn: RunningTurn, run: AgentRun): Promise<TurnPause | null> {
+  /**
+   * Runs the turn's approved calls in order; returns the pause when calls still wait for approval. A result is
+   * redacted of the entry's secrets before the ledger stores it (invariant 3): a tool can read the key from a file
+   * or a page, and the ledger's text is stored, indexed for search (migration 010) and sent back to the model.
+   */
+  private async runApproved(turn: RunningTurn, run: AgentRun, secrets: readonly string[]): Promise<TurnPause | null> {
     const taken = new Set<string>()
     for (;;) {
       if (turn.controller.signal.aborted) return null
@@ -577,8 +582,9 @@ export class AgentService {
         timeoutMs: run.set.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
         resultStore: this.resultStore(),
       })
-      if (turn.controller.signal.aborted) this.ledger.answer(call.id, 'cancelled', result.text ? `${CANCELLED_RESULT}.\n${result.text}` : CANCELLED_RESULT, result.fullResultId ?? null)
-      else this.ledger.answer(call.id, result.outcome, result.text, result.fullResultId ?? null)
+      const text = redact(result.text, secrets)
+      if (turn.controller.signal.aborted) this.ledger.answer(call.id, 'cancelled', text ? `${CANCELLED_RESULT}.\n${text}` : CANCELLED_RESULT, result.fullResultId ?? null)
+      else this.ledger.answer(call.id, result.outcome, text, result.fullResultId ?? null)
       this.emitCall(turn.sessionId, turn.turnId, call.id)
     }
     const waiting = this.ledger.calls(turn.turnId).filter((c) => c.state === 'awaiting-approval').length
