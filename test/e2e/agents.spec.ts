@@ -287,3 +287,24 @@ test('a long result shows its preview; Show full result loads the whole of it', 
   await expect(read.getByLabel('Full result of read_file')).toContainText('line 400:')
   await expect(read.getByRole('button', { name: 'Show full result' })).toHaveCount(0)
 })
+
+test('search finds a tool call by its result: the hit reads "tool read_file:" and opens the session at its turn', async ({ page, fake, keel }) => {
+  await agentSession(page, fake, keel)
+  // "blue" is only in the file the tool read: not in the user's message, the step's text or the reply.
+  fake.sequence([{ toolCalls: [READ] }, { toolResultFor: 'call_read', reply: 'I read the notes.' }])
+  await send(page, 'Read my notes')
+  await expect(assistantMessages(page).last()).toHaveText('I read the notes.')
+  await newSession(page)
+  await expect(toolRow(page, 'read_file', 'succeeded')).toHaveCount(0)
+
+  const list = page.getByRole('list', { name: 'Sessions (search results)' })
+  await page.getByRole('searchbox', { name: 'Search sessions' }).fill('blue')
+  await expect(list.getByRole('listitem')).toHaveCount(1)
+  const hit = list.getByRole('listitem').first()
+  await expect(hit).toContainText('tool read_file:')
+  await expect(hit.locator('mark')).toHaveText(['blue'])
+  await hit.getByRole('button').click()
+  await expect(toolRow(page, 'read_file', 'succeeded')).toBeVisible()
+  await expect(assistantMessages(page).last()).toHaveText('I read the notes.')
+  assertNoKeyBytes(keel.dataDir, keel.keys)
+})
