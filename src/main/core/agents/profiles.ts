@@ -22,6 +22,7 @@ import {
 import type { ConfigService } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
 import { KeelError } from '../errors'
+import { preparedStatements } from '../sessions/prepared-statements'
 import { BUILTIN_TOOLS, builtinTool } from '../tools/builtin-tools'
 
 /** The fields that shape a turn. The name is not among them: a rename changes nothing a session does. */
@@ -122,16 +123,9 @@ type RawRow = { id: string; profile_id: string; profile_revision: string | null;
 
 /** The sessions table's profile columns (migration 007); only this module writes them. */
 class SessionProfileStore {
-  private readonly statements = new Map<string, Database.Statement>()
-  constructor(private readonly db: Database.Database) {}
-
-  private st(sql: string): Database.Statement {
-    let s = this.statements.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.statements.set(sql, s)
-    }
-    return s
+  private readonly st: (sql: string) => Database.Statement
+  constructor(db: Database.Database) {
+    this.st = preparedStatements(db)
   }
 
   private decode(row: RawRow): StoredSessionProfile {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { EffectClass } from '../tools/tool-definition'
+import { preparedStatements } from '../sessions/prepared-statements'
 
 export type ToolCallState =
   | 'proposed'
@@ -149,17 +150,10 @@ function toStep(r: RawStep): TurnStepRow {
 const OPEN_SQL = "('proposed', 'awaiting-approval', 'approved', 'running')"
 
 export class ToolLedger {
-  private readonly statements = new Map<string, Database.Statement>()
+  private readonly st: (sql: string) => Database.Statement
 
-  constructor(readonly db: Database.Database) {}
-
-  private st(sql: string): Database.Statement {
-    let s = this.statements.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.statements.set(sql, s)
-    }
-    return s
+  constructor(readonly db: Database.Database) {
+    this.st = preparedStatements(db)
   }
 
   // ---- steps ----
