@@ -72,22 +72,31 @@ async function planWrite(args: z.output<typeof writeInput>, workspace: string): 
 
 const isPlan = (p: Plan | RawToolResult): p is Plan => 'where' in p
 
+/** Preview of a planned write: the diff the user approves, or the refusal that stops it before approval. */
+function previewPlan(plan: Plan | RawToolResult): RawToolResult {
+  return isPlan(plan) ? success(plan.display.diff, plan.display) : plan
+}
+
+/** Carries out a planned write; `report` words the result for the model once the file is written. */
+async function applyPlan(plan: Plan | RawToolResult, report: (plan: Plan) => string): Promise<RawToolResult> {
+  if (!isPlan(plan)) return plan
+  await writeText(plan.where, plan.after)
+  return success(report(plan), plan.display)
+}
+
 export const writeFile = defineTool({
   name: 'write_file',
   description: 'Create a file in the workspace, or replace all of its content. Prefer edit_file to change part of an existing file.',
   effect: 'write',
   input: writeInput,
   async preview(args, ctx) {
-    const plan = await planWrite(args, ctx.workspace)
-    if (!isPlan(plan)) return plan
-    return success(plan.display.diff, plan.display)
+    return previewPlan(await planWrite(args, ctx.workspace))
   },
   async run(args, ctx) {
-    const plan = await planWrite(args, ctx.workspace)
-    if (!isPlan(plan)) return plan
-    await writeText(plan.where, plan.after)
-    const bytes = Buffer.byteLength(plan.after, 'utf8')
-    return success(`${plan.display.created ? 'Created' : 'Replaced'} ${JSON.stringify(plan.where.relative)} (${formatBytes(bytes)}).`, plan.display)
+    return applyPlan(
+      await planWrite(args, ctx.workspace),
+      (plan) => `${plan.display.created ? 'Created' : 'Replaced'} ${JSON.stringify(plan.where.relative)} (${formatBytes(Buffer.byteLength(plan.after, 'utf8'))}).`,
+    )
   },
 })
 
@@ -151,14 +160,9 @@ export const editFile = defineTool({
   effect: 'write',
   input: editInput,
   async preview(args, ctx) {
-    const plan = await planEdit(args, ctx.workspace)
-    if (!isPlan(plan)) return plan
-    return success(plan.display.diff, plan.display)
+    return previewPlan(await planEdit(args, ctx.workspace))
   },
   async run(args, ctx) {
-    const plan = await planEdit(args, ctx.workspace)
-    if (!isPlan(plan)) return plan
-    await writeText(plan.where, plan.after)
-    return success(`Changed ${JSON.stringify(plan.where.relative)}:\n${plan.display.diff}`, plan.display)
+    return applyPlan(await planEdit(args, ctx.workspace), (plan) => `Changed ${JSON.stringify(plan.where.relative)}:\n${plan.display.diff}`)
   },
 })
