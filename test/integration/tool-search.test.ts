@@ -128,7 +128,8 @@ describe('tool call search never holds a secret', () => {
     const dataDir = tempDataDir('keel-tool-search')
     const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
     const key = testKey('toolsearch')
-    fs.writeFileSync(path.join(workspace, '.env'), `kingfisher notes\nAPI_KEY=${key}\n`)
+    // Long enough that the whole result is kept in a file beside the ledger's capped text: both are checked.
+    fs.writeFileSync(path.join(workspace, '.env'), `kingfisher notes\nAPI_KEY=${key}\n${`# ${'padding '.repeat(9)}\n`.repeat(1000)}API_KEY_AGAIN=${key}\n`)
     const h = await CoreHarness.open(dataDir, service, { toolSet: () => ({ tools: BUILTIN_TOOLS, workspace }) })
     await h.call('providers.create', { id: 'ts', name: 'TS', kind: 'openai-compatible', baseUrl: `${fake.url}/ts/v1`, key, api: 'openai-chat' })
     const s = await h.call('sessions.create', {})
@@ -144,6 +145,7 @@ describe('tool call search never holds a secret', () => {
     expect(hits.map((x) => [x.field, x.tool?.name])).toEqual([['tool', 'read_file']])
     expect(hits[0]!.snippet.map((x) => x.text).join('')).not.toContain(key)
     expect((await h.call('sessions.search', { query: key })).hits).toEqual([])
+    expect(fs.readdirSync(path.join(dataDir, 'tool-results')).length).toBe(1)
     await h.close()
     expect(filesContaining(dataDir, key)).toEqual([])
   })

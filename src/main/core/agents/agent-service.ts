@@ -580,7 +580,8 @@ export class AgentService {
         workspace: run.set.workspace,
         signal: turn.controller.signal,
         timeoutMs: run.set.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
-        resultStore: this.resultStore(),
+        // A result too large for the ledger is kept whole on disk: scrubbed of the same secrets first.
+        resultStore: this.resultStore().scrubbing((t) => redact(t, secrets)),
       })
       const text = redact(result.text, secrets)
       if (turn.controller.signal.aborted) this.ledger.answer(call.id, 'cancelled', text ? `${CANCELLED_RESULT}.\n${text}` : CANCELLED_RESULT, result.fullResultId ?? null)

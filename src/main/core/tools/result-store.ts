@@ -13,13 +13,22 @@ export type ResultPage =
   | { ok: false; reason: string }
 
 export class ResultStore {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Applied to every text before it is written: an agent turn scrubs its entry's secrets (invariant 3). */
+    private readonly scrub: (text: string) => string = (text) => text,
+  ) {}
+
+  /** The same folder, with `scrub` applied to every text kept through the returned store. */
+  scrubbing(scrub: (text: string) => string): ResultStore {
+    return new ResultStore(this.dir, (text) => scrub(this.scrub(text)))
+  }
 
   /** Keeps `text` and returns its id. */
   async save(text: string): Promise<string> {
     const id = `tr-${randomUUID()}`
     await mkdir(this.dir, { recursive: true, mode: 0o700 })
-    await writeFile(this.file(id), text, { encoding: 'utf8', mode: 0o600, flag: 'wx' })
+    await writeFile(this.file(id), this.scrub(text), { encoding: 'utf8', mode: 0o600, flag: 'wx' })
     return id
   }
 
