@@ -2,39 +2,24 @@
 // second host, a second core in the same process, or `doctor --fix` is refused with a message naming the directory
 // and the holder; the lock dies with its process, so a crash never leaves it stale. Real processes, real SQLite,
 // the recording fake provider.
-import { execFile } from 'node:child_process'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { openKeelCore } from '../../src/main/core/app/keel-core'
 import { DataDirInUseError, recordedHolder } from '../../src/main/core/data-dir-lock'
 import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { doctorCli } from '../support/doctor-cli'
 import { isRunning, launchHost, startedHosts, type HostChild } from '../support/host-process'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const run = promisify(execFile)
+const doctor = doctorCli(service)
 // These tests start several real Node processes (tsx transpiles each at startup); on a loaded machine that takes
 // far longer than the default 20 s, though nothing in them waits on time.
 const PROCESSES_MS = 120_000
-
-async function doctor(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/main/core/diagnostics/doctor-cli.ts', '--data-dir', dataDir, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, KEEL_KEYCHAIN_SERVICE: service },
-    })
-    return { code: 0, ...r }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 /** A session's turns and messages as keel.db holds them (read-only, next to the writer). */
 function stored(dataDir: string, sessionId: string) {

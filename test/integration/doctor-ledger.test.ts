@@ -2,30 +2,18 @@
 // result without a call are reported with exit status 1; --fix answers them as Keel's start does, after a backup;
 // next to a live Keel, a call its running turn is running is not flagged. The rows are made through the real ledger.
 import { describe, expect, it } from 'vitest'
-import { execFile } from 'node:child_process'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+import { doctorCli } from '../support/doctor-cli'
 import { gatedTool } from '../support/agent-tools'
 import { INTERRUPTED_RESULT, ToolLedger, type NewToolCall } from '../../src/main/core/agents/tool-ledger'
 
 const fake = fakeProviderForFile()
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const run = promisify(execFile)
 const service = testKeychainService()
+const doctor = doctorCli(service)
 const DOCTOR_MS = 120_000
-
-async function doctor(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/main/core/diagnostics/doctor-cli.ts', '--data-dir', dataDir, ...args], { cwd: ROOT, env: { ...process.env, KEEL_KEYCHAIN_SERVICE: service } })
-    return { code: 0, ...r }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 async function sessionWithATurn(prefix: string, dataDir = tempDataDir(), options?: Parameters<typeof CoreHarness.open>[2]) {
   const h = await CoreHarness.open(dataDir, service, options)

@@ -1,30 +1,18 @@
 // The doctor's JSON agrees with the database; its exit status tells scripts whether anything needs attention.
 import { describe, expect, it } from 'vitest'
-import { execFile } from 'node:child_process'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+import { doctorCli } from '../support/doctor-cli'
 
 const fake = fakeProviderForFile()
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const run = promisify(execFile)
 const service = testKeychainService()
+const doctor = doctorCli(service)
 // Each test spawns the doctor as a real Node process (tsx transpiles it at startup), several times; on a loaded
 // machine that takes longer than the default 20 s, though nothing in them waits on time.
 const DOCTOR_MS = 120_000
-
-async function doctor(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/main/core/diagnostics/doctor-cli.ts', '--data-dir', dataDir, ...args], { cwd: ROOT, env: { ...process.env, KEEL_KEYCHAIN_SERVICE: service } })
-    return { code: 0, ...r }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 async function twoSessions() {
   const dataDir = tempDataDir()
