@@ -390,42 +390,22 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
       <details className="provider-form__advanced" open={entry?.timeouts !== undefined || error?.field === 'timeouts'}>
         <summary>Advanced: timeouts</summary>
         <div className="form-grid">
-          <Field label="First-byte timeout (s)" help="How long to wait for the reply to start.">
-            {(f) => (
-              <input
-                id={f.id}
-                className="input"
-                type="number"
-                inputMode="decimal"
-                min={STREAM_TIMEOUT_MIN_MS / 1000}
-                max={STREAM_TIMEOUT_MAX_MS / 1000}
-                step="any"
-                value={firstByte}
-                onChange={(e) => setFirstByte(e.target.value)}
-                placeholder={`Default ${timeoutDefaults(kind, entry).firstByteMs / 1000}`}
-                aria-invalid={invalid('timeouts')}
-                aria-describedby={f.helpId}
-              />
-            )}
-          </Field>
-          <Field label="Idle timeout (s)" help="The longest pause allowed once it has started.">
-            {(f) => (
-              <input
-                id={f.id}
-                className="input"
-                type="number"
-                inputMode="decimal"
-                min={STREAM_TIMEOUT_MIN_MS / 1000}
-                max={STREAM_TIMEOUT_MAX_MS / 1000}
-                step="any"
-                value={idle}
-                onChange={(e) => setIdle(e.target.value)}
-                placeholder={`Default ${timeoutDefaults(kind, entry).idleMs / 1000}`}
-                aria-invalid={invalid('timeouts')}
-                aria-describedby={f.helpId}
-              />
-            )}
-          </Field>
+          <TimeoutField
+            label="First-byte timeout (s)"
+            help="How long to wait for the reply to start."
+            value={firstByte}
+            onChange={setFirstByte}
+            defaultMs={timeoutDefaults(kind, entry).firstByteMs}
+            invalid={invalid('timeouts')}
+          />
+          <TimeoutField
+            label="Idle timeout (s)"
+            help="The longest pause allowed once it has started."
+            value={idle}
+            onChange={setIdle}
+            defaultMs={timeoutDefaults(kind, entry).idleMs}
+            invalid={invalid('timeouts')}
+          />
         </div>
       </details>
 
@@ -450,6 +430,41 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
 function timeoutDefaults(kind: ProviderKind, entry: ProviderEntryView | null) {
   const local = entry?.local ?? KIND_DEFAULTS[kind].local
   return STREAM_TIMEOUT_DEFAULTS[local ? 'local' : 'remote']
+}
+
+interface TimeoutFieldProps {
+  label: string
+  help: string
+  /** Seconds as typed; parseTimeouts checks it on save. */
+  value: string
+  onChange: (value: string) => void
+  /** What applies when left empty, shown as the placeholder. */
+  defaultMs: number
+  invalid: true | undefined
+}
+
+/** One stream timeout, entered in seconds within the range main accepts. */
+function TimeoutField({ label, help, value, onChange, defaultMs, invalid }: TimeoutFieldProps) {
+  return (
+    <Field label={label} help={help}>
+      {(f) => (
+        <input
+          id={f.id}
+          className="input"
+          type="number"
+          inputMode="decimal"
+          min={STREAM_TIMEOUT_MIN_MS / 1000}
+          max={STREAM_TIMEOUT_MAX_MS / 1000}
+          step="any"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder={`Default ${defaultMs / 1000}`}
+          aria-invalid={invalid}
+          aria-describedby={f.helpId}
+        />
+      )}
+    </Field>
+  )
 }
 
 function Field({ label, help, children }: { label: string; help?: string; children: (ids: { id: string; helpId: string | undefined }) => ReactNode }) {
