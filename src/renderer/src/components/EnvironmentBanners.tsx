@@ -17,28 +17,31 @@ export function EnvironmentBanners({ app, onCheckAgain }: EnvironmentBannersProp
   if (!storage && !locked) return null
   return (
     <>
-      {storage ? (
-        <div role="alert" className="banner banner--error" data-testid="storage-banner" data-kind={storage.kind}>
-          <div className="banner__text">
-            <p>{storage.message}</p>
-            {storage.fix ? <p className="banner__fix">{storage.fix}</p> : null}
-          </div>
-          <button type="button" className="button button--small" onClick={onCheckAgain}>
-            Check again
-          </button>
-        </div>
-      ) : null}
-      {locked ? (
-        <div role="alert" className="banner banner--warning" data-testid="keychain-banner">
-          <div className="banner__text">
-            <p>{locked.message}</p>
-            {locked.fix ? <p className="banner__fix">{locked.fix}</p> : null}
-          </div>
-          <button type="button" className="button button--small" onClick={onCheckAgain}>
-            Check again
-          </button>
-        </div>
-      ) : null}
+      {storage ? <EnvironmentBanner problem={storage} tone="error" testId="storage-banner" kind={storage.kind} onCheckAgain={onCheckAgain} /> : null}
+      {locked ? <EnvironmentBanner problem={locked} tone="warning" testId="keychain-banner" onCheckAgain={onCheckAgain} /> : null}
     </>
+  )
+}
+
+interface EnvironmentBannerProps {
+  problem: { message: string; fix?: string }
+  tone: 'error' | 'warning'
+  testId: string
+  kind?: string
+  onCheckAgain: () => void
+}
+
+/** One refusing condition: what is wrong, how to fix it, and a way to check again once the user has. */
+function EnvironmentBanner({ problem, tone, testId, kind, onCheckAgain }: EnvironmentBannerProps) {
+  return (
+    <div role="alert" className={`banner banner--${tone}`} data-testid={testId} data-kind={kind}>
+      <div className="banner__text">
+        <p>{problem.message}</p>
+        {problem.fix ? <p className="banner__fix">{problem.fix}</p> : null}
+      </div>
+      <button type="button" className="button button--small" onClick={onCheckAgain}>
+        Check again
+      </button>
+    </div>
   )
 }
