@@ -8,6 +8,7 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { sessionOnFakeApi, WIRE_APIS } from '../support/agent-sessions'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
 import { INTERRUPTED_RESULT } from '../../src/main/core/agents/tool-ledger'
@@ -34,7 +35,7 @@ async function crashDuringTool(dataDir: string, service: string, sessionId: stri
   return state
 }
 
-describe.each(['openai-chat', 'openai-responses', 'anthropic-messages'] as const)('SIGKILL during a running tool on %s', (api) => {
+describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', (api) => {
   it('the call becomes interrupted with the explicit result, is never re-run, and the continuation is accepted', async () => {
     const dataDir = tempDataDir('keel-agent-crash')
     const service = testKeychainService()
@@ -42,11 +43,7 @@ describe.each(['openai-chat', 'openai-responses', 'anthropic-messages'] as const
     const prefix = `/crash-${api}`
     const id = api === 'anthropic-messages' ? 'toolu_crash' : 'call_crash'
     const setup = await CoreHarness.open(dataDir, service)
-    if (api === 'anthropic-messages') await setup.call('providers.create', { id: 'c', name: 'C', kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key: testKey('crash') })
-    else if (api === 'openai-responses') await setup.call('providers.create', { id: 'c', name: 'C', kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key: testKey('crash') })
-    else await setup.call('providers.create', { id: 'c', name: 'C', kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key: testKey('crash'), api: 'openai-chat' })
-    const s = await setup.call('sessions.create', {})
-    await setup.call('sessions.bind', { id: s.id, entryId: 'c', model: 'm-1' })
+    const { sessionId } = await sessionOnFakeApi(setup, fake, api, { id: 'c', prefix, key: testKey('crash') })
     await setup.close()
 
     fake.sequence([
@@ -54,18 +51,18 @@ describe.each(['openai-chat', 'openai-responses', 'anthropic-messages'] as const
       { pathPrefix: prefix, toolResultFor: id, reply: 'Recovered after the restart.' },
     ])
     // The row said running, committed, before the effect began.
-    expect(await crashDuringTool(dataDir, service, s.id, workspace)).toBe('running')
+    expect(await crashDuringTool(dataDir, service, sessionId, workspace)).toBe('running')
 
     const { tool, gate } = gatedTool('slow_exec', dataDir, 'execute')
     const h = await CoreHarness.open(dataDir, service, { toolSet: () => ({ tools: [tool], workspace, approval: () => 'allow' }) })
     try {
-      const ended = await h.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === s.id)
+      const ended = await h.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === sessionId)
       expect(ended).toMatchObject({ status: 'done', error: null })
       const requests = fake.requests().filter((r) => r.path.startsWith(`${prefix}/`))
       expect(requests).toHaveLength(2)
       expect(toolResultsSent(requests[1]!)).toMatchObject([{ callId: id, content: INTERRUPTED_RESULT }])
       expect(gate.runs()).toBe(0)
-      const view = await h.call('sessions.open', { id: s.id })
+      const view = await h.call('sessions.open', { id: sessionId })
       expect(view.toolCalls).toMatchObject([{ providerCallId: id, state: 'interrupted', resultPreview: INTERRUPTED_RESULT, effect: 'execute' }])
       expect(view.messages.at(-1)!.content).toBe('Recovered after the restart.')
       // The recovery note went to the model only: it is stored nowhere.

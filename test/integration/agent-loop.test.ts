@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { requestsTo, resultSentFor, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
 import { filesContaining } from '../support/data-scan'
@@ -16,9 +17,6 @@ import type { ChatEvent } from '../../src/shared/contract'
 import type { RecordedRequest } from '../fake-provider/types'
 
 const fake = fakeProviderForFile()
-
-type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
-const APIS: Api[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
 
 let h: CoreHarness
 let dataDir: string
@@ -39,22 +37,16 @@ afterAll(async () => {
 
 let entries = 0
 /** A new entry of this API on its own path of the fake, and a session pinned to it that offers `tools`. */
-async function agentSession(api: Api, tools: readonly BuiltinTool[] = BUILTIN_TOOLS, extra: Partial<SessionToolSet> = {}) {
+async function agentSession(api: WireApi, tools: readonly BuiltinTool[] = BUILTIN_TOOLS, extra: Partial<SessionToolSet> = {}) {
   entries += 1
   const id = `e${entries}`
-  const prefix = `/${id}`
-  const key = testKey(id)
-  if (api === 'anthropic-messages') await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
-  else if (api === 'openai-responses') await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
-  else await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
-  const s = await h.call('sessions.create', {})
-  await h.call('sessions.bind', { id: s.id, entryId: id, model: 'm-1' })
-  toolSets.set(s.id, { tools, workspace, ...extra })
-  return { sessionId: s.id, entryId: id, prefix, key }
+  const { sessionId, prefix, key } = await sessionOnFakeApi(h, fake, api, { id })
+  toolSets.set(sessionId, { tools, workspace, ...extra })
+  return { sessionId, entryId: id, prefix, key }
 }
 
-const callId = (api: Api, n: number) => (api === 'anthropic-messages' ? `toolu_t${n}` : `call_t${n}`)
-const mine = (prefix: string) => fake.requests().filter((r) => r.path.startsWith(`${prefix}/`) && r.protocol !== 'models')
+const callId = (api: WireApi, n: number) => (api === 'anthropic-messages' ? `toolu_t${n}` : `call_t${n}`)
+const mine = (prefix: string) => requestsTo(fake, prefix)
 
 function chatEvents(sessionId: string): ChatEvent[] {
   return h.events('chat').filter((e) => e.sessionId === sessionId)
@@ -65,17 +57,12 @@ function waitChat(sessionId: string, match: (e: ChatEvent) => boolean, since = 0
 function ended(sessionId: string, since: number) {
   return waitChat(sessionId, (e) => e.type === 'turn-ended', since) as Promise<Extract<ChatEvent, { type: 'turn-ended' }>>
 }
-function resultText(r: RecordedRequest, id: string): string {
-  const sent = toolResultsSent(r).find((x) => x.callId === id)
-  if (!sent) throw new Error(`no result for ${id} in the request`)
-  return typeof sent.content === 'string' ? sent.content : JSON.stringify(sent.content)
-}
 function toolNames(r: RecordedRequest): string[] {
   const tools = (r.body as { tools?: Array<{ name?: string; function?: { name: string } }> }).tools ?? []
   return tools.map((t) => t.name ?? t.function!.name)
 }
 
-describe.each(APIS)('agent loop on %s', (api) => {
+describe.each(WIRE_APIS)('agent loop on %s', (api) => {
   it('a read call, then the answer: the second request carries the result, and the view lists the call', async () => {
     const { sessionId, prefix } = await agentSession(api)
     fake.sequence([
@@ -88,7 +75,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     expect(end).toMatchObject({ turnId, status: 'done', error: null })
     const [first, second] = mine(prefix)
     expect(toolNames(first!)).toEqual(BUILTIN_TOOLS.map((t) => t.name))
-    expect(resultText(second!, callId(api, 1))).toContain('hello from the workspace')
+    expect(resultSentFor(second!, callId(api, 1))).toContain('hello from the workspace')
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.messages.map((m) => [m.role, m.content])).toEqual([
       ['user', 'What does hello.txt say?'],
@@ -103,7 +90,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     const m2 = h.mark()
     await h.call('chat.send', { sessionId, text: 'thanks' })
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
-    expect(resultText(mine(prefix).at(-1)!, callId(api, 1))).toContain('hello from the workspace')
+    expect(resultSentFor(mine(prefix).at(-1)!, callId(api, 1))).toContain('hello from the workspace')
   })
 
   it("a call's arguments reach the window while they stream, before the call exists in the ledger", async () => {
@@ -147,7 +134,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
     const second = mine(prefix)[1]!
     expect(toolResultsSent(second).map((r) => r.callId)).toEqual([callId(api, 1), callId(api, 2)])
-    expect(resultText(second, callId(api, 2))).toContain('another file')
+    expect(resultSentFor(second, callId(api, 2))).toContain('another file')
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls!.map((c) => [c.providerCallId, c.state])).toEqual([
       [callId(api, 1), 'succeeded'],
@@ -165,8 +152,8 @@ describe.each(APIS)('agent loop on %s', (api) => {
     await h.call('chat.send', { sessionId, text: 'go' })
     expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
     const second = mine(prefix)[1]!
-    expect(resultText(second, callId(api, 1))).toContain('There is no tool named "no_such_tool"')
-    expect(resultText(second, callId(api, 2))).toContain('Invalid arguments for read_file')
+    expect(resultSentFor(second, callId(api, 1))).toContain('There is no tool named "no_such_tool"')
+    expect(resultSentFor(second, callId(api, 2))).toContain('Invalid arguments for read_file')
   })
 
   it('Stop during a step: the stopped text is kept, the finished call keeps its result, the next turn is accepted', async () => {
@@ -184,7 +171,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     const m2 = h.mark()
     await h.call('chat.send', { sessionId, text: 'again' })
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
-    expect(resultText(mine(prefix).at(-1)!, callId(api, 1))).toContain('hello from the workspace')
+    expect(resultSentFor(mine(prefix).at(-1)!, callId(api, 1))).toContain('hello from the workspace')
   })
 
   it('Stop during a running tool: the tool is cancelled, its call answered "cancelled by the user", and it was running in SQLite before its effect', async () => {
@@ -204,7 +191,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     const m2 = h.mark()
     await h.call('chat.send', { sessionId, text: 'next' })
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
-    expect(resultText(mine(prefix).at(-1)!, callId(api, 1))).toMatch(/^cancelled by the user/)
+    expect(resultSentFor(mine(prefix).at(-1)!, callId(api, 1))).toMatch(/^cancelled by the user/)
   })
 
   it('a command that outlives its time limit ends as timed-out, and the model reads that', async () => {
@@ -219,7 +206,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls).toMatchObject([{ state: 'timed-out', effect: 'execute' }])
-    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toMatch(/time limit|timed out/i)
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toMatch(/time limit|timed out/i)
   })
 
   it('a write call waits for approval; denied with a reason, the reason reaches the model and nothing is written', async () => {
@@ -239,7 +226,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     const m2 = h.mark()
     await h.call('tools.deny', { callId: waiting[0]!.id, reason: 'not in this folder' })
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
-    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toBe('denied by the user: not in this folder')
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toBe('denied by the user: not in this folder')
     expect(fs.existsSync(path.join(workspace, target))).toBe(false)
   })
 
@@ -273,7 +260,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     const m2 = h.mark()
     await h.call('chat.send', { sessionId, text: 'never mind' })
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
-    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toBe('not run: the user moved on')
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toBe('not run: the user moved on')
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls).toMatchObject([{ state: 'cancelled', resultPreview: 'not run: the user moved on' }])
     expect(view.turns.every((t) => !t.pause)).toBe(true)
@@ -324,7 +311,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
     const sent = fake.requests().filter((r) => r.path.startsWith(`${moved}/`))
     expect(sent).toHaveLength(1)
-    expect(resultText(sent[0]!, callId(api, 1))).toBe('done waiting')
+    expect(resultSentFor(sent[0]!, callId(api, 1))).toBe('done waiting')
   })
 
   it('a key rotated between steps pauses the turn; continuing sends the next step with the new key', async () => {
@@ -347,7 +334,7 @@ describe.each(APIS)('agent loop on %s', (api) => {
     const last = mine(prefix).at(-1)!
     expect([last.bearer, last.apiKey]).toContain(rotated)
     expect([last.bearer, last.apiKey]).not.toContain(key)
-    expect(resultText(last, callId(api, 1))).toBe('waited')
+    expect(resultSentFor(last, callId(api, 1))).toBe('waited')
   })
 })
 

@@ -7,19 +7,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+import { requestsTo, resultSentFor, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import type { BuiltinTool } from '../../src/main/core/tools/tool-definition'
 import type { ChatEvent, InvokeResult } from '../../src/shared/contract'
-import type { RecordedRequest } from '../fake-provider/types'
 
 const fake = fakeProviderForFile()
-
-type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
-const APIS: Api[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
 
 let h: CoreHarness
 let dataDir: string
@@ -38,27 +35,16 @@ afterAll(async () => {
 })
 
 let entries = 0
-async function agentSession(api: Api, tools: readonly BuiltinTool[] = [writeFile]) {
+async function agentSession(api: WireApi, tools: readonly BuiltinTool[] = [writeFile]) {
   entries += 1
   const id = `r${entries}`
-  const prefix = `/${id}`
-  const key = testKey(id)
-  if (api === 'anthropic-messages') await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
-  else if (api === 'openai-responses') await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
-  else await h.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
-  const s = await h.call('sessions.create', {})
-  await h.call('sessions.bind', { id: s.id, entryId: id, model: 'm-1' })
-  toolSets.set(s.id, { tools, workspace })
-  return { sessionId: s.id, prefix }
+  const { sessionId, prefix } = await sessionOnFakeApi(h, fake, api, { id })
+  toolSets.set(sessionId, { tools, workspace })
+  return { sessionId, prefix }
 }
 
-const callId = (api: Api, n: number) => (api === 'anthropic-messages' ? `toolu_r${n}` : `call_r${n}`)
-const mine = (prefix: string) => fake.requests().filter((r) => r.path.startsWith(`${prefix}/`) && r.protocol !== 'models')
-function resultText(r: RecordedRequest, id: string): string {
-  const sent = toolResultsSent(r).find((x) => x.callId === id)
-  if (!sent) throw new Error(`no result for ${id} in the request`)
-  return typeof sent.content === 'string' ? sent.content : JSON.stringify(sent.content)
-}
+const callId = (api: WireApi, n: number) => (api === 'anthropic-messages' ? `toolu_r${n}` : `call_r${n}`)
+const mine = (prefix: string) => requestsTo(fake, prefix)
 
 /** The turn's end that is not a pause: done (or an error) — a turn stuck paused never gets here. */
 function finished(turnId: string, since: number) {
@@ -88,7 +74,7 @@ function answerAt(when: (e: ChatEvent) => boolean, answer: (e: ChatEvent) => [ch
 const firstAwaiting = (sessionId: string) => (e: ChatEvent) => e.sessionId === sessionId && e.type === 'tool-call' && e.call.state === 'awaiting-approval'
 const awaitingId = (e: ChatEvent) => (e as Extract<ChatEvent, { type: 'tool-call' }>).call.id
 
-describe.each(APIS)('early answers on %s', (api) => {
+describe.each(WIRE_APIS)('early answers on %s', (api) => {
   async function approveEarly(ticks: number) {
     const { sessionId, prefix } = await agentSession(api)
     const target = `early-${api}-${ticks}.txt`
@@ -102,7 +88,7 @@ describe.each(APIS)('early answers on %s', (api) => {
     expect(await approved).toMatchObject({ ok: true })
     expect(await finished(turnId, mark)).toMatchObject({ status: 'done', error: null })
     expect(fs.readFileSync(path.join(workspace, target), 'utf8')).toBe('approved early')
-    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toContain(target)
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toContain(target)
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.messages.at(-1)).toMatchObject({ role: 'assistant', content: 'Written early.' })
     expect(view.toolCalls).toMatchObject([{ state: 'succeeded' }])
@@ -134,7 +120,7 @@ describe.each(APIS)('early answers on %s', (api) => {
     const { turnId } = await h.call('chat.send', { sessionId, text: 'write it' })
     expect(await denied).toMatchObject({ ok: true })
     expect(await finished(turnId, mark)).toMatchObject({ status: 'done', error: null })
-    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toBe('denied by the user: too soon')
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toBe('denied by the user: too soon')
     expect(fs.existsSync(path.join(workspace, target))).toBe(false)
     expect((await h.call('sessions.open', { id: sessionId })).messages.at(-1)).toMatchObject({ role: 'assistant', content: 'Understood.' })
   })
@@ -161,7 +147,7 @@ describe.each(APIS)('early answers on %s', (api) => {
     off()
     expect(await finished(turnId, mark)).toMatchObject({ status: 'done', error: null })
     expect(fs.readFileSync(path.join(workspace, target), 'utf8')).toBe('at the pause')
-    expect(resultText(mine(prefix)[1]!, callId(api, 1))).toContain(target)
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toContain(target)
     expect((await h.call('sessions.open', { id: sessionId })).messages.at(-1)).toMatchObject({ role: 'assistant', content: 'Written at the pause.' })
   })
 
@@ -190,8 +176,8 @@ describe.each(APIS)('early answers on %s', (api) => {
     expect(fs.readFileSync(path.join(workspace, target), 'utf8')).toBe('parallel')
     const second = mine(prefix)[1]!
     expect(toolResultsSent(second).map((r) => r.callId)).toEqual([callId(api, 1), callId(api, 2)])
-    expect(resultText(second, callId(api, 1))).toContain(target)
-    expect(resultText(second, callId(api, 2))).toContain('held result')
+    expect(resultSentFor(second, callId(api, 1))).toContain(target)
+    expect(resultSentFor(second, callId(api, 2))).toContain('held result')
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls!.map((c) => c.state)).toEqual(['succeeded', 'succeeded'])
     expect(view.messages.at(-1)).toMatchObject({ role: 'assistant', content: 'Both done.' })

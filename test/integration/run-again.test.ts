@@ -6,7 +6,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+import { requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
@@ -14,8 +15,6 @@ import { INTERRUPTED_RESULT, ToolLedger } from '../../src/main/core/agents/tool-
 import type { ChatEvent } from '../../src/shared/contract'
 
 const fake = fakeProviderForFile()
-type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
-const APIS: Api[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
 const service = testKeychainService()
 
 let h: CoreHarness
@@ -34,27 +33,21 @@ afterAll(async () => {
 })
 
 let n = 0
-async function session(harness: CoreHarness, api: Api, dir: string) {
+async function session(harness: CoreHarness, api: WireApi, dir: string) {
   n += 1
   const id = `r${n}`
-  const prefix = `/${id}`
-  const key = testKey(id)
-  if (api === 'anthropic-messages') await harness.call('providers.create', { id, name: `E ${id}`, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
-  else if (api === 'openai-responses') await harness.call('providers.create', { id, name: `E ${id}`, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
-  else await harness.call('providers.create', { id, name: `E ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
-  const s = await harness.call('sessions.create', {})
-  await harness.call('sessions.bind', { id: s.id, entryId: id, model: 'm-1' })
+  const { sessionId, prefix } = await sessionOnFakeApi(harness, fake, api, { id })
   const gate = gatedTool('save_note', dir, 'write')
-  gates.set(s.id, gate)
-  toolSets.set(s.id, { tools: [gate.tool], workspace })
-  return { sessionId: s.id, prefix }
+  gates.set(sessionId, gate)
+  toolSets.set(sessionId, { tools: [gate.tool], workspace })
+  return { sessionId, prefix }
 }
 
-const mine = (prefix: string) => fake.requests().filter((r) => r.path.startsWith(`${prefix}/`) && r.protocol !== 'models')
+const mine = (prefix: string) => requestsTo(fake, prefix)
 const ended = (harness: CoreHarness, sessionId: string, since: number) =>
   harness.waitFor('chat', (e) => e.sessionId === sessionId && e.type === 'turn-ended', 10_000, since) as Promise<Extract<ChatEvent, { type: 'turn-ended' }>>
 
-describe.each(APIS)('run again on %s', (api) => {
+describe.each(WIRE_APIS)('run again on %s', (api) => {
   it('a cancelled write call runs again only when the user asks and approves; the old call keeps its result; the turn goes on', async () => {
     const { sessionId, prefix } = await session(h, api, dataDir)
     const callId = api === 'anthropic-messages' ? 'toolu_ra1' : 'call_ra1'

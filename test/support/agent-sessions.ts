@@ -1,0 +1,48 @@
+// Sessions whose provider entry speaks one of the three wire APIs, served by the recording fake provider: the agent
+// tests run each case on every API, each on its own path of the fake so that its requests can be told apart.
+import type { FakeProvider } from '../fake-provider/server'
+import { toolResultsSent } from '../fake-provider/server'
+import type { RecordedRequest } from '../fake-provider/types'
+import type { CoreHarness } from './core-harness'
+import { testKey } from './core-harness'
+
+export type WireApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
+export const WIRE_APIS: WireApi[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
+
+export interface FakeEntry {
+  /** The provider entry's id. */
+  id: string
+  /** The fake's path the entry's requests go to; `/${id}` unless given. */
+  prefix?: string
+  /** The entry's key; testKey(id) unless given. */
+  key?: string
+}
+
+/**
+ * Creates entry `entry.id` of the kind that speaks `api` on the fake at `entry.prefix`, and a new session bound to
+ * its model m-1.
+ */
+export async function sessionOnFakeApi(h: CoreHarness, fake: FakeProvider, api: WireApi, entry: FakeEntry): Promise<{ sessionId: string; prefix: string; key: string }> {
+  const { id } = entry
+  const prefix = entry.prefix ?? `/${id}`
+  const key = entry.key ?? testKey(id)
+  const name = `Entry ${id}`
+  if (api === 'anthropic-messages') await h.call('providers.create', { id, name, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
+  else if (api === 'openai-responses') await h.call('providers.create', { id, name, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
+  else await h.call('providers.create', { id, name, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
+  const s = await h.call('sessions.create', {})
+  await h.call('sessions.bind', { id: s.id, entryId: id, model: 'm-1' })
+  return { sessionId: s.id, prefix, key }
+}
+
+/** The requests sent to one entry's path of the fake, its model listings aside. */
+export function requestsTo(fake: FakeProvider, prefix: string): RecordedRequest[] {
+  return fake.requests().filter((r) => r.path.startsWith(`${prefix}/`) && r.protocol !== 'models')
+}
+
+/** The result a request sent for call `callId`, as text; throws when the request carries none. */
+export function resultSentFor(r: RecordedRequest, callId: string): string {
+  const sent = toolResultsSent(r).find((x) => x.callId === callId)
+  if (!sent) throw new Error(`no result for ${callId} in the request`)
+  return typeof sent.content === 'string' ? sent.content : JSON.stringify(sent.content)
+}
