@@ -1,6 +1,6 @@
 // Add or edit a provider entry. The API key goes to main once, straight into the keychain; it is never shown,
 // prefilled or sent back. Edits send only the fields that changed, so an unchanged entry keeps its revision.
-import { useId, useState, type FormEvent, type ReactNode } from 'react'
+import { useState, type FormEvent } from 'react'
 import type { ChannelInput } from '../../../shared/contract'
 import type { KeelErrorData, ProviderApi, ProviderEntryView, ProviderKind, StreamTimeouts } from '../../../shared/domain'
 import { KIND_DEFAULTS } from '../../../shared/provider-kinds'
@@ -10,6 +10,7 @@ import { toErrorData } from '../errors'
 import { formatHeaders, parseHeaders } from '../lib/headers'
 import { APIS, KEY_STATUS_TEXT, KIND_INFO, KINDS, type ProviderAuth } from '../lib/providerKinds'
 import { ErrorNote } from './ErrorNote'
+import { Field } from './Field'
 
 interface ProviderFormProps {
   /** The entry being edited; absent when adding. */
@@ -464,23 +465,5 @@ function TimeoutField({ label, help, value, onChange, defaultMs, invalid }: Time
         />
       )}
     </Field>
-  )
-}
-
-function Field({ label, help, children }: { label: string; help?: string; children: (ids: { id: string; helpId: string | undefined }) => ReactNode }) {
-  const id = useId()
-  const helpId = useId()
-  return (
-    <div className="field">
-      <label className="field__label" htmlFor={id}>
-        {label}
-      </label>
-      {children({ id, helpId: help ? helpId : undefined })}
-      {help ? (
-        <p className="field__help" id={helpId}>
-          {help}
-        </p>
-      ) : null}
-    </div>
   )
 }

@@ -2,13 +2,14 @@
 // model picker's groups), parameters, the tools it may use with each one's approval default, step limit and
 // workspace. Main validates everything again and names the field it refuses; the form marks that field.
 // (A div with role="form", not a <form>: the model groups carry their own small form for a typed model id.)
-import { useId, useState, type ReactNode } from 'react'
+import { useId, useState } from 'react'
 import type { AgentProfileView, ApprovalDefault, ProfileBinding, ReasoningEffort, ToolOption } from '../../../../shared/agent-profiles'
 import { STEP_LIMIT_DEFAULT, STEP_LIMIT_MAX, approvalFor } from '../../../../shared/agent-profiles'
 import type { KeelErrorData, ProviderEntryView } from '../../../../shared/domain'
 import { call } from '../../bridge'
 import { toErrorData } from '../../errors'
 import { ErrorNote } from '../ErrorNote'
+import { Field } from '../Field'
 import { ModelGroup } from '../ModelGroup'
 
 interface ProfileFormProps {
@@ -96,12 +97,12 @@ export function ProfileForm({ profile, tools, providers, onCancel, onSaved }: Pr
       {error ? <ErrorNote error={error} /> : null}
 
       <Field label="Name">
-        {(id) => (
+        {({ id }) => (
           <input id={id} className="input" value={name} onChange={(e) => setName(e.target.value)} maxLength={80} aria-invalid={invalid('name')} aria-required="true" autoComplete="off" data-autofocus />
         )}
       </Field>
       <Field label="Instructions" help="The system prompt every turn of its sessions starts with. Empty: none.">
-        {(id, helpId) => (
+        {({ id, helpId }) => (
           <textarea id={id} className="input profile-form__instructions" rows={5} value={instructions} onChange={(e) => setInstructions(e.target.value)} aria-describedby={helpId} aria-invalid={invalid('instructions')} />
         )}
       </Field>
@@ -146,17 +147,17 @@ export function ProfileForm({ profile, tools, providers, onCancel, onSaved }: Pr
 
       <div className="form-grid">
         <Field label="Temperature" help="0–2; empty: the provider's default.">
-          {(id, helpId) => (
+          {({ id, helpId }) => (
             <input id={id} className="input" type="number" min={0} max={2} step={0.1} inputMode="decimal" value={temperature} onChange={(e) => setTemperature(e.target.value)} aria-describedby={helpId} aria-invalid={invalid('parameters.temperature')} />
           )}
         </Field>
         <Field label="Max output tokens" help="Empty: Keel's default for the API.">
-          {(id, helpId) => (
+          {({ id, helpId }) => (
             <input id={id} className="input" type="number" min={1} step={1} inputMode="numeric" value={maxTokens} onChange={(e) => setMaxTokens(e.target.value)} aria-describedby={helpId} aria-invalid={invalid('parameters.maxOutputTokens')} />
           )}
         </Field>
         <Field label="Reasoning effort" help="Sent only where the API has it.">
-          {(id, helpId) => (
+          {({ id, helpId }) => (
             <select id={id} className="input" value={effort} onChange={(e) => setEffort(e.target.value as ReasoningEffort | '')} aria-describedby={helpId}>
               <option value="">Provider default</option>
               {EFFORTS.map((e) => (
@@ -168,13 +169,13 @@ export function ProfileForm({ profile, tools, providers, onCancel, onSaved }: Pr
           )}
         </Field>
         <Field label="Step limit" help={`Requests per turn before Keel asks to continue (1–${STEP_LIMIT_MAX}).`}>
-          {(id, helpId) => (
+          {({ id, helpId }) => (
             <input id={id} className="input" type="number" min={1} max={STEP_LIMIT_MAX} step={1} inputMode="numeric" value={stepLimit} onChange={(e) => setStepLimit(e.target.value)} aria-describedby={helpId} aria-invalid={invalid('stepLimit')} />
           )}
         </Field>
       </div>
       <Field label="Workspace folder" help="An absolute path: the file tools and commands stay inside it. Empty: none.">
-        {(id, helpId) => (
+        {({ id, helpId }) => (
           <input id={id} className="input" value={workspace} onChange={(e) => setWorkspace(e.target.value)} placeholder="/home/me/project" spellCheck={false} autoComplete="off" aria-describedby={helpId} aria-invalid={invalid('workspace')} />
         )}
       </Field>
@@ -247,23 +248,5 @@ function ToolRow({ tool, enabled, approval, onEnabled, onApproval }: { tool: Too
         </select>
       </td>
     </tr>
-  )
-}
-
-function Field({ label, help, children }: { label: string; help?: string; children: (id: string, helpId: string | undefined) => ReactNode }) {
-  const id = useId()
-  const helpId = useId()
-  return (
-    <div className="field">
-      <label className="field__label" htmlFor={id}>
-        {label}
-      </label>
-      {children(id, help ? helpId : undefined)}
-      {help ? (
-        <p className="field__help" id={helpId}>
-          {help}
-        </p>
-      ) : null}
-    </div>
   )
 }
