@@ -111,6 +111,8 @@ export const channels = {
   'sessions.rename': { input: z.object({ id: SessionId, title: SingleLineText(1, 200) }), output: SessionSummary },
   'sessions.pin': { input: z.object({ id: SessionId, pinned: z.boolean() }), output: SessionSummary },
   'sessions.archive': { input: z.object({ id: SessionId, archived: z.boolean() }), output: SessionSummary },
+  /** The session's own workspace folder (an existing folder, absolute path), or null to use the profile's again. */
+  'sessions.setWorkspace': { input: z.object({ id: SessionId, path: z.string().max(4096).nullable() }), output: SessionSummary },
   'sessions.delete': { input: z.object({ id: SessionId }), output: Ok },
   /** Picking a provider/model for a session pins it; only that session changes. */
   'sessions.bind': { input: z.object({ id: SessionId, entryId: EntryId, model: ModelId }), output: SessionSummary },

@@ -259,6 +259,8 @@ export const SessionSummary = z.object({
   identity: IdentitySnapshot,
   /** The agent profile the session runs. */
   profile: SessionProfile,
+  /** The session's own workspace folder (overrides the profile's default); null or absent: none chosen. */
+  workspace: z.string().nullable().optional(),
 })
 export type SessionSummary = z.infer<typeof SessionSummary>
 

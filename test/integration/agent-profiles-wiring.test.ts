@@ -140,12 +140,14 @@ describe('agent profiles on the wire', () => {
       // Nothing was stored as sent: the session has no messages.
       expect((await h.call('sessions.open', { id: s.id })).messages).toEqual([])
     }
-    // The built-in Workspace agent has no workspace and cannot be edited: the fix says to work on a copy.
+    // The built-in Workspace agent has no workspace and cannot be edited: the fix says to choose the session's own
+    // folder in the session header, or to work on a copy.
     const builtin = await h.call('sessions.create', { profileId: WORKSPACE_AGENT_PROFILE_ID })
     await h.call('sessions.bind', { id: builtin.id, entryId: 'work', model: 'm-1' })
     const onBuiltin = await h.fail('chat.send', { sessionId: builtin.id, text: 'read it' })
     expect(onBuiltin).toMatchObject({ kind: 'invalid-input', field: 'workspace' })
-    expect(onBuiltin.fix).toMatch(/Duplicate "Workspace agent"/)
+    expect(onBuiltin.message).toContain('Choose a workspace folder for this session (session header → Workspace)')
+    expect(onBuiltin.fix).toMatch(/duplicate "Workspace agent"/)
     expect(fake.requests()).toEqual([])
     await h.close()
   })

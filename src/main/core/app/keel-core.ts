@@ -6,6 +6,7 @@ import { AgentService } from '../agents/agent-service'
 import { toolCallView, turnStepView } from '../agents/agent-steps'
 import { ProfileService } from '../agents/profiles'
 import { profileToolSet } from '../agents/profile-tool-set'
+import { resolveSessionWorkspace } from '../agents/session-workspace'
 import { profileHandlers } from '../agents/profile-handlers'
 import { CatalogService } from '../catalog/catalog-service'
 import { createConfBackend } from '../config/conf-backend'
@@ -97,7 +98,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     // Which tools a session's turns offer: its agent profile's (none for a plain chat), unless the embedder gives a
     // tool set. Every call's approval asks the stored grants first (invariant 16), whoever built the tool set.
     toolSet: (sessionId) => {
-      const set = options.toolSet ? options.toolSet(sessionId) : profileToolSet(profiles.profileForSession(sessionId))
+      const set = options.toolSet ? options.toolSet(sessionId) : profileToolSet(profiles.profileForSession(sessionId), sessions.get(sessionId)?.workspace ?? null)
       if (!set) return null
       const profile = profiles.profileForSession(sessionId)
       return withGrants(set, grants, sessionId, profile.missing ? null : profile.id)
@@ -196,6 +197,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       identity: snaps.get(r.id)!,
       profile: profileOf.get(r.id)!,
       needsApproval: awaiting.has(r.id),
+      workspace: r.workspace,
     }))
   }
   // A page's agent turns with their tool calls, steps and pauses (additive: a plain chat's page has none of them).
@@ -351,7 +353,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       argumentsOf: (id) => agents.ledger.call(id)?.argumentsJson ?? null,
       workspaceOf: (sessionId) => {
         const p = profiles.profileForSession(sessionId)
-        return p.missing ? null : p.workspace
+        return p.missing ? null : (sessions.get(sessionId)?.workspace ?? p.workspace)
       },
       resultStore: new ResultStore(paths.toolResults),
       sessionTitles: (ids) => new Map(sessions.many(ids).map((r) => [r.id, r.title])),
@@ -552,6 +554,12 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       requireSession(id)
       sessions.setPinned(id, pinned)
       return sessionChanged(id, 'pinned')
+    },
+    // The session's own workspace folder, checked and stored as its real path (null: the profile's default again).
+    'sessions.setWorkspace': async ({ id, path }) => {
+      requireSession(id)
+      sessions.setWorkspace(id, path === null ? null : resolveSessionWorkspace(path))
+      return sessionChanged(id, 'workspace')
     },
     'sessions.archive': async ({ id, archived }) => {
       requireSession(id)

@@ -18,6 +18,8 @@ export interface SessionRow {
   updatedAt: number
   draft: string
   messageCount: number
+  /** The session's own workspace folder (a real path), or null: the profile's default applies. */
+  workspace: string | null
 }
 
 export interface TurnIdentityRecord {
@@ -37,11 +39,11 @@ export interface TurnRow extends TurnView, TurnIdentityRecord {
   recovery: RecoveryStatus | null
 }
 
-type RawSession = { id: string; title: string; pinned: number; archived: number; created_at: number; updated_at: number; draft: string; message_count: number }
+type RawSession = { id: string; title: string; pinned: number; archived: number; created_at: number; updated_at: number; draft: string; message_count: number; workspace: string | null }
 
 // Messages are append-only and numbered 1, 2, 3… per session by appendMessage, and deleted only with their
 // session, so the highest seq is the count: one index lookup instead of counting every message.
-const SESSION_COLUMNS = `s.id, s.title, s.pinned, s.archived, s.created_at, s.updated_at, s.draft,
+const SESSION_COLUMNS = `s.id, s.title, s.pinned, s.archived, s.created_at, s.updated_at, s.draft, s.workspace,
   COALESCE((SELECT MAX(m.seq) FROM messages m WHERE m.session_id = s.id), 0) AS message_count`
 
 /** The list order: pinned first, then most recently active, ties by id (so the order is total and keys unique). */
@@ -117,7 +119,7 @@ export interface MessagePageRows {
 }
 
 function toSession(r: RawSession): SessionRow {
-  return { id: r.id, title: r.title, pinned: r.pinned === 1, archived: r.archived === 1, createdAt: r.created_at, updatedAt: r.updated_at, draft: r.draft, messageCount: r.message_count }
+  return { id: r.id, title: r.title, pinned: r.pinned === 1, archived: r.archived === 1, createdAt: r.created_at, updatedAt: r.updated_at, draft: r.draft, messageCount: r.message_count, workspace: r.workspace }
 }
 
 /** What a provider request needs of a stored message. */
@@ -292,6 +294,10 @@ export class SessionStore {
 
   rename(id: string, title: string): void {
     this.st('UPDATE sessions SET title = ? WHERE id = ?').run(title, id)
+  }
+  /** The session's own workspace folder (already resolved to a real path by the caller), or null to clear it. */
+  setWorkspace(id: string, workspace: string | null): void {
+    this.st('UPDATE sessions SET workspace = ? WHERE id = ?').run(workspace, id)
   }
   setPinned(id: string, pinned: boolean): void {
     this.st('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id)

@@ -81,6 +81,7 @@ export const UNSAVED_BY_CHANNEL: Readonly<Record<string, string>> = {
   'sessions.create': 'the new session',
   'sessions.rename': 'the new title',
   'sessions.pin': 'the pin',
+  'sessions.setWorkspace': 'the workspace folder',
   'sessions.archive': 'the archive change',
   'sessions.delete': 'the deletion',
   'sessions.bind': 'the model choice',

@@ -11,6 +11,7 @@ import { grants } from './008-grants'
 import { sessionProfiles } from './007-session-profiles'
 import { offeredTools } from './009-offered-tools'
 import { toolCallSearch } from './010-tool-call-search'
+import { sessionWorkspace } from './011-session-workspace'
 
 export interface MigrationResult {
   summary: string
@@ -23,6 +24,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch, sessionWorkspace]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
