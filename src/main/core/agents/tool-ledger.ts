@@ -75,18 +75,8 @@ export interface ToolCallRow {
   endedAt: number | null
 }
 
-export interface NewToolCall {
-  sessionId: string
-  turnId: string
-  step: number
-  position: number
-  providerCallId: string
-  source: string
-  name: string
-  schemaHash: string
-  argumentsJson: string
-  effect: EffectClass
-  identityKey: string
+/** A call as the loop records it: the ledger adds the id and the times; the result comes when the call ends. */
+export type NewToolCall = Omit<ToolCallRow, 'id' | 'state' | 'resultText' | 'fullResultId' | 'createdAt' | 'startedAt' | 'endedAt'> & {
   state: 'proposed' | 'awaiting-approval' | 'approved'
 }
 
