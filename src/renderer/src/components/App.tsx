@@ -156,6 +156,7 @@ export function App() {
         target={target}
         listedTitle={listed?.title ?? null}
         listedProfile={listed?.profile ?? null}
+        listedWorkspace={listed ? (listed.workspace ?? null) : undefined}
         providers={providers.providers}
         appDefault={appState.app?.default ?? null}
         onOpenSettings={openSettings}

@@ -5,18 +5,21 @@ import { formatTime } from '../lib/format'
 import { modKey, modLabel } from '../lib/platform'
 import { entryDisplayName, runningIdentity } from '../lib/snapshotView'
 import { SessionProfileLine } from './agents/SessionProfileLine'
+import { SessionWorkspaceLine } from './agents/SessionWorkspaceLine'
 
 interface SessionHeaderProps {
   sessionId: string
   title: string
   /** The agent profile the session runs (missing: deleted; the session is never switched in silence). */
   profile: SessionProfile
+  /** The session's own workspace folder (null: the profile's default applies). */
+  workspace?: string | null
   snapshot: IdentitySnapshot | null
   onChangeModel: () => void
   onOpenDiagnostics: () => void
 }
 
-export function SessionHeader({ sessionId, title, profile, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
+export function SessionHeader({ sessionId, title, profile, workspace = null, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
   return (
     <header role="banner" aria-label="Session identity" className="session-header">
       <div className="session-header__main">
@@ -24,6 +27,7 @@ export function SessionHeader({ sessionId, title, profile, snapshot, onChangeMod
           {title}
         </h1>
         <SessionProfileLine sessionId={sessionId} profile={profile} />
+        <SessionWorkspaceLine sessionId={sessionId} profile={profile} workspace={workspace} />
         <IdentityLine snapshot={snapshot} />
       </div>
       <div className="session-header__actions">

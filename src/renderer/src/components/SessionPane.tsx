@@ -24,6 +24,8 @@ interface SessionPaneProps {
   listedTitle: string | null
   /** The agent profile from the session list (refreshed when profiles change); the view's otherwise. */
   listedProfile: SessionProfile | null
+  /** The session's own workspace folder as the list has it (undefined: not listed). */
+  listedWorkspace?: string | null
   providers: ProviderEntryView[]
   appDefault: AppDefault | null
   onOpenSettings: () => void
@@ -31,7 +33,7 @@ interface SessionPaneProps {
   onMissing: () => void
 }
 
-export function SessionPane({ sessionId, target, listedTitle, listedProfile, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
+export function SessionPane({ sessionId, target, listedTitle, listedProfile, listedWorkspace, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
   const session = useSessionView(sessionId, target)
   const snapshot = useSnapshot(sessionId)
   const [picking, setPicking] = useState(false)
@@ -73,7 +75,7 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, pro
 
   return (
     <section className="session-pane" aria-label="Session">
-      <SessionHeader sessionId={sessionId} title={title} profile={listedProfile ?? session.view.session.profile} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
+      <SessionHeader sessionId={sessionId} title={title} profile={listedProfile ?? session.view.session.profile} workspace={listedWorkspace !== undefined ? listedWorkspace : (session.view.session.workspace ?? null)} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
       <ChatView
         key={session.window}
         items={items}
