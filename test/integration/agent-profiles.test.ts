@@ -6,7 +6,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
-import { openDatabase } from '../../src/main/core/sessions/database'
+import { openAtSchema } from '../support/previous-schema'
 
 const service = testKeychainService()
 const fake = fakeProviderForFile()
@@ -185,11 +185,8 @@ describe('agent profiles', () => {
   })
 
   it('a database from the previous schema is migrated: its sessions run the Chat profile', async () => {
-    const dataDir = tempDataDir()
-    const file = path.join(dataDir, 'keel.db')
-    const backups = path.join(dataDir, 'backups')
-    const previous = MIGRATIONS.filter((m) => m.version < 7)
-    const old = openDatabase(file, backups, previous)
+    const old = openAtSchema(6)
+    const { dataDir, backups } = old
     expect(old.schemaVersion).toBe(6)
     old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at) VALUES ('s-old', 'Old chat', 1, 1)").run()
     old.db.close()

@@ -12,6 +12,7 @@ import { openDatabase } from '../../src/main/core/sessions/database'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { ToolLedger } from '../../src/main/core/agents/tool-ledger'
+import { openAtSchema } from '../support/previous-schema'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -86,11 +87,8 @@ describe('diagnostics: the agent side', () => {
 
 describe('migration 009', () => {
   it('adds turn_steps.tools_json to a schema-8 database after a backup; steps recorded before read as unknown', () => {
-    const dir = tempDataDir('keel-m9')
-    const file = path.join(dir, 'keel.db')
-    const backups = path.join(dir, 'backups')
-    const previous = MIGRATIONS.filter((m) => m.version < 9)
-    const old = openDatabase(file, backups, previous)
+    const old = openAtSchema(8, tempDataDir('keel-m9'))
+    const { file, backups } = old
     const oldSessions = new SessionStore(old.db)
     const sessionId = oldSessions.create()
     const userMessageId = oldSessions.appendMessage({ sessionId, turnId: null, role: 'user', content: 'hi' })

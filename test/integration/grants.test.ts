@@ -10,6 +10,7 @@ import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import { BUILTIN_SOURCE_CONFIG_HASH, GrantStore, approvalFor, sourceConfigHash, type ToolReference } from '../../src/main/core/tools/grants'
 import { tempDataDir } from '../support/core-harness'
+import { openAtSchema } from '../support/previous-schema'
 
 const GRANTS_VERSION = 8
 
@@ -121,11 +122,8 @@ describe('approvalFor', () => {
 
 describe('grants migration', () => {
   it('a database made by the previous version is backed up and gains an empty grants table; its sessions stay', () => {
-    const dir = tempDataDir('keel-grants-migration')
-    const file = path.join(dir, 'keel.sqlite')
-    const backups = path.join(dir, 'backups')
-    const previous = MIGRATIONS.filter((m) => m.version < GRANTS_VERSION)
-    const old = openDatabase(file, backups, previous)
+    const old = openAtSchema(GRANTS_VERSION - 1, tempDataDir('keel-grants-migration'), 'keel.sqlite')
+    const { dataDir: dir, file, backups } = old
     const sessionId = new SessionStore(old.db).create()
     expect(old.db.prepare("SELECT name FROM sqlite_master WHERE name = 'grants'").get()).toBeUndefined()
     old.db.close()
@@ -141,7 +139,7 @@ describe('grants migration', () => {
     expect(backupFiles.length).toBeGreaterThan(0)
     const backup = new Database(path.join(backups, backupFiles.sort().at(-1)!), { readonly: true })
     try {
-      expect(backup.pragma('user_version', { simple: true })).toBe(previous.at(-1)!.version)
+      expect(backup.pragma('user_version', { simple: true })).toBe(old.schemaVersion)
       expect(backup.prepare("SELECT name FROM sqlite_master WHERE name = 'grants'").get()).toBeUndefined()
     } finally {
       backup.close()

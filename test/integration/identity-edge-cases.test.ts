@@ -7,9 +7,8 @@ import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import keytar from 'keytar'
 import path from 'node:path'
-import { openDatabase } from '../../src/main/core/sessions/database'
-import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+import { openAtSchema } from '../support/previous-schema'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -296,10 +295,8 @@ describe('identity edge cases', () => {
   })
 
   it('migration 003 upgrades a database made by the previous version, after a backup, keeping its sessions', async () => {
-    const dataDir = tempDataDir()
-    const file = path.join(dataDir, 'keel.db')
-    const previous = MIGRATIONS.filter((m) => m.version < 3)
-    const old = openDatabase(file, path.join(dataDir, 'backups'), previous)
+    const old = openAtSchema(2)
+    const { dataDir, file } = old
     expect(old.schemaVersion).toBe(2)
     old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at, binding_entry_id, binding_model, binding_mode) VALUES ('s-old', 'Old chat', 1, 1, 'pin', 'p', 'pinned')").run()
     old.db.prepare("INSERT INTO messages (id, session_id, seq, role, content, created_at) VALUES ('m-1', 's-old', 1, 'user', 'hello from v2', 1)").run()

@@ -8,9 +8,9 @@ import fs from 'node:fs'
 import keytar from 'keytar'
 import path from 'node:path'
 import { runDoctor } from '../../src/main/core/diagnostics/doctor'
-import { openDatabase } from '../../src/main/core/sessions/database'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { openAtSchema } from '../support/previous-schema'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -105,12 +105,9 @@ describe('retired entry ids across restarts', () => {
   })
 
   it('a database made by the previous version (schema 4) is backed up, migrated, and learns the retirements config.json lists', async () => {
-    const dataDir = tempDataDir()
-    const file = path.join(dataDir, 'keel.db')
-    const backups = path.join(dataDir, 'backups')
     // The previous version: schema 4, a session pinned to an entry it deleted (so config.json lists the id).
-    const previous = MIGRATIONS.filter((m) => m.version < 5)
-    const old = openDatabase(file, backups, previous)
+    const old = openAtSchema(4)
+    const { dataDir, file, backups } = old
     expect(old.schemaVersion).toBe(4)
     old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at, binding_entry_id, binding_model, binding_mode) VALUES ('s-old', 'Old chat', 1, 1, 'old', 'o-1', 'pinned')").run()
     old.db.close()

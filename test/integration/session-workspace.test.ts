@@ -8,11 +8,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { WORKSPACE_AGENT_PROFILE_ID } from '../../src/shared/agent-profiles'
-import { openDatabase } from '../../src/main/core/sessions/database'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+import { openAtSchema } from '../support/previous-schema'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -93,12 +93,8 @@ describe('a session’s own workspace folder', () => {
 
 describe('migration 011 (session workspace)', () => {
   it('adds an empty workspace to the sessions of a database made by schema 10, after a backup of it', async () => {
-    const dataDir = tempDataDir()
-    const file = path.join(dataDir, 'keel.db')
-    const backups = path.join(dataDir, 'backups')
-    const previous = MIGRATIONS.filter((m) => m.version < WORKSPACE_VERSION)
-    expect(previous.at(-1)!.version).toBe(WORKSPACE_VERSION - 1)
-    const old = openDatabase(file, backups, previous)
+    const old = openAtSchema(WORKSPACE_VERSION - 1)
+    const { dataDir, backups } = old
     const sessionId = new SessionStore(old.db).create()
     old.db.prepare('UPDATE sessions SET title = ? WHERE id = ?').run('Before the upgrade', sessionId)
     old.db.close()

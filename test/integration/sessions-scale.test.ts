@@ -10,6 +10,7 @@ import { backupDatabase, openDatabase } from '../../src/main/core/sessions/datab
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { openAtSchema } from '../support/previous-schema'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -253,13 +254,10 @@ describe('full-text search', () => {
 
 describe('migration 004 (search and paging indexes)', () => {
   it('migrates a database made by the previous version: backup first, old text searchable, counts right', async () => {
-    const dataDir = tempDataDir()
-    const file = path.join(dataDir, 'keel.db')
-    const backups = path.join(dataDir, 'backups')
     // The previous version's schema, written the way it wrote rows.
-    const previous = MIGRATIONS.filter((m) => m.version < 4)
-    const old = openDatabase(file, backups, previous)
-    expect(old.schemaVersion).toBe(previous.at(-1)!.version)
+    const old = openAtSchema(3)
+    const { dataDir, file, backups } = old
+    expect(old.schemaVersion).toBe(3)
     const store = new SessionStore(old.db)
     const ids: string[] = []
     for (let i = 0; i < 3; i++) {
@@ -277,7 +275,7 @@ describe('migration 004 (search and paging indexes)', () => {
     const backupFiles = fs.readdirSync(backups).filter((f) => f.endsWith('.db'))
     expect(backupFiles.length).toBeGreaterThan(0)
     const backup = new Database(path.join(backups, backupFiles[0]!), { readonly: true })
-    expect(backup.pragma('user_version', { simple: true })).toBe(previous.at(-1)!.version)
+    expect(backup.pragma('user_version', { simple: true })).toBe(old.schemaVersion)
     backup.close()
     // Existing text and titles were indexed by the migration.
     expect((await h.call('sessions.search', { query: 'estuary' })).hits.map((x) => x.session.id)).toEqual([ids[1], ids[1], ids[1], ids[1]])

@@ -12,6 +12,7 @@ import { INTERRUPTED_RESULT, ToolLedger, type NewToolCall } from '../../src/main
 import { anthropicMessages, chatMessages, pairToolHistory, responsesInput, UNANSWERED_RESULT, type WireMessage } from '../../src/main/core/providers/tool-wire'
 import { pairingProblem } from '../fake-provider/tool-pairing'
 import { tempDataDir } from '../support/core-harness'
+import { openAtSchema } from '../support/previous-schema'
 
 const LEDGER_VERSION = 6
 const opened: OpenedDatabase[] = []
@@ -41,11 +42,8 @@ function call(t: { sessionId: string; turnId: string }, n: number, state: NewToo
 
 describe('migration 006', () => {
   it('adds the ledger to a schema-5 database after a backup, keeping its sessions and turns', () => {
-    const dir = tempDataDir('keel-ledger-migration')
-    const file = path.join(dir, 'keel.db')
-    const backups = path.join(dir, 'backups')
-    const previous = MIGRATIONS.filter((m) => m.version < LEDGER_VERSION)
-    const old = openDatabase(file, backups, previous)
+    const old = openAtSchema(LEDGER_VERSION - 1, tempDataDir('keel-ledger-migration'))
+    const { dataDir: dir, backups } = old
     const oldSessions = new SessionStore(old.db)
     const t = newTurn(oldSessions)
     oldSessions.endTurn(t.turnId, 'done', null, '')
@@ -58,7 +56,7 @@ describe('migration 006', () => {
     const backupFiles = fs.readdirSync(backups).sort()
     const backup = new Database(path.join(backups, backupFiles.at(-1)!), { readonly: true })
     try {
-      expect(backup.pragma('user_version', { simple: true })).toBe(previous.at(-1)!.version)
+      expect(backup.pragma('user_version', { simple: true })).toBe(old.schemaVersion)
       expect(backup.prepare("SELECT name FROM sqlite_master WHERE name = 'tool_calls'").get()).toBeUndefined()
     } finally {
       backup.close()

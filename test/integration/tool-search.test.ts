@@ -12,6 +12,7 @@ import { ToolLedger, type NewToolCall } from '../../src/main/core/agents/tool-le
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 import { filesContaining } from '../support/data-scan'
+import { openAtSchema } from '../support/previous-schema'
 
 const service = testKeychainService()
 const fake = fakeProviderForFile()
@@ -153,12 +154,8 @@ describe('tool call search never holds a secret', () => {
 
 describe('migration 010 (tool call search)', () => {
   it('indexes the calls of a database made by schema 9, after a backup of it', async () => {
-    const dataDir = tempDataDir()
-    const file = path.join(dataDir, 'keel.db')
-    const backups = path.join(dataDir, 'backups')
-    const previous = MIGRATIONS.filter((m) => m.version < SEARCH_VERSION)
-    expect(previous.at(-1)!.version).toBe(SEARCH_VERSION - 1)
-    const old = openDatabase(file, backups, previous)
+    const old = openAtSchema(SEARCH_VERSION - 1)
+    const { dataDir, backups } = old
     const sessions = new SessionStore(old.db)
     const ledger = new ToolLedger(old.db)
     const sessionId = sessions.create()
