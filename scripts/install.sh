@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything Keel needs on a Debian/Ubuntu machine, idempotently: system packages (libsecret for keytar,
-# gnome-keyring + dbus for a real keychain, chromium + xvfb for browser tests), Node >= 22 (from the npm registry
+# gnome-keyring + dbus for a real keychain, libglib2.0-bin for `gdbus` and mount for the tests' private keyring and
+# tmpfs disks, chromium + xvfb for browser tests), Node >= 22 (from the npm registry
 # when the machine's is older), and the npm dependencies (npm ci).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 need=()
-for pkg in libsecret-1-dev gnome-keyring dbus dbus-x11 xvfb chromium; do
+for pkg in libsecret-1-dev gnome-keyring dbus dbus-x11 libglib2.0-bin mount xvfb chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
