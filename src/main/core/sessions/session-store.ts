@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { ChatMessage, HighlightedText, KeelErrorData, MessagePageInfo, TurnView } from '../../../shared/domain'
 import { KeelError } from '../errors'
+import { preparedStatements } from './prepared-statements'
 
 export const DEFAULT_TITLE = 'New session'
 
@@ -168,18 +169,11 @@ function toTurn(r: RawTurn): TurnRow {
 }
 
 export class SessionStore {
-  private readonly statements = new Map<string, Database.Statement>()
-
-  constructor(readonly db: Database.Database) {}
-
   /** A prepared statement, prepared on first use and reused (preparing costs more than running a keyed read). */
-  private st(sql: string): Database.Statement {
-    let s = this.statements.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.statements.set(sql, s)
-    }
-    return s
+  private readonly st: (sql: string) => Database.Statement
+
+  constructor(readonly db: Database.Database) {
+    this.st = preparedStatements(db)
   }
 
   transaction<T>(fn: () => T): T {
