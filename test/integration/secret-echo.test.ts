@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { filesUnder } from '../support/data-scan'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -32,10 +33,6 @@ function expectNoKey(where: string, text: string) {
   for (const [name, form] of Object.entries(encodingsOf(KEY))) {
     expect(haystack.includes(form.toLowerCase()), `the ${name} form of the key is in ${where}`).toBe(false)
   }
-}
-
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(path.join(dir, d.name)) : [path.join(dir, d.name)]))
 }
 
 beforeAll(async () => {
