@@ -3,7 +3,7 @@
 // title hit at its latest messages.
 import { useId } from 'react'
 import type { HighlightedText, SearchHit } from '../../../shared/domain'
-import type { ListRowProps } from './SessionItem'
+import { listRowAttributes, type ListRowProps } from './SessionItem'
 
 interface SearchHitItemProps extends ListRowProps {
   hit: SearchHit
@@ -11,16 +11,12 @@ interface SearchHitItemProps extends ListRowProps {
   onOpen: () => void
 }
 
-export function SearchHitItem({ hit, selected, onOpen, index, rowRef, style, setSize }: SearchHitItemProps) {
+export function SearchHitItem({ hit, selected, onOpen, ...row }: SearchHitItemProps) {
   const snippetId = useId()
   const inTitle = hit.field === 'title'
   return (
     <li
-      ref={rowRef}
-      data-index={index}
-      style={style}
-      aria-setsize={setSize}
-      aria-posinset={index + 1}
+      {...listRowAttributes(row)}
       className={`session-item search-hit${selected ? ' session-item--selected' : ''}`}
     >
       <button type="button" className="session-item__open" onClick={onOpen} aria-describedby={snippetId}>

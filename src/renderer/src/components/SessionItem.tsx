@@ -13,6 +13,11 @@ export interface ListRowProps {
   setSize: number
 }
 
+/** The attributes every virtualized row's <li> carries: measured by SessionList, positioned, announced "n of N". */
+export function listRowAttributes({ index, rowRef, style, setSize }: ListRowProps) {
+  return { ref: rowRef, 'data-index': index, style, 'aria-setsize': setSize, 'aria-posinset': index + 1 }
+}
+
 interface SessionItemProps extends ListRowProps {
   session: SessionSummary
   /** The latest snapshot main pushed for this session (may be newer than `session.identity`). */
@@ -24,18 +29,14 @@ interface SessionItemProps extends ListRowProps {
   onDelete: () => void
 }
 
-export function SessionItem({ session, snapshot, selected, onOpen, onRename, onTogglePin, onDelete, index, rowRef, style, setSize }: SessionItemProps) {
+export function SessionItem({ session, snapshot, selected, onOpen, onRename, onTogglePin, onDelete, ...row }: SessionItemProps) {
   const [renaming, setRenaming] = useState(false)
   const metaId = useId()
   const title = session.title
 
   return (
     <li
-      ref={rowRef}
-      data-index={index}
-      style={style}
-      aria-setsize={setSize}
-      aria-posinset={index + 1}
+      {...listRowAttributes(row)}
       className={`session-item${selected ? ' session-item--selected' : ''}`}
       aria-current={selected ? 'true' : undefined}
     >
