@@ -239,8 +239,7 @@ export async function streamCompletion(req: StreamRequest): Promise<StreamOutcom
   // Arguments shown while they stream are provider text too: redacted, and never ending in the start of a key.
   if (req.onToolCallArguments) {
     const report = req.onToolCallArguments
-    const list = typeof secrets === 'string' || secrets === null ? [secrets] : [...secrets]
-    guarded.onToolCallArguments = (c) => report({ ...c, name: redact(c.name, secrets), argumentsSoFar: redactSoFar(c.argumentsSoFar, list) })
+    guarded.onToolCallArguments = (c) => report({ ...c, name: redact(c.name, secrets), argumentsSoFar: redactSoFar(c.argumentsSoFar, secrets) })
   }
   const calls = new ToolCallAssembler()
   try {
