@@ -97,7 +97,9 @@ export class CatalogService {
 
   private async fetchLive(entry: ProviderEntry, key: string | null): Promise<string[]> {
     // A listing is provider text too: an id that echoes a secret is dropped, never cached or shown.
-    const withoutSecrets = (ids: string[]) => ids.filter((id) => redact(id, providerSecrets(entry, key)) === id)
+    // One secrets list for the whole listing, so its patterns are compiled once, not once per id.
+    const secrets = providerSecrets(entry, key)
+    const withoutSecrets = (ids: string[]) => ids.filter((id) => redact(id, secrets) === id)
     // The entry's first-byte timeout bounds the request (the SDK's own timeout, 10 s later, is only a backstop).
     const deadline = new RequestDeadline(entry, 'its model list')
     const transport = { fetch: deadline.fetch, timeoutMs: deadline.ms + 10_000 }
