@@ -81,8 +81,20 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
   process.env.DBUS_SESSION_BUS_ADDRESS = address
   const daemon = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets', `--control-directory=${control}`], { env, stdio: ['pipe', 'ignore', 'ignore'] })
   daemon.stdin!.end(PASSWORD)
-  await run('gdbus', ['wait', '--session', '--timeout', '10', 'org.freedesktop.secrets'], env)
-  await waitForLockState('unlocked')
+  const stop = async () => {
+    daemon.kill()
+    bus.kill()
+    await Promise.all([daemon, bus].map((p) => (p.exitCode !== null || p.signalCode !== null ? null : new Promise((r) => p.once('exit', r)))))
+    fs.rmSync(home, { recursive: true, force: true })
+  }
+  try {
+    await run('gdbus', ['wait', '--session', '--timeout', '10', 'org.freedesktop.secrets'], env)
+    await waitForLockState('unlocked')
+  } catch (err) {
+    // The caller gets no handle to stop: leave no bus or daemon running behind the failure.
+    await stop()
+    throw err
+  }
   return {
     address,
     async lock() {
@@ -97,11 +109,6 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
       if (result !== 0) throw new Error(`the keyring daemon refused to unlock (control result ${result})`)
       await waitForLockState('unlocked')
     },
-    async stop() {
-      daemon.kill()
-      bus.kill()
-      await Promise.all([daemon, bus].map((p) => (p.exitCode !== null || p.signalCode !== null ? null : new Promise((r) => p.once('exit', r)))))
-      fs.rmSync(home, { recursive: true, force: true })
-    },
+    stop,
   }
 }
