@@ -12,10 +12,14 @@ const unavailable = mountUnavailable()
 let disk: SmallDisk | null = null
 let h: CoreHarness | null = null
 afterEach(async () => {
-  await h?.close()
-  h = null
-  disk?.unmount()
-  disk = null
+  // The unmount runs even when closing the core throws: no tmpfs may outlive the test run.
+  try {
+    await h?.close()
+  } finally {
+    h = null
+    disk?.unmount()
+    disk = null
+  }
 })
 
 async function setUp(dataDir: string) {
