@@ -13,7 +13,7 @@ import { providerSecrets, redact } from '../providers/provider-errors'
 import type { CompletedToolCall } from '../providers/tool-wire'
 import type { ResultStore } from '../tools/result-store'
 import type { BuiltinTool } from '../tools/tool-definition'
-import { buildWireHistory, defaultApproval, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, toolReferenceKey, type SessionToolSet } from './agent-steps'
+import { buildWireHistory, defaultApproval, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, type SessionToolSet } from './agent-steps'
 import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from './tool-ledger'
 import { WireHistoryCache } from './wire-history'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
@@ -95,8 +95,6 @@ export class AgentService {
   private readonly running = new Map<string, RunningTurn>()
   readonly cooldowns = new CooldownBook()
   readonly ledger: ToolLedger
-  /** "Allow for this session" grants, by session, keyed by tool reference (invariant 16). Not persisted yet. */
-  private readonly sessionGrants = new Map<string, Set<string>>()
   /** Sessions whose paused turn is being resumed (between the last answer and the turn running again). */
   private readonly resuming = new Set<string>()
   /** The wire form of the sessions being chatted in, extended as messages are added (not re-read per send). */
@@ -526,7 +524,7 @@ export class AgentService {
       this.sessions.checkpoint(turn.turnId, '')
       return calls.map((call, position) => {
         const tool = run.set.tools.find((t) => t.name === call.name)
-        const decision = tool && call.arguments ? this.decide(turn.sessionId, run.set, tool, call.arguments) : null
+        const decision = tool && call.arguments ? this.decide(run.set, tool, call.arguments) : null
         const id = this.ledger.record({
           sessionId: turn.sessionId,
           turnId: turn.turnId,
@@ -549,8 +547,7 @@ export class AgentService {
     })
   }
 
-  private decide(sessionId: string, set: SessionToolSet, tool: BuiltinTool, args: Record<string, unknown>): 'allow' | 'ask' {
-    if (this.sessionGrants.get(sessionId)?.has(toolReferenceKey('builtin', tool.name, tool.schemaHash))) return 'allow'
+  private decide(set: SessionToolSet, tool: BuiltinTool, args: Record<string, unknown>): 'allow' | 'ask' {
     return set.approval ? set.approval(tool, args) : defaultApproval(tool)
   }
 
@@ -621,8 +618,11 @@ export class AgentService {
     return { turnId: paused.turnId, calls }
   }
 
-  /** Approves a call waiting for approval; when none of its turn's calls wait any more, the turn goes on. */
-  async approve(callId: string, scope: 'once' | 'session', editedArguments?: string): Promise<void> {
+  /**
+   * Approves this one call waiting for approval; when none of its turn's calls wait any more, the turn goes on. A
+   * kept approval is a stored grant (tools/grants.ts), which the tool set's approval hook asks (withGrants).
+   */
+  async approve(callId: string, editedArguments?: string): Promise<void> {
     const call = this.ledger.call(callId)
     if (!call) throw KeelError.of('not-found', 'That tool call does not exist.')
     if (call.state !== 'awaiting-approval') throw KeelError.of('conflict', `That tool call is not waiting for approval (it is ${call.state}).`)
@@ -636,11 +636,6 @@ export class AgentService {
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw KeelError.of('invalid-input', 'The edited arguments must be one JSON object. Nothing was run.', { field: 'arguments' })
     }
     if (!this.ledger.transition(callId, ['awaiting-approval'], 'approved', editedArguments)) throw KeelError.of('conflict', 'That tool call was answered in the meantime.')
-    if (scope === 'session') {
-      const grants = this.sessionGrants.get(call.sessionId) ?? new Set<string>()
-      grants.add(toolReferenceKey(call.source, call.name, call.schemaHash))
-      this.sessionGrants.set(call.sessionId, grants)
-    }
     this.emitCall(call.sessionId, call.turnId, callId)
     await this.resumeIfReady(call.sessionId, call.turnId)
   }
@@ -697,7 +692,7 @@ export class AgentService {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) throw KeelError.of('invalid-input', `The call's arguments were not one JSON object, so there is nothing to run again.`)
     if (this.resuming.has(sessionId)) throw KeelError.of('conflict', 'A reply is still streaming in this session.', { fix: 'Wait for it to finish or press Stop.' })
     const { identity } = await this.prepare(sessionId)
-    const decision = this.decide(sessionId, set, tool, args as Record<string, unknown>)
+    const decision = this.decide(set, tool, args as Record<string, unknown>)
     let movedOn: { turnId: string; calls: string[] } | null = null
     const created = this.sessions.transaction(() => {
       // As a new message does: calls waiting in a paused turn are answered, never left open.

@@ -33,11 +33,6 @@ export function toolDefinitions(set: SessionToolSet): WireToolDefinition[] {
   return set.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))
 }
 
-/** The key a grant for this session is kept under: the tool reference, never the bare name (invariant 16). */
-export function toolReferenceKey(source: string, name: string, schemaHash: string): string {
-  return `${source}\u0000${name}\u0000${schemaHash}`
-}
-
 /** The steps of one turn that ended in tool calls, as wire messages: the calls, then their results. */
 function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow[]): WireMessage[] {
   const out: WireMessage[] = []

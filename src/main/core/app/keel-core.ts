@@ -358,9 +358,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       resultStore: new ResultStore(paths.toolResults),
       sessionTitles: (ids) => new Map(sessions.many(ids).map((r) => [r.id, r.title])),
       sourceConfigHash: defaultSourceConfigHash,
-      // 'once' to the loop: a kept approval is the stored grant alone (the loop asks it through withGrants), so
+      // The loop approves this one call: a kept approval is the stored grant alone (asked through withGrants), so
       // revoking it in Settings takes effect at the next call.
-      approve: (callId, args) => agents.approve(callId, 'once', args),
+      approve: (callId, args) => agents.approve(callId, args),
       deny: (callId, reason) => agents.deny(callId, reason),
       changed: (reason, sessionId) => emit('sessions', { reason, changes: sessionId ? [{ id: sessionId, kind: 'updated' }] : [], all: false }),
     }),
