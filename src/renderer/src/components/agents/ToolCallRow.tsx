@@ -26,8 +26,6 @@ const STATE: Record<ToolCallView['state'], { label: string; tone: string }> = {
   interrupted: { label: 'interrupted', tone: 'badge badge--warning' },
 }
 
-const EFFECT = { read: 'read', write: 'write', execute: 'execute', network: 'network' } as const
-
 /** Pretty-printed when it is JSON; otherwise as sent (arguments may still be arriving). */
 function pretty(text: string): string {
   try {
@@ -98,7 +96,7 @@ export const ToolCallRow = memo(function ToolCallRow({ call, running = false }: 
         <span className="tool-call__icon" aria-hidden="true">⚙</span>
         <code className="tool-call__name">{call.toolName}</code>
         <span className="tool-call__source">{source}</span>
-        <span className={`badge tool-call__effect tool-call__effect--${call.effect}`}>{EFFECT[call.effect]}</span>
+        <span className={`badge tool-call__effect tool-call__effect--${call.effect}`}>{call.effect}</span>
         <span className={`${state.tone} tool-call__state`}>
           {state.label}
         </span>
