@@ -12,8 +12,9 @@ import { streamCompletion, type RequestProfile, type WireMessage } from '../prov
 import { providerSecrets, redact } from '../providers/provider-errors'
 import type { CompletedToolCall } from '../providers/tool-wire'
 import type { ResultStore } from '../tools/result-store'
+import { effectDefault } from '../tools/grants'
 import type { BuiltinTool } from '../tools/tool-definition'
-import { buildWireHistory, defaultApproval, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, type SessionToolSet } from './agent-steps'
+import { buildWireHistory, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, type SessionToolSet } from './agent-steps'
 import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from './tool-ledger'
 import { WireHistoryCache } from './wire-history'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
@@ -548,7 +549,8 @@ export class AgentService {
   }
 
   private decide(set: SessionToolSet, tool: BuiltinTool, args: Record<string, unknown>): 'allow' | 'ask' {
-    return set.approval ? set.approval(tool, args) : defaultApproval(tool)
+    // Without a hook, invariant 16's default: reads run, anything that changes or reaches out asks.
+    return set.approval ? set.approval(tool, args) : effectDefault(tool.effect)
   }
 
   /**

@@ -24,11 +24,6 @@ export interface SessionToolSet {
   approval?(tool: BuiltinTool, args: Record<string, unknown>): ApprovalDecision
 }
 
-/** Default approvals (invariant 16): reading inside the workspace runs; anything that changes or reaches out asks. */
-export function defaultApproval(tool: BuiltinTool): ApprovalDecision {
-  return tool.effect === 'read' ? 'allow' : 'ask'
-}
-
 export function toolDefinitions(set: SessionToolSet): WireToolDefinition[] {
   return set.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))
 }
