@@ -61,40 +61,55 @@ export class Keychain {
 
   /** The key for an entry, or null when none is stored. Throws keychain-unavailable, or keychain-locked. */
   async readKey(entryId: string): Promise<string | null> {
-    let key: string | null
-    try {
-      key = await serialized(() => keytar.getPassword(this.service, keychainAccount(entryId)))
-    } catch (err) {
-      throw keychainError(err)
-    }
-    // A locked collection answers null too: never report a stored key as missing.
-    if (key === null && (await secretServiceLockState()) === 'locked') throw keychainLockedError('read the API key')
-    return key
+    return this.readSecret(keychainAccount(entryId), 'read the API key')
   }
 
-
   async storeKey(entryId: string, key: string): Promise<void> {
-    try {
-      await serialized(() => keytar.setPassword(this.service, keychainAccount(entryId), key))
-    } catch (err) {
-      if ((await secretServiceLockState()) === 'locked') throw keychainLockedError('store the API key')
-      throw keychainError(err)
-    }
+    return this.storeSecret(keychainAccount(entryId), key, 'store the API key')
   }
 
   async deleteKey(entryId: string): Promise<void> {
-    // A locked collection makes keytar report "nothing deleted" while the key stays: refuse instead. The check runs
-    // inside the queue, so the delete keeps the place in line it was given when called.
+    return this.deleteSecret(keychainAccount(entryId), 'remove the API key')
+  }
+
+  /**
+   * Any secret by its keychain account (provider keys are `provider:<entry id>`, MCP secrets `mcp:<server id>:<NAME>`).
+   * Null when none is stored; throws keychain-unavailable, or keychain-locked (`action` names what could not be done).
+   */
+  async readSecret(account: string, action = 'read the secret'): Promise<string | null> {
+    let value: string | null
+    try {
+      value = await serialized(() => keytar.getPassword(this.service, account))
+    } catch (err) {
+      throw keychainError(err)
+    }
+    // A locked collection answers null too: never report a stored secret as missing.
+    if (value === null && (await secretServiceLockState()) === 'locked') throw keychainLockedError(action)
+    return value
+  }
+
+  async storeSecret(account: string, value: string, action = 'store the secret'): Promise<void> {
+    try {
+      await serialized(() => keytar.setPassword(this.service, account, value))
+    } catch (err) {
+      if ((await secretServiceLockState()) === 'locked') throw keychainLockedError(action)
+      throw keychainError(err)
+    }
+  }
+
+  async deleteSecret(account: string, action = 'remove the secret'): Promise<void> {
+    // A locked collection makes keytar report "nothing deleted" while the secret stays: refuse instead. The check
+    // runs inside the queue, so the delete keeps the place in line it was given when called.
     let locked = false
     try {
       await serialized(async () => {
         locked = (await secretServiceLockState()) === 'locked'
-        if (!locked) await keytar.deletePassword(this.service, keychainAccount(entryId))
+        if (!locked) await keytar.deletePassword(this.service, account)
       })
     } catch (err) {
       throw keychainError(err)
     }
-    if (locked) throw keychainLockedError('remove the API key')
+    if (locked) throw keychainLockedError(action)
   }
 
 
