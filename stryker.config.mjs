@@ -5,22 +5,22 @@
 //   npm run mutate -- --mutate src/main/core/agents/recovery.ts   one module
 // Not part of `npm test` or CI: it is CPU heavy. It runs inside scripts/with-keyring.sh (a private keyring), with
 // the recording fake provider the tests start themselves.
+import { selectedGroup } from './mutation-groups.mjs'
+
+const group = selectedGroup(process.env.KEEL_MUTATE_GROUP)
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
   testRunner: 'vitest',
   // forks, like vitest.config.ts: keytar and better-sqlite3 are native modules, safest one per process.
   vitest: { configFile: 'vitest.config.ts', related: true, pool: 'forks' },
-  // Only the tests that can kill these mutants: Node-side core and integration tests (no host/e2e).
-  testFiles: ['test/core/**/*.test.ts', 'test/integration/**/*.test.ts'],
-  mutate: [
-    'src/main/core/identity/**/*.ts',
-    'src/main/core/secrets/**/*.ts',
-    'src/main/core/sessions/**/*.ts',
-    'src/main/core/agents/**/*.ts',
-    'src/main/core/providers/provider-errors.ts',
-    // The tool ledger and grants join this list when they land.
-  ],
+  // One group at a time (KEEL_MUTATE_GROUP, see mutation-groups.mjs): the group's modules, mutated against only
+  // its dedicated core and integration tests, with its own incremental file. A score measured this way is a lower
+  // bound (other tests might kill more), and it is fast enough on 2 cores: a mutant runs the few focused tests
+  // that covered it instead of every integration test that happens to pass through the module.
+  mutate: group.mutate,
+  testFiles: group.tests,
   // Mutants that do not type-check are discarded before any test runs (cheaper than running them).
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.stryker.json',
@@ -34,7 +34,7 @@ export default {
   // Re-runs test only mutants in changed code or covered by changed tests; the file is committed so that the next
   // session (a fresh work tree) re-runs incrementally too.
   incremental: true,
-  incrementalFile: 'docs/mutation/stryker-incremental.json',
+  incrementalFile: `docs/mutation/${group.name}.json`,
   // The machine has 2 cores, shared: at most 2 test runner processes (override with --concurrency 1).
   concurrency: 2,
   // Integration tests start real processes and a real keychain; a loaded machine is slow, not an infinite loop.
@@ -50,10 +50,11 @@ export default {
     // and they are the slowest under load. (recovery.test.ts only crashes a child to set up; its checks run here.)
     'test/integration/doctor.test.ts', 'test/integration/data-dir-lock.test.ts', 'test/core/no-electron.test.ts', 'test/core/fake-provider.test.ts',
   ],
-  tempDirName: '.stryker-tmp',
+  // Per group, so two groups can run side by side.
+  tempDirName: `.stryker-tmp/${group.name}`,
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/mutation/${group.name}/index.html` },
+  jsonReporter: { fileName: `reports/mutation/${group.name}/mutation.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 90, low: 85, break: null },
 }

@@ -1,0 +1,62 @@
+// The modules that carry Keel's promises (issue #13), in groups, each with the tests dedicated to it. `npm run
+// mutate` runs every group in turn (scripts/mutate.sh); `npm run mutate -- identity` runs one. A group's score
+// counts only kills by its own tests, so it is a lower bound of what the whole suite catches.
+const core = (f) => `test/core/${f}.test.ts`
+const integration = (f) => `test/integration/${f}.test.ts`
+
+export const GROUPS = [
+  {
+    name: 'provider-errors',
+    mutate: ['src/main/core/providers/provider-errors.ts'],
+    tests: [core('provider-error-kinds'), core('redaction'), integration('provider-errors'), integration('secret-echo')],
+  },
+  {
+    name: 'secrets',
+    mutate: ['src/main/core/secrets/**/*.ts'],
+    tests: [core('redaction'), core('keychain-errors'), core('provider-error-kinds'), integration('keychain-locked'), integration('keychain-unavailable'), integration('secret-echo'), integration('live-key-removed')],
+  },
+  {
+    name: 'identity',
+    mutate: ['src/main/core/identity/**/*.ts'],
+    tests: [
+      core('canonicalize'), core('canonicalize-edges'),
+      integration('identity-authority'), integration('identity-edge-cases'), integration('alias-prefixes'), integration('live-key-removed'),
+      integration('resume-unresolved'), integration('quick-resume'), integration('retired-entries'), integration('config-edits'),
+    ],
+  },
+  {
+    name: 'sessions',
+    mutate: ['src/main/core/sessions/**/*.ts'],
+    tests: [
+      integration('sessions-store'), integration('sessions-scale'), integration('chat-roundtrip'), integration('tool-search'), integration('renderer-paging'),
+      integration('retired-entries'), integration('stop-and-checkpoint'), integration('storage-faults'), core('storage-faults'), integration('recovery'),
+    ],
+  },
+  {
+    name: 'agents',
+    // The agent loop's plain parts, the tool ledger and the grants (agent-service.ts is its own group: it is the
+    // largest module and its tests are the slowest).
+    mutate: ['src/main/core/agents/**/*.ts', '!src/main/core/agents/agent-service.ts', 'src/main/core/tools/grants.ts'],
+    tests: [
+      core('cooldowns'), core('recovery-differences'), core('approval-markers'), core('chat-items'),
+      integration('tool-ledger'), integration('wire-history'), integration('grants'), integration('approvals'), integration('approval-race'),
+      integration('agent-profiles'), integration('agent-profiles-wiring'), integration('session-workspace'), integration('recovery'), integration('agent-crash'),
+      integration('doctor-ledger'), integration('diagnostics-agent'),
+    ],
+  },
+  {
+    name: 'agent-service',
+    mutate: ['src/main/core/agents/agent-service.ts'],
+    tests: [
+      integration('agent-loop'), integration('agent-crash'), integration('approvals'), integration('approval-race'), integration('run-again'),
+      integration('tool-result-channel'), integration('live-key-removed'), integration('recovery'), integration('stop-and-checkpoint'), integration('provider-errors'),
+      integration('chat-roundtrip'), integration('grants'), integration('session-workspace'),
+    ],
+  },
+]
+
+export function selectedGroup(name) {
+  const group = GROUPS.find((g) => g.name === (name ?? 'provider-errors'))
+  if (!group) throw new Error(`keel: no mutation group "${name}"; groups: ${GROUPS.map((g) => g.name).join(', ')}`)
+  return group
+}
