@@ -12,6 +12,7 @@ import { sessionProfiles } from './007-session-profiles'
 import { offeredTools } from './009-offered-tools'
 import { toolCallSearch } from './010-tool-call-search'
 import { sessionWorkspace } from './011-session-workspace'
+import { mcpTrust } from './012-mcp-trust'
 
 export interface MigrationResult {
   summary: string
@@ -24,6 +25,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch, sessionWorkspace]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch, sessionWorkspace, mcpTrust]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
