@@ -34,6 +34,7 @@ import {
 } from './domain'
 import { ApprovalScope, CallPreview, EDITED_ARGUMENTS_MAX, GrantView } from './grants'
 import { AgentProfileView, ProfileDraft, ProfileId, ProfilePatch, ProfilesState } from './agent-profiles'
+import { McpCheckReport, McpImportResult, McpImportSource, McpSecretName, McpServerDraft, McpServerId, McpServerView } from './mcp'
 
 const SessionId = z.string().min(1).max(64)
 const Ok = z.object({ ok: z.literal(true) })
@@ -191,6 +192,29 @@ export const channels = {
     input: z.object({ callId: z.string().min(1).max(64), offset: z.number().int().min(0).optional(), length: z.number().int().min(1).max(4 * 1024 * 1024).optional() }),
     output: z.object({ text: z.string(), offset: z.number().int(), total: z.number().int(), truncated: z.boolean() }),
   },
+
+  /** MCP servers (Settings → MCP servers): config.json's entries with their secrets' presence, status, launch and tools. */
+  'mcp.list': { input: z.object({}), output: z.array(McpServerView) },
+  /** A new entry (its id made from the name, never a retired one); `secretValues` go to the keychain, never to config.json. */
+  'mcp.create': { input: McpServerDraft, output: McpServerView },
+  /** Patches an entry as the file holds it now; a secret value of null removes that secret (and its keychain item). */
+  'mcp.update': {
+    input: z.object({
+      id: McpServerId,
+      patch: McpServerDraft.partial().extend({ secretValues: z.record(McpSecretName, z.string().min(1).max(16_384).nullable()).optional() }),
+    }),
+    output: McpServerView,
+  },
+  /** Removes the entry (the UI confirms first), deletes every keychain item of the server and retires its id. */
+  'mcp.delete': { input: z.object({ id: McpServerId }), output: Ok },
+  'mcp.setEnabled': { input: z.object({ id: McpServerId, enabled: z.boolean() }), output: McpServerView },
+  'mcp.restart': { input: z.object({ id: McpServerId }), output: McpServerView },
+  /** Trusts the launch the user was shown; refused when `launchHash` is no longer the entry's (the config changed since). */
+  'mcp.trust': { input: z.object({ id: McpServerId, launchHash: z.string().min(1).max(128) }), output: McpServerView },
+  /** Starts the server apart from the running one, reports each phase, stops it (Settings → Test). */
+  'mcp.test': { input: z.object({ id: McpServerId }), output: McpCheckReport },
+  /** Imports a Claude Desktop or VS Code config's servers: env and header values go to the keychain, never to config.json. */
+  'mcp.import': { input: z.object({ source: McpImportSource, text: z.string().min(1).max(1_000_000) }), output: McpImportResult },
 } as const
 
 export type Channel = keyof typeof channels
@@ -243,6 +267,8 @@ export const events = {
   /** Main asks the window to show something: a session (quick-resume), a new session, diagnostics. */
   focus: z.object({ sessionId: z.string().nullable(), view: z.enum(['session', 'new-session', 'diagnostics', 'settings']) }),
   preferences: Preferences,
+  /** An MCP server's status, tool list or entry changed (null: several or all): re-read mcp.list. */
+  mcp: z.object({ reason: z.string(), serverId: z.string().nullable() }),
 } as const
 
 export type EventName = keyof typeof events

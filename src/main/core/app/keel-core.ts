@@ -28,6 +28,8 @@ import { GrantStore, sessionsAwaitingApproval, withGrants } from '../tools/grant
 import { ResultStore } from '../tools/result-store'
 import { defaultSourceConfigHash, grantHandlers } from './handlers/grants'
 import { toolResultHandlers } from './handlers/tool-results'
+import { mcpHandlers } from './handlers/mcp'
+import { McpServerEntries, type McpTrust } from '../mcp/server-entries'
 import { providerSecrets } from '../providers/provider-errors'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
@@ -77,6 +79,15 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const profiles = new ProfileService(config, db)
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
   const catalog = new CatalogService(db, keychain)
+  // MCP servers: entries in config.json, secrets in the keychain, trust in the database.
+  const mcpTrust: McpTrust = {
+    isTrusted: () => false,
+    trust: () => {
+      throw KeelError.of('conflict', 'Keel cannot record trust in MCP servers yet.', { fix: 'Update Keel to run MCP servers.' })
+    },
+    forget: () => undefined,
+  }
+  const mcpEntries = new McpServerEntries({ config, keychain, trust: mcpTrust, runtime: null, changed: (reason, serverId) => emit('mcp', { reason, serverId }) })
   const agents = new AgentService(sessions, identity, keychain, {
     chat: (e) => {
       emit('chat', e)
@@ -334,6 +345,13 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
 
   const handlers: Handlers = {
     ...profileHandlers({ profiles, requireSession, sessionChanged }),
+    ...mcpHandlers({
+      entries: mcpEntries,
+      runtime: null,
+      importServers: async () => {
+        throw KeelError.of('conflict', 'Importing MCP servers is not available in this Keel yet.')
+      },
+    }),
     ...grantHandlers({
       grants,
       call: (id) => {

@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { AppDefault, ProviderEntry } from '../../../shared/domain'
 import { AgentProfile, CHAT_PROFILE_ID, ProfileId, isBuiltinProfileId } from '../../../shared/agent-profiles'
+import { McpServerEntry } from '../../../shared/mcp'
 import { KeelError } from '../errors'
 import { builtinTool } from '../tools/builtin-tools'
 
@@ -21,6 +22,10 @@ export const KeelConfig = z
     defaultProfileId: ProfileId.default(CHAT_PROFILE_ID),
     /** Ids of deleted profiles: never reused, so a session on a deleted profile shows it missing, not a stranger. */
     retiredProfileIds: z.array(z.string()).default([]),
+    /** MCP servers (stdio commands or HTTP URLs); their secret values are in the keychain as `mcp:<id>:<NAME>`. */
+    mcpServers: z.array(McpServerEntry).default([]),
+    /** Ids of deleted MCP servers: never reused, so grants and trust given to a deleted server never pass to another. */
+    retiredMcpServerIds: z.array(z.string()).default([]),
   })
   .superRefine((cfg, ctx) => {
     const profileIds = new Set<string>()
@@ -37,6 +42,19 @@ export const KeelConfig = z
     if (!isBuiltinProfileId(cfg.defaultProfileId) && !profileIds.has(cfg.defaultProfileId)) {
       ctx.addIssue({ code: 'custom', path: ['defaultProfileId'], message: `there is no profile "${cfg.defaultProfileId}"` })
     }
+    const serverIds = new Set<string>()
+    cfg.mcpServers.forEach((s, i) => {
+      if (serverIds.has(s.id)) ctx.addIssue({ code: 'custom', path: ['mcpServers', i, 'id'], message: `duplicate MCP server id "${s.id}"` })
+      else if (cfg.retiredMcpServerIds.includes(s.id)) ctx.addIssue({ code: 'custom', path: ['mcpServers', i, 'id'], message: `"${s.id}" is the id of a deleted MCP server (see retiredMcpServerIds) and ids are never reused; give this server a new id` })
+      serverIds.add(s.id)
+      // A name both plain and secret would leave it to chance which value the server gets.
+      const plain = s.transport.type === 'stdio' ? Object.keys(s.transport.env) : Object.keys(s.transport.headers).map((h) => h.toLowerCase())
+      s.secrets.forEach((name, j) => {
+        const key = s.transport.type === 'stdio' ? name : name.toLowerCase()
+        if (plain.includes(key)) ctx.addIssue({ code: 'custom', path: ['mcpServers', i, 'secrets', j], message: `"${name}" is also given a plain value in ${s.transport.type === 'stdio' ? 'env' : 'headers'}; keep it in one place` })
+        if (s.secrets.indexOf(name) !== j) ctx.addIssue({ code: 'custom', path: ['mcpServers', i, 'secrets', j], message: `"${name}" is listed twice` })
+      })
+    })
     const seen = new Set<string>()
     cfg.providers.forEach((p, i) => {
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` })
@@ -50,7 +68,7 @@ export const KeelConfig = z
   })
 export type KeelConfig = z.infer<typeof KeelConfig>
 
-export const EMPTY_CONFIG: KeelConfig = { version: CONFIG_VERSION, providers: [], default: null, retiredProviderIds: [], agentProfiles: [], defaultProfileId: CHAT_PROFILE_ID, retiredProfileIds: [] }
+export const EMPTY_CONFIG: KeelConfig = { version: CONFIG_VERSION, providers: [], default: null, retiredProviderIds: [], agentProfiles: [], defaultProfileId: CHAT_PROFILE_ID, retiredProfileIds: [], mcpServers: [], retiredMcpServerIds: [] }
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '')
