@@ -46,6 +46,8 @@ export class ConfigService {
   private reloadTimer: NodeJS.Timeout | null = null
   /** Every entry id retired: remembered by the ledger, or seen retired in a config in force. Never accepted back. */
   private readonly retired = new Set<string>()
+  /** Every MCP server id seen retired by this run: a hand edit cannot hand a deleted server's id (its grants) to another. */
+  private readonly retiredMcp = new Set<string>()
   private readonly listeners = new Set<ConfigListener>()
   private readonly errorListeners = new Set<ConfigErrorListener>()
 
@@ -129,6 +131,12 @@ export class ConfigService {
       )
       return
     }
+    const mcpRefusal = this.retiredMcpServerRefusal(next)
+    if (mcpRefusal) {
+      this.setError(mcpRefusal.data)
+      return
+    }
+    for (const id of next.retiredMcpServerIds) this.retiredMcp.add(id)
     const newlyRetired = next.retiredProviderIds.filter((id) => !this.retired.has(id))
     for (const id of newlyRetired) this.retired.add(id)
     // The database learns the file's retirements (at the first start with this ledger, those listed before it
@@ -168,7 +176,8 @@ export class ConfigService {
       const next = KeelConfig.safeParse(mutate(structuredClone(this.config)))
       if (!next.success) {
         const issue = next.error.issues[0]!
-        throw KeelError.of('invalid-input', `Invalid provider settings: ${issue.path.join('.')}: ${issue.message}.`, { field: issue.path.join('.') })
+        const what = issue.path[0] === 'mcpServers' ? 'MCP server settings' : 'provider settings'
+        throw KeelError.of('invalid-input', `Invalid ${what}: ${issue.path.join('.')}: ${issue.message}.`, { field: issue.path.join('.') })
       }
       // The file changed between the read and now: apply the edit again to what it holds (a few tries only).
       if (this.diskHash() !== basis && attempt < 3) continue
@@ -177,6 +186,24 @@ export class ConfigService {
       this.reload()
       return this.config
     }
+  }
+
+  /** An MCP server under an id this run saw retired, or a retired id dropped from the list: refused, naming the field. */
+  private retiredMcpServerRefusal(next: KeelConfig): KeelError | null {
+    const i = next.mcpServers.findIndex((s) => this.retiredMcp.has(s.id))
+    if (i >= 0) {
+      const id = next.mcpServers[i]!.id
+      return KeelError.of('config-invalid', `config.json: mcpServers[${i}].id: "${id}" is the id of a deleted MCP server and ids are never reused; give this server a new id.`, {
+        field: `mcpServers[${i}].id`,
+        fix: `Give the server "${id}" in ${this.filePath} a new id (and keep "${id}" in retiredMcpServerIds); Keel keeps using the last good configuration until then.`,
+      })
+    }
+    const unretired = [...this.retiredMcp].find((id) => !next.retiredMcpServerIds.includes(id))
+    if (unretired === undefined) return null
+    return KeelError.of('config-invalid', `config.json: retiredMcpServerIds: "${unretired}" was removed, but the id of a deleted MCP server stays retired.`, {
+      field: 'retiredMcpServerIds',
+      fix: `Put "${unretired}" back into retiredMcpServerIds in ${this.filePath}; Keel keeps using the last good configuration until then.`,
+    })
   }
 
   private diskHash(): string | null {

@@ -98,13 +98,23 @@ export class McpServerEntries {
   }
 
   private async viewOf(entry: McpServerEntry): Promise<McpServerView> {
+    // A keychain that cannot be read (locked, no Secret Service) does not hide the list: the server says why.
+    let keychainProblem: string | null = null
     const secrets = await Promise.all(
-      entry.secrets.map(async (name) => ({ name, stored: (await this.deps.keychain.readSecret(mcpSecretAccount(entry.id, name), 'read the MCP secret')) !== null })),
+      entry.secrets.map(async (name) => {
+        try {
+          return { name, stored: (await this.deps.keychain.readSecret(mcpSecretAccount(entry.id, name), 'read the MCP secret')) !== null }
+        } catch (err) {
+          keychainProblem = err instanceof KeelError ? err.data.message : 'The keychain could not be read.'
+          return { name, stored: false }
+        }
+      }),
     )
     const hash = launchHash(entry)
     const trusted = this.deps.trust.isTrusted(entry.id, hash)
     const missing = secrets.filter((s) => !s.stored).map((s) => s.name)
-    const resting = restingStatus(entry, missing, trusted)
+    let resting = restingStatus(entry, missing, trusted)
+    if (keychainProblem !== null && resting.state === 'unresolved') resting = { ...resting, message: keychainProblem }
     const runtime = this.deps.runtime
     const live = runtime ? runtime.status(entry.id) : null
     const status = live && live.state !== 'stopped' ? live : resting
