@@ -9,6 +9,7 @@ import { DiagnosticsActions } from './DiagnosticsActions'
 import { DiagnosticsStatus } from './DiagnosticsStatus'
 import { ErrorNote } from './ErrorNote'
 import { IdentityViewsTable } from './IdentityViewsTable'
+import { McpDiagnosticsSection } from './mcp/McpDiagnosticsSection'
 import { Modal } from './Modal'
 
 interface DiagnosticsDialogProps {
@@ -22,6 +23,7 @@ export function DiagnosticsDialog({ sessionId, onClose }: DiagnosticsDialogProps
   const { session, app, sessionError, appError, loading } = diagnostics
   const sessionHeadingId = useId()
   const appHeadingId = useId()
+  const mcpHeadingId = useId()
 
   return (
     <Modal title="Diagnostics" onClose={onClose} className="modal--diagnostics" closeLabel="Close diagnostics">
@@ -52,6 +54,7 @@ export function DiagnosticsDialog({ sessionId, onClose }: DiagnosticsDialogProps
 
         {appError ? <ErrorNote error={appError} /> : null}
         {app ? <AppDiagnosticsSection app={app} headingId={appHeadingId} /> : null}
+        <McpDiagnosticsSection headingId={mcpHeadingId} />
       </div>
     </Modal>
   )

@@ -6,9 +6,11 @@ import { call } from '../bridge'
 import type { AppStateState } from '../hooks/useAppState'
 import type { PreferencesState } from '../hooks/usePreferences'
 import type { ProvidersState } from '../hooks/useProviders'
+import { useMcpServers } from '../hooks/useMcpServers'
 import { useProfiles } from '../hooks/useProfiles'
 import { AgentsSection } from './agents/AgentsSection'
 import { GrantsSection } from './agents/GrantsSection'
+import { McpServersSection } from './mcp/McpServersSection'
 import { AppDefaultSection } from './AppDefaultSection'
 import { AppInfoSection } from './AppInfoSection'
 import { ConfigErrorBanner } from './ConfigErrorBanner'
@@ -35,6 +37,7 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
   const [deleting, setDeleting] = useState<ProviderEntryView | null>(null)
   const notify = useNotify()
   const profiles = useProfiles()
+  const mcp = useMcpServers()
   const app: AppState | null = appState.app
 
   const refresh = () => {
@@ -104,6 +107,7 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
       {shown.kind === 'list' ? (
         <>
           <AgentsSection profiles={profiles} providers={providers.providers} />
+          <McpServersSection mcp={mcp} />
           <GrantsSection />
           <AppDefaultSection appDefault={app?.default ?? null} providers={providers.providers} />
           <PreferencesSection preferences={preferences} runtime={app?.runtime ?? null} />

@@ -149,7 +149,12 @@ export function AgentsSection({ profiles, providers, onEditingChange }: AgentsSe
 }
 
 function profileSummary(p: AgentProfileView): string {
-  const tools = p.tools.length === 0 ? 'no tools' : `${p.tools.length} tool${p.tools.length === 1 ? '' : 's'}`
+  const builtin = p.tools.filter((t) => t.source === 'builtin').length
+  const servers = new Set(p.tools.filter((t) => t.source.startsWith('mcp:')).map((t) => t.source)).size
+  const tools =
+    builtin === 0 && servers === 0
+      ? 'no tools'
+      : [builtin > 0 ? `${builtin} tool${builtin === 1 ? '' : 's'}` : null, servers > 0 ? `${servers} MCP server${servers === 1 ? '' : 's'}` : null].filter(Boolean).join(' + ')
   const binding = p.binding.mode === 'pinned' ? `${p.binding.entryId} · ${p.binding.model}` : 'app default model'
   return [binding, tools, `up to ${p.stepLimit} steps`, p.workspace ? `workspace ${p.workspace}` : null].filter(Boolean).join(' · ')
 }

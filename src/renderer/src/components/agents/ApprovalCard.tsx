@@ -9,6 +9,7 @@ import type { KeelErrorData } from '../../../../shared/domain'
 import type { ApprovalScope, CallPreview } from '../../../../shared/grants'
 import { call } from '../../bridge'
 import { toErrorData } from '../../errors'
+import { useSourceLabel } from '../../state/mcpServerNames'
 import { ErrorNote } from '../ErrorNote'
 import '../../styles/approvals.css'
 
@@ -78,6 +79,8 @@ export function ApprovalCard({ call: toolCall, agentName, onAnswered, autoFocus 
   const [error, setError] = useState<KeelErrorData | null>(null)
   const [preview, setPreview] = useState<CallPreview | null>(null)
 
+  // An MCP tool's card names its server (Settings → MCP servers' name, not only the id).
+  const source = useSourceLabel(toolCall.source)
   const problem = argumentsProblem(text)
   const edited = text !== original
   const hasPreview = toolCall.effect === 'write'
@@ -175,7 +178,9 @@ export function ApprovalCard({ call: toolCall, agentName, onAnswered, autoFocus 
         <h4 id={titleId} className="approval-card__title">
           Approve <code>{toolCall.toolName}</code>?
         </h4>
-        <span className="approval-card__source">{sourceLabel(toolCall.source)}</span>
+        <span className="approval-card__source" data-testid="approval-source">
+          {source}
+        </span>
         <span className={EFFECT_TONE[toolCall.effect]} data-testid="approval-effect">
           {EFFECT_LABEL[toolCall.effect]}
         </span>

@@ -8,9 +8,12 @@ import { STEP_LIMIT_DEFAULT, STEP_LIMIT_MAX, approvalFor } from '../../../../sha
 import type { KeelErrorData, ProviderEntryView } from '../../../../shared/domain'
 import { call } from '../../bridge'
 import { toErrorData } from '../../errors'
+import { useMcpServers } from '../../hooks/useMcpServers'
+import { mcpPicks, pickItems, type McpPick } from '../../lib/profileMcp'
 import { ErrorNote } from '../ErrorNote'
 import { Field } from '../Field'
 import { ModelGroup } from '../ModelGroup'
+import { ProfileMcpServers, type McpServerChoice } from '../mcp/ProfileMcpServers'
 
 interface ProfileFormProps {
   /** null: a new profile. */
@@ -24,7 +27,16 @@ interface ProfileFormProps {
 const EFFECT_TEXT: Record<ToolOption['effect'], string> = { read: 'reads', write: 'writes', execute: 'runs commands', network: 'network' }
 const EFFORTS: ReasoningEffort[] = ['minimal', 'low', 'medium', 'high']
 
-export function ProfileForm({ profile, tools, providers, onCancel, onSaved }: ProfileFormProps) {
+export function ProfileForm({ profile, tools: allTools, providers, onCancel, onSaved }: ProfileFormProps) {
+  // Built-in tools in the table below; MCP tools by server, in their own part.
+  const tools = allTools.filter((t) => t.source === 'builtin')
+  const mcp = useMcpServers()
+  const mcpServers: McpServerChoice[] = mcp.servers.map((s) => {
+    const source = `mcp:${s.entry.id}`
+    const options = allTools.filter((t) => t.source === source)
+    return { source, name: s.entry.name, tools: options.length > 0 ? options : s.tools }
+  })
+  const [picks, setPicks] = useState<Map<string, McpPick>>(() => mcpPicks(profile?.tools ?? []))
   const [name, setName] = useState(profile?.name ?? '')
   const [instructions, setInstructions] = useState(profile?.instructions ?? '')
   const [binding, setBinding] = useState<ProfileBinding>(profile?.binding ?? { mode: 'follow-default' })
@@ -49,8 +61,10 @@ export function ProfileForm({ profile, tools, providers, onCancel, onSaved }: Pr
     setBusy(true)
     setError(null)
     const chosen = tools.filter((t) => enabled.has(t.name))
-    // MCP items a hand edit put in the tool set are kept as they are: this form lists built-in tools only.
-    const otherTools = profile?.tools.filter((t) => t.source !== 'builtin') ?? []
+    // MCP servers listed here are set from the form; items of a server not configured (any more) are kept as they are.
+    const known = new Set(mcpServers.map((s) => s.source))
+    const mcpTools = [...picks].filter(([source]) => known.has(source)).flatMap(([source, pick]) => pickItems(source, pick))
+    const otherTools = [...mcpTools, ...(profile?.tools.filter((t) => t.source !== 'builtin' && !known.has(t.source)) ?? [])]
     const otherApprovals = profile?.approvals.filter((a) => a.source !== 'builtin') ?? []
     const fields = {
       name: name.trim(),
@@ -211,6 +225,19 @@ export function ProfileForm({ profile, tools, providers, onCancel, onSaved }: Pr
           </tbody>
         </table>
       </fieldset>
+
+      <ProfileMcpServers
+        servers={mcpServers}
+        picks={picks}
+        onChange={(source, pick) =>
+          setPicks((current) => {
+            const next = new Map(current)
+            if (pick) next.set(source, pick)
+            else next.delete(source)
+            return next
+          })
+        }
+      />
 
       <div className="button-row provider-form__buttons">
         <button type="button" className="button button--primary" onClick={() => void save()} disabled={busy}>

@@ -10,7 +10,7 @@ import { call as invoke } from '../../bridge'
 import { toErrorData } from '../../errors'
 import { ConfirmDialog } from '../ConfirmDialog'
 import { ErrorNote } from '../ErrorNote'
-import { sourceLabel } from './ApprovalCard'
+import { useSourceLabel } from '../../state/mcpServerNames'
 import '../../styles/tool-calls.css'
 
 const STATE: Record<ToolCallView['state'], { label: string; tone: string }> = {
@@ -82,7 +82,7 @@ export const ToolCallRow = memo(function ToolCallRow({ call, running = false }: 
   const argsId = useId()
   const resultId = useId()
   const state = STATE[call.state]
-  const source = sourceLabel(call.source)
+  const source = useSourceLabel(call.source)
   const busy = call.state === 'running' || call.state === 'proposed' || call.state === 'approved'
   return (
     <article
