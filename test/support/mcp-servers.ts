@@ -1,6 +1,7 @@
 // Real MCP servers for tests (issue #10), offline: the reference servers from npm (started with process.execPath,
 // never npx), a few deliberately broken stdio servers, and an in-test Streamable HTTP server built with the SDK's
 // own McpServer + StreamableHTTPServerTransport whose tools, header check, list_changed, crash and hang a test controls.
+import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import path from 'node:path'
@@ -45,21 +46,34 @@ export function silentEntry(id: string): McpServerEntry {
 }
 
 /**
- * The everything server behind a wrapper process (as `npx`/`uvx` are): the wrapper prints `GRANDCHILD <pid>` to
- * stderr, so a test can check that stopping the server also ended the grandchild (the process group was killed).
+ * The everything server behind a wrapper process (as `npx`/`uvx` are): the wrapper writes `<wrapper pid> <server pid>`
+ * to `pidFile`, so a test can kill the real server (a crash) or check that stopping it ended both processes (the
+ * process group was killed, not only the wrapper). The wrapper exits with the server's code (1 when it was killed).
  */
-export function wrappedEverythingEntry(id: string): McpServerEntry {
+export function wrappedEverythingEntry(id: string, pidFile: string, fields: Record<string, unknown> = {}): McpServerEntry {
   const script = [
     `const { spawn } = require('node:child_process')`,
     `const c = spawn(process.execPath, [${JSON.stringify(EVERYTHING_SERVER)}, 'stdio'], { stdio: 'inherit' })`,
-    `process.stderr.write('GRANDCHILD ' + c.pid + '\\n')`,
+    `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, process.pid + ' ' + c.pid)`,
     `c.on('exit', (code) => process.exit(code ?? 1))`,
   ].join('; ')
-  return mcpEntry({ id, transport: { type: 'stdio', command: process.execPath, args: ['-e', script] } })
+  return mcpEntry({ id, transport: { type: 'stdio', command: process.execPath, args: ['-e', script] }, ...fields })
+}
+
+/** The pids a wrapped server wrote (see wrappedEverythingEntry). */
+export function wrappedPids(pidFile: string): { wrapper: number; server: number } {
+  const [wrapper, server] = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
+  return { wrapper: wrapper!, server: server! }
 }
 
 /** Whether a process with this pid is alive (signal 0 checks without sending anything). */
 export function processAlive(pid: number): boolean {
+  // A zombie (exited, not yet reaped by whoever inherited it) runs nothing: it counts as gone.
+  try {
+    if (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z')) return false
+  } catch {
+    // no /proc (macOS), or the process is gone: kill(0) below decides
+  }
   try {
     process.kill(pid, 0)
     return true

@@ -1,0 +1,152 @@
+// The process of an MCP stdio server, as an SDK Transport. The SDK's own StdioClientTransport cannot be used as is:
+// it spawns the server in Keel's process group and kills only that one process on close, so what an `npx`/`uvx`
+// wrapper started (the real server) would outlive Keel. Here the server is spawned detached, as the leader of its
+// own process group, and stopping it signals the whole group. Framing is the SDK's own (ReadBuffer,
+// serializeMessage): this is plumbing between a pipe and the SDK's Client, not protocol code.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+
+export interface ServerProcessParams {
+  file: string
+  args: readonly string[]
+  env: Record<string, string>
+  cwd: string | null
+  /** Each line the server writes to stderr. */
+  onStderr(line: string): void
+}
+
+export interface ProcessExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+/** How long a server gets to exit on SIGTERM before its process group is killed. */
+const TERM_GRACE_MS = 2_000
+
+export class ServerProcess implements Transport {
+  onclose?: () => void
+  onerror?: (error: Error) => void
+  onmessage?: (message: JSONRPCMessage) => void
+
+  private child: ChildProcess | null = null
+  private readonly readBuffer = new ReadBuffer()
+  private exitInfo: ProcessExit | null = null
+  private readonly exitWaiters: Array<(exit: ProcessExit) => void> = []
+  private stderrRest = ''
+
+  constructor(private readonly params: ServerProcessParams) {}
+
+  get pid(): number | null {
+    return this.child?.pid ?? null
+  }
+
+  /** Set once the process has exited (and its pipes closed). */
+  get exit(): ProcessExit | null {
+    return this.exitInfo
+  }
+
+  /** Resolves when the process has exited and its pipes are closed. */
+  exited(): Promise<ProcessExit> {
+    if (this.exitInfo) return Promise.resolve(this.exitInfo)
+    return new Promise((resolve) => this.exitWaiters.push(resolve))
+  }
+
+  /** Spawns the process (the "spawn" phase): resolves once it runs, rejects with the spawn error (ENOENT, EACCES, …). */
+  spawnProcess(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.params.file, [...this.params.args], {
+        env: this.params.env,
+        cwd: this.params.cwd ?? undefined,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+        shell: false,
+        windowsHide: true,
+      })
+      this.child = child
+      child.once('spawn', () => resolve())
+      child.once('error', (err) => {
+        if (child.pid === undefined) reject(err)
+        else this.onerror?.(err)
+      })
+      child.once('close', (code, signal) => {
+        this.flushStderr()
+        this.exitInfo = { code, signal }
+        for (const w of this.exitWaiters.splice(0)) w(this.exitInfo)
+        this.onclose?.()
+      })
+      child.stdin!.on('error', (err) => this.onerror?.(err))
+      child.stdout!.on('data', (chunk: Buffer) => {
+        this.readBuffer.append(chunk)
+        for (;;) {
+          let message: JSONRPCMessage | null
+          try {
+            message = this.readBuffer.readMessage()
+          } catch (err) {
+            // A line that is not JSON-RPC (a server printing logs to stdout): reported, the stream goes on.
+            this.onerror?.(err as Error)
+            continue
+          }
+          if (message === null) break
+          this.onmessage?.(message)
+        }
+      })
+      child.stderr!.setEncoding('utf8')
+      child.stderr!.on('data', (chunk: string) => {
+        const lines = (this.stderrRest + chunk).split(/\r?\n/)
+        this.stderrRest = lines.pop() ?? ''
+        for (const line of lines) this.params.onStderr(line)
+      })
+    })
+  }
+
+  /** The SDK's Client calls this on connect; the process was spawned before (its own phase). */
+  async start(): Promise<void> {
+    if (!this.child) await this.spawnProcess()
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stdin = this.child?.stdin
+      if (!stdin || this.exitInfo || stdin.destroyed) {
+        reject(new Error('server process is not running'))
+        return
+      }
+      if (stdin.write(serializeMessage(message))) resolve()
+      else stdin.once('drain', resolve)
+    })
+  }
+
+  /** Stops the server: SIGTERM to its process group, SIGKILL to whatever of the group is left after a grace period. */
+  async close(): Promise<void> {
+    const child = this.child
+    if (!child || child.pid === undefined) return
+    const pid = child.pid
+    try {
+      child.stdin?.end()
+    } catch {
+      // already closed
+    }
+    signalGroup(pid, 'SIGTERM')
+    if (!this.exitInfo) {
+      await Promise.race([this.exited(), new Promise((resolve) => setTimeout(resolve, TERM_GRACE_MS).unref())])
+    }
+    // The leader may be gone while what it started (the real server behind a wrapper) is still in the group.
+    signalGroup(pid, 'SIGKILL')
+    if (!this.exitInfo) await this.exited()
+  }
+
+  private flushStderr(): void {
+    if (this.stderrRest) this.params.onStderr(this.stderrRest)
+    this.stderrRest = ''
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, signal)
+  } catch {
+    // the group is already empty
+  }
+}

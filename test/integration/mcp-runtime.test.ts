@@ -1,0 +1,272 @@
+// The MCP runtime over stdio (issue #10) on real servers: the reference everything server started with this Node,
+// a real keel.db for trust, the real keychain (this test's own service). Tools are listed and called; a keychain
+// secret reaches its own server's environment and no other; progress resets a call's timeout, the timeout ends a
+// call, Stop cancels one; a crash fails the call in flight and restarts the server with backoff; stopping kills the
+// whole process group. Each broken server fails at its own phase with a message that says what to do.
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { KeelError } from '../../src/main/core/errors'
+import type { McpCallResult } from '../../src/main/core/mcp/types'
+import { testKey } from '../support/core-harness'
+import { openRuntime, type RuntimeHarness } from '../support/mcp-runtime'
+import { EVERYTHING_SERVER, everythingEntry, exitsAtOnceEntry, mcpEntry, processAlive, silentEntry, wrappedEverythingEntry, wrappedPids } from '../support/mcp-servers'
+
+const open: RuntimeHarness[] = []
+function runtime(...args: Parameters<typeof openRuntime>): RuntimeHarness {
+  const h = openRuntime(...args)
+  open.push(h)
+  return h
+}
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close()
+})
+
+const call = (h: RuntimeHarness, id: string, name: string, args: Record<string, unknown>, timeoutMs = 20_000, signal = new AbortController().signal) =>
+  h.runtime.callTool(id, name, args, { signal, timeoutMs })
+
+function text(result: McpCallResult): string {
+  if (!result.ok) throw new Error(`call failed: ${result.outcome}: ${result.message}`)
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('')
+}
+
+async function rejection(p: Promise<unknown>): Promise<KeelError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(KeelError)
+  return err as KeelError
+}
+
+describe('MCP runtime over stdio (everything server)', () => {
+  it('starts a trusted server, lists its tools with annotations and schema hashes, and calls echo and get-sum', async () => {
+    const entry = everythingEntry('everything')
+    const h = runtime([entry])
+    h.trustEntry(entry)
+    const changes: string[] = []
+    h.runtime.onChange((id) => changes.push(id))
+
+    const tools = await h.runtime.ensureReady('everything')
+    const names = tools.map((t) => t.name)
+    expect(names).toEqual(expect.arrayContaining(['echo', 'get-sum', 'get-env', 'trigger-long-running-operation']))
+    expect(h.runtime.status('everything')).toMatchObject({ state: 'ready', tools: tools.length })
+    expect(changes).toContain('everything')
+    const getEnv = tools.find((t) => t.name === 'get-env')!
+    expect(getEnv).toMatchObject({ serverId: 'everything', annotations: { readOnlyHint: true } })
+    expect(getEnv.schemaHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(tools.find((t) => t.name === 'get-sum')!.inputSchema).toMatchObject({ type: 'object', properties: { a: {}, b: {} } })
+
+    expect(text(await call(h, 'everything', 'echo', { message: 'the heron flies at dawn' }))).toContain('the heron flies at dawn')
+    expect(text(await call(h, 'everything', 'get-sum', { a: 17, b: 25 }))).toContain('42')
+    // A second ensureReady reuses the running server.
+    expect(await h.runtime.ensureReady('everything')).toBe(tools)
+  })
+
+  it('gives a server its own keychain secrets and plain env, never another server’s secret or a provider key', async () => {
+    const alpha = everythingEntry('alpha', { secrets: ['ALPHA_TOKEN'], transport: { type: 'stdio', command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: { ALPHA_MODE: 'plain-value' } } })
+    const beta = everythingEntry('beta', { secrets: ['BETA_TOKEN'] })
+    const h = runtime([alpha, beta])
+    h.trustEntry(alpha)
+    h.trustEntry(beta)
+    const alphaSecret = testKey('alpha')
+    const betaSecret = testKey('beta')
+    const providerKey = testKey('provider')
+    await h.storeSecret('alpha', 'ALPHA_TOKEN', alphaSecret)
+    await h.storeSecret('beta', 'BETA_TOKEN', betaSecret)
+    await h.keychain.storeKey('openai-work', providerKey)
+
+    const alphaEnv = JSON.parse(text(await call(h, 'alpha', 'get-env', {}))) as Record<string, string>
+    const betaEnv = JSON.parse(text(await call(h, 'beta', 'get-env', {}))) as Record<string, string>
+    expect(alphaEnv.ALPHA_TOKEN).toBe(alphaSecret)
+    expect(alphaEnv.ALPHA_MODE).toBe('plain-value')
+    expect(alphaEnv.PATH).toBe(process.env.PATH)
+    expect(betaEnv.BETA_TOKEN).toBe(betaSecret)
+    const alphaText = JSON.stringify(alphaEnv)
+    const betaText = JSON.stringify(betaEnv)
+    expect(alphaText).not.toContain(betaSecret)
+    expect(betaText).not.toContain(alphaSecret)
+    expect(betaText).not.toContain('ALPHA_MODE')
+    expect(alphaText + betaText).not.toContain(providerKey)
+  })
+
+  it('progress notifications reset a call’s timeout; without progress the timeout ends the call; Stop cancels it and the server goes on', async () => {
+    const entry = everythingEntry('slow')
+    const h = runtime([entry])
+    h.trustEntry(entry)
+    await h.runtime.ensureReady('slow')
+
+    // 2 s of work in 8 steps of 0.25 s, each step reporting progress, under a 1 s timeout: completes.
+    const done = await call(h, 'slow', 'trigger-long-running-operation', { duration: 2, steps: 8 }, 1_000)
+    expect(text(done)).toContain('Long running operation completed')
+
+    // One step of 2 s (no progress before it ends) under the same timeout: timed out.
+    const started = Date.now()
+    const timedOut = await call(h, 'slow', 'trigger-long-running-operation', { duration: 2, steps: 1 }, 1_000)
+    expect(timedOut).toMatchObject({ ok: false, outcome: 'timed-out' })
+    expect(Date.now() - started).toBeLessThan(1_900)
+    expect((timedOut as { message: string }).message).toContain('within 1 s')
+
+    const stop = new AbortController()
+    const running = call(h, 'slow', 'trigger-long-running-operation', { duration: 30, steps: 30 }, 60_000, stop.signal)
+    stop.abort()
+    expect(await running).toMatchObject({ ok: false, outcome: 'cancelled' })
+    // Cancelling a call does not take the server down.
+    expect(h.runtime.status('slow')).toMatchObject({ state: 'ready' })
+    expect(text(await call(h, 'slow', 'echo', { message: 'still here' }))).toContain('still here')
+  })
+
+  it('a crash fails the call in flight with the exit code, then the server is restarted with backoff', async () => {
+    const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'pids')
+    const entry = wrappedEverythingEntry('crashy', pidFile)
+    const h = runtime([entry], { restartDelaysMs: [300, 300] })
+    h.trustEntry(entry)
+    await h.runtime.ensureReady('crashy')
+    const first = wrappedPids(pidFile)
+
+    const inFlight = call(h, 'crashy', 'trigger-long-running-operation', { duration: 30, steps: 30 })
+    const failed = h.waitForStatus('crashy', (s) => s.state === 'failed')
+    process.kill(first.server, 'SIGKILL')
+    const result = await inFlight
+    expect(result).toMatchObject({ ok: false, outcome: 'failed' })
+    expect((result as { message: string }).message).toContain('exited (code 1)')
+    const status = await failed
+    expect(status).toMatchObject({ state: 'failed', exitCode: 1, attempts: 1 })
+    expect((status as { restartAt: number | null }).restartAt).toBeGreaterThan(Date.now() - 1_000)
+    expect((status as { message: string }).message).toContain('Restarting in')
+
+    await h.waitForStatus('crashy', (s) => s.state === 'ready')
+    const second = wrappedPids(pidFile)
+    expect(second.server).not.toBe(first.server)
+    expect(text(await call(h, 'crashy', 'echo', { message: 'back again' }))).toContain('back again')
+  })
+
+  it('stopAll kills the whole process group: neither the wrapper nor the server it started is left running', async () => {
+    const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'pids')
+    const entry = wrappedEverythingEntry('wrapped', pidFile)
+    const plain = everythingEntry('plain')
+    const h = runtime([entry, plain])
+    h.trustEntry(entry)
+    h.trustEntry(plain)
+    await h.runtime.ensureReady('wrapped')
+    await h.runtime.ensureReady('plain')
+    const pids = wrappedPids(pidFile)
+    const plainEnv = JSON.parse(text(await call(h, 'plain', 'get-env', {}))) as Record<string, string>
+    expect(plainEnv.PATH).toBeTruthy()
+    expect(processAlive(pids.wrapper)).toBe(true)
+    expect(processAlive(pids.server)).toBe(true)
+
+    await h.runtime.stopAll()
+    expect(processAlive(pids.wrapper)).toBe(false)
+    expect(processAlive(pids.server)).toBe(false)
+    expect(h.runtime.status('wrapped')).toEqual({ state: 'stopped' })
+    expect(h.runtime.tools('wrapped')).toEqual([])
+  })
+})
+
+describe('MCP servers that cannot start say where and why', () => {
+  it('a command not on PATH names the command, the PATH searched and its source, and the fix', async () => {
+    const entry = mcpEntry({ id: 'missing', transport: { type: 'stdio', command: 'keel-no-such-mcp-server', args: [] } })
+    const h = runtime([entry], { loginEnvironment: async () => ({ env: { PATH: '/opt/keel-a/bin:/usr/bin' }, source: 'login-shell' }) })
+    h.trustEntry(entry)
+    const err = await rejection(h.runtime.ensureReady('missing'))
+    expect(err.data.kind).toBe('not-found')
+    expect(err.message).toContain('"keel-no-such-mcp-server"')
+    expect(err.message).toContain('/opt/keel-a/bin:/usr/bin')
+    expect(err.message).toContain('login shell')
+    expect(err.data.fix).toContain('absolute path')
+    expect(err.data.fix).toContain('login shell profile')
+    expect(h.runtime.status('missing')).toMatchObject({ state: 'failed', phase: 'resolve', exitCode: null })
+
+    const report = await h.runtime.check('missing')
+    expect(report).toMatchObject({ ok: false, path: '/opt/keel-a/bin:/usr/bin', pathSource: 'login-shell' })
+    expect(report.phases).toEqual([expect.objectContaining({ phase: 'resolve', ok: false })])
+    expect(report.phases[0]!.detail).toContain('keel-no-such-mcp-server')
+  })
+
+  it('under Electron, `node` not on the PATH runs as Electron’s own Node (ELECTRON_RUN_AS_NODE)', async () => {
+    const entry = mcpEntry({ id: 'node-cmd', transport: { type: 'stdio', command: 'node', args: [EVERYTHING_SERVER, 'stdio'] } })
+    const h = runtime([entry], { electronNode: true, loginEnvironment: async () => ({ env: { PATH: '/nonexistent-keel' }, source: 'process' }) })
+    h.trustEntry(entry)
+    await h.runtime.ensureReady('node-cmd')
+    const env = JSON.parse(text(await call(h, 'node-cmd', 'get-env', {}))) as Record<string, string>
+    expect(env.ELECTRON_RUN_AS_NODE).toBe('1')
+  })
+
+  it('a server that exits at once fails at initialize with its exit code and last stderr lines, its secret redacted', async () => {
+    const secret = testKey('stderr')
+    const entry = mcpEntry({
+      id: 'broken',
+      secrets: ['TOKEN'],
+      transport: { type: 'stdio', command: process.execPath, args: ['-e', `console.error('starting'); console.error('bad token: ' + process.env.TOKEN); process.exit(3)`] },
+    })
+    const h = runtime([entry])
+    h.trustEntry(entry)
+    await h.storeSecret('broken', 'TOKEN', secret)
+    const err = await rejection(h.runtime.ensureReady('broken'))
+    expect(err.message).toContain('exited (code 3)')
+    const status = h.runtime.status('broken')
+    expect(status).toMatchObject({ state: 'failed', phase: 'initialize', exitCode: 3, restartAt: null })
+    const tail = (status as { stderrTail: string[] }).stderrTail
+    expect(tail).toEqual(['starting', 'bad token: [redacted]'])
+    expect(JSON.stringify(status)).not.toContain(secret)
+
+    const report = await h.runtime.check('broken')
+    expect(report.ok).toBe(false)
+    expect(report.phases.map((p) => [p.phase, p.ok])).toEqual([
+      ['resolve', true],
+      ['spawn', true],
+      ['initialize', false],
+    ])
+    expect(report.stderrTail).toContain('bad token: [redacted]')
+    expect(JSON.stringify(report)).not.toContain(secret)
+
+    const other = exitsAtOnceEntry('other', 'no such flag --frobnicate', 2)
+    h.entries.push(other)
+    h.trustEntry(other)
+    expect((await rejection(h.runtime.ensureReady('other'))).message).toContain('exited (code 2)')
+    expect(h.runtime.status('other')).toMatchObject({ stderrTail: ['no such flag --frobnicate'] })
+  })
+
+  it('a server that never answers initialize fails at initialize within the start timeout, and is not left running', async () => {
+    const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'pid')
+    const silent = silentEntry('silent')
+    const entry = { ...silent, transport: { type: 'stdio' as const, command: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 60_000)`], cwd: null, env: {} } }
+    const h = runtime([entry], { startTimeoutMs: 1_000 })
+    h.trustEntry(entry)
+    const started = Date.now()
+    const err = await rejection(h.runtime.ensureReady('silent'))
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(err.data.kind).toBe('timeout')
+    expect(err.message).toContain('did not answer initialize within 1 s')
+    expect(h.runtime.status('silent')).toMatchObject({ state: 'failed', phase: 'initialize', restartAt: null })
+    expect(processAlive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false)
+  })
+
+  it('untrusted and unresolved servers are not started: nothing runs, and the message says what to do', async () => {
+    const marker = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-marker-')), 'ran')
+    const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`
+    const untrusted = mcpEntry({ id: 'stranger', transport: { type: 'stdio', command: process.execPath, args: ['-e', script] } })
+    const unresolved = mcpEntry({ id: 'needs-key', secrets: ['API_KEY'], transport: { type: 'stdio', command: process.execPath, args: ['-e', script, 'x'] } })
+    const h = runtime([untrusted, unresolved])
+    h.trustEntry(unresolved)
+
+    expect(h.runtime.status('stranger')).toMatchObject({ state: 'untrusted' })
+    const refused = await rejection(h.runtime.ensureReady('stranger'))
+    expect(refused.data.kind).toBe('forbidden')
+    expect(refused.message).toContain('Settings → MCP servers')
+    expect((await h.runtime.callTool('stranger', 'x', {}, { signal: new AbortController().signal, timeoutMs: 1_000 })).ok).toBe(false)
+
+    const missing = await rejection(h.runtime.ensureReady('needs-key'))
+    expect(missing.data.kind).toBe('unresolved')
+    expect(missing.message).toContain('API_KEY')
+    expect(h.runtime.status('needs-key')).toMatchObject({ state: 'unresolved', missingSecrets: ['API_KEY'] })
+    const report = await h.runtime.check('needs-key')
+    expect(report).toMatchObject({ ok: false, missingSecrets: ['API_KEY'] })
+
+    // A changed command is a new launch spec: trusted no more.
+    h.entries[1] = { ...unresolved, transport: { ...unresolved.transport, args: ['-e', script, 'y'] } as typeof unresolved.transport }
+    expect(h.runtime.status('needs-key')).toMatchObject({ state: 'untrusted' })
+    expect(fs.existsSync(marker)).toBe(false)
+  })
+})
