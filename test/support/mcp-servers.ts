@@ -114,6 +114,8 @@ export interface TestHttpMcpServer {
   waitForCall(name: string, nth?: number): Promise<void>
   /** How many calls of `name` reached a handler. */
   callCount(name: string): number
+  /** Resolves once a call of `name` was cancelled by the client (notifications/cancelled aborted its handler). */
+  waitForCancel(name: string): Promise<void>
   /** Like a crash: every open connection is destroyed and the server stops listening. */
   crash(): void
   close(): Promise<void>
@@ -155,6 +157,8 @@ export async function startHttpMcpServer(options: TestHttpMcpServerOptions = {})
   const requests: TestHttpMcpServer['requests'] = []
   const calls = new Map<string, number>()
   const callWaiters: Array<{ name: string; nth: number; resolve: () => void }> = []
+  const cancelled = new Set<string>()
+  const cancelWaiters: Array<{ name: string; resolve: () => void }> = []
 
   const register = (mcp: McpServer): Array<{ remove(): void }> =>
     tools.map((tool) =>
@@ -170,6 +174,13 @@ export async function startHttpMcpServer(options: TestHttpMcpServerOptions = {})
               w.resolve()
             }
           }
+          extra.signal.addEventListener('abort', () => {
+            cancelled.add(tool.name)
+            for (const w of cancelWaiters.filter((x) => x.name === tool.name)) {
+              cancelWaiters.splice(cancelWaiters.indexOf(w), 1)
+              w.resolve()
+            }
+          })
           const progressToken = extra._meta?.progressToken
           const sendProgress = async (progress: number, total?: number) => {
             if (progressToken === undefined) return
@@ -240,6 +251,10 @@ export async function startHttpMcpServer(options: TestHttpMcpServerOptions = {})
       return new Promise((resolve) => callWaiters.push({ name, nth: want, resolve }))
     },
     callCount: (name) => calls.get(name) ?? 0,
+    waitForCancel(name) {
+      if (cancelled.has(name)) return Promise.resolve()
+      return new Promise((resolve) => cancelWaiters.push({ name, resolve }))
+    },
     crash() {
       httpServer.close()
       for (const socket of sockets) socket.destroy()
