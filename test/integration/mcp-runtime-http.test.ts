@@ -2,12 +2,15 @@
 // header secret from the keychain reaches the server (and a missing one leaves it unresolved, never contacted);
 // notifications/tools/list_changed refreshes the tool list and its schema hashes; a server that dies mid-call
 // answers the call "failed" at once; a tool that hangs hits the per-call timeout and is cancelled on the server.
+import { spawn } from 'node:child_process'
+import net from 'node:net'
+import readline from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { McpCallResult } from '../../src/main/core/mcp/types'
 import { testKey } from '../support/core-harness'
 import { openRuntime, type RuntimeHarness } from '../support/mcp-runtime'
-import { httpEntry, startHttpMcpServer, type TestHttpMcpServer } from '../support/mcp-servers'
+import { EVERYTHING_SERVER, httpEntry, processAlive, startHttpMcpServer, type TestHttpMcpServer } from '../support/mcp-servers'
 
 const open: RuntimeHarness[] = []
 const servers: TestHttpMcpServer[] = []
@@ -110,5 +113,37 @@ describe('MCP runtime over Streamable HTTP', () => {
     await server.waitForCancel('hang')
     expect(text(await call(h, 'echo', { message: 'after the hang' }))).toBe('Echo: after the hang')
     expect(h.runtime.status('remote')).toMatchObject({ state: 'ready' })
+  })
+
+  it('falls back to the legacy SSE transport when the server only offers that (the everything server in sse mode)', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+    const child = spawn(process.execPath, [EVERYTHING_SERVER, 'sse'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+          if (line.includes(`running on port ${port}`)) resolve()
+        })
+        child.once('exit', (code) => reject(new Error(`sse server exited (${code})`)))
+      })
+      const entry = httpEntry('legacy', `http://127.0.0.1:${port}/sse`)
+      const h = openRuntime([entry])
+      open.push(h)
+      h.trustEntry(entry)
+      const tools = await h.runtime.ensureReady('legacy')
+      expect(tools.map((t) => t.name)).toContain('echo')
+      const result = await h.runtime.callTool('legacy', 'echo', { message: 'over sse' }, { signal: new AbortController().signal, timeoutMs: 20_000 })
+      expect(text(result)).toContain('over sse')
+      const report = await h.runtime.check('legacy')
+      expect(report.phases.find((p) => p.phase === 'connect')?.detail).toContain('legacy SSE')
+    } finally {
+      child.kill('SIGKILL')
+      if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve))
+      expect(processAlive(child.pid!)).toBe(false)
+    }
   })
 })
