@@ -54,7 +54,10 @@ export async function resolveLoginEnvironment(options: { shell?: string; timeout
       } catch {
         // already gone
       }
-      done(fallback())
+      // Answer once the shell is really gone (or shortly after, should it somehow linger).
+      const answer = () => done(fallback())
+      child.once('exit', answer)
+      setTimeout(answer, 1_000).unref()
     }, options.timeoutMs ?? TIMEOUT_MS)
     child.stdout!.setEncoding('utf8')
     child.stdout!.on('data', (chunk: string) => {
