@@ -53,8 +53,8 @@ export function DiagnosticsDialog({ sessionId, onClose }: DiagnosticsDialogProps
         </section>
 
         {appError ? <ErrorNote error={appError} /> : null}
-        {app ? <AppDiagnosticsSection app={app} headingId={appHeadingId} /> : null}
         <McpDiagnosticsSection headingId={mcpHeadingId} />
+        {app ? <AppDiagnosticsSection app={app} headingId={appHeadingId} /> : null}
       </div>
     </Modal>
   )

@@ -58,11 +58,16 @@ export function Modal({ title, onClose, children, className, description, hideTi
       className={['modal', className].filter(Boolean).join(' ')}
       aria-labelledby={titleId}
       aria-describedby={description ? descriptionId : undefined}
+      // A dialog opened from inside this one (a confirmation in Settings) is portalled, but React still bubbles its
+      // cancel and close events up the component tree to here: only this dialog's own events close this one.
       onCancel={(event) => {
+        if (event.target !== event.currentTarget) return
         event.preventDefault()
         requestClose()
       }}
-      onClose={requestClose}
+      onClose={(event) => {
+        if (event.target === event.currentTarget) requestClose()
+      }}
       onMouseDown={(event) => {
         // A press on the backdrop (outside the dialog box) closes it.
         if (event.target !== event.currentTarget) return

@@ -159,7 +159,6 @@ export function McpServerForm({ server, onSaved, onCancel }: McpServerFormProps)
   return (
     <form className="provider-form mcp-form" onSubmit={submit} noValidate aria-label={title}>
       <h4 className="provider-form__title">{title}</h4>
-      {error ? <ErrorNote error={error} /> : null}
 
       <Field label="Name">
         {(f) => (
@@ -318,6 +317,8 @@ export function McpServerForm({ server, onSaved, onCancel }: McpServerFormProps)
         </div>
       </div>
 
+      {/* Next to the button that was pressed, so it is seen; the field main named is marked too. */}
+      {error ? <ErrorNote error={error} /> : null}
       <div className="button-row provider-form__buttons">
         <button type="submit" className="button button--primary" disabled={busy}>
           {server ? 'Save' : 'Add server'}

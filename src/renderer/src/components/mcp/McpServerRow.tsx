@@ -38,6 +38,8 @@ export function McpServerRow({ server, onEdit, onRemove, onChanged }: McpServerR
   }
 
   const untrusted = status.state === 'untrusted'
+  // Restart means something only for a server that can start: enabled, trusted and with its secrets.
+  const restartable = entry.enabled && status.state !== 'untrusted' && status.state !== 'unresolved'
   return (
     <li className="provider-row mcp-row" aria-label={entry.name} data-testid="mcp-server">
       <div className="provider-row__info">
@@ -71,7 +73,7 @@ export function McpServerRow({ server, onEdit, onRemove, onChanged }: McpServerR
         <button type="button" className="button button--small" aria-label={`Test ${entry.name}`} disabled={busy} onClick={() => setTesting(true)}>
           Test
         </button>
-        {entry.enabled && !untrusted ? (
+        {restartable ? (
           <button type="button" className="button button--small" aria-label={`Restart ${entry.name}`} disabled={busy} onClick={() => void act(() => call('mcp.restart', { id: entry.id }), `Restarting ${entry.name}`)}>
             Restart
           </button>
@@ -99,8 +101,9 @@ export function McpServerRow({ server, onEdit, onRemove, onChanged }: McpServerR
         <McpTrustDialog
           server={server}
           onClose={() => setTrusting(false)}
-          onTrusted={(view) => {
+          onTrusted={(view, startError) => {
             setTrusting(false)
+            setError(startError)
             onChanged(view, `Trusted ${entry.name}`)
           }}
         />
