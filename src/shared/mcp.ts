@@ -150,7 +150,15 @@ export type McpCheckReport = z.infer<typeof McpCheckReport>
 
 export const McpImportSource = z.enum(['claude-desktop', 'vscode'])
 export const McpImportResult = z.object({
-  imported: z.array(z.object({ id: z.string(), name: z.string(), secrets: z.array(z.string()) })),
+  imported: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      secrets: z.array(z.string()),
+      /** What the user must still do: a `${input:…}` secret to enter, an envFile that was not read, … */
+      notes: z.array(z.string()).optional(),
+    }),
+  ),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
 })
 export type McpImportResult = z.infer<typeof McpImportResult>

@@ -114,5 +114,20 @@ export function parseConfigText(text: string, filePath: string): KeelConfig {
  */
 export function configJsonSchema<S>(): S {
   const schema = z.toJSONSchema(KeelConfig, { io: 'input', unrepresentable: 'any' }) as unknown as { properties: S }
-  return schema.properties
+  return withoutDefaultsInUnions(schema.properties) as S
+}
+
+/**
+ * Ajv's strict mode refuses `default` inside oneOf/anyOf branches (an MCP server's transport is such a union); the
+ * values written are already complete (parsed by KeelConfig), so those defaults are only dropped, not lost.
+ */
+function withoutDefaultsInUnions(node: unknown, inUnion = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => withoutDefaultsInUnions(n, inUnion))
+  if (node === null || typeof node !== 'object') return node
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'default' && inUnion) continue
+    out[k] = withoutDefaultsInUnions(v, inUnion || k === 'oneOf' || k === 'anyOf')
+  }
+  return out
 }

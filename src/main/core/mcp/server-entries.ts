@@ -117,7 +117,8 @@ export class McpServerEntries {
     if (keychainProblem !== null && resting.state === 'unresolved') resting = { ...resting, message: keychainProblem }
     const runtime = this.deps.runtime
     const live = runtime ? runtime.status(entry.id) : null
-    const status = live && live.state !== 'stopped' ? live : resting
+    // At rest (not starting, running or failed) Keel's own reading says more: a missing secret comes before trust.
+    const status = live && !['stopped', 'untrusted', 'disabled'].includes(live.state) ? live : resting
     const tools = runtime
       ? runtime.tools(entry.id).map((t) => ({ name: t.name, description: t.description, annotations: t.annotations, schemaHash: t.schemaHash }))
       : []
