@@ -29,7 +29,11 @@ import { ResultStore } from '../tools/result-store'
 import { defaultSourceConfigHash, grantHandlers } from './handlers/grants'
 import { toolResultHandlers } from './handlers/tool-results'
 import { mcpHandlers } from './handlers/mcp'
-import { McpServerEntries, type McpTrust } from '../mcp/server-entries'
+import { McpServerEntries } from '../mcp/server-entries'
+import { McpTrustStore } from '../mcp/trust-store'
+import { McpServers } from '../mcp/mcp-servers'
+import { importServers } from '../mcp/import-config'
+import type { McpRuntime } from '../mcp/types'
 import { providerSecrets } from '../providers/provider-errors'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
@@ -80,14 +84,17 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
   const catalog = new CatalogService(db, keychain)
   // MCP servers: entries in config.json, secrets in the keychain, trust in the database.
-  const mcpTrust: McpTrust = {
-    isTrusted: () => false,
-    trust: () => {
-      throw KeelError.of('conflict', 'Keel cannot record trust in MCP servers yet.', { fix: 'Update Keel to run MCP servers.' })
-    },
-    forget: () => undefined,
-  }
-  const mcpEntries = new McpServerEntries({ config, keychain, trust: mcpTrust, runtime: null, changed: (reason, serverId) => emit('mcp', { reason, serverId }) })
+  const mcpTrust = new McpTrustStore(db)
+  const mcpChanged = (reason: string, serverId: string | null) => emit('mcp', { reason, serverId })
+  // The MCP runtime the agent loop, Settings and diagnostics start servers through. Secrets are re-read at each start.
+  const mcpRuntime: McpRuntime & Pick<McpServers, 'configChanged' | 'autostart'> = new McpServers({
+    entries: () => config.current().mcpServers,
+    readSecret: (account) => keychain.readSecret(account, 'read the MCP secret'),
+    trust: mcpTrust,
+    electronNode: options.runtime === 'electron',
+  })
+  mcpRuntime.onChange((serverId) => mcpChanged('status', serverId))
+  const mcpEntries = new McpServerEntries({ config, keychain, trust: mcpTrust, runtime: mcpRuntime, changed: mcpChanged })
   const agents = new AgentService(sessions, identity, keychain, {
     chat: (e) => {
       emit('chat', e)
@@ -162,6 +169,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     }
     emit('providers', { reason: 'config-changed' })
     emit('app', { reason: 'config-changed' })
+    // Removed or disabled servers stop, changed ones restart (asking for trust again when their launch changed).
+    mcpRuntime.configChanged()
+    mcpChanged('config-changed', null)
     void republishAll().catch(() => undefined)
   })
   config.onError(() => emit('app', { reason: 'config-error' }))
@@ -347,10 +357,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     ...profileHandlers({ profiles, requireSession, sessionChanged }),
     ...mcpHandlers({
       entries: mcpEntries,
-      runtime: null,
-      importServers: async () => {
-        throw KeelError.of('conflict', 'Importing MCP servers is not available in this Keel yet.')
-      },
+      runtime: mcpRuntime,
+      importServers: (source, text) => importServers({ config, keychain, changed: mcpChanged }, source, text),
     }),
     ...grantHandlers({
       grants,
@@ -667,6 +675,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
 
   // Interrupted turns whose identity still matches continue now; the others wait for the user.
   void agents.recoverInterrupted(interrupted).catch(() => undefined)
+  // Servers marked "start with Keel" (trusted, enabled) start now; a failure becomes their status.
+  mcpRuntime.autostart()
 
   const core: KeelCore = {
     dataDir: paths.dataDir,
@@ -722,6 +732,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       config.unwatch()
       try {
         await agents.stopAll()
+        // Every server process group is stopped before the database (trust, ledger) closes.
+        await mcpRuntime.stopAll().catch(() => undefined)
         db.close()
       } finally {
         // Released last: the next writer may open the directory only once this one's database is closed.
