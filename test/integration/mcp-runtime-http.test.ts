@@ -98,7 +98,7 @@ describe('MCP runtime over Streamable HTTP', () => {
     expect(Date.now() - started).toBeLessThan(10_000)
     expect(server.callCount('crash')).toBe(1)
     const status = await h.waitForStatus('remote', (s) => s.state === 'failed')
-    expect(status).toMatchObject({ state: 'failed', attempts: 1 })
+    expect(status).toMatchObject({ state: 'failed', attempts: 0 })
     expect((status as { restartAt: number }).restartAt).toBeGreaterThan(Date.now())
   })
 

@@ -131,14 +131,69 @@ describe('MCP runtime over stdio (everything server)', () => {
     expect(result).toMatchObject({ ok: false, outcome: 'failed' })
     expect((result as { message: string }).message).toContain('exited (code 1)')
     const status = await failed
-    expect(status).toMatchObject({ state: 'failed', exitCode: 1, attempts: 1 })
+    expect(status).toMatchObject({ state: 'failed', exitCode: 1, attempts: 0 })
     expect((status as { restartAt: number | null }).restartAt).toBeGreaterThan(Date.now() - 1_000)
-    expect((status as { message: string }).message).toContain('Restarting in')
+    expect((status as { message: string }).message).toContain('Keel restarts it in 1 s (attempt 1 of 2)')
 
     await h.waitForStatus('crashy', (s) => s.state === 'ready')
     const second = wrappedPids(pidFile)
     expect(second.server).not.toBe(first.server)
     expect(text(await call(h, 'crashy', 'echo', { message: 'back again' }))).toContain('back again')
+    expect(processAlive(first.wrapper)).toBe(false)
+  })
+
+  it('gives up after the last restart attempt: the status says so and no restart is due', async () => {
+    const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'pids')
+    const entry = wrappedEverythingEntry('fragile', pidFile)
+    const h = runtime([entry], { restartDelaysMs: [200] })
+    h.trustEntry(entry)
+    await h.runtime.ensureReady('fragile')
+    process.kill(wrappedPids(pidFile).server, 'SIGKILL')
+    await h.waitForStatus('fragile', (s) => s.state === 'failed' && s.restartAt !== null)
+    await h.waitForStatus('fragile', (s) => s.state === 'ready')
+    process.kill(wrappedPids(pidFile).server, 'SIGKILL')
+    const gaveUp = await h.waitForStatus('fragile', (s) => s.state === 'failed')
+    expect(gaveUp).toMatchObject({ state: 'failed', restartAt: null, attempts: 1, exitCode: 1 })
+    expect((gaveUp as { message: string }).message).toContain('gave up after 1 restart attempts')
+    // The user's Restart starts it again.
+    await h.runtime.restart('fragile')
+    expect(h.runtime.status('fragile')).toMatchObject({ state: 'ready' })
+  })
+
+  it('config changes: a changed launch spec stops the server and asks for trust again; disabling stops it; a stop during a start ends it', async () => {
+    const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'pids')
+    const entry = wrappedEverythingEntry('changing', pidFile)
+    const other = everythingEntry('other')
+    const h = runtime([entry, other])
+    h.trustEntry(entry)
+    h.trustEntry(other)
+    await h.runtime.ensureReady('changing')
+    await h.runtime.ensureReady('other')
+    const pids = wrappedPids(pidFile)
+
+    h.entries[0] = { ...entry, transport: { ...entry.transport, env: { NEW_SETTING: '1' } } as typeof entry.transport }
+    h.runtime.configChanged()
+    await h.waitForStatus('changing', (s) => s.state === 'untrusted')
+    expect(processAlive(pids.server)).toBe(false)
+    expect(await rejection(h.runtime.ensureReady('changing'))).toMatchObject({ data: { kind: 'forbidden' } })
+
+    h.entries[1] = { ...other, enabled: false }
+    h.runtime.configChanged()
+    await h.waitForStatus('other', (s) => s.state === 'disabled')
+    expect(h.runtime.tools('other')).toEqual([])
+
+    const silentPid = path.join(path.dirname(pidFile), 'silent-pid')
+    const silent = mcpEntry({ id: 'hung', transport: { type: 'stdio', command: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(silentPid)}, String(process.pid)); setInterval(() => {}, 60_000)`] } })
+    h.entries.push(silent)
+    h.trustEntry(silent)
+    const starting = h.runtime.ensureReady('hung')
+    await h.waitForStatus('hung', (s) => s.state === 'starting')
+    const started = Date.now()
+    await h.runtime.stop('hung')
+    expect((await rejection(starting)).message).toContain('stopped while it started')
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(h.runtime.status('hung')).toEqual({ state: 'stopped' })
+    if (fs.existsSync(silentPid)) expect(processAlive(Number(fs.readFileSync(silentPid, 'utf8')))).toBe(false)
   })
 
   it('stopAll kills the whole process group: neither the wrapper nor the server it started is left running', async () => {

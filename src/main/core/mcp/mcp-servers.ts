@@ -90,8 +90,13 @@ interface ServerState {
   /** The run status when there is one to tell (starting, ready, failed, unresolved); else it is worked out from config. */
   status: McpServerStatus | null
   starting: Promise<readonly McpTool[]> | null
+  /** The connection a start is opening (so a stop can end it before initialize answers). */
+  opening: Connection | null
+  /** Restart attempts after the last crash. */
   attempts: number
   restartTimer: NodeJS.Timeout | null
+  /** Bumped by every stop: starts and restart timers begun before it are stale. */
+  generation: number
 }
 
 /** The parts of one start, shared by the running start and check(). */
@@ -119,6 +124,7 @@ export class McpServers implements McpRuntime {
     const entry = this.entry(serverId)
     if (!entry) throw KeelError.of('not-found', `There is no MCP server "${serverId}".`, { fix: 'Check Settings → MCP servers.' })
     if (!entry.enabled) throw KeelError.of('invalid-input', `The MCP server "${entry.name}" is disabled.`, { fix: 'Enable it in Settings → MCP servers.' })
+    if (this.closed) throw KeelError.of('conflict', 'Keel is quitting: no MCP server is started any more.')
     const state = this.state(serverId)
     if (state.conn && !state.conn.lost && state.status?.state === 'ready') return state.tools
     if (state.starting) return state.starting
@@ -282,7 +288,7 @@ export class McpServers implements McpRuntime {
   private state(serverId: string): ServerState {
     let state = this.states.get(serverId)
     if (!state) {
-      state = { conn: null, tools: [], status: null, starting: null, attempts: 0, restartTimer: null }
+      state = { conn: null, tools: [], status: null, starting: null, opening: null, attempts: 0, restartTimer: null, generation: 0 }
       this.states.set(serverId, state)
     }
     return state
@@ -304,43 +310,48 @@ export class McpServers implements McpRuntime {
   }
 
   private start(entry: McpServerEntry, state: ServerState): Promise<readonly McpTool[]> {
-    const hash = launchHash(entry)
-    if (!this.opts.trust.isTrusted(entry.id, hash)) {
+    if (!this.opts.trust.isTrusted(entry.id, launchHash(entry))) {
       this.setStatus(entry.id, state, null)
       return Promise.reject(KeelError.of('forbidden', untrustedMessage(entry), { fix: 'Trust it in Settings → MCP servers (the prompt shows exactly what will run).' }))
     }
-    const run = (async () => {
+    // A stop while this start runs bumps the generation: the start then closes what it opened and reports nothing.
+    const generation = state.generation
+    const stale = () => this.closed || state.generation !== generation
+    let run: Promise<readonly McpTool[]> | null = null
+    run = (async () => {
       this.setStatus(entry.id, state, { state: 'starting', since: Date.now() })
       const trace: StartTrace = { phases: [], path: null, pathSource: null, missingSecrets: [], stderr: [] }
       let conn: Connection | null = null
       try {
-        conn = await this.open(entry, trace, (c) => this.onListChanged(entry.id, state, c))
-        const opened = conn
-        state.conn = opened
-        const tools = await this.listTools(entry, opened, trace)
-        if (this.closed || state.conn !== opened) throw new StartFailure('initialize', 'The server was stopped while it started.')
+        conn = await this.open(entry, trace, (c) => this.onListChanged(entry.id, state, c), (opening) => {
+          state.opening = opening
+        })
+        if (stale()) throw new StartFailure('initialize', 'stopped')
+        const tools = await this.listTools(entry, conn, trace)
+        if (stale()) throw new StartFailure('list-tools', 'stopped')
+        state.conn = conn
         state.tools = tools
-        opened.readySince = Date.now()
-        this.watchConnection(entry.id, state, opened)
-        this.setStatus(entry.id, state, { state: 'ready', tools: tools.length, since: opened.readySince })
+        conn.readySince = Date.now()
+        this.watchConnection(entry.id, state, conn)
+        this.setStatus(entry.id, state, { state: 'ready', tools: tools.length, since: conn.readySince })
         return tools
       } catch (err) {
-        if (conn) {
-          if (state.conn === conn) state.conn = null
-          await this.closeConnection(conn)
-        }
+        const opened = conn ?? state.opening
+        if (opened) await this.closeConnection(opened)
+        if (stale()) throw KeelError.of('conflict', `The MCP server "${entry.name}" was stopped while it started.`)
         const failure = err instanceof StartFailure ? err : new StartFailure('initialize', errorText(err))
         if (failure.kind === 'unresolved') {
           this.setStatus(entry.id, state, { state: 'unresolved', missingSecrets: failure.missingSecrets, message: failure.message })
           throw KeelError.of('unresolved', failure.message, { fix: `Store ${failure.missingSecrets.join(', ')} in Settings → MCP servers → ${entry.name}.` })
         }
-        const stderrTail = conn ? conn.stderr.slice(-STDERR_LINES) : failure.stderrTail
+        const stderrTail = opened ? opened.stderr.slice(-STDERR_LINES) : failure.stderrTail
         this.setStatus(entry.id, state, { state: 'failed', phase: failure.phase, message: failure.message, exitCode: failure.exitCode, stderrTail, restartAt: null, attempts: state.attempts })
         throw KeelError.of(failure.kind === 'not-found' ? 'not-found' : failure.kind === 'timeout' ? 'timeout' : 'server', failure.message, {
           fix: failure.fix ?? 'Check the server in Settings → MCP servers (Test shows each phase).',
         })
       } finally {
-        state.starting = null
+        state.opening = null
+        if (state.starting === run) state.starting = null
       }
     })()
     state.starting = run
@@ -348,7 +359,7 @@ export class McpServers implements McpRuntime {
   }
 
   /** Resolves secrets and the command, spawns or connects, and initializes: the phases before list-tools. */
-  private async open(entry: McpServerEntry, trace: StartTrace, onToolsChanged: (conn: Connection) => void): Promise<Connection> {
+  private async open(entry: McpServerEntry, trace: StartTrace, onToolsChanged: (conn: Connection) => void, opening: (conn: Connection) => void = () => {}): Promise<Connection> {
     const timeout = this.opts.startTimeoutMs ?? START_TIMEOUT_MS
     let t0 = performance.now()
     // resolve: the named secrets (re-read now: a rotated key is used at the next start) and, for stdio, the command.
@@ -365,6 +376,7 @@ export class McpServers implements McpRuntime {
       throw new StartFailure('resolve', `The MCP server "${entry.name}" needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not in the keychain.`, null, [], 'unresolved', missing)
     }
     const conn: Connection = { client: newClient(() => onToolsChanged(conn)), process: null, secrets, stderr: [], launchHash: launchHash(entry), readySince: 0, lost: null, lostWaiters: [], closing: false }
+    opening(conn)
     const t = entry.transport
     if (t.type === 'stdio') {
       const login = await this.loginEnv()
@@ -399,6 +411,10 @@ export class McpServers implements McpRuntime {
         const message = redactSecrets(`Could not start ${resolved.file}: ${errorText(err)}`, secrets)
         trace.phases.push({ phase: 'spawn', ok: false, ms: performance.now() - t0, detail: message })
         throw recorded(new StartFailure('spawn', message))
+      }
+      if (conn.closing) {
+        await proc.close()
+        throw recorded(new StartFailure('spawn', 'The server was stopped while it started.'))
       }
       trace.phases.push({ phase: 'spawn', ok: true, ms: performance.now() - t0, detail: `pid ${proc.pid}` })
       t0 = performance.now()
@@ -496,7 +512,9 @@ export class McpServers implements McpRuntime {
       state.conn = null
       state.tools = []
       void this.closeConnection(conn)
-      this.scheduleRestart(serverId, state, conn, message)
+      // A server that ran a good while before this crash gets its full set of restart attempts again.
+      if (Date.now() - conn.readySince > STABLE_MS) state.attempts = 0
+      this.scheduleRestart(serverId, state, { message, exitCode: conn.process?.exit?.code ?? null, stderrTail: conn.stderr.slice(-STDERR_LINES) })
     }
     const transport = conn.client.transport as Transport | undefined
     if (conn.process) {
@@ -517,27 +535,36 @@ export class McpServers implements McpRuntime {
     }
   }
 
-  private scheduleRestart(serverId: string, state: ServerState, conn: Connection, message: string): void {
+  /**
+   * After a crash (or a failed restart attempt): status failed with when Keel tries again, and the timer for it.
+   * `attempts` counts the restarts already tried; after the last delay Keel stops trying (restartAt null).
+   */
+  private scheduleRestart(serverId: string, state: ServerState, crash: { message: string; exitCode: number | null; stderrTail: string[] }): void {
     if (this.closed) return
-    if (conn.readySince > 0 && Date.now() - conn.readySince > STABLE_MS) state.attempts = 0
     const delays = this.opts.restartDelaysMs ?? RESTART_DELAYS_MS
     const delayMs = delays[state.attempts]
-    state.attempts += 1
     const restartAt = delayMs === undefined ? null : Date.now() + delayMs
-    const exitCode = conn.process?.exit?.code ?? null
-    const note = restartAt === null ? ` Gave up after ${state.attempts - 1} restarts; restart it from Settings → MCP servers.` : ` Restarting in ${Math.round(delayMs! / 1000)} s (attempt ${state.attempts} of ${delays.length}).`
-    this.setStatus(serverId, state, { state: 'failed', phase: 'connect', message: message + note, exitCode, stderrTail: conn.stderr.slice(-STDERR_LINES), restartAt, attempts: state.attempts })
-    if (restartAt === null) return
+    const note =
+      delayMs === undefined
+        ? ` Keel gave up after ${state.attempts} restart attempts; use Restart in Settings → MCP servers.`
+        : ` Keel restarts it in ${Math.max(1, Math.round(delayMs / 1000))} s (attempt ${state.attempts + 1} of ${delays.length}).`
+    // The phase of a server that was running: its connection (the process's pipes, or the HTTP stream) went away.
+    this.setStatus(serverId, state, { state: 'failed', phase: 'connect', message: crash.message + note, exitCode: crash.exitCode, stderrTail: crash.stderrTail, restartAt, attempts: state.attempts })
+    if (delayMs === undefined) return
+    const generation = state.generation
     state.restartTimer = setTimeout(() => {
       state.restartTimer = null
       const entry = this.entry(serverId)
-      if (this.closed || !entry || !entry.enabled || state.conn || state.starting) return
+      if (this.closed || state.generation !== generation || !entry || !entry.enabled || state.conn || state.starting) return
+      state.attempts += 1
       this.start(entry, state).then(
         () => {},
         () => {
-          // A failed restart attempt counts; try again while attempts are left.
+          // A failed attempt: try again while attempts are left (not for what a restart cannot fix: trust, secrets).
           const failed = state.status
-          if (failed?.state === 'failed' && failed.phase !== 'resolve') this.scheduleRestart(serverId, state, { ...conn, readySince: 0, stderr: failed.stderrTail }, failed.message)
+          if (state.generation === generation && failed?.state === 'failed' && failed.phase !== 'resolve') {
+            this.scheduleRestart(serverId, state, { message: failed.message, exitCode: failed.exitCode, stderrTail: failed.stderrTail })
+          }
         },
       )
     }, delayMs)
@@ -550,12 +577,14 @@ export class McpServers implements McpRuntime {
   }
 
   private async stopServer(serverId: string, state: ServerState): Promise<void> {
+    state.generation += 1
     this.clearRestart(state)
     const starting = state.starting
     const conn = state.conn
+    const opening = state.opening
     state.conn = null
     state.tools = []
-    if (conn) await this.closeConnection(conn)
+    await Promise.all([conn ? this.closeConnection(conn) : null, opening ? this.closeConnection(opening) : null])
     if (starting) await starting.catch(() => {})
     const had = state.status !== null
     state.status = null
@@ -563,13 +592,12 @@ export class McpServers implements McpRuntime {
   }
 
   private async closeConnection(conn: Connection): Promise<void> {
-    if (conn.closing) {
-      if (conn.process) await conn.process.exited()
-      return
+    if (!conn.closing) {
+      conn.closing = true
+      // client.close() closes the transport: ServerProcess.close() kills the process group.
+      await conn.client.close().catch(() => {})
     }
-    conn.closing = true
-    // client.close() closes the transport: ServerProcess.close() kills the process group.
-    await conn.client.close().catch(() => {})
+    // Again, for a process spawned after the close began (a stop during the start) or not the client's transport yet.
     if (conn.process) await conn.process.close()
   }
 }

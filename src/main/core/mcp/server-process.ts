@@ -35,6 +35,7 @@ export class ServerProcess implements Transport {
   private exitInfo: ProcessExit | null = null
   private readonly exitWaiters: Array<(exit: ProcessExit) => void> = []
   private stderrRest = ''
+  private closing = false
 
   constructor(private readonly params: ServerProcessParams) {}
 
@@ -122,6 +123,9 @@ export class ServerProcess implements Transport {
   async close(): Promise<void> {
     const child = this.child
     if (!child || child.pid === undefined) return
+    // Closed once: a second close only waits (signalling the group again could reach a reused process group id).
+    if (this.closing) return void (await this.exited())
+    this.closing = true
     const pid = child.pid
     try {
       child.stdin?.end()
