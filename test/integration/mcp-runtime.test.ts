@@ -59,6 +59,17 @@ describe('MCP runtime over stdio (everything server)', () => {
 
     expect(text(await call(h, 'everything', 'echo', { message: 'the heron flies at dawn' }))).toContain('the heron flies at dawn')
     expect(text(await call(h, 'everything', 'get-sum', { a: 17, b: 25 }))).toContain('42')
+    // Image and embedded-resource content come through as McpContent blocks.
+    const image = await call(h, 'everything', 'get-tiny-image', {})
+    expect(image.ok && image.content.find((c) => c.type === 'image')).toMatchObject({ type: 'image', mimeType: 'image/png', data: expect.stringMatching(/^[A-Za-z0-9+/=]{40,}$/) })
+    const resource = await call(h, 'everything', 'get-resource-reference', { resourceType: 'Text', resourceId: 2 })
+    expect(resource.ok && resource.content.find((c) => c.type === 'resource')).toMatchObject({ type: 'resource', uri: expect.stringContaining('2'), text: expect.any(String) })
+    // A tool error is a result (isError) the model reads, not a failed call; so is an unknown tool's answer.
+    const bad = await call(h, 'everything', 'get-resource-reference', { resourceType: 'Text', resourceId: -5 })
+    expect(bad).toMatchObject({ ok: true, isError: true })
+    const unknown = await call(h, 'everything', 'no-such-tool', {})
+    expect(unknown).toMatchObject({ ok: true, isError: true })
+    expect(text(unknown)).toContain('no-such-tool not found')
     // A second ensureReady reuses the running server.
     expect(await h.runtime.ensureReady('everything')).toBe(tools)
   })

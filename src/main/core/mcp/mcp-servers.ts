@@ -182,7 +182,9 @@ export class McpServers implements McpRuntime {
           if (err instanceof McpError && err.code === ErrorCode.ConnectionClosed) {
             return { ok: false, outcome: 'failed', message: conn.lost ?? (await lostMessage(conn)) }
           }
-          return { ok: false, outcome: 'failed', message: redactSecrets(`The MCP server answered with an error: ${errorText(err)}`, conn.secrets) }
+          // A JSON-RPC error is the server's answer; anything else (a refused request, a broken pipe) never reached it.
+          const text = err instanceof McpError ? `The MCP server answered with an error: ${errorText(err)}` : `The request to the MCP server failed: ${errorText(err)}`
+          return { ok: false, outcome: 'failed', message: redactSecrets(text, conn.secrets) }
         },
       )
     try {
