@@ -25,8 +25,17 @@ export type ToolSource = z.infer<typeof ToolSource>
 /** A tool name as the model sees it, or `*` for every tool of the source (an MCP server's whole tool list). */
 export const ToolName = z.union([z.literal('*'), z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits, "_", "." and "-" (at most 128), or "*"')])
 
-/** One item of a profile's tool set. */
-export const ToolSetItem = z.strictObject({ source: ToolSource, name: ToolName })
+/**
+ * One item of a profile's tool set. With `*` (every tool of the source), `except` lists single tools the profile
+ * leaves out (an MCP server's write tools, say); tools the server adds later are offered unless listed here.
+ */
+export const ToolSetItem = z
+  .strictObject({
+    source: ToolSource,
+    name: ToolName,
+    except: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits, "_", "." and "-" (at most 128)')).max(500).optional(),
+  })
+  .refine((t) => t.except === undefined || t.name === '*', { path: ['except'], message: 'only an item with name "*" can leave tools out' })
 export type ToolSetItem = z.infer<typeof ToolSetItem>
 
 export const ApprovalDefault = z.enum(['ask', 'allow'])
@@ -156,7 +165,7 @@ export function approvalFor(profile: Pick<AgentProfile, 'approvals'>, source: st
 
 /** Whether a profile's tool set offers a tool. */
 export function profileOffers(profile: Pick<AgentProfile, 'tools'>, source: string, name: string): boolean {
-  return profile.tools.some((t) => t.source === source && (t.name === name || t.name === '*'))
+  return profile.tools.some((t) => t.source === source && (t.name === name || (t.name === '*' && !(t.except ?? []).includes(name))))
 }
 
 // ---- contract shapes ----

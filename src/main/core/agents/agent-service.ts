@@ -14,7 +14,7 @@ import type { CompletedToolCall } from '../providers/tool-wire'
 import type { ResultStore } from '../tools/result-store'
 import { effectDefault } from '../tools/grants'
 import type { BuiltinTool } from '../tools/tool-definition'
-import { buildWireHistory, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, toolCallView, toolDefinitions, type SessionToolSet } from './agent-steps'
+import { buildWireHistory, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, offeredTools, toolByReference, toolByWireName, toolCallView, toolDefinitions, toolSource, wireNameOf, type SessionToolSet } from './agent-steps'
 import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from './tool-ledger'
 import { WireHistoryCache } from './wire-history'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
@@ -76,8 +76,11 @@ interface AgentRun {
 }
 
 export interface AgentServiceOptions {
-  /** The tools a session's turns offer; none (a plain chat) when absent or null. */
-  toolSet?(sessionId: string): SessionToolSet | null
+  /**
+   * The tools a session's turns offer; none (a plain chat) when absent or null. May start MCP servers (async); a
+   * throw refuses the turn before anything is stored or sent.
+   */
+  toolSet?(sessionId: string): SessionToolSet | null | Promise<SessionToolSet | null>
   /** The session's agent profile as each request carries it (system prompt, parameters); read at every request. */
   requestProfile?(sessionId: string): RequestProfile | undefined
   /** Where results too large for the model are kept (read_tool_result pages through them). */
@@ -158,7 +161,7 @@ export class AgentService {
 
   async send(sessionId: string, text: string): Promise<{ turnId: string }> {
     const { identity, entry, key, notice } = await this.prepare(sessionId)
-    const set = this.options.toolSet?.(sessionId) ?? null
+    const set = (await this.options.toolSet?.(sessionId)) ?? null
     const messages = set ? [] : [...this.history(sessionId), { role: 'user' as const, content: text }]
     let movedOn: { turnId: string; calls: string[] } | null = null
     const { turnId, userMessageId } = this.sessions.transaction(() => {
@@ -184,7 +187,7 @@ export class AgentService {
    */
   async continueTurn(sessionId: string, interrupted: TurnRow): Promise<{ turnId: string }> {
     const { identity, entry, key } = await this.prepare(sessionId)
-    const set = this.options.toolSet?.(sessionId) ?? null
+    const set = (await this.options.toolSet?.(sessionId)) ?? null
     const note: WireMessage = { role: 'user', content: RECOVERY_NOTE }
     const messages: WireMessage[] = set ? [] : [...this.history(sessionId), note]
     const turnId = this.sessions.transaction(() => {
@@ -371,11 +374,14 @@ export class AgentService {
           }
           entry = next.entry
           key = next.key
+          // MCP tools as the servers list them now (a list_changed, a restarted server); a server that cannot
+          // start ends the turn with its reason before this step is sent.
+          if (run.set.refresh) run.set = await run.set.refresh()
         }
         run.prepared = false
         const step = run.step
         this.resetStepText(turn)
-        this.ledger.startStep(turn.turnId, step, turn.identity.identityKey, Date.now(), run.set.tools.map((t) => ({ source: 'builtin', name: t.name, schemaHash: t.schemaHash })))
+        this.ledger.startStep(turn.turnId, step, turn.identity.identityKey, Date.now(), offeredTools(run.set))
         openStep = step
         const messages = [...this.agentHistory(turn.sessionId), ...run.tail]
         run.tail = []
@@ -524,7 +530,7 @@ export class AgentService {
       // The step's text now lives in its ledger row: the turn's checkpoint restarts empty for the next step.
       this.sessions.checkpoint(turn.turnId, '')
       return calls.map((call, position) => {
-        const tool = run.set.tools.find((t) => t.name === call.name)
+        const tool = toolByWireName(run.set, call.name)
         const decision = tool && call.arguments ? this.decide(run.set, tool, call.arguments) : null
         const id = this.ledger.record({
           sessionId: turn.sessionId,
@@ -532,8 +538,9 @@ export class AgentService {
           step,
           position,
           providerCallId: call.id,
-          source: 'builtin',
-          name: call.name,
+          // The ledger names the tool by its reference (an MCP tool: its server and its own name), not the wire name.
+          source: tool ? toolSource(tool) : 'builtin',
+          name: tool ? tool.name : call.name,
           schemaHash: tool?.schemaHash ?? '',
           argumentsJson: call.argumentsJson,
           effect: tool?.effect ?? 'read',
@@ -541,7 +548,7 @@ export class AgentService {
           state: decision === 'allow' ? 'approved' : decision === 'ask' ? 'awaiting-approval' : 'proposed',
         })
         // A call that cannot run is answered at once, in words the model can act on.
-        if (!tool) this.ledger.answer(id, 'failed', `There is no tool named "${call.name}". The tools offered are: ${run.set.tools.map((t) => t.name).join(', ')}.`)
+        if (!tool) this.ledger.answer(id, 'failed', `There is no tool named "${call.name}". The tools offered are: ${run.set.tools.map(wireNameOf).join(', ')}.`)
         else if (!call.arguments) this.ledger.answer(id, 'failed', `${call.name} was not run: ${call.argumentsProblem}. Send the arguments as one JSON object.`)
         return id
       })
@@ -566,7 +573,7 @@ export class AgentService {
       const call = this.ledger.calls(turn.turnId).find((c) => c.state === 'approved' && !taken.has(c.id))
       if (!call) break
       taken.add(call.id)
-      const tool = run.set.tools.find((t) => t.name === call.name)
+      const tool = toolByReference(run.set, call.source, call.name)
       if (!tool) {
         this.ledger.answer(call.id, 'failed', `${call.name} is no longer offered in this session; it was not run.`)
         this.emitCall(turn.sessionId, turn.turnId, call.id)
@@ -682,8 +689,8 @@ export class AgentService {
       throw KeelError.of('conflict', `Only a call that was interrupted, failed, timed out or was cancelled can run again; this one is ${old.state}.`)
     }
     const sessionId = old.sessionId
-    const set = this.options.toolSet?.(sessionId) ?? null
-    const tool = set?.tools.find((t) => t.name === old.name)
+    const set = (await this.options.toolSet?.(sessionId)) ?? null
+    const tool = set ? toolByReference(set, old.source, old.name) : undefined
     if (!set || !tool) throw KeelError.of('conflict', `${old.name} is not offered in this session any more; nothing was run.`, { fix: 'Check the session’s agent profile and its tools.' })
     let args: unknown
     try {
@@ -701,7 +708,7 @@ export class AgentService {
       movedOn = this.answerPaused(sessionId, MOVED_ON_RESULT)
       const userMessageId = this.sessions.appendMessage({ sessionId, turnId: null, role: 'user', content: `Run again: ${old.name} (the earlier call ended ${old.state}).` })
       const turnId = this.sessions.startTurn({ sessionId, userMessageId, identity })
-      this.ledger.startStep(turnId, 0, identity.identityKey, Date.now(), set.tools.map((t) => ({ source: 'builtin', name: t.name, schemaHash: t.schemaHash })))
+      this.ledger.startStep(turnId, 0, identity.identityKey, Date.now(), offeredTools(set))
       this.ledger.endStep(turnId, 0, 'tool-calls', '')
       const id = this.ledger.record({
         sessionId,
@@ -748,7 +755,7 @@ export class AgentService {
   private async resume(sessionId: string, turnId: string, opts: { steps?: number; acceptIdentity?: boolean }): Promise<void> {
     const row = this.sessions.turn(turnId)
     if (!row) throw KeelError.of('not-found', 'That turn no longer exists.')
-    const set = this.options.toolSet?.(sessionId) ?? null
+    const set = (await this.options.toolSet?.(sessionId)) ?? null
     if (!set) {
       const answered = this.sessions.transaction(() => this.answerPaused(sessionId, 'not run: this session no longer offers tools'))
       this.emitAnswered(sessionId, answered)

@@ -2,9 +2,10 @@
 // default, the provider history of a session with its agent steps in place, and the ledger rows as views.
 import type { ChatMessage, ToolCallView, TurnPauseView, TurnStepView } from '../../../shared/domain'
 import { UNANSWERED_RESULT, type WireMessage, type WireToolDefinition } from '../providers/tool-wire'
+import { toolWireName } from '../tools/mcp-tool'
 import type { BuiltinTool } from '../tools/tool-definition'
 import type { TurnRow } from '../sessions/session-store'
-import type { ToolCallRow, TurnPause, TurnStepRow } from './tool-ledger'
+import type { OfferedTool, ToolCallRow, TurnPause, TurnStepRow } from './tool-ledger'
 
 /** Steps a turn may take before it pauses and asks to continue (invariant 18). */
 export const DEFAULT_STEP_LIMIT = 25
@@ -16,16 +17,46 @@ export type ApprovalDecision = 'allow' | 'ask'
 /** The tools a session's turns offer, and how they run. Profiles (config, UI) will produce this; for now a hook. */
 export interface SessionToolSet {
   tools: readonly BuiltinTool[]
-  /** Absolute real path of the workspace folder. */
+  /** Absolute real path of the workspace folder ('' when only MCP tools are offered: they do not use it). */
   workspace: string
   stepLimit?: number
   timeoutMs?: number
   /** Whether a call runs at once or waits for the user; default: read runs, write/execute/network ask. */
   approval?(tool: BuiltinTool, args: Record<string, unknown>): ApprovalDecision
+  /**
+   * The same set with its MCP tools listed afresh (a server's list may change between steps, and a server that
+   * exited is started again); absent when the set has none. Throws when a server cannot start.
+   */
+  refresh?(): Promise<SessionToolSet>
+}
+
+/** A tool's source: `builtin`, or `mcp:<server id>`. */
+export function toolSource(tool: BuiltinTool): string {
+  return tool.source ?? 'builtin'
+}
+
+/** The name the model calls a tool by (MCP tools: `<server id>__<tool name>`). */
+export function wireNameOf(tool: BuiltinTool): string {
+  return tool.wireName ?? tool.name
+}
+
+/** The tool a call of the model names (by its wire name). */
+export function toolByWireName(set: SessionToolSet, wireName: string): BuiltinTool | undefined {
+  return set.tools.find((t) => wireNameOf(t) === wireName)
+}
+
+/** The tool a ledger row names (by source and the tool's own name). */
+export function toolByReference(set: SessionToolSet, source: string, name: string): BuiltinTool | undefined {
+  return set.tools.find((t) => toolSource(t) === source && t.name === name)
+}
+
+/** The tools a step offers, as the ledger records them (turn_steps.tools_json, diagnostics). */
+export function offeredTools(set: SessionToolSet): OfferedTool[] {
+  return set.tools.map((t) => ({ source: toolSource(t), name: t.name, schemaHash: t.schemaHash }))
 }
 
 export function toolDefinitions(set: SessionToolSet): WireToolDefinition[] {
-  return set.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))
+  return set.tools.map((t) => ({ name: wireNameOf(t), description: t.description, inputSchema: t.inputSchema }))
 }
 
 /** The steps of one turn that ended in tool calls, as wire messages: the calls, then their results. */
@@ -34,7 +65,7 @@ function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow
   for (const step of steps) {
     const mine = calls.filter((c) => c.step === step.step).sort((a, b) => a.position - b.position)
     if (mine.length === 0) continue
-    out.push({ role: 'assistant', content: step.assistantText, toolCalls: mine.map((c) => ({ id: c.providerCallId, name: c.name, argumentsJson: c.argumentsJson })) })
+    out.push({ role: 'assistant', content: step.assistantText, toolCalls: mine.map((c) => ({ id: c.providerCallId, name: toolWireName(c.source, c.name), argumentsJson: c.argumentsJson })) })
     out.push({
       role: 'user',
       content: '',

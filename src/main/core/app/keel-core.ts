@@ -5,7 +5,7 @@ import type { AppDiagnostics, AppState, ChatMessage, ProviderEntryView, SessionC
 import { AgentService } from '../agents/agent-service'
 import { toolCallView, turnStepView } from '../agents/agent-steps'
 import { ProfileService } from '../agents/profiles'
-import { profileToolSet } from '../agents/profile-tool-set'
+import { profileToolSet, type McpToolSource } from '../agents/profile-tool-set'
 import { resolveSessionWorkspace } from '../agents/session-workspace'
 import { profileHandlers } from '../agents/profile-handlers'
 import { CatalogService } from '../catalog/catalog-service'
@@ -26,14 +26,15 @@ import { openDatabase } from '../sessions/database'
 import { RetiredEntries } from '../sessions/retired-entries'
 import { GrantStore, sessionsAwaitingApproval, withGrants } from '../tools/grants'
 import { ResultStore } from '../tools/result-store'
-import { defaultSourceConfigHash, grantHandlers } from './handlers/grants'
+import { grantHandlers } from './handlers/grants'
+import { toolSourceConfigHash } from '../tools/mcp-tool'
+import type { McpRuntime } from '../mcp/types'
 import { toolResultHandlers } from './handlers/tool-results'
 import { mcpHandlers } from './handlers/mcp'
 import { McpServerEntries } from '../mcp/server-entries'
 import { McpTrustStore } from '../mcp/trust-store'
 import { McpServers } from '../mcp/mcp-servers'
 import { importServers } from '../mcp/import-config'
-import type { McpRuntime } from '../mcp/types'
 import { providerSecrets } from '../providers/provider-errors'
 import { TRAY_RECENT_LIMIT, buildTrayMenu } from '../desktop/tray-menu'
 import { PreferencesService, createConfPreferencesBackend } from '../desktop/preferences'
@@ -95,6 +96,11 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   })
   mcpRuntime.onChange((serverId) => mcpChanged('status', serverId))
   const mcpEntries = new McpServerEntries({ config, keychain, trust: mcpTrust, runtime: mcpRuntime, changed: mcpChanged })
+  // A session's MCP tools: servers started on demand by the runtime, entries as config.json has them now.
+  const mcpEntry = (serverId: string) => config.current().mcpServers.find((s) => s.id === serverId)
+  const mcpTools: McpToolSource = { runtime: mcpRuntime, entry: mcpEntry }
+  // Grants of a tool source are tied to its config as it is now: built-in's constant, an MCP server's launch hash.
+  const sourceHash = (source: string) => toolSourceConfigHash(source, mcpEntry)
   const agents = new AgentService(sessions, identity, keychain, {
     chat: (e) => {
       emit('chat', e)
@@ -115,11 +121,11 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   }, {
     // Which tools a session's turns offer: its agent profile's (none for a plain chat), unless the embedder gives a
     // tool set. Every call's approval asks the stored grants first (invariant 16), whoever built the tool set.
-    toolSet: (sessionId) => {
-      const set = options.toolSet ? options.toolSet(sessionId) : profileToolSet(profiles.profileForSession(sessionId), sessions.get(sessionId)?.workspace ?? null)
+    toolSet: async (sessionId) => {
+      const set = options.toolSet ? await options.toolSet(sessionId) : await profileToolSet(profiles.profileForSession(sessionId), sessions.get(sessionId)?.workspace ?? null, mcpTools)
       if (!set) return null
       const profile = profiles.profileForSession(sessionId)
-      return withGrants(set, grants, sessionId, profile.missing ? null : profile.id)
+      return withGrants(set, grants, sessionId, profile.missing ? null : profile.id, sourceHash)
     },
     // The profile's instructions and parameters go with every request of the session (none for the Chat profile).
     requestProfile: (sessionId) => {
@@ -383,7 +389,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       },
       resultStore: new ResultStore(paths.toolResults),
       sessionTitles: (ids) => new Map(sessions.many(ids).map((r) => [r.id, r.title])),
-      sourceConfigHash: defaultSourceConfigHash,
+      sourceConfigHash: sourceHash,
       // The loop approves this one call: a kept approval is the stored grant alone (asked through withGrants), so
       // revoking it in Settings takes effect at the next call.
       approve: (callId, args) => agents.approve(callId, args),

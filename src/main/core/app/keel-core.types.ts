@@ -23,7 +23,7 @@ export interface KeelCoreOptions {
    * The tools a session's turns offer (an internal hook until agent profiles provide them): none — a plain chat —
    * when absent or when it returns null.
    */
-  toolSet?: (sessionId: string) => SessionToolSet | null
+  toolSet?: (sessionId: string) => SessionToolSet | null | Promise<SessionToolSet | null>
 }
 
 export type CoreEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void

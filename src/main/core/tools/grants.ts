@@ -198,25 +198,34 @@ export function sessionsAwaitingApproval(db: Database.Database, sessionIds: read
 /** The approval hook of a session's tool set (the agent loop asks it for each call before running anything). */
 export interface ApprovalHook {
   approval?(tool: BuiltinTool, args: Record<string, unknown>): Approval
+  /** A set whose MCP tools are listed afresh at each step hands back a new set: it is wrapped the same way. */
+  refresh?(): Promise<ApprovalHook>
 }
 
 /**
  * A session's tool set whose approval asks the grants first: a matching grant allows; otherwise the set's own
  * hook (the profile's per-tool setting) decides; otherwise the effect default. So every call the loop makes goes
- * through `approvalFor`, whoever built the tool set.
+ * through `approvalFor`, whoever built the tool set. `sourceHash` gives a tool source's config hash as it is now
+ * (built-in: the constant; `mcp:<id>`: the server's launch hash); null (an unknown source) lets no grant apply.
  */
-export function withGrants<T extends ApprovalHook>(set: T, store: GrantStore, sessionId: string, profileId: string | null): T {
+export function withGrants<T extends ApprovalHook>(
+  set: T,
+  store: GrantStore,
+  sessionId: string,
+  profileId: string | null,
+  sourceHash: (source: string) => string | null = (source) => (source === 'builtin' ? BUILTIN_SOURCE_CONFIG_HASH : null),
+): T {
   const own = set.approval?.bind(set)
+  const refresh = set.refresh?.bind(set)
   return {
     ...set,
-    approval: (tool: BuiltinTool, args: Record<string, unknown>) =>
-      store.approvalFor({
-        toolRef: { source: 'builtin', name: tool.name, schemaHash: tool.schemaHash },
-        sourceConfigHash: BUILTIN_SOURCE_CONFIG_HASH,
-        effect: tool.effect,
-        sessionId,
-        profileId,
-        profileApprovalDefault: own ? own(tool, args) : undefined,
-      }),
+    approval: (tool: BuiltinTool, args: Record<string, unknown>) => {
+      const source = tool.source ?? 'builtin'
+      const hash = sourceHash(source)
+      const profileApprovalDefault = own ? own(tool, args) : undefined
+      if (hash === null) return profileApprovalDefault ?? effectDefault(tool.effect)
+      return store.approvalFor({ toolRef: { source, name: tool.name, schemaHash: tool.schemaHash }, sourceConfigHash: hash, effect: tool.effect, sessionId, profileId, profileApprovalDefault })
+    },
+    ...(refresh ? { refresh: async () => withGrants((await refresh()) as T, store, sessionId, profileId, sourceHash) } : {}),
   }
 }

@@ -18,6 +18,8 @@ export type ToolDisplay =
   | { kind: 'diff'; path: string; created: boolean; diff: string }
   | { kind: 'command'; command: string; exitCode: number | null; signal: string | null; outcome: ToolOutcome }
   | { kind: 'fetch'; url: string; status: number; contentType: string; bytes: number }
+  /** Images an MCP tool returned (their type and size; the bytes stay in the result). */
+  | { kind: 'image'; images: Array<{ mimeType: string; bytes: number }> }
 
 export interface ToolResult {
   ok: boolean
@@ -42,8 +44,14 @@ export interface ToolContext {
 
 export type JsonSchema = Record<string, unknown>
 
+/** A tool a session's turns offer: a built-in one, or an MCP server's (then `source` and `wireName` are set). */
 export interface BuiltinTool {
+  /** The tool's own name (the ledger's and the grants' tool name; for an MCP tool, the server's name for it). */
   name: string
+  /** `mcp:<server id>` for an MCP server's tool; unset for built-in tools (source `builtin`). */
+  source?: string
+  /** The name the model calls it by, when not `name` (MCP tools: `<server id>__<tool name>`, see mcp-tool.ts). */
+  wireName?: string
   /** Shown to the model: what the tool does and its limits. */
   description: string
   effect: EffectClass
@@ -154,40 +162,55 @@ export interface ToolSpec<S extends z.ZodType> {
   keepOversized?: boolean
 }
 
+/**
+ * Runs one call through the guarantees every tool has (see the top): Stop before the start never runs it, arguments
+ * that `parse` refuses are answered with its words, a throw becomes a failure the model can read, and the result is
+ * capped (the whole text kept when `keepOversized`). Built-in tools get it from defineTool, MCP tools from mcp-tool.ts.
+ */
+export async function runWrapped<A>(
+  name: string,
+  parse: (args: unknown) => { ok: true; data: A } | { ok: false; problem: string },
+  fn: (args: A, ctx: ToolContext) => Promise<RawToolResult>,
+  args: unknown,
+  ctx: ToolContext,
+  keepOversized = true,
+): Promise<ToolResult> {
+  if (ctx.signal.aborted) return capped({ ok: false, outcome: 'cancelled', text: `${name} was stopped before it started.` }, ctx, false)
+  const parsed = parse(args ?? {})
+  if (!parsed.ok) {
+    return capped(refusal(`Invalid arguments for ${name}: ${parsed.problem}`), ctx, false)
+  }
+  let raw: RawToolResult
+  try {
+    raw = await fn(parsed.data, ctx)
+  } catch (err) {
+    raw = refusal(`${name} failed: ${describeFailure(err)}.`)
+  }
+  try {
+    return await capped(raw, ctx, keepOversized)
+  } catch (err) {
+    // Keeping the full result failed (a full disk, say): the model still gets the head, marked as cut.
+    const head = cutText(raw.text, RESULT_TEXT_CAP)
+    return {
+      ok: raw.ok,
+      outcome: raw.outcome ?? (raw.ok ? 'succeeded' : 'failed'),
+      display: raw.display,
+      truncated: true,
+      text: `${head}\n\n[Truncated at ${head.length} characters; the full result could not be kept (${describeFailure(err)}).]`,
+    }
+  }
+}
+
 /** A tool from its spec: schema and hash derived from the zod input, and every run wrapped (see the top). */
 export function defineTool<S extends z.ZodType>(spec: ToolSpec<S>): BuiltinTool {
   const inputSchema = toInputSchema(spec.input)
   const keepOversized = spec.keepOversized ?? true
-  const invoke = async (
-    fn: (args: z.output<S>, ctx: ToolContext) => Promise<RawToolResult>,
-    args: unknown,
-    ctx: ToolContext,
-  ): Promise<ToolResult> => {
-    if (ctx.signal.aborted) return capped({ ok: false, outcome: 'cancelled', text: `${spec.name} was stopped before it started.` }, ctx, false)
-    const parsed = spec.input.safeParse(args ?? {})
-    if (!parsed.success) {
-      return capped(refusal(`Invalid arguments for ${spec.name}: ${describeIssues(parsed.error)}`), ctx, false)
-    }
-    let raw: RawToolResult
-    try {
-      raw = await fn(parsed.data, ctx)
-    } catch (err) {
-      raw = refusal(`${spec.name} failed: ${describeFailure(err)}.`)
-    }
-    try {
-      return await capped(raw, ctx, keepOversized)
-    } catch (err) {
-      // Keeping the full result failed (a full disk, say): the model still gets the head, marked as cut.
-      const head = cutText(raw.text, RESULT_TEXT_CAP)
-      return {
-        ok: raw.ok,
-        outcome: raw.outcome ?? (raw.ok ? 'succeeded' : 'failed'),
-        display: raw.display,
-        truncated: true,
-        text: `${head}\n\n[Truncated at ${head.length} characters; the full result could not be kept (${describeFailure(err)}).]`,
-      }
-    }
+  const parse = (args: unknown): { ok: true; data: z.output<S> } | { ok: false; problem: string } => {
+    const parsed = spec.input.safeParse(args)
+    return parsed.success ? { ok: true, data: parsed.data } : { ok: false, problem: describeIssues(parsed.error) }
   }
+  const invoke = (fn: (args: z.output<S>, ctx: ToolContext) => Promise<RawToolResult>, args: unknown, ctx: ToolContext): Promise<ToolResult> =>
+    runWrapped(spec.name, parse, fn, args, ctx, keepOversized)
   const preview = spec.preview
   return {
     name: spec.name,

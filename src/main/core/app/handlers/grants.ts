@@ -5,7 +5,7 @@
 import { realpath } from 'node:fs/promises'
 import type { ApprovalScope, CallPreview, GrantView } from '../../../../shared/grants'
 import { KeelError } from '../../errors'
-import { BUILTIN_SOURCE_CONFIG_HASH, type GrantStore, type NewGrant, type ToolReference } from '../../tools/grants'
+import type { GrantStore, NewGrant, ToolReference } from '../../tools/grants'
 import { builtinTool } from '../../tools/builtin-tools'
 import type { ResultStore } from '../../tools/result-store'
 import type { EffectClass } from '../../tools/tool-definition'
@@ -31,7 +31,10 @@ export interface GrantHandlerDeps {
   profileName(profileId: string): string | null
   /** Session titles by id (missing ids are left out). */
   sessionTitles(ids: readonly string[]): Map<string, string>
-  /** The hash of a tool source's config as it is now: builtin's constant, an MCP server's config hash. */
+  /**
+   * The hash of a tool source's config as it is now: builtin's constant, an MCP server's launch hash
+   * (toolSourceConfigHash in tools/mcp-tool.ts); null for a source Keel no longer knows.
+   */
   sourceConfigHash(source: string): string | null
   /**
    * Hands the approval to the agent loop, which runs the call (with the edited arguments). The loop keeps no note
@@ -57,11 +60,6 @@ export interface GrantHandlers {
   'tools.approve': (input: { callId: string; scope: ApprovalScope; editedArguments?: string | undefined }) => Promise<Ok>
   'tools.preview': (input: { callId: string; editedArguments?: string | undefined }) => Promise<CallPreview>
   'tools.deny': (input: { callId: string; reason?: string | undefined }) => Promise<Ok>
-}
-
-/** The source config hash for built-in tools; MCP servers (their own issue) will hash their command/url/args. */
-export function defaultSourceConfigHash(source: string): string | null {
-  return source === 'builtin' ? BUILTIN_SOURCE_CONFIG_HASH : null
 }
 
 /** Edited arguments must be the JSON text of an object (what every tool takes); anything else is refused. */
