@@ -115,4 +115,4 @@ export function assertNoKeyBytes(dataDir: string, keys: string[], extraText = ''
 
 export { expect }
 
-export { addProvider, assistantMessages, closeSettings, newSession, openSessionItem, pickModel, send } from './ui'
+export { addMcpServer, addProvider, assistantMessages, closeSettings, newSession, openSessionItem, pickModel, send, trustMcpServer } from './ui'

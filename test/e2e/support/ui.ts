@@ -58,3 +58,32 @@ export async function pickModel(page: Page, entryName: string, model: string): P
   await expect(picker).toBeHidden()
   await expect(page.getByTestId('identity-model')).toHaveText(model)
 }
+
+/** Adds a stdio MCP server through Settings → MCP servers, as a user would (Settings must be open or is opened). */
+export async function addMcpServer(page: Page, s: { name: string; command: string; args: string[]; secrets?: Record<string, string> }): Promise<void> {
+  const settings = page.getByRole('dialog', { name: 'Settings' })
+  if (!(await settings.isVisible())) await page.getByRole('button', { name: 'Settings' }).click()
+  await settings.getByRole('button', { name: 'Add MCP server' }).click()
+  const form = settings.getByRole('form', { name: 'New MCP server' })
+  await form.getByLabel('Name', { exact: true }).fill(s.name)
+  await form.getByLabel('Command', { exact: true }).fill(s.command)
+  await form.getByLabel('Arguments').fill(s.args.join('\n'))
+  let row = 0
+  for (const [name, value] of Object.entries(s.secrets ?? {})) {
+    row += 1
+    await form.getByRole('button', { name: 'Add secret' }).click()
+    await form.getByLabel(`Name of new secret ${row}`).fill(name)
+    await form.getByLabel(`Value of new secret ${row}`).fill(value)
+  }
+  await form.getByRole('button', { name: 'Add server' }).click()
+  await expect(settings.getByRole('list', { name: 'MCP servers' }).getByRole('listitem', { name: s.name, exact: true })).toBeVisible()
+}
+
+/** Trusts an untrusted MCP server from its row (the prompt shows what will run) and waits for the prompt to close. */
+export async function trustMcpServer(page: Page, name: string): Promise<void> {
+  const row = page.getByRole('dialog', { name: 'Settings' }).getByRole('list', { name: 'MCP servers' }).getByRole('listitem', { name, exact: true })
+  await row.getByRole('button', { name: `Trust and start ${name}…` }).click()
+  const prompt = page.getByRole('dialog', { name: `Trust ${name}?` })
+  await prompt.getByRole('button', { name: 'Trust and start' }).click()
+  await expect(prompt).toBeHidden()
+}

@@ -182,7 +182,8 @@ export function ApprovalCard({ call: toolCall, agentName, onAnswered, autoFocus 
           {source}
         </span>
         <span className={EFFECT_TONE[toolCall.effect]} data-testid="approval-effect">
-          {EFFECT_LABEL[toolCall.effect]}
+          {/* An MCP tool is 'write' when its server does not say it only reads: it may change anything, not only files. */}
+          {toolCall.effect === 'write' && toolCall.source !== 'builtin' ? 'May change things' : EFFECT_LABEL[toolCall.effect]}
         </span>
       </header>
 
