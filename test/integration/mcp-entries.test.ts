@@ -117,6 +117,20 @@ describe('MCP server entries with secrets', () => {
     await h.close()
   })
 
+  it('two creates of one name at once get distinct ids, each with its own secret value', async () => {
+    const { h, keychain } = await open()
+    const one = testKey('one')
+    const two = testKey('two')
+    const [a, b] = await Promise.all([
+      h.call('mcp.create', { name: 'Twin', transport: stdio('twin'), secretValues: { TOKEN: one } }),
+      h.call('mcp.create', { name: 'Twin', transport: stdio('twin'), secretValues: { TOKEN: two } }),
+    ])
+    expect([a.entry.id, b.entry.id]).toEqual(['twin', 'twin-2'])
+    expect(await keychain.readSecret(mcpSecretAccount('twin', 'TOKEN'))).toBe(one)
+    expect(await keychain.readSecret(mcpSecretAccount('twin-2', 'TOKEN'))).toBe(two)
+    await h.close()
+  })
+
   it('setEnabled writes config.json and shows disabled', async () => {
     const { h } = await open()
     await h.call('mcp.create', { name: 'Toggle', transport: stdio('toggle-mcp') })

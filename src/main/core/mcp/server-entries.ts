@@ -76,7 +76,17 @@ export function restingStatus(entry: McpServerEntry, missing: readonly string[],
 }
 
 export class McpServerEntries {
+  /** Edits run one at a time: two creates of one name must not both store secrets under the same new id. */
+  private queue: Promise<unknown> = Promise.resolve()
+
   constructor(private readonly deps: McpServerEntriesDeps) {}
+
+  /** Runs an edit after the ones before it (import-config's writes go through here too). */
+  serialized<T>(edit: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(edit, edit)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
 
   /** The current config's servers (the runtime reads these). */
   entries(): readonly McpServerEntry[] {

@@ -98,4 +98,10 @@ export const UNSAVED_BY_CHANNEL: Readonly<Record<string, string>> = {
   'providers.models': 'the model list cache',
   'preferences.set': 'the preference',
   'chat.send': 'your message (nothing was sent; it stays in the message box)',
+  'mcp.create': 'the new MCP server',
+  'mcp.update': 'the MCP server change',
+  'mcp.delete': 'the removal of the MCP server',
+  'mcp.setEnabled': 'the MCP server change',
+  'mcp.trust': 'the trust in the MCP server',
+  'mcp.import': 'the imported MCP servers (nothing was imported)',
 }

@@ -41,13 +41,13 @@ export function mcpHandlers(deps: McpHandlerDeps): McpHandlers {
   }
   return {
     'mcp.list': () => deps.entries.list(),
-    'mcp.create': (draft) => deps.entries.create(draft),
-    'mcp.update': ({ id, patch }) => deps.entries.update(id, patch),
+    'mcp.create': (draft) => deps.entries.serialized(() => deps.entries.create(draft)),
+    'mcp.update': ({ id, patch }) => deps.entries.serialized(() => deps.entries.update(id, patch)),
     'mcp.delete': async ({ id }) => {
-      await deps.entries.delete(id)
+      await deps.entries.serialized(() => deps.entries.delete(id))
       return { ok: true as const }
     },
-    'mcp.setEnabled': ({ id, enabled }) => deps.entries.setEnabled(id, enabled),
+    'mcp.setEnabled': ({ id, enabled }) => deps.entries.serialized(() => deps.entries.setEnabled(id, enabled)),
     'mcp.restart': async ({ id }) => {
       await deps.entries.view(id) // not-found first
       // A restart that fails is shown in the status (failed, with its phase), not as an error of the button.
@@ -58,11 +58,11 @@ export function mcpHandlers(deps: McpHandlerDeps): McpHandlers {
         })
       return deps.entries.view(id)
     },
-    'mcp.trust': ({ id, launchHash }) => deps.entries.trust(id, launchHash),
+    'mcp.trust': ({ id, launchHash }) => deps.entries.serialized(() => deps.entries.trust(id, launchHash)),
     'mcp.test': async ({ id }) => {
       await deps.entries.view(id)
       return runtime().check(id)
     },
-    'mcp.import': ({ source, text }) => deps.importServers(source, text),
+    'mcp.import': ({ source, text }) => deps.entries.serialized(() => deps.importServers(source, text)),
   }
 }
