@@ -142,7 +142,9 @@ export class McpServers implements McpRuntime {
     if (!entry) return { state: 'stopped' }
     if (!entry.enabled) return { state: 'disabled' }
     const run = this.states.get(serverId)?.status ?? null
-    if (run && run.state !== 'unresolved') return run
+    // What runs (or is starting) is shown until configChanged() stops it; otherwise an untrusted launch spec comes
+    // first, since nothing else can happen before the user trusts it.
+    if (run && (run.state === 'ready' || run.state === 'starting')) return run
     if (!this.opts.trust.isTrusted(serverId, launchHash(entry))) return { state: 'untrusted', message: untrustedMessage(entry) }
     return run ?? { state: 'stopped' }
   }
