@@ -10,7 +10,7 @@ import { KeelError } from '../../src/main/core/errors'
 import type { McpCallResult } from '../../src/main/core/mcp/types'
 import { testKey } from '../support/core-harness'
 import { openRuntime, type RuntimeHarness } from '../support/mcp-runtime'
-import { EVERYTHING_SERVER, everythingEntry, exitsAtOnceEntry, mcpEntry, processAlive, silentEntry, wrappedEverythingEntry, wrappedPids } from '../support/mcp-servers'
+import { EVERYTHING_SERVER, everythingEntry, filesystemEntry, exitsAtOnceEntry, mcpEntry, processAlive, silentEntry, wrappedEverythingEntry, wrappedPids } from '../support/mcp-servers'
 
 const open: RuntimeHarness[] = []
 function runtime(...args: Parameters<typeof openRuntime>): RuntimeHarness {
@@ -72,6 +72,19 @@ describe('MCP runtime over stdio (everything server)', () => {
     expect(text(unknown)).toContain('no-such-tool not found')
     // A second ensureReady reuses the running server.
     expect(await h.runtime.ensureReady('everything')).toBe(tools)
+  })
+
+  it('lists the filesystem server’s tools with their annotations, and reads a file in its allowed folder', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-fs-')))
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'the heron flies at dawn\n')
+    const entry = filesystemEntry('files', [dir])
+    const h = runtime([entry])
+    h.trustEntry(entry)
+    const tools = await h.runtime.ensureReady('files')
+    const byName = new Map(tools.map((t) => [t.name, t]))
+    expect(byName.get('read_text_file')?.annotations).toMatchObject({ readOnlyHint: true })
+    expect(byName.get('write_file')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true })
+    expect(text(await call(h, 'files', 'read_text_file', { path: path.join(dir, 'notes.txt') }))).toContain('the heron flies at dawn')
   })
 
   it('gives a server its own keychain secrets and plain env, never another server’s secret or a provider key', async () => {
