@@ -164,6 +164,8 @@ describe('MCP runtime over stdio (everything server)', () => {
     expect(second.server).not.toBe(first.server)
     expect(text(await call(h, 'crashy', 'echo', { message: 'back again' }))).toContain('back again')
     expect(processAlive(first.wrapper)).toBe(false)
+    // What the crashed server's wrapper left in its process group was ended too.
+    expect(processAlive(first.helper)).toBe(false)
   })
 
   it('gives up after the last restart attempt: the status says so and no restart is due', async () => {
@@ -220,7 +222,7 @@ describe('MCP runtime over stdio (everything server)', () => {
     if (fs.existsSync(silentPid)) expect(processAlive(Number(fs.readFileSync(silentPid, 'utf8')))).toBe(false)
   })
 
-  it('stopAll kills the whole process group: neither the wrapper nor the server it started is left running', async () => {
+  it('stopAll kills the whole process group: neither the wrapper nor the server or helper it started is left running', async () => {
     const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'pids')
     const entry = wrappedEverythingEntry('wrapped', pidFile)
     const plain = everythingEntry('plain')
@@ -234,10 +236,12 @@ describe('MCP runtime over stdio (everything server)', () => {
     expect(plainEnv.PATH).toBeTruthy()
     expect(processAlive(pids.wrapper)).toBe(true)
     expect(processAlive(pids.server)).toBe(true)
+    expect(processAlive(pids.helper)).toBe(true)
 
     await h.runtime.stopAll()
     expect(processAlive(pids.wrapper)).toBe(false)
     expect(processAlive(pids.server)).toBe(false)
+    expect(processAlive(pids.helper)).toBe(false)
     expect(h.runtime.status('wrapped')).toEqual({ state: 'stopped' })
     expect(h.runtime.tools('wrapped')).toEqual([])
   })

@@ -46,24 +46,26 @@ export function silentEntry(id: string): McpServerEntry {
 }
 
 /**
- * The everything server behind a wrapper process (as `npx`/`uvx` are): the wrapper writes `<wrapper pid> <server pid>`
- * to `pidFile`, so a test can kill the real server (a crash) or check that stopping it ended both processes (the
- * process group was killed, not only the wrapper). The wrapper exits with the server's code (1 when it was killed).
+ * The everything server behind a wrapper process (as `npx`/`uvx` are), which also starts a helper that ignores stdin
+ * (as a server's own background process would): the wrapper writes `<wrapper pid> <server pid> <helper pid>` to
+ * `pidFile`, so a test can kill the real server (a crash) or check that stopping it ended all three (the process
+ * group was killed; closing stdin alone would leave the helper). The wrapper exits with the server's code (1 when killed).
  */
 export function wrappedEverythingEntry(id: string, pidFile: string, fields: Record<string, unknown> = {}): McpServerEntry {
   const script = [
     `const { spawn } = require('node:child_process')`,
     `const c = spawn(process.execPath, [${JSON.stringify(EVERYTHING_SERVER)}, 'stdio'], { stdio: 'inherit' })`,
-    `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, process.pid + ' ' + c.pid)`,
+    `const helper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)'], { stdio: 'ignore' })`,
+    `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, process.pid + ' ' + c.pid + ' ' + helper.pid)`,
     `c.on('exit', (code) => process.exit(code ?? 1))`,
   ].join('; ')
   return mcpEntry({ id, transport: { type: 'stdio', command: process.execPath, args: ['-e', script] }, ...fields })
 }
 
 /** The pids a wrapped server wrote (see wrappedEverythingEntry). */
-export function wrappedPids(pidFile: string): { wrapper: number; server: number } {
-  const [wrapper, server] = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
-  return { wrapper: wrapper!, server: server! }
+export function wrappedPids(pidFile: string): { wrapper: number; server: number; helper: number } {
+  const [wrapper, server, helper] = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
+  return { wrapper: wrapper!, server: server!, helper: helper! }
 }
 
 /** Whether a process with this pid is alive (signal 0 checks without sending anything). */
