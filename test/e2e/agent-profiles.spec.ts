@@ -63,7 +63,10 @@ test('create a profile in Settings → Agents, start a session with it from the 
   // next message is refused (the text kept), and the user picks another profile in the header.
   await page.getByRole('button', { name: 'Settings', exact: true }).click()
   await settings.getByRole('button', { name: 'Delete Code reviewer' }).click()
-  await page.getByRole('dialog', { name: 'Delete agent profile?' }).getByRole('button', { name: 'Delete', exact: true }).click()
+  const confirm = page.getByRole('dialog', { name: 'Delete agent profile?' })
+  await confirm.getByRole('button', { name: 'Delete', exact: true }).click()
+  // Closed once main has deleted it (while it is open, everything beneath is hidden from role queries).
+  await expect(confirm).toBeHidden()
   await expect(agents.getByRole('listitem', { name: 'Code reviewer' })).toHaveCount(0)
   await closeSettings(page)
   await expect(page.getByTestId('session-profile')).toContainText('Profile deleted')
