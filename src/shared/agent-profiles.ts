@@ -185,6 +185,8 @@ export const ToolOption = z.object({
   name: z.string(),
   effect: z.enum(['read', 'write', 'execute', 'network']),
   description: z.string(),
+  /** For an MCP server's tool: the server's display name, to group its tools under. */
+  group: z.string().optional(),
 })
 export type ToolOption = z.infer<typeof ToolOption>
 

@@ -375,8 +375,11 @@ export class AgentService {
           entry = next.entry
           key = next.key
           // MCP tools as the servers list them now (a list_changed, a restarted server); a server that cannot
-          // start ends the turn with its reason before this step is sent.
-          if (run.set.refresh) run.set = await run.set.refresh()
+          // start is left out of this step, with a notice (profile-tool-set.ts says why).
+          if (run.set.refresh) {
+            run.set = await run.set.refresh()
+            if (run.set.notice) this.events.notice(turn.sessionId, 'warning', run.set.notice)
+          }
         }
         run.prepared = false
         const step = run.step

@@ -28,6 +28,8 @@ export interface SessionToolSet {
    * exited is started again); absent when the set has none. Throws when a server cannot start.
    */
   refresh?(): Promise<SessionToolSet>
+  /** Set by a refresh that left tools out (a server that went away mid-turn): shown to the user as a notice. */
+  notice?: string
 }
 
 /** A tool's source: `builtin`, or `mcp:<server id>`. */

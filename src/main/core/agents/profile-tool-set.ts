@@ -43,16 +43,25 @@ export async function profileToolSet(profile: ResolvedSessionProfile, sessionWor
     workspace,
     stepLimit: profile.stepLimit,
     approval: (tool) => approvalFor(approvals, tool.source ?? 'builtin', tool.name, tool.effect),
-    ...(mcpItems.length > 0 ? { refresh: async () => build([...builtins, ...(await mcpTools(mcpItems, profile.name, mcp))]) } : {}),
+    ...(mcpItems.length > 0 ? { refresh } : {}),
   })
+  // Between steps of a running turn a server that went away (it crashed mid-call, say) no longer stops the turn: the
+  // model has already read the failed call's result and can say so, so the step goes on without that server's tools
+  // and the user is told why.
+  const refresh = async (): Promise<SessionToolSet> => {
+    const missing: string[] = []
+    const set = build([...builtins, ...(await mcpTools(mcpItems, profile.name, mcp, (message) => missing.push(message)))])
+    return missing.length > 0 ? { ...set, notice: `${missing.join(' ')} Its tools are not offered for the rest of this turn.` } : set
+  }
   return build([...builtins, ...(await mcpTools(mcpItems, profile.name, mcp))])
 }
 
 /**
  * The tools of the MCP servers a profile uses, each server started on demand (ensureReady), in the profile's order
- * of servers and the server's order of tools. A named tool the server does not list (any more) is not offered.
+ * of servers and the server's order of tools. A named tool the server does not list (any more) is not offered. A
+ * server that cannot start throws (the turn is refused), or with `unavailable` is left out and reported to it.
  */
-export async function mcpTools(items: readonly ToolSetItem[], profileName: string, mcp: McpToolSource | undefined): Promise<BuiltinTool[]> {
+export async function mcpTools(items: readonly ToolSetItem[], profileName: string, mcp: McpToolSource | undefined, unavailable?: (message: string) => void): Promise<BuiltinTool[]> {
   const servers = [...new Set(items.map((i) => mcpServerIdOf(i.source)!))]
   const out: BuiltinTool[] = []
   const wireNames = new Set<string>()
@@ -70,6 +79,10 @@ export async function mcpTools(items: readonly ToolSetItem[], profileName: strin
     } catch (err) {
       // The runtime's own words (which phase failed, the missing secret, the trust prompt), and that nothing went out.
       const data = toErrorData(err)
+      if (unavailable) {
+        unavailable(`The MCP server "${entry.name}" is not available: ${data.message}`)
+        continue
+      }
       throw KeelError.of(data.kind, `The MCP server "${entry.name}" (used by the agent profile "${profileName}") is not ready: ${data.message} Nothing was sent.`, {
         fix: data.fix ?? `Check "${entry.name}" in Settings → MCP servers.`,
       })

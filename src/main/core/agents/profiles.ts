@@ -226,6 +226,8 @@ export class ProfileService {
   constructor(
     private readonly config: ConfigService,
     db: Database.Database,
+    /** The tools of the configured MCP servers, as options (from the runtime: those of ready servers). */
+    private readonly mcpToolOptions: () => ToolOption[] = () => [],
   ) {
     this.store = new SessionProfileStore(db)
   }
@@ -236,7 +238,7 @@ export class ProfileService {
 
   list(): ProfilesState {
     const cfg = this.config.current()
-    return { profiles: allProfiles(cfg).map((p) => this.view(p)), defaultProfileId: cfg.defaultProfileId, tools: builtinToolOptions() }
+    return { profiles: allProfiles(cfg).map((p) => this.view(p)), defaultProfileId: cfg.defaultProfileId, tools: [...builtinToolOptions(), ...this.mcpToolOptions()] }
   }
 
   resolve(id: string): AgentProfile | undefined {

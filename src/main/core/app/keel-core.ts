@@ -27,7 +27,7 @@ import { RetiredEntries } from '../sessions/retired-entries'
 import { GrantStore, sessionsAwaitingApproval, withGrants } from '../tools/grants'
 import { ResultStore } from '../tools/result-store'
 import { grantHandlers } from './handlers/grants'
-import { toolSourceConfigHash } from '../tools/mcp-tool'
+import { mcpToolOptions, toolSourceConfigHash } from '../tools/mcp-tool'
 import type { McpRuntime } from '../mcp/types'
 import { toolResultHandlers } from './handlers/tool-results'
 import { mcpHandlers } from './handlers/mcp'
@@ -81,7 +81,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
   const sessions = new SessionStore(db)
   const grants = new GrantStore(db)
-  const profiles = new ProfileService(config, db)
+  // Settings → Agents offers the tools of every configured MCP server that is running (grouped by server).
+  const profiles = new ProfileService(config, db, () => mcpToolOptions(config.current().mcpServers, mcpRuntime))
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
   const catalog = new CatalogService(db, keychain)
   // MCP servers: entries in config.json, secrets in the keychain, trust in the database.

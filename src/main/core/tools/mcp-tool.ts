@@ -6,12 +6,13 @@
 // cancellation on Stop, and a server that dies mid-call all come back as values, mapped here to the ledger's words.
 import { createHash } from 'node:crypto'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
+import type { ToolOption } from '../../../shared/agent-profiles'
 import type { McpServerEntry, McpToolAnnotations } from '../../../shared/mcp'
 import { mcpSource } from '../../../shared/mcp'
 import { launchHash } from '../mcp/launch'
 import type { McpCallResult, McpContent, McpRuntime, McpTool } from '../mcp/types'
 import { BUILTIN_SOURCE_CONFIG_HASH } from './grants'
-import { runWrapped, type BuiltinTool, type EffectClass, type RawToolResult, type ToolContext } from './tool-definition'
+import { runWrapped, type BuiltinTool, type EffectClass, type JsonSchema, type RawToolResult, type ToolContext } from './tool-definition'
 
 /** The longest tool name every provider API accepts (OpenAI's function names: ^[a-zA-Z0-9_-]{1,64}$). */
 const WIRE_NAME_MAX = 64
@@ -124,6 +125,11 @@ export function mcpCallResult(serverName: string, toolName: string, r: McpCallRe
   }
 }
 
+function withoutDialect(schema: JsonSchema): JsonSchema {
+  const { $schema: _dialect, ...rest } = schema
+  return rest
+}
+
 /** A ready server's tool as a session tool: source `mcp:<id>`, wire name, effect from annotations, a wrapped run. */
 export function mcpTool(runtime: McpRuntime, entry: McpServerEntry, tool: McpTool): BuiltinTool {
   const check = argumentCheck(tool)
@@ -136,8 +142,19 @@ export function mcpTool(runtime: McpRuntime, entry: McpServerEntry, tool: McpToo
     wireName: mcpWireName(entry.id, tool.name),
     description: tool.description !== '' ? tool.description : `${tool.name} (from the MCP server "${entry.name}")`,
     effect: mcpEffect(tool.annotations),
-    inputSchema: tool.inputSchema,
+    // As for built-in tools, the wire gets the schema without `$schema` (the hash stays the server's schema's).
+    inputSchema: withoutDialect(tool.inputSchema),
     schemaHash: tool.schemaHash,
     run: (args, ctx) => runWrapped(tool.name, check, call, args, ctx),
   }
+}
+
+/**
+ * The tools of the configured MCP servers as options a profile can offer (Settings → Agents), grouped by server name.
+ * From the runtime: a server that is not running (yet) lists none; its `*` item still offers whatever it lists later.
+ */
+export function mcpToolOptions(entries: readonly McpServerEntry[], runtime: Pick<McpRuntime, 'tools'>): ToolOption[] {
+  return entries.flatMap((entry) =>
+    runtime.tools(entry.id).map((t) => ({ source: mcpSource(entry.id), name: t.name, effect: mcpEffect(t.annotations), description: t.description, group: entry.name })),
+  )
 }
