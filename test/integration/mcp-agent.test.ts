@@ -11,7 +11,7 @@ import { z } from 'zod'
 import type { ToolCallView } from '../../src/shared/domain'
 import { toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
-import { EVERYTHING_SERVER, FILESYSTEM_SERVER, startHttpMcpServer, type TestHttpMcpServer, type TestHttpTool } from '../support/mcp-servers'
+import { EVERYTHING_SERVER, FILESYSTEM_SERVER, defaultHttpTools, startHttpMcpServer, type TestHttpMcpServer, type TestHttpTool } from '../support/mcp-servers'
 
 const fake = fakeProviderForFile()
 const cores: CoreHarness[] = []
@@ -29,7 +29,7 @@ interface Agent {
 }
 
 /** A core with a provider on the fake, the given MCP servers added (and trusted unless said), and a session on a profile using them. */
-async function agentWith(servers: Array<{ name: string; transport: unknown; trust?: boolean; tools?: Array<{ name: string; except?: string[] }> }>): Promise<Agent> {
+async function agentWith(servers: Array<{ name: string; transport: unknown; trust?: boolean; timeoutMs?: number; tools?: Array<{ name: string; except?: string[] }> }>): Promise<Agent> {
   const dataDir = tempDataDir('keel-mcp-agent')
   const h = await CoreHarness.open(dataDir, testKeychainService())
   cores.push(h)
@@ -37,7 +37,7 @@ async function agentWith(servers: Array<{ name: string; transport: unknown; trus
   await h.call('providers.create', { name: 'Work', kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, defaultModel: 'gpt-work', key: testKey('work') })
   const items: Array<{ source: string; name: string; except?: string[] }> = []
   for (const s of servers) {
-    const view = await h.call('mcp.create', { name: s.name, transport: s.transport } as never)
+    const view = await h.call('mcp.create', { name: s.name, transport: s.transport, ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}) } as never)
     if (s.trust !== false) await h.call('mcp.trust', { id: view.entry.id, launchHash: view.launchHash })
     for (const t of s.tools ?? [{ name: '*' }]) items.push({ source: `mcp:${view.entry.id}`, ...t })
   }
@@ -59,8 +59,14 @@ describe('MCP tools in agent turns (Keel runtime, real servers)', () => {
   it("everything's echo and get-sum: offered by wire name with the server's schema, called, and their results sent back", async () => {
     const a = await agentWith([everything])
     fake.sequence([
-      { toolCalls: [{ name: 'everything__echo', id: 'call_echo', arguments: { message: 'hello from Keel' } }, { name: 'everything__get-sum', id: 'call_sum', arguments: { a: 2, b: 40 } }] },
-      { toolResultFor: 'call_sum', reply: 'Done.' },
+      {
+        toolCalls: [
+          { name: 'everything__echo', id: 'call_echo', arguments: { message: 'hello from Keel' } },
+          { name: 'everything__get-sum', id: 'call_sum', arguments: { a: 2, b: 40 } },
+          { name: 'everything__get-tiny-image', id: 'call_image', arguments: {} },
+        ],
+      },
+      { toolResultFor: 'call_image', reply: 'Done.' },
     ])
     const { turnId } = await a.h.call('chat.send', { sessionId: a.sessionId, text: 'echo and add' })
     expect(await ended(a, turnId)).toMatchObject({ status: 'done' })
@@ -71,12 +77,16 @@ describe('MCP tools in agent turns (Keel runtime, real servers)', () => {
     expect(sum.function.parameters).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } })
     expect(sum.function.parameters).not.toHaveProperty('$schema')
     const results = toolResultsSent(second!)
-    expect(results.map((r) => r.callId)).toEqual(['call_echo', 'call_sum'])
+    expect(results.map((r) => r.callId)).toEqual(['call_echo', 'call_sum', 'call_image'])
     expect(results[0]!.content).toBe('Echo: hello from Keel')
     expect(String(results[1]!.content)).toContain('42')
+    // An image is named for the model (type and size), never inlined as base64 text.
+    expect(String(results[2]!.content)).toMatch(/\[The tool returned an image \(image\/png, [\d,]+ bytes\); it is shown to the user and was not passed to the model\.\]/)
+    expect(String(results[2]!.content)).not.toMatch(/[A-Za-z0-9+/]{200}/)
     expect((await calls(a)).map((c) => [c.source, c.toolName, c.effect, c.state])).toEqual([
       ['mcp:everything', 'echo', 'read', 'succeeded'],
       ['mcp:everything', 'get-sum', 'read', 'succeeded'],
+      ['mcp:everything', 'get-tiny-image', 'read', 'succeeded'],
     ])
     // Settings → Agents can offer the running server's tools, grouped under its name.
     const options = (await a.h.call('profiles.list', {})).tools.filter((t) => t.source === 'mcp:everything')
@@ -171,6 +181,19 @@ describe('MCP tools over Streamable HTTP (in-test SDK server)', () => {
     expect(server.callCount('remove')).toBe(2)
     await a.h.call('chat.stop', { sessionId: a.sessionId })
     await ended(a, third.turnId, since)
+  })
+
+  it("a call the server never answers ends timed-out after the entry's timeout, and the model reads that", async () => {
+    const server = await startHttpMcpServer({ tools: [] })
+    httpServers.push(server)
+    server.setTools(defaultHttpTools(() => server).filter((t) => t.name === 'hang'))
+    const a = await agentWith([{ name: 'Remote', transport: { type: 'http', url: server.url }, timeoutMs: 1000 }])
+    fake.sequence([{ toolCalls: [{ name: 'remote__hang', id: 'call_h', arguments: {} }] }, { toolResultFor: 'call_h', reply: 'It hung.' }])
+    const { turnId } = await a.h.call('chat.send', { sessionId: a.sessionId, text: 'hang' })
+    expect(await ended(a, turnId)).toMatchObject({ status: 'done' })
+    const [row] = await calls(a)
+    expect(row).toMatchObject({ toolName: 'hang', state: 'timed-out' })
+    expect(toolResultsSent(requests(a).at(-1)!)).toEqual([expect.objectContaining({ callId: 'call_h', content: row!.resultPreview })])
   })
 
   it('a server that dies mid-call: the call is answered failed, the next step carries that result without the server tools, and a notice says why', async () => {
