@@ -9,6 +9,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js'
+import type { KeelErrorKind } from '../../../shared/domain'
 import type { McpCheckReport, McpPhase, McpServerEntry, McpServerStatus } from '../../../shared/mcp'
 import { mcpSecretAccount } from '../../../shared/mcp'
 import { KeelError } from '../errors'
@@ -62,6 +63,8 @@ class StartFailure extends Error {
   fix: string | null = null
   /** Already in the trace's phases (check() must not add it twice). */
   recorded = false
+  /** The kind of the KeelError it came from (keychain-locked, …), kept for the error ensureReady throws. */
+  keelKind: KeelErrorKind | null = null
 }
 
 function recorded(failure: StartFailure, fix: string | null = null): StartFailure {
@@ -350,7 +353,7 @@ export class McpServers implements McpRuntime {
         }
         const stderrTail = opened ? opened.stderr.slice(-STDERR_LINES) : failure.stderrTail
         this.setStatus(entry.id, state, { state: 'failed', phase: failure.phase, message: failure.message, exitCode: failure.exitCode, stderrTail, restartAt: null, attempts: state.attempts })
-        throw KeelError.of(failure.kind === 'not-found' ? 'not-found' : failure.kind === 'timeout' ? 'timeout' : 'server', failure.message, {
+        throw KeelError.of(failure.keelKind ?? (failure.kind === 'not-found' ? 'not-found' : failure.kind === 'timeout' ? 'timeout' : 'server'), failure.message, {
           fix: failure.fix ?? 'Check the server in Settings → MCP servers (Test shows each phase).',
         })
       } finally {
@@ -370,7 +373,17 @@ export class McpServers implements McpRuntime {
     const values: Record<string, string> = {}
     const missing: string[] = []
     for (const name of entry.secrets) {
-      const value = await this.opts.readSecret(mcpSecretAccount(entry.id, name))
+      let value: string | null
+      try {
+        value = await this.opts.readSecret(mcpSecretAccount(entry.id, name))
+      } catch (err) {
+        // A locked or unavailable keychain: the keychain's own message says what to do.
+        const fix = err instanceof KeelError ? (err.data.fix ?? null) : null
+        trace.phases.push({ phase: 'resolve', ok: false, ms: performance.now() - t0, detail: `${errorText(err)}${fix ? ` ${fix}` : ''}` })
+        const failure = recorded(new StartFailure('resolve', errorText(err)), fix)
+        if (err instanceof KeelError) failure.keelKind = err.data.kind
+        throw failure
+      }
       if (value === null || value === '') missing.push(name)
       else values[name] = value
     }
