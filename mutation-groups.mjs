@@ -53,6 +53,15 @@ export const GROUPS = [
       integration('chat-roundtrip'), integration('grants'), integration('session-workspace'),
     ],
   },
+  {
+    name: 'mcp-runtime',
+    // The MCP runtime (issue #10): servers, processes, login environment, command lookup, trust.
+    mutate: ['src/main/core/mcp/mcp-servers.ts', 'src/main/core/mcp/server-process.ts', 'src/main/core/mcp/login-environment.ts', 'src/main/core/mcp/command-lookup.ts', 'src/main/core/mcp/trust-store.ts'],
+    tests: [
+      integration('mcp-runtime'), integration('mcp-runtime-http'), integration('mcp-runtime-keychain'), integration('mcp-login-environment'), integration('mcp-trust'),
+      integration('mcp-runtime-core'), integration('doctor-mcp'),
+    ],
+  },
 ]
 
 export function selectedGroup(name) {
