@@ -37,7 +37,7 @@ function text(result: McpCallResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('')
 }
 
-describe('MCP runtime over Streamable HTTP', () => {
+describe('MCP runtime over Streamable HTTP', { timeout: 60_000 }, () => {
   it('sends a header secret from the keychain; without it the server is unresolved and never contacted', async () => {
     const token = `Bearer ${testKey('http')}`
     const { server, h } = await setup({ requireHeaders: { authorization: token } }, { secrets: ['Authorization'] })
