@@ -67,7 +67,8 @@ export class ServerProcess implements Transport {
       })
       this.child = child
       child.once('spawn', () => resolve())
-      child.once('error', (err) => {
+      // `on`, not `once`: an unhandled second 'error' (a failed kill) would take Keel down.
+      child.on('error', (err) => {
         if (child.pid === undefined) reject(err)
         else this.onerror?.(err)
       })
@@ -78,6 +79,10 @@ export class ServerProcess implements Transport {
         this.onclose?.()
       })
       child.stdin!.on('error', (err) => this.onerror?.(err))
+      child.stdout!.on('error', (err) => this.onerror?.(err))
+      child.stderr!.on('error', () => {
+        // stderr is only read for the status's last lines; losing it loses nothing else.
+      })
       child.stdout!.on('data', (chunk: Buffer) => {
         this.readBuffer.append(chunk)
         for (;;) {
