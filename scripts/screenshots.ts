@@ -1,13 +1,15 @@
 // Takes the README's screenshots from the real app: the browser host with the real core, a recording fake
 // provider, Debian's Chromium. Run: scripts/with-keyring.sh npx tsx scripts/screenshots.ts
-// KEEL_SHOTS=approval-card takes only the approval card (docs/approval-card.png).
+// KEEL_SHOTS=approval-card takes only the approval card (docs/approval-card.png); KEEL_SHOTS=mcp-servers only
+// Settings → MCP servers (docs/mcp-servers.png).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium } from '@playwright/test'
 import { startFakeProvider } from '../test/fake-provider/server'
 import { startHost } from '../test/e2e/support/host'
-import { addProvider, newSession } from '../test/e2e/support/ui'
+import { addProvider, newSession, trustMcpServer } from '../test/e2e/support/ui'
+import { EVERYTHING_SERVER } from '../test/support/mcp-servers'
 
 const OUT = path.resolve(import.meta.dirname, '../docs')
 
@@ -70,8 +72,55 @@ async function approvalCardShot() {
   }
 }
 
+/**
+ * Settings → MCP servers with the reference everything server (added and trusted through the UI, so its tools are
+ * listed), a server whose secret is not in the keychain (unresolved) and one that exits at once (failed, with stderr).
+ */
+async function mcpServersShot() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  // A server that fails the way a misconfigured one does: a line on stderr, then exit before initialize.
+  const failing = path.join(dataDir, 'github-mcp-server.js')
+  fs.writeFileSync(failing, `process.stderr.write('Error: GITHUB_PERSONAL_ACCESS_TOKEN is not set\\n')\nprocess.exit(1)\n`)
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [],
+      mcpServers: [
+        // `node` is looked up on the login shell's PATH, as for a server a user adds.
+        { id: 'github', name: 'GitHub', transport: { type: 'stdio', command: 'node', args: [failing, 'stdio'] } },
+        { id: 'linear', name: 'Linear', transport: { type: 'http', url: 'https://mcp.linear.app/mcp' }, secrets: ['Authorization'] },
+        { id: 'everything', name: 'Everything', transport: { type: 'stdio', command: 'node', args: [EVERYTHING_SERVER, 'stdio'] } },
+      ],
+    }),
+  )
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  try {
+    await page.goto(host.url)
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const settings = page.getByRole('dialog', { name: 'Settings' })
+    for (const name of ['Everything', 'GitHub']) await trustMcpServer(page, name)
+    const everything = settings.getByRole('listitem', { name: 'Everything' })
+    await everything.getByTestId('mcp-status').getByText(/^ready/).waitFor()
+    await settings.getByRole('listitem', { name: 'GitHub' }).getByTestId('mcp-status').getByText(/^failed/).waitFor()
+    await everything.getByText(/^Tools \(/).click()
+    // The "Trusted …" notices go by themselves (paused while the pointer is on them): shot without them.
+    await page.mouse.move(0, 0)
+    await page.getByRole('button', { name: 'Dismiss notice' }).first().waitFor({ state: 'detached', timeout: 30_000 })
+    // The section's head (title and its buttons) at the top of the dialog's scroll area.
+    await page.getByRole('heading', { name: 'MCP servers' }).evaluate((el) => el.parentElement?.scrollIntoView({ block: 'start' }))
+    await page.screenshot({ path: path.join(OUT, 'mcp-servers.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+  }
+}
+
 async function main() {
   if (process.env.KEEL_SHOTS === 'approval-card') return approvalCardShot()
+  if (process.env.KEEL_SHOTS === 'mcp-servers') return mcpServersShot()
   const fake = await startFakeProvider()
   fake.script({ protocol: 'openai-chat', reply: 'Here is a **typed** helper:\n\n```ts\nexport function identityKey(entryId: string, model: string): string {\n  return `${entryId}:${model}`\n}\n```\n\nIt keeps the entry id and the wire model as two values.' , times: 1 })
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
@@ -114,6 +163,7 @@ async function main() {
     await fake.close()
   }
   await approvalCardShot()
+  await mcpServersShot()
   console.log(`screenshots written to ${OUT}`)
 }
 

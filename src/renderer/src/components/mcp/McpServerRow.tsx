@@ -14,8 +14,8 @@ interface McpServerRowProps {
   server: McpServerView
   onEdit: () => void
   onRemove: () => void
-  /** After an action changed the server (its new view is in; the list re-reads on main's `mcp` event too). */
-  onChanged: (server: McpServerView, done: string) => void
+  /** After an action changed the server (its new view is in; the list re-reads on main's `mcp` event too); `done` is said once. */
+  onChanged: (server: McpServerView, done: string | null) => void
 }
 
 export function McpServerRow({ server, onEdit, onRemove, onChanged }: McpServerRowProps) {
@@ -25,7 +25,7 @@ export function McpServerRow({ server, onEdit, onRemove, onChanged }: McpServerR
   const [testing, setTesting] = useState(false)
   const [trusting, setTrusting] = useState(false)
 
-  const act = async (action: () => Promise<McpServerView>, done: string) => {
+  const act = async (action: () => Promise<McpServerView>, done: string | null) => {
     setBusy(true)
     setError(null)
     try {
@@ -101,10 +101,12 @@ export function McpServerRow({ server, onEdit, onRemove, onChanged }: McpServerR
         <McpTrustDialog
           server={server}
           onClose={() => setTrusting(false)}
-          onTrusted={(view, startError) => {
+          onTrusted={(view) => {
             setTrusting(false)
-            setError(startError)
             onChanged(view, `Trusted ${entry.name}`)
+            // Trusting only records the launch; the server starts now rather than when a session first needs it, so
+            // the user sees at once whether it works (starting…, then ready or failed with its phase and stderr).
+            if (view.entry.enabled) void act(() => call('mcp.restart', { id: entry.id }), null)
           }}
         />
       ) : null}
@@ -134,7 +136,11 @@ function ToolList({ server }: { server: McpServerView }) {
                 {label}
               </span>
             ))}
-            {t.description ? <p className="mcp-row__tool-desc">{t.description}</p> : null}
+            {t.description ? (
+              <span className="mcp-row__tool-desc" title={t.description}>
+                {t.description}
+              </span>
+            ) : null}
           </li>
         ))}
       </ul>

@@ -65,7 +65,7 @@ export function McpServersSection({ mcp, onEditingChange }: McpServersSectionPro
                 onRemove={() => setRemoving(server)}
                 onChanged={(_, done) => {
                   mcp.refetch()
-                  notify(done, 'success')
+                  if (done) notify(done, 'success')
                 }}
               />
             ))}

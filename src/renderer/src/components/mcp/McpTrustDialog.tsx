@@ -13,8 +13,8 @@ interface McpTrustDialogProps {
   /** The server as listed now (its launch may change while the dialog is open). */
   server: McpServerView
   onClose: () => void
-  /** Trusted; `startError` says why the start that follows could not be asked for (its own failures show in the status). */
-  onTrusted: (server: McpServerView, startError: KeelErrorData | null) => void
+  /** Trusted (the caller starts it: the prompt does not wait for a start, which may take a while). */
+  onTrusted: (server: McpServerView) => void
 }
 
 export function McpTrustDialog({ server, onClose, onTrusted }: McpTrustDialogProps) {
@@ -29,15 +29,7 @@ export function McpTrustDialog({ server, onClose, onTrusted }: McpTrustDialogPro
     setBusy(true)
     setError(null)
     try {
-      const trusted = await call('mcp.trust', { id: server.entry.id, launchHash: shown.launchHash })
-      // Trusting only records the launch; the server starts now rather than at the first session that needs it, so
-      // the user sees at once whether it works (a failed start shows in its status, with the phase and stderr).
-      if (!trusted.entry.enabled) return onTrusted(trusted, null)
-      try {
-        onTrusted(await call('mcp.restart', { id: server.entry.id }), null)
-      } catch (e) {
-        onTrusted(trusted, toErrorData(e))
-      }
+      onTrusted(await call('mcp.trust', { id: server.entry.id, launchHash: shown.launchHash }))
     } catch (e) {
       setError(toErrorData(e))
       setBusy(false)
