@@ -314,6 +314,29 @@ describe('MCP servers that cannot start say where and why', { timeout: 60_000 },
     expect(h.runtime.status('other')).toMatchObject({ stderrTail: ['no such flag --frobnicate'] })
   })
 
+  it('a server that exits while something it left outside its process group holds its pipes still fails at once with its exit code', async () => {
+    const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'escaped')
+    const script = [
+      `const { spawn } = require('node:child_process')`,
+      // detached: a new session, so killing the server's process group does not reach it; stdio inherited: it holds the pipes.
+      `const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { detached: true, stdio: 'inherit' })`,
+      `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid))`,
+      `console.error('giving up'); process.exit(4)`,
+    ].join('; ')
+    const entry = mcpEntry({ id: 'leaky', transport: { type: 'stdio', command: process.execPath, args: ['-e', script] } })
+    const h = runtime([entry])
+    h.trustEntry(entry)
+    try {
+      const started = Date.now()
+      const err = await rejection(h.runtime.ensureReady('leaky'))
+      expect(err.message).toContain('exited (code 4)')
+      expect(Date.now() - started).toBeLessThan(15_000)
+      expect(h.runtime.status('leaky')).toMatchObject({ state: 'failed', phase: 'initialize', exitCode: 4, stderrTail: ['giving up'] })
+    } finally {
+      if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL')
+    }
+  })
+
   it('a server that never answers initialize fails at initialize within the start timeout, and is not left running', async () => {
     const pidFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'keel-mcp-pids-')), 'pid')
     const silent = silentEntry('silent')

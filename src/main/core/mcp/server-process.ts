@@ -24,6 +24,8 @@ export interface ProcessExit {
 
 /** How long a server gets to exit on SIGTERM before its process group is killed. */
 const TERM_GRACE_MS = 2_000
+/** How long after the process exited its pipes may stay open (held by something it left running) before Keel drops them. */
+const PIPE_GRACE_MS = 1_000
 
 export class ServerProcess implements Transport {
   onclose?: () => void
@@ -71,6 +73,16 @@ export class ServerProcess implements Transport {
       child.on('error', (err) => {
         if (child.pid === undefined) reject(err)
         else this.onerror?.(err)
+      })
+      // 'close' waits for every holder of the pipes: when what Keel started has exited but something it left behind
+      // (outside its process group) keeps them open, the pipes are let go of so the exit is still seen.
+      child.once('exit', () => {
+        setTimeout(() => {
+          if (this.exitInfo) return
+          child.stdin?.destroy()
+          child.stdout?.destroy()
+          child.stderr?.destroy()
+        }, PIPE_GRACE_MS).unref()
       })
       child.once('close', (code, signal) => {
         this.flushStderr()
