@@ -75,7 +75,7 @@ interface Setup {
 }
 
 /** The real core whose sessions get their tools from profileToolSet over the SDK servers in `runtime`. */
-async function setUp(tools: SdkTool[], items: ToolSetItem[] = [{ source: 'mcp:tools', name: '*' }], approvals: ToolApproval[] = []): Promise<Setup> {
+async function setUp(tools: SdkTool[], items: ToolSetItem[] = [{ source: 'mcp:tools', name: '*' }], approvals: ToolApproval[] = [], api: 'openai-chat' | 'anthropic-messages' = 'openai-chat'): Promise<Setup> {
   const runtime = new SdkMcpRuntime()
   runtime.define('tools', tools)
   const dataDir = tempDataDir('keel-mcp-agent')
@@ -87,7 +87,11 @@ async function setUp(tools: SdkTool[], items: ToolSetItem[] = [{ source: 'mcp:to
     path.join(dataDir, 'config.json'),
     JSON.stringify({
       version: 1,
-      providers: [{ id: 'work', name: 'Work', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}${prefix}/v1`, defaultModel: 'gpt-work', auth: 'none' }],
+      providers: [
+        api === 'anthropic-messages'
+          ? { id: 'work', name: 'Work', kind: 'anthropic', api, baseUrl: `${fake.url}${prefix}`, defaultModel: 'gpt-work', auth: 'none' }
+          : { id: 'work', name: 'Work', kind: 'openai-compatible', api, baseUrl: `${fake.url}${prefix}/v1`, defaultModel: 'gpt-work', auth: 'none' },
+      ],
       default: { entryId: 'work', model: 'gpt-work' },
       agentProfiles: [{ id: 'tools-agent', name: 'Tools agent', tools: items, approvals }],
       mcpServers: [server],
@@ -239,6 +243,29 @@ describe('MCP tools in an agent turn', () => {
     const t2 = await allowed.h.call('chat.send', { sessionId: allowed.sessionId, text: 'remove b' })
     expect(await ended(allowed, t2.turnId)).toMatchObject({ status: 'done' })
     expect((await calls(allowed))[0]).toMatchObject({ state: 'succeeded' })
+  })
+
+  it('an image a tool returns goes to Anthropic in the tool_result (text and image block), at every later step too', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
+    const picture: SdkTool = { name: 'picture', annotations: { readOnlyHint: true }, handler: async () => ({ content: [{ type: 'text', text: 'a dot' }, { type: 'image', data: png, mimeType: 'image/png' }] }) }
+    const s = await setUp([picture, echo], undefined, undefined, 'anthropic-messages')
+    fake.sequence([
+      { toolCalls: [{ name: 'tools__picture', id: 'toolu_pic', arguments: {} }] },
+      { toolResultFor: 'toolu_pic', toolCalls: [{ name: 'tools__echo', id: 'toolu_echo', arguments: { message: 'again' } }] },
+      { toolResultFor: 'toolu_echo', reply: 'I saw a dot.' },
+    ])
+    const { turnId } = await s.h.call('chat.send', { sessionId: s.sessionId, text: 'draw' })
+    expect(await ended(s, turnId)).toMatchObject({ status: 'done' })
+    const [, second, third] = requests(s)
+    for (const r of [second!, third!]) {
+      const sent = toolResultsSent(r).find((x) => x.callId === 'toolu_pic')!
+      expect(sent.content).toEqual([
+        { type: 'text', text: expect.stringMatching(/^a dot\n\[The tool returned an image \(image\/png, \d+ bytes\)\.\]$/) },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+      ])
+    }
+    // The ledger (and so the transcript and search) holds the text only.
+    expect((await calls(s))[0]!.resultPreview).not.toContain(png)
   })
 
   it('a tool left out of the profile ("*" except it) is not offered', async () => {

@@ -80,8 +80,10 @@ describe('MCP tools in agent turns (Keel runtime, real servers)', () => {
     expect(results.map((r) => r.callId)).toEqual(['call_echo', 'call_sum', 'call_image'])
     expect(results[0]!.content).toBe('Echo: hello from Keel')
     expect(String(results[1]!.content)).toContain('42')
-    // An image is named for the model (type and size), never inlined as base64 text.
-    expect(String(results[2]!.content)).toMatch(/\[The tool returned an image \(image\/png, [\d,]+ bytes\); it is shown to the user and was not passed to the model\.\]/)
+    // An image is named (type and size), never inlined as base64 text; Chat Completions takes no image in a tool
+    // result, so the model is told it was not passed (Anthropic gets it: mcp-agent-tools.test.ts).
+    expect(String(results[2]!.content)).toMatch(/\[The tool returned an image \(image\/png, [\d,]+ bytes\)\.\]/)
+    expect(String(results[2]!.content)).toMatch(/\n\[The image is not passed to the model: this API takes no images in tool results\.\]$/)
     expect(String(results[2]!.content)).not.toMatch(/[A-Za-z0-9+/]{200}/)
     expect((await calls(a)).map((c) => [c.source, c.toolName, c.effect, c.state])).toEqual([
       ['mcp:everything', 'echo', 'read', 'succeeded'],

@@ -336,7 +336,8 @@ export class AgentService {
   private agentHistory(sessionId: string): WireMessage[] {
     const turns = this.sessions.turns(sessionId)
     const ids = turns.map((t) => t.id)
-    return buildWireHistory(this.sessions.historyRows(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids))
+    const store = this.options.resultStore
+    return buildWireHistory(this.sessions.historyRows(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids), (callId) => store?.imagesSync(callId) ?? [])
   }
 
   /**
@@ -593,6 +594,8 @@ export class AgentService {
         resultStore: this.resultStore().scrubbing((t) => redact(t, secrets)),
       })
       const text = redact(result.text, secrets)
+      // Images are kept before the result is written: the next step's history finds them with the call.
+      if (result.images && result.images.length > 0) await this.resultStore().saveImages(call.id, result.images).catch(() => undefined)
       if (turn.controller.signal.aborted) this.ledger.answer(call.id, 'cancelled', text ? `${CANCELLED_RESULT}.\n${text}` : CANCELLED_RESULT, result.fullResultId ?? null)
       else this.ledger.answer(call.id, result.outcome, text, result.fullResultId ?? null)
       this.emitCall(turn.sessionId, turn.turnId, call.id)

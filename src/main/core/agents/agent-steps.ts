@@ -2,7 +2,7 @@
 // default, the provider history of a session with its agent steps in place, and the ledger rows as views.
 import type { ChatMessage, ToolCallView, TurnPauseView, TurnStepView } from '../../../shared/domain'
 import { UNANSWERED_RESULT, type WireMessage, type WireToolDefinition } from '../providers/tool-wire'
-import { toolWireName } from '../tools/mcp-tool'
+import { IMAGE_NOTE_PREFIX, toolWireName } from '../tools/mcp-tool'
 import type { BuiltinTool } from '../tools/tool-definition'
 import type { TurnRow } from '../sessions/session-store'
 import type { OfferedTool, ToolCallRow, TurnPause, TurnStepRow } from './tool-ledger'
@@ -61,8 +61,11 @@ export function toolDefinitions(set: SessionToolSet): WireToolDefinition[] {
   return set.tools.map((t) => ({ name: wireNameOf(t), description: t.description, inputSchema: t.inputSchema }))
 }
 
+/** The images kept for a call (by its ledger id); none by default. */
+export type CallImages = (callId: string) => ReadonlyArray<{ mimeType: string; data: string }>
+
 /** The steps of one turn that ended in tool calls, as wire messages: the calls, then their results. */
-function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow[]): WireMessage[] {
+function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow[], imagesOf: CallImages): WireMessage[] {
   const out: WireMessage[] = []
   for (const step of steps) {
     const mine = calls.filter((c) => c.step === step.step).sort((a, b) => a.position - b.position)
@@ -71,7 +74,11 @@ function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow
     out.push({
       role: 'user',
       content: '',
-      toolResults: mine.map((c) => ({ callId: c.providerCallId, content: c.resultText ?? UNANSWERED_RESULT, isError: c.state !== 'succeeded' })),
+      toolResults: mine.map((c) => {
+        // Only a result that names an image has any kept (no file is looked for otherwise).
+        const images = c.resultText?.includes(IMAGE_NOTE_PREFIX) ? imagesOf(c.id) : []
+        return { callId: c.providerCallId, content: c.resultText ?? UNANSWERED_RESULT, isError: c.state !== 'succeeded', ...(images.length > 0 ? { images } : {}) }
+      }),
     })
   }
   return out
@@ -82,7 +89,13 @@ function stepMessages(steps: readonly TurnStepRow[], calls: readonly ToolCallRow
  * placed after the turn's user message and before its reply. Turns without a user message (continuations) get
  * theirs before their reply, or at the end.
  */
-export function buildWireHistory(messages: readonly Pick<ChatMessage, 'id' | 'role' | 'turnId' | 'content'>[], turns: readonly TurnRow[], steps: readonly TurnStepRow[], calls: readonly ToolCallRow[]): WireMessage[] {
+export function buildWireHistory(
+  messages: readonly Pick<ChatMessage, 'id' | 'role' | 'turnId' | 'content'>[],
+  turns: readonly TurnRow[],
+  steps: readonly TurnStepRow[],
+  calls: readonly ToolCallRow[],
+  imagesOf: CallImages = () => [],
+): WireMessage[] {
   // Grouped once by turn (and turns by user message), so building the history is linear in the session's length.
   const stepsOf = groupBy(steps, (s) => s.turnId)
   const callsOf = groupBy(calls, (c) => c.turnId)
@@ -92,7 +105,7 @@ export function buildWireHistory(messages: readonly Pick<ChatMessage, 'id' | 'ro
   )
   const byTurn = new Map<string, WireMessage[]>()
   for (const t of turns) {
-    const m = stepMessages(stepsOf.get(t.id) ?? [], callsOf.get(t.id) ?? [])
+    const m = stepMessages(stepsOf.get(t.id) ?? [], callsOf.get(t.id) ?? [], imagesOf)
     if (m.length > 0) byTurn.set(t.id, m)
   }
   const out: WireMessage[] = []

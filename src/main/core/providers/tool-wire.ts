@@ -27,6 +27,15 @@ export interface WireToolResult {
   callId: string
   content: string
   isError: boolean
+  /** Images the tool returned: Anthropic takes them in the tool_result; the other APIs get a note instead. */
+  images?: ReadonlyArray<{ mimeType: string; data: string }>
+}
+
+/** What a result says on an API that takes no images in tool results (Chat Completions, Responses). */
+export const IMAGES_NOT_PASSED = '[The image is not passed to the model: this API takes no images in tool results.]'
+
+function textWithoutImages(r: WireToolResult): string {
+  return r.images && r.images.length > 0 ? `${r.content}\n${IMAGES_NOT_PASSED}` : r.content
 }
 
 export interface WireMessage {
@@ -124,7 +133,7 @@ export function chatMessages(messages: readonly WireMessage[]): unknown[] {
       continue
     }
     if (m.role === 'user' && m.toolResults) {
-      for (const r of m.toolResults) out.push({ role: 'tool', tool_call_id: r.callId, content: r.content })
+      for (const r of m.toolResults) out.push({ role: 'tool', tool_call_id: r.callId, content: textWithoutImages(r) })
       if (m.content !== '') out.push({ role: 'user', content: m.content })
       continue
     }
@@ -143,7 +152,7 @@ export function responsesInput(messages: readonly WireMessage[]): unknown[] {
       continue
     }
     if (m.role === 'user' && m.toolResults) {
-      for (const r of m.toolResults) out.push({ type: 'function_call_output', call_id: r.callId, output: r.content })
+      for (const r of m.toolResults) out.push({ type: 'function_call_output', call_id: r.callId, output: textWithoutImages(r) })
       if (m.content !== '') out.push({ role: 'user', content: m.content })
       continue
     }
@@ -172,7 +181,13 @@ export function anthropicMessages(messages: readonly WireMessage[]): unknown[] {
       continue
     }
     if (m.role === 'user' && m.toolResults) {
-      const blocks: unknown[] = m.toolResults.map((r) => ({ type: 'tool_result', tool_use_id: r.callId, content: r.content, ...(r.isError ? { is_error: true } : {}) }))
+      const blocks: unknown[] = m.toolResults.map((r) => ({
+        type: 'tool_result',
+        tool_use_id: r.callId,
+        // Images go in the result itself, after its text (tool_result content blocks: text and image).
+        content: r.images && r.images.length > 0 ? [{ type: 'text', text: r.content }, ...r.images.map((i) => ({ type: 'image', source: { type: 'base64', media_type: i.mimeType, data: i.data } }))] : r.content,
+        ...(r.isError ? { is_error: true } : {}),
+      }))
       if (m.content !== '') blocks.push({ type: 'text', text: m.content })
       out.push({ role: 'user', content: blocks })
       continue

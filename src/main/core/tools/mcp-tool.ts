@@ -90,9 +90,13 @@ function base64Bytes(data: string): number {
   return Math.max(0, Math.floor((data.length * 3) / 4) - padding)
 }
 
+/** How the text names an image; the wire adds the image itself where the API takes one (see tool-wire.ts). */
+export const IMAGE_NOTE_PREFIX = '[The tool returned an image'
+
 /**
- * A result's content as the text the model reads. Images and audio are named, not inlined: the ledger and the
- * history hold text, and base64 would only fill the model's context (the UI shows what came back, see `display`).
+ * A result's content as the text the model reads. Images and audio are named, not inlined as base64 text: the
+ * ledger and the history hold text. The image data is kept with the call (ResultStore.saveImages) and goes to models
+ * whose API takes images in tool results.
  */
 export function mcpContentText(content: readonly McpContent[]): string {
   return content
@@ -101,7 +105,7 @@ export function mcpContentText(content: readonly McpContent[]): string {
         case 'text':
           return c.text
         case 'image':
-          return `[The tool returned an image (${c.mimeType}, ${base64Bytes(c.data).toLocaleString('en-US')} bytes); it is shown to the user and was not passed to the model.]`
+          return `${IMAGE_NOTE_PREFIX} (${c.mimeType}, ${base64Bytes(c.data).toLocaleString('en-US')} bytes).]`
         case 'audio':
           return `[The tool returned audio (${c.mimeType}, ${base64Bytes(c.data).toLocaleString('en-US')} bytes); it was not passed to the model.]`
         case 'resource':
@@ -114,14 +118,14 @@ export function mcpContentText(content: readonly McpContent[]): string {
 /** A call's outcome in the ledger's words (succeeded / failed / timed-out / cancelled), with the text the model reads. */
 export function mcpCallResult(serverName: string, toolName: string, r: McpCallResult): RawToolResult {
   if (!r.ok) return { ok: false, outcome: r.outcome, text: r.message }
-  const images = r.content.flatMap((c) => (c.type === 'image' ? [{ mimeType: c.mimeType, bytes: base64Bytes(c.data) }] : []))
+  const images = r.content.flatMap((c) => (c.type === 'image' ? [{ mimeType: c.mimeType, data: c.data }] : []))
   const text = mcpContentText(r.content)
   return {
     ok: !r.isError,
     outcome: r.isError ? 'failed' : 'succeeded',
     // An error result with no words still tells the model which tool failed.
     text: r.isError && text.trim() === '' ? `${toolName} on "${serverName}" reported an error without details.` : text,
-    ...(images.length > 0 ? { display: { kind: 'image' as const, images } } : {}),
+    ...(images.length > 0 ? { images, display: { kind: 'image' as const, images: images.map((i) => ({ mimeType: i.mimeType, bytes: base64Bytes(i.data) })) } } : {}),
   }
 }
 

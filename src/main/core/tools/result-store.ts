@@ -3,10 +3,12 @@
 // and the UI can show all of it. Ids are random and checked against one pattern before they touch a path, so an id
 // coming back from the model cannot name any other file.
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 const ID_PATTERN = /^tr-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const CALL_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export type ResultPage =
   | { ok: true; text: string; offset: number; total: number; nextOffset: number | null }
@@ -55,6 +57,27 @@ export class ResultStore {
       if (last >= 0xd800 && last <= 0xdbff) end -= 1
     }
     return { ok: true, text: text.slice(offset, end), offset, total: text.length, nextOffset: end < text.length ? end : null }
+  }
+
+  /**
+   * Keeps the images a call's tool returned, under the ledger's call id (a UUID, checked), so later steps can send
+   * them to models whose API takes images in tool results. Never scrubbed: base64 is not text a secret appears in.
+   */
+  async saveImages(callId: string, images: ReadonlyArray<{ mimeType: string; data: string }>): Promise<void> {
+    if (!CALL_ID_PATTERN.test(callId)) throw new Error('not a call id')
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    await writeFile(path.join(this.dir, `images-${callId}.json`), JSON.stringify(images), { encoding: 'utf8', mode: 0o600 })
+  }
+
+  /** The images kept for a call (none when there are none or they cannot be read). Sync: the history is built sync. */
+  imagesSync(callId: string): Array<{ mimeType: string; data: string }> {
+    if (!CALL_ID_PATTERN.test(callId)) return []
+    try {
+      const parsed = JSON.parse(readFileSync(path.join(this.dir, `images-${callId}.json`), 'utf8')) as unknown
+      return Array.isArray(parsed) ? parsed.filter((i): i is { mimeType: string; data: string } => typeof i?.mimeType === 'string' && typeof i?.data === 'string') : []
+    } catch {
+      return []
+    }
   }
 
   private file(id: string): string {

@@ -30,6 +30,14 @@ export interface ToolResult {
   /** Set when `text` was cut: the whole result is in the result store under this id. */
   fullResultId?: string
   display?: ToolDisplay
+  /** Images the tool returned (an MCP server's), kept with the call and passed to models whose API takes them. */
+  images?: ToolImage[]
+}
+
+/** An image a tool returned: base64 data and its type. */
+export interface ToolImage {
+  mimeType: string
+  data: string
 }
 
 export interface ToolContext {
@@ -74,6 +82,7 @@ export interface RawToolResult {
   text: string
   outcome?: ToolOutcome
   display?: ToolDisplay
+  images?: ToolImage[]
 }
 
 export const success = (text: string, display?: ToolDisplay): RawToolResult => ({ ok: true, text, display })
@@ -137,7 +146,7 @@ export function cutText(text: string, max: number): string {
 
 async function capped(raw: RawToolResult, ctx: ToolContext, keepOversized: boolean): Promise<ToolResult> {
   const outcome = raw.outcome ?? (raw.ok ? 'succeeded' : 'failed')
-  const base = { ok: raw.ok && outcome === 'succeeded', outcome, display: raw.display }
+  const base = { ok: raw.ok && outcome === 'succeeded', outcome, display: raw.display, ...(raw.images ? { images: raw.images } : {}) }
   if (raw.text.length <= RESULT_TEXT_CAP) return { ...base, text: raw.text, truncated: false }
   const head = cutText(raw.text, RESULT_TEXT_CAP)
   const total = raw.text.length.toLocaleString('en-US')
@@ -195,6 +204,7 @@ export async function runWrapped<A>(
       ok: raw.ok,
       outcome: raw.outcome ?? (raw.ok ? 'succeeded' : 'failed'),
       display: raw.display,
+      ...(raw.images ? { images: raw.images } : {}),
       truncated: true,
       text: `${head}\n\n[Truncated at ${head.length} characters; the full result could not be kept (${describeFailure(err)}).]`,
     }
