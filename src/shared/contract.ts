@@ -188,6 +188,11 @@ export const channels = {
    * the kept file of a result over the cap, else the ledger's text; redacted of the entry's secrets. `truncated`:
    * more follows (ask again from offset + text.length).
    */
+  /** The images a call's tool returned (an MCP server's), for the tool row; none when it kept none. */
+  'tools.images': {
+    input: z.object({ callId: z.string().min(1).max(64) }),
+    output: z.object({ images: z.array(z.object({ mimeType: z.string(), data: z.string() })) }),
+  },
   'tools.result': {
     input: z.object({ callId: z.string().min(1).max(64), offset: z.number().int().min(0).optional(), length: z.number().int().min(1).max(4 * 1024 * 1024).optional() }),
     output: z.object({ text: z.string(), offset: z.number().int(), total: z.number().int(), truncated: z.boolean() }),

@@ -363,6 +363,8 @@ export const ToolCallView = z.object({
   resultPreview: z.string().nullable(),
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),
+  /** How many images the result holds (an MCP tool's); tools.images gives them. Absent: none. */
+  images: z.number().int().min(1).optional(),
 })
 export type ToolCallView = z.infer<typeof ToolCallView>
 

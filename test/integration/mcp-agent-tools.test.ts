@@ -264,8 +264,14 @@ describe('MCP tools in an agent turn', () => {
         { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
       ])
     }
-    // The ledger (and so the transcript and search) holds the text only.
-    expect((await calls(s))[0]!.resultPreview).not.toContain(png)
+    // The ledger (and so the transcript and search) holds the text only; the row says it has an image, and the
+    // image itself comes from tools.images (the tool row's "Show image").
+    const [row] = await calls(s)
+    expect(row!.resultPreview).not.toContain(png)
+    expect(row!.images).toBe(1)
+    expect(await s.h.call('tools.images', { callId: row!.id })).toEqual({ images: [{ mimeType: 'image/png', data: png }] })
+    expect(await s.h.fail('tools.images', { callId: '../../keel.db' })).toMatchObject({ kind: 'invalid-input', field: 'callId' })
+    expect((await calls(s))[1]!.images).toBeUndefined()
   })
 
   it('a tool left out of the profile ("*" except it) is not offered', async () => {

@@ -151,7 +151,14 @@ export function toolCallView(c: ToolCallRow): ToolCallView {
     resultPreview: c.resultText === null ? null : c.resultText.length > PREVIEW_CHARS ? `${c.resultText.slice(0, PREVIEW_CHARS)}…` : c.resultText,
     startedAt: c.startedAt,
     endedAt: c.endedAt,
+    ...imageCount(c.resultText),
   }
+}
+
+/** How many images a result names (each has its note in the text). */
+function imageCount(text: string | null): { images?: number } {
+  const n = text === null ? 0 : text.split(IMAGE_NOTE_PREFIX).length - 1
+  return n > 0 ? { images: n } : {}
 }
 
 export function turnStepView(s: TurnStepRow): TurnStepView {

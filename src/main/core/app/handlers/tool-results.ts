@@ -39,10 +39,19 @@ export interface ToolResultPage {
 
 export interface ToolResultHandlers {
   'tools.result': (input: { callId: string; offset?: number | undefined; length?: number | undefined }) => Promise<ToolResultPage>
+  'tools.images': (input: { callId: string }) => Promise<{ images: Array<{ mimeType: string; data: string }> }>
 }
+
+/** Image types the tool row shows (rendered by <img> from a data: URL, which the renderer's CSP allows). */
+const SHOWN_IMAGE_TYPES = /^image\/(png|jpeg|gif|webp)$/
 
 export function toolResultHandlers(deps: ToolResultHandlerDeps): ToolResultHandlers {
   return {
+    'tools.images': async ({ callId }) => {
+      if (!CALL_ID.test(callId)) throw KeelError.of('invalid-input', 'That is not a tool call id.', { field: 'callId' })
+      if (!deps.call(callId)) throw KeelError.of('not-found', 'That tool call no longer exists.', { fix: 'Its session may have been deleted.' })
+      return { images: deps.resultStore.imagesSync(callId).filter((i) => SHOWN_IMAGE_TYPES.test(i.mimeType)) }
+    },
     'tools.result': async ({ callId, offset = 0, length = RESULT_PAGE_DEFAULT }) => {
       if (!CALL_ID.test(callId)) throw KeelError.of('invalid-input', 'That is not a tool call id.', { field: 'callId' })
       const call = deps.call(callId)

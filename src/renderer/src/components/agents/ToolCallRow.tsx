@@ -153,6 +153,7 @@ export const ToolCallRow = memo(function ToolCallRow({ call, running = false }: 
           ) : null}
         </>
       ) : null}
+      {call.images ? <ToolCallImages call={call} /> : null}
       {RUN_AGAIN.has(call.state) ? (
         <div className="tool-call__line tool-call__line--detail">
           <button
@@ -190,6 +191,45 @@ export const ToolCallRow = memo(function ToolCallRow({ call, running = false }: 
     </article>
   )
 })
+
+/** The images a tool returned (an MCP server's), loaded when asked for: they can be large. */
+function ToolCallImages({ call }: { call: ToolCallView }) {
+  const [images, setImages] = useState<Array<{ mimeType: string; data: string }> | null>(null)
+  const [loading, setLoading] = useState(false)
+  const [problem, setProblem] = useState<KeelErrorData | null>(null)
+  const count = call.images ?? 0
+  const show = () => {
+    setLoading(true)
+    setProblem(null)
+    invoke('tools.images', { callId: call.id })
+      .then((r) => setImages(r.images))
+      .catch((e: unknown) => setProblem(toErrorData(e)))
+      .finally(() => setLoading(false))
+  }
+  return (
+    <>
+      <div className="tool-call__line tool-call__line--detail">
+        {images === null ? (
+          <button type="button" className="button button--small" onClick={show} disabled={loading}>
+            {loading ? 'Loading…' : count === 1 ? 'Show image' : `Show ${count} images`}
+          </button>
+        ) : images.length === 0 ? (
+          <span className="tool-call__summary" role="status">
+            The image was not kept (or is of a type Keel does not show).
+          </span>
+        ) : null}
+      </div>
+      {images && images.length > 0 ? (
+        <div className="tool-call__images">
+          {images.map((img, i) => (
+            <img key={i} className="tool-call__image" src={`data:${img.mimeType};base64,${img.data}`} alt={`Image ${i + 1} of ${images.length} returned by ${call.toolName}`} />
+          ))}
+        </div>
+      ) : null}
+      {problem ? <ErrorNote error={problem} label={`Problem with the images of ${call.toolName}`} /> : null}
+    </>
+  )
+}
 
 /** A call the model is still writing: its name and the arguments as they arrive (shown whole, they are short). */
 export function ToolCallDraftRow({ toolName, argumentsSoFar }: { toolName: string; argumentsSoFar: string }) {
