@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
 import { toolResultsSent, type FakeProvider, type RecordedRequest } from '../fake-provider/server'
+import { Keychain } from '../../src/main/core/secrets/keychain'
 import { EVERYTHING_SERVER } from '../support/mcp-servers'
 import { addMcpServer, addProvider, assistantMessages, closeSettings, expect, newSession, send, test, trustMcpServer } from './support/fixtures'
 
@@ -148,13 +149,36 @@ test('add the everything server in Settings, trust it, see its tools; in an agen
   expect(JSON.stringify(resumed[2]!.content)).toContain('simulated')
 })
 
-test('a server that exits at once shows the phase, the exit code and its stderr; removing it asks and deletes its keychain items', async ({ page, keel }) => {
+test('edit refuses a credential as plain env and keeps the text; a server that exits at once shows the phase, exit code and stderr; removing it asks and deletes its keychain items', async ({ page, keel }) => {
   await keel.launch()
   const secret = keel.newKey('mcp-broken')
   const script = `process.stderr.write('config error: no such profile\\n'); process.exit(3)`
   await addMcpServer(page, { name: 'Broken', command: process.execPath, args: ['-e', script], secrets: { BROKEN_TOKEN: secret } })
-  await trustMcpServer(page, 'Broken')
   const row = serverRow(page, 'Broken')
+
+  // Edit: a credential typed as plain environment is refused next to the Save button, the field is marked and keeps
+  // the text; fixed, the save goes through, with the secret's value replaced (it is never shown, only "stored").
+  await row.getByRole('button', { name: 'Edit Broken' }).click()
+  const form = page.getByRole('dialog', { name: 'Settings' }).getByRole('form', { name: 'Edit Broken' })
+  const env = form.getByLabel('Environment')
+  await env.fill('LOG_LEVEL=debug\nBROKEN_API_KEY=abc')
+  await form.getByRole('button', { name: 'Save' }).click()
+  await expect(form.getByRole('alert')).toContainText('Environment, line 2: BROKEN_API_KEY looks like a secret')
+  await expect(env).toHaveAttribute('aria-invalid', 'true')
+  await expect(env).toHaveValue('LOG_LEVEL=debug\nBROKEN_API_KEY=abc')
+  await expect(form.getByLabel('New value for BROKEN_TOKEN')).toHaveValue('')
+  await env.fill('LOG_LEVEL=debug')
+  const replaced = keel.newKey('mcp-broken-replaced')
+  await form.getByLabel('New value for BROKEN_TOKEN').fill(replaced)
+  await form.getByRole('button', { name: 'Save' }).click()
+  await expect(form).toHaveCount(0)
+  await expect(row).toContainText('BROKEN_TOKEN (stored)')
+  const keychain = new Keychain(keel.keychainService)
+  expect(await keychain.readSecret('mcp:broken:BROKEN_TOKEN')).toBe(replaced)
+  const edited = JSON.parse(fs.readFileSync(path.join(keel.dataDir, 'config.json'), 'utf8'))
+  expect(edited.mcpServers[0]).toMatchObject({ secrets: ['BROKEN_TOKEN'], transport: { env: { LOG_LEVEL: 'debug' } } })
+
+  await trustMcpServer(page, 'Broken')
   await expect(row.getByTestId('mcp-status')).toHaveText(/^failed at \w[\w ]* \(exit code 3\)$/)
   await expect(row.getByLabel('Last lines of stderr from Broken')).toContainText('config error: no such profile')
   expect(await axe(page, 'dialog[open]')).toEqual([])
@@ -163,9 +187,12 @@ test('a server that exits at once shows the phase, the exit code and its stderr;
   const confirm = page.getByRole('dialog', { name: 'Remove MCP server?' })
   await expect(confirm).toContainText('Its keychain items (BROKEN_TOKEN) are deleted too.')
   await confirm.getByRole('button', { name: 'Remove', exact: true }).click()
+  // (While the confirmation is open the list beneath is hidden from role queries: wait for it to close first.)
+  await expect(confirm).toBeHidden()
   await expect(row).toHaveCount(0)
   const config = JSON.parse(fs.readFileSync(path.join(keel.dataDir, 'config.json'), 'utf8'))
   expect(config.mcpServers).toEqual([])
+  expect(await keychain.readSecret('mcp:broken:BROKEN_TOKEN')).toBeNull()
 })
 
 test('import from a Claude Desktop config: the server is listed, its env value went to the keychain, not to config.json', async ({ page, keel }) => {
@@ -189,4 +216,5 @@ test('import from a Claude Desktop config: the server is listed, its env value w
   await expect(serverRow(page, 'everything').getByTestId('mcp-status')).toHaveText('untrusted: not started until you trust it')
   // The fixture's leak scan (every file under the data dir, the host's log) checks the token is nowhere else.
   expect(fs.readFileSync(path.join(keel.dataDir, 'config.json'), 'utf8')).not.toContain(token)
+  expect(await new Keychain(keel.keychainService).readSecret('mcp:everything:EVERYTHING_TOKEN')).toBe(token)
 })
