@@ -57,7 +57,8 @@ export const McpServerEntry = z.strictObject({
 export type McpServerEntry = z.infer<typeof McpServerEntry>
 
 /** Where a start failed. */
-export const McpPhase = z.enum(['resolve', 'spawn', 'connect', 'initialize', 'list-tools'])
+/** Where a server failed: one of the start phases, or 'running' (it crashed or exited after it was ready). */
+export const McpPhase = z.enum(['resolve', 'spawn', 'connect', 'initialize', 'list-tools', 'running'])
 export type McpPhase = z.infer<typeof McpPhase>
 
 export const McpServerStatus = z.discriminatedUnion('state', [

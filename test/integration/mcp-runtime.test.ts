@@ -158,7 +158,7 @@ describe('MCP runtime over stdio (everything server)', { timeout: 60_000 }, () =
     expect(result).toMatchObject({ ok: false, outcome: 'failed' })
     expect((result as { message: string }).message).toContain('exited (code 1)')
     const status = await failed
-    expect(status).toMatchObject({ state: 'failed', exitCode: 1, attempts: 0 })
+    expect(status).toMatchObject({ state: 'failed', phase: 'running', exitCode: 1, attempts: 0 })
     expect((status as { restartAt: number | null }).restartAt).toBeGreaterThan(Date.now() - 1_000)
     expect((status as { message: string }).message).toContain('Keel restarts it in 1 s (attempt 1 of 2)')
 

@@ -565,8 +565,8 @@ export class McpServers implements McpRuntime {
       delayMs === undefined
         ? ` Keel gave up after ${state.attempts} restart attempts; use Restart in Settings → MCP servers.`
         : ` Keel restarts it in ${Math.max(1, Math.round(delayMs / 1000))} s (attempt ${state.attempts + 1} of ${delays.length}).`
-    // The phase of a server that was running: its connection (the process's pipes, or the HTTP stream) went away.
-    this.setStatus(serverId, state, { state: 'failed', phase: 'connect', message: crash.message + note, exitCode: crash.exitCode, stderrTail: crash.stderrTail, restartAt, attempts: state.attempts })
+    // It was ready and then went away (the process exited, or the HTTP stream broke): phase 'running', not a start phase.
+    this.setStatus(serverId, state, { state: 'failed', phase: 'running', message: crash.message + note, exitCode: crash.exitCode, stderrTail: crash.stderrTail, restartAt, attempts: state.attempts })
     if (delayMs === undefined) return
     const generation = state.generation
     state.restartTimer = setTimeout(() => {

@@ -10,6 +10,7 @@ const PHASE_TEXT: Record<McpPhase, string> = {
   connect: 'connect',
   initialize: 'initialize',
   'list-tools': 'list tools',
+  running: 'run time',
 }
 
 export function mcpPhaseText(phase: McpPhase): string {
