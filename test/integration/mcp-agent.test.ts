@@ -185,6 +185,32 @@ describe('MCP tools over Streamable HTTP (in-test SDK server)', () => {
     await ended(a, third.turnId, since)
   })
 
+  it('a kept approval is tied to the server launch: after the server entry changes (and is trusted again) the tool asks again', async () => {
+    const server = await startHttpMcpServer({ tools: [remove({ item: z.string() })] })
+    httpServers.push(server)
+    const a = await agentWith([{ name: 'Remote', transport: { type: 'http', url: server.url } }])
+    fake.sequence([{ toolCalls: [{ name: 'remote__remove', id: 'call_1', arguments: { item: 'one' } }] }, { toolResultFor: 'call_1', reply: 'ok' }])
+    const first = await a.h.call('chat.send', { sessionId: a.sessionId, text: 'remove one' })
+    const asked = await callIn(a, (c) => c.providerCallId === 'call_1' && c.state === 'awaiting-approval')
+    let since = a.h.mark()
+    await a.h.call('tools.approve', { callId: asked.id, scope: 'session' })
+    expect(await ended(a, first.turnId, since)).toMatchObject({ status: 'done' })
+
+    // The user adds a plain header: what answers for the server changed, so trust and the kept approval go.
+    const edited = await a.h.call('mcp.update', { id: 'remote', patch: { transport: { type: 'http', url: server.url, headers: { 'X-Team': 'blue' } } } })
+    expect(edited.trusted).toBe(false)
+    const refused = await a.h.fail('chat.send', { sessionId: a.sessionId, text: 'remove two' })
+    expect(refused.message).toContain('Nothing was sent.')
+    await a.h.call('mcp.trust', { id: 'remote', launchHash: edited.launchHash })
+    fake.sequence([{ toolCalls: [{ name: 'remote__remove', id: 'call_2', arguments: { item: 'two' } }] }, { toolResultFor: 'call_2', reply: 'ok' }])
+    since = a.h.mark()
+    const second = await a.h.call('chat.send', { sessionId: a.sessionId, text: 'remove two' })
+    await callIn(a, (c) => c.providerCallId === 'call_2' && c.state === 'awaiting-approval', since)
+    expect(server.callCount('remove')).toBe(1)
+    await a.h.call('chat.stop', { sessionId: a.sessionId })
+    await ended(a, second.turnId, since)
+  })
+
   it("a call the server never answers ends timed-out after the entry's timeout, and the model reads that", async () => {
     const server = await startHttpMcpServer({ tools: [] })
     httpServers.push(server)
