@@ -94,7 +94,19 @@ export function McpCheckReportView({ report }: { report: McpCheckReport }) {
           </>
         ) : null}
         <dt>Tools</dt>
-        <dd>{report.tools.length > 0 ? <span className="mono">{report.tools.join(', ')}</span> : <span className="muted">none listed</span>}</dd>
+        <dd>
+          {report.tools.length > 0 ? (
+            <ul className="mcp-check__tools" aria-label="Tools listed">
+              {report.tools.map((t) => (
+                <li key={t}>
+                  <code>{t}</code>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <span className="muted">none listed</span>
+          )}
+        </dd>
       </dl>
       {report.stderrTail.length > 0 ? (
         <>

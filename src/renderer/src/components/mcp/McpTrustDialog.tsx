@@ -37,7 +37,7 @@ export function McpTrustDialog({ server, onClose, onTrusted }: McpTrustDialogPro
   }
 
   return (
-    <Modal title={`Trust ${server.entry.name}?`} onClose={onClose} className="modal--small mcp-trust">
+    <Modal title={`Trust ${server.entry.name}?`} onClose={onClose} className="mcp-trust">
       <p>
         {stdio
           ? 'Keel will run this command on your computer, with your permissions, whenever a session needs this server:'
