@@ -51,7 +51,7 @@ export async function profileToolSet(profile: ResolvedSessionProfile, sessionWor
   const refresh = async (): Promise<SessionToolSet> => {
     const missing: string[] = []
     const set = build([...builtins, ...(await mcpTools(mcpItems, profile.name, mcp, (message) => missing.push(message)))])
-    return missing.length > 0 ? { ...set, notice: `${missing.join(' ')} Its tools are not offered for the rest of this turn.` } : set
+    return missing.length > 0 ? { ...set, notice: `${missing.join(' ')} The turn goes on without its tools (they are offered again once it is back).` } : set
   }
   return build([...builtins, ...(await mcpTools(mcpItems, profile.name, mcp))])
 }
