@@ -218,23 +218,24 @@ describe('MCP tools over Streamable HTTP (in-test SDK server)', () => {
           name: 'steps',
           description: 'Works in steps, reporting progress',
           annotations: { readOnlyHint: true },
-          // Six steps of 400 ms: 2.4 s in all, past the 1 s timeout, but never 1 s without progress.
+          // Sixteen steps of 250 ms: 4 s in all, past the 3 s timeout, but never more than 250 ms without progress
+          // (a wide margin, so a loaded machine's pauses do not end it).
           handler: async (_args, extra) => {
-            for (let i = 1; i <= 6; i++) {
-              await new Promise((resolve) => setTimeout(resolve, 400))
-              await extra.sendProgress(i, 6)
+            for (let i = 1; i <= 16; i++) {
+              await new Promise((resolve) => setTimeout(resolve, 250))
+              await extra.sendProgress(i, 16)
             }
-            return { content: [{ type: 'text', text: 'all six steps done' }] }
+            return { content: [{ type: 'text', text: 'all sixteen steps done' }] }
           },
         },
       ],
     })
     httpServers.push(server)
-    const a = await agentWith([{ name: 'Remote', transport: { type: 'http', url: server.url }, timeoutMs: 1000 }])
+    const a = await agentWith([{ name: 'Remote', transport: { type: 'http', url: server.url }, timeoutMs: 3000 }])
     fake.sequence([{ toolCalls: [{ name: 'remote__steps', id: 'call_p', arguments: {} }] }, { toolResultFor: 'call_p', reply: 'Done.' }])
     const { turnId } = await a.h.call('chat.send', { sessionId: a.sessionId, text: 'work' })
     expect(await ended(a, turnId)).toMatchObject({ status: 'done' })
-    expect((await calls(a))[0]).toMatchObject({ toolName: 'steps', state: 'succeeded', resultPreview: 'all six steps done' })
+    expect((await calls(a))[0]).toMatchObject({ toolName: 'steps', state: 'succeeded', resultPreview: 'all sixteen steps done' })
   })
 
   it("a call the server never answers ends timed-out after the entry's timeout, and the model reads that", async () => {
