@@ -35,6 +35,7 @@ import {
 import { ApprovalScope, CallPreview, EDITED_ARGUMENTS_MAX, GrantView } from './grants'
 import { AgentProfileView, ProfileDraft, ProfileId, ProfilePatch, ProfilesState } from './agent-profiles'
 import { McpCheckReport, McpImportResult, McpImportSource, McpSecretName, McpServerDraft, McpServerId, McpServerView } from './mcp'
+import { ModelPrice, UsageDay, UsageGroupBy, UsageRow, UsageSummary } from './usage'
 
 const SessionId = z.string().min(1).max(64)
 const Ok = z.object({ ok: z.literal(true) })
@@ -220,6 +221,17 @@ export const channels = {
   'mcp.test': { input: z.object({ id: McpServerId }), output: McpCheckReport },
   /** Imports a Claude Desktop or VS Code config's servers: env and header values go to the keychain, never to config.json. */
   'mcp.import': { input: z.object({ source: McpImportSource, text: z.string().min(1).max(1_000_000) }), output: McpImportResult },
+
+  /** Settings → Usage: steps ended between two UTC days (inclusive), grouped by day, entry, model, profile or identity. */
+  'usage.summary': { input: z.object({ from: UsageDay, to: UsageDay, groupBy: UsageGroupBy }), output: UsageSummary },
+  /** The same range, one row per step, as CSV text (empty cells: not reported / no price). */
+  'usage.csv': { input: z.object({ from: UsageDay, to: UsageDay }), output: z.object({ csv: z.string(), filename: z.string() }) },
+  /** A session's totals, by identity (entry + model) when it used several. */
+  'usage.session': { input: z.object({ id: SessionId }), output: z.object({ rows: z.array(UsageRow) }) },
+  /** An entry's price table (config.json `prices`), by wire model id. */
+  'prices.get': { input: z.object({ entryId: EntryId }), output: z.object({ prices: z.record(z.string(), ModelPrice) }) },
+  /** Sets (or with null removes) one model's price; later steps use it, earlier ones keep the price they ended with. */
+  'prices.set': { input: z.object({ entryId: EntryId, model: ModelId, price: ModelPrice.omit({ source: true }).nullable() }), output: z.object({ prices: z.record(z.string(), ModelPrice) }) },
 } as const
 
 export type Channel = keyof typeof channels

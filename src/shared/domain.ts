@@ -1,6 +1,7 @@
 // Keel's vocabulary as zod schemas. Everything that crosses the IPC contract is defined here, once; main, preload,
 // renderer and the browser host all import these. Pure: no Node, no DOM, no Electron.
 import { z } from 'zod'
+import { TurnUsageView } from './usage'
 import { STREAM_TIMEOUT_MAX_MS, STREAM_TIMEOUT_MIN_MS } from './stream-timeouts'
 
 export const PROVIDER_KINDS = [
@@ -344,6 +345,8 @@ export const TurnView = z.object({
   startedAt: z.number(),
   /** Set while an agent turn waits for the user (its status is then 'stopped'). */
   pause: TurnPauseView.nullable().optional(),
+  /** What the turn's steps consumed, as their providers reported it (issue #11); absent for turns before usage. */
+  usage: TurnUsageView.nullable().optional(),
 })
 
 /** A tool call of an agent turn, from the tool-call ledger, as the transcript shows it. */

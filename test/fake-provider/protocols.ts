@@ -3,7 +3,7 @@
 // event order follow the real APIs closely enough for the official SDKs' strict stream accumulators
 // (e.g. openai's ResponseStream validates item ids and output/content indexes).
 
-import type { CompletionProtocol, ToolCallSpec } from './types.js'
+import type { CompletionProtocol, ToolCallSpec, UsageSpec } from './types.js'
 import { isJsonObject, type JsonObject } from './http.js'
 import type { SseEvent } from './sse.js'
 
@@ -23,6 +23,8 @@ export interface ReplyContext {
   hasText: boolean
   /** The tool calls that end the reply (empty for a plain text reply). */
   toolCalls: PlannedToolCall[]
+  /** Scripted usage (`Rule.usage`); absent: counted words. */
+  usage?: UsageSpec | 'none'
 }
 
 /** A scripted tool call with its id and wire text fixed. */
@@ -152,7 +154,18 @@ function chatChunk(ctx: ReplyContext, delta: Json, finishReason: string | null):
   }
 }
 
-function chatUsage(ctx: ReplyContext, text: string): Json {
+function chatUsage(ctx: ReplyContext, text: string): Json | null {
+  const u = ctx.usage
+  if (u === 'none') return null
+  if (u) {
+    return {
+      prompt_tokens: u.input,
+      completion_tokens: u.output,
+      total_tokens: u.input + u.output,
+      ...(u.cached !== undefined ? { prompt_tokens_details: { cached_tokens: u.cached } } : {}),
+      ...(u.reasoning !== undefined ? { completion_tokens_details: { reasoning_tokens: u.reasoning } } : {}),
+    }
+  }
   const completion = countTokens(text)
   return { prompt_tokens: ctx.inputTokens, completion_tokens: completion, total_tokens: ctx.inputTokens + completion }
 }
@@ -182,7 +195,7 @@ const openaiChat: ProtocolWire = {
   tail: (ctx, fullText) => [
     { data: chatChunk(ctx, {}, chatFinish(ctx)) },
     // With stream_options.include_usage the real API adds a last chunk with empty choices.
-    ...(wantsStreamUsage(ctx.body)
+    ...(wantsStreamUsage(ctx.body) && ctx.usage !== 'none'
       ? [{ data: { ...chatChunk(ctx, {}, null), choices: [], usage: chatUsage(ctx, fullText) } }]
       : []),
     { data: '[DONE]' },
@@ -215,7 +228,7 @@ const openaiChat: ProtocolWire = {
         finish_reason: chatFinish(ctx),
       },
     ],
-    usage: chatUsage(ctx, fullText),
+    ...(ctx.usage !== 'none' ? { usage: chatUsage(ctx, fullText) } : {}),
   }),
 }
 
@@ -282,15 +295,23 @@ function responseObject(ctx: ReplyContext, text: string | null): Json {
     tools: Array.isArray(ctx.body.tools) ? ctx.body.tools : [],
     top_p: ctx.body.top_p ?? 1,
     truncation: 'disabled',
-    usage: done
-      ? {
+    usage: !done || ctx.usage === 'none'
+      ? null
+      : ctx.usage
+        ? {
+            input_tokens: ctx.usage.input,
+            ...(ctx.usage.cached !== undefined ? { input_tokens_details: { cached_tokens: ctx.usage.cached } } : {}),
+            output_tokens: ctx.usage.output,
+            ...(ctx.usage.reasoning !== undefined ? { output_tokens_details: { reasoning_tokens: ctx.usage.reasoning } } : {}),
+            total_tokens: ctx.usage.input + ctx.usage.output,
+          }
+        : {
           input_tokens: ctx.inputTokens,
           input_tokens_details: { cached_tokens: 0 },
           output_tokens: outputTokens,
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: ctx.inputTokens + outputTokens,
-        }
-      : null,
+        },
     user: null,
     metadata: {},
   }
@@ -377,7 +398,11 @@ function anthropicMessage(ctx: ReplyContext, text: string | null): Json {
     content,
     stop_reason: done ? anthropicStopReason(ctx) : null,
     stop_sequence: null,
-    usage: { input_tokens: ctx.inputTokens, output_tokens: done ? countTokens(text) + ctx.toolCalls.length : 1 },
+    ...(ctx.usage === 'none'
+      ? {}
+      : ctx.usage
+        ? { usage: { input_tokens: ctx.usage.input, ...(ctx.usage.cached !== undefined ? { cache_read_input_tokens: ctx.usage.cached } : {}), output_tokens: done ? ctx.usage.output : 1 } }
+        : { usage: { input_tokens: ctx.inputTokens, output_tokens: done ? countTokens(text) + ctx.toolCalls.length : 1 } }),
   }
 }
 
@@ -416,7 +441,7 @@ const anthropicMessages: ProtocolWire = {
     ...(ctx.hasText && ctx.toolCalls.length === 0 ? [anthropicEvent('content_block_stop', { index: 0 })] : []),
     anthropicEvent('message_delta', {
       delta: { stop_reason: anthropicStopReason(ctx), stop_sequence: null },
-      usage: { output_tokens: countTokens(fullText) + ctx.toolCalls.length },
+      ...(ctx.usage === 'none' ? {} : { usage: { output_tokens: ctx.usage ? ctx.usage.output : countTokens(fullText) + ctx.toolCalls.length } }),
     }),
     anthropicEvent('message_stop'),
   ],
@@ -443,6 +468,7 @@ export function newReplyContext(
   serial: number,
   toolCalls: PlannedToolCall[] = [],
   hasText = true,
+  usage?: UsageSpec | 'none',
 ): ReplyContext {
   return {
     id: `${ID_PREFIX[protocol]}${serial}`,
@@ -454,5 +480,6 @@ export function newReplyContext(
     seq: 0,
     hasText,
     toolCalls,
+    ...(usage !== undefined ? { usage } : {}),
   }
 }

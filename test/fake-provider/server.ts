@@ -131,7 +131,7 @@ function replyPlan(exchange: Exchange, protocol: CompletionProtocol, body: JsonO
   const text = rule?.reply ?? (toolCalls.length > 0 && !breaksText ? '' : echoReply(model, lastUserText(protocol, body)))
   const plan: ReplyPlan = {
     wire: WIRES[protocol],
-    ctx: newReplyContext(protocol, body, model, exchange.serial, toolCalls, toolCalls.length === 0 || text !== ''),
+    ctx: newReplyContext(protocol, body, model, exchange.serial, toolCalls, toolCalls.length === 0 || text !== '', rule?.usage),
     text,
     stream: body.stream === true,
     headers: exchange.headers,

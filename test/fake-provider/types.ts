@@ -156,6 +156,24 @@ export interface RuleBehaviour {
   argumentChunks?: number
   /** For models requests: list these model ids instead of the defaults. */
   models?: string[]
+  /**
+   * The usage the reply reports, in its API's own fields (streaming included): Chat `usage.prompt_tokens`,
+   * `completion_tokens`, `prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens` (the
+   * stream's last chunk, only when the request asked with `stream_options.include_usage`); Responses
+   * `response.usage.input_tokens`, `output_tokens`, `input_tokens_details.cached_tokens`,
+   * `output_tokens_details.reasoning_tokens`; Anthropic `message_start.message.usage.input_tokens` and
+   * `cache_read_input_tokens`, `message_delta.usage.output_tokens` (Anthropic has no reasoning count). Details
+   * absent from the spec are not sent. `'none'`: the reply reports no usage at all. Absent: word counts as before.
+   */
+  usage?: UsageSpec | 'none'
+}
+
+/** Token counts a reply reports (see `RuleBehaviour.usage`). */
+export interface UsageSpec {
+  input: number
+  output: number
+  cached?: number
+  reasoning?: number
 }
 
 export interface Rule extends RuleMatch, RuleBehaviour {

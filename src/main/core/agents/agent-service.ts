@@ -22,6 +22,9 @@ import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/sess
 import { CooldownBook } from './cooldowns'
 import { ArgumentStream } from './argument-stream'
 import { RECOVERY_NOTE, recoveryDifferences } from './recovery'
+import { StepMeter } from '../usage/step-meter'
+import { UsageStore } from '../usage/usage-store'
+import type { ModelPrice } from '../../../shared/usage'
 
 /** The states a call may be run again from (by the user only: never automatically). */
 const RUN_AGAIN_STATES: readonly string[] = ['interrupted', 'failed', 'timed-out', 'cancelled']
@@ -50,6 +53,8 @@ interface RunningTurn {
   checkpointFailed?: boolean
   /** Set for a turn that offers tools: it runs as an agent turn, in steps. */
   agent?: AgentRun
+  /** The step in flight: its timing and the usage its provider reported, written with the step's end. */
+  meter?: StepMeter
 }
 
 /** An agent turn in progress (the steps of one turn; DESIGN.md, "Agents, tools and MCP"). */
@@ -85,6 +90,8 @@ export interface AgentServiceOptions {
   requestProfile?(sessionId: string): RequestProfile | undefined
   /** Where results too large for the model are kept (read_tool_result pages through them). */
   resultStore?: ResultStore
+  /** The price in force for an entry's model (config.json `prices`), read when a step ends; null: cost unknown. */
+  priceFor?(entryId: string, model: string): ModelPrice | null
 }
 
 export interface AgentEvents {
@@ -99,6 +106,7 @@ export class AgentService {
   private readonly running = new Map<string, RunningTurn>()
   readonly cooldowns = new CooldownBook()
   readonly ledger: ToolLedger
+  readonly usage: UsageStore
   /** Sessions whose paused turn is being resumed (between the last answer and the turn running again). */
   private readonly resuming = new Set<string>()
   /** The wire form of the sessions being chatted in, extended as messages are added (not re-read per send). */
@@ -112,6 +120,7 @@ export class AgentService {
     private readonly options: AgentServiceOptions = {},
   ) {
     this.ledger = new ToolLedger(sessions.db)
+    this.usage = new UsageStore(sessions.db)
     this.wireHistory = new WireHistoryCache(sessions)
   }
 
@@ -210,6 +219,7 @@ export class AgentService {
   private async stream(turn: RunningTurn, entry: ProviderEntry, key: string | null, messages: WireMessage[]): Promise<void> {
     let status: 'done' | 'stopped' | 'error' = 'done'
     let error: KeelErrorData | null = null
+    const meter = (turn.meter = new StepMeter())
     try {
       await streamCompletion({
         identity: turn.identity,
@@ -218,7 +228,9 @@ export class AgentService {
         messages,
         profile: this.options.requestProfile?.(turn.sessionId),
         signal: turn.controller.signal,
+        onUsage: (u) => meter.report(u),
         onDelta: (delta) => {
+          meter.token()
           turn.text += delta
           this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
           this.scheduleCheckpoint(turn)
@@ -248,6 +260,8 @@ export class AgentService {
         }
         // The partial text stays on the turn only when it did not become a message (an error cut it short).
         this.sessions.endTurn(turn.turnId, status, error, assistantMessageId ? '' : turn.text)
+        // A plain turn is one step (step 0): its usage is committed with its end.
+        this.recordUsage(turn, 0, meter)
         // A continuation that fails stops there: recovery is over, whatever the error (no retry loop).
         if (turn.continues) this.sessions.setRecovery(turn.continues, status === 'done' ? 'continued' : 'failed')
         this.sessions.touch(turn.sessionId)
@@ -387,6 +401,7 @@ export class AgentService {
         this.resetStepText(turn)
         this.ledger.startStep(turn.turnId, step, turn.identity.identityKey, Date.now(), offeredTools(run.set))
         openStep = step
+        const meter = (turn.meter = new StepMeter())
         const messages = [...this.agentHistory(turn.sessionId), ...run.tail]
         run.tail = []
         // Arguments as they stream reach the window coalesced (ArgumentStream); the ledger sees only complete calls.
@@ -401,7 +416,10 @@ export class AgentService {
           signal,
           tools: toolDefinitions(run.set),
           profile: this.options.requestProfile?.(turn.sessionId),
+          onUsage: (u) => meter.report(u),
+          onToolCallStart: () => meter.token(),
           onDelta: (delta) => {
+            meter.token()
             turn.text += delta
             this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
             this.scheduleCheckpoint(turn)
@@ -413,7 +431,10 @@ export class AgentService {
         run.step += 1
         run.stepsLeft -= 1
         if (outcome.toolCalls.length === 0) {
-          this.ledger.endStep(turn.turnId, step, 'text', turn.text)
+          this.sessions.transaction(() => {
+            this.ledger.endStep(turn.turnId, step, 'text', turn.text)
+            this.recordUsage(turn, step, meter)
+          })
           openStep = null
           finalText = turn.text
           break
@@ -466,7 +487,11 @@ export class AgentService {
     const { status, error, pause, text, openStep } = end
     let assistantMessageId: string | null = null
     this.sessions.transaction(() => {
-      if (openStep !== null) this.ledger.endStep(turn.turnId, openStep, status === 'stopped' ? 'stopped' : 'error', turn.text)
+      if (openStep !== null) {
+        this.ledger.endStep(turn.turnId, openStep, status === 'stopped' ? 'stopped' : 'error', turn.text)
+        // A step cut short keeps what its provider reported before (Anthropic's input, at the start).
+        if (turn.meter) this.recordUsage(turn, openStep, turn.meter)
+      }
       // Every call still open is answered (invariant 13): on Stop a running tool was cancelled and a waiting one
       // never ran; after an error none of them will run.
       if (status !== 'done' || pause === null) setAnswered(this.ledger.answerOpen(turn.turnId, 'cancelled', status === 'error' ? ERROR_RESULT : CANCELLED_RESULT))
@@ -487,6 +512,29 @@ export class AgentService {
       this.sessions.touch(turn.sessionId)
     })
     setMessage(assistantMessageId)
+  }
+
+  /**
+   * Writes a step's usage (inside the caller's transaction, the one that ends the step): the counts its provider
+   * reported (null where it reported none), the price in force now and the cost it gives.
+   */
+  private recordUsage(turn: RunningTurn, step: number, meter: StepMeter): void {
+    const id = turn.identity
+    this.usage.record({
+      turnId: turn.turnId,
+      step,
+      sessionId: turn.sessionId,
+      entryId: id.entryId,
+      entryName: id.entryName,
+      model: id.model,
+      api: id.api,
+      identityKey: id.identityKey,
+      usage: meter.usage,
+      price: this.options.priceFor?.(id.entryId, id.model) ?? null,
+      startedAt: meter.startedAt,
+      firstTokenAt: meter.firstTokenAt,
+      endedAt: Date.now(),
+    })
   }
 
   /** A new step starts with no text of its own (the previous step's text is in its ledger row). */
@@ -531,6 +579,7 @@ export class AgentService {
   private recordCalls(turn: RunningTurn, run: AgentRun, step: number, calls: CompletedToolCall[]): string[] {
     return this.sessions.transaction(() => {
       this.ledger.endStep(turn.turnId, step, 'tool-calls', turn.text)
+      if (turn.meter) this.recordUsage(turn, step, turn.meter)
       // The step's text now lives in its ledger row: the turn's checkpoint restarts empty for the next step.
       this.sessions.checkpoint(turn.turnId, '')
       return calls.map((call, position) => {

@@ -31,6 +31,8 @@ import { mcpToolOptions, toolSourceConfigHash } from '../tools/mcp-tool'
 import type { McpRuntime } from '../mcp/types'
 import { toolResultHandlers } from './handlers/tool-results'
 import { mcpHandlers } from './handlers/mcp'
+import { prefillPrices, usageHandlers } from './handlers/usage'
+import { priceFor } from '../usage/prices'
 import { McpServerEntries } from '../mcp/server-entries'
 import { McpTrustStore } from '../mcp/trust-store'
 import { McpServers } from '../mcp/mcp-servers'
@@ -84,7 +86,15 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   // Settings → Agents offers the tools of every configured MCP server that is running (grouped by server).
   const profiles = new ProfileService(config, db, () => mcpToolOptions(config.current().mcpServers, mcpRuntime))
   const identity = new IdentityService(config, keychain, sessions, (snap) => emit('identity', snap))
-  const catalog = new CatalogService(db, keychain)
+  // A model list that states prices (OpenRouter's) prefills the price table; a hand-typed price is never replaced.
+  // A config that cannot be written (invalid on disk, read-only) keeps the table as it is: the cost stays unknown.
+  const catalog = new CatalogService(db, keychain, (entry, listed) => {
+    try {
+      prefillPrices(config, entry.id, listed)
+    } catch {
+      // Nothing to do: prices are only a prefill.
+    }
+  })
   // MCP servers: entries in config.json, secrets in the keychain, trust in the database.
   const mcpTrust = new McpTrustStore(db)
   const mcpChanged = (reason: string, serverId: string | null) => emit('mcp', { reason, serverId })
@@ -134,6 +144,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return profile.missing ? undefined : { instructions: profile.instructions, ...profile.parameters }
     },
     resultStore: new ResultStore(paths.toolResults),
+    priceFor: (entryId, model) => priceFor(config.current().prices, entryId, model),
   })
   // A live snapshot shows what a running turn uses, and a mid-turn re-bind as what the next turn will use.
   identity.setRunningTurns((id) => agents.runningIdentity(id))
@@ -234,9 +245,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     const pauses = agents.ledger.pausesOf(ids)
     const toolCalls = agents.ledger.callsOf(ids).map(toolCallView)
     const steps = agents.ledger.stepsOf(ids).filter((st) => st.finishReason === 'tool-calls').map(turnStepView)
+    const usage = agents.usage.turns(ids)
     return {
       messages: page.messages,
-      turns: page.turns.map((t) => (pauses.has(t.id) ? { ...t, pause: pauses.get(t.id)! } : t)),
+      turns: page.turns.map((t) => ({ ...t, ...(pauses.has(t.id) ? { pause: pauses.get(t.id)! } : {}), ...(usage.has(t.id) ? { usage: usage.get(t.id)! } : {}) })),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       ...(steps.length > 0 ? { steps } : {}),
     }
@@ -664,6 +676,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return { ok: true as const }
     },
     'tools.runAgain': async ({ callId }) => agents.runAgain(callId),
+    ...usageHandlers({ usage: agents.usage, config, requireSession }),
     ...toolResultHandlers({
       call: (id) => agents.ledger.call(id),
       resultStore: new ResultStore(paths.toolResults),

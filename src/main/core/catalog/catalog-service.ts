@@ -9,6 +9,8 @@ import { anthropicClient, openaiClient } from '../providers/provider-client'
 import { classifyProviderError, providerSecrets, redact } from '../providers/provider-errors'
 import { RequestDeadline } from '../providers/request-deadline'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
+import { openRouterPrices } from '../usage/prices'
+import type { ModelPrice } from '../../../shared/usage'
 
 export const CATALOG_TTL_MS = 10 * 60 * 1000
 
@@ -37,6 +39,8 @@ export class CatalogService {
   constructor(
     private readonly db: Database.Database,
     private readonly keychain: Keychain,
+    /** A live list that carried prices (OpenRouter's `pricing`): the caller prefills the price table with them. */
+    private readonly onPrices?: (entry: ProviderEntry, prices: Record<string, ModelPrice>) => void,
   ) {}
 
   /** The one invalidation path: entry edits, key changes and "Clear caches" all come here. */
@@ -109,7 +113,11 @@ export class CatalogService {
         return withoutSecrets(page.data.map((m) => m.id))
       }
       const page = await openaiClient(entry, entry.baseUrl, key, transport).models.list({ signal: deadline.signal })
-      return withoutSecrets(page.data.map((m) => m.id).sort())
+      const ids = withoutSecrets(page.data.map((m) => m.id).sort())
+      // Only a list that states prices prefills them (OpenRouter's does); nothing is ever guessed for the others.
+      const prices = openRouterPrices({ data: page.data.filter((m) => ids.includes(m.id)) })
+      if (Object.keys(prices).length > 0) this.onPrices?.(entry, prices)
+      return ids
     } catch (err) {
       if (deadline.problem) throw deadline.problem
       const error = classifyProviderError(err, { entryId: entry.id, entryName: entry.name, baseUrl: entry.baseUrl, model: '' }, providerSecrets(entry, key))

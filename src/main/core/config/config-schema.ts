@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { AppDefault, ProviderEntry } from '../../../shared/domain'
 import { AgentProfile, CHAT_PROFILE_ID, ProfileId, isBuiltinProfileId } from '../../../shared/agent-profiles'
 import { McpServerEntry } from '../../../shared/mcp'
+import { PriceTable } from '../../../shared/usage'
 import { KeelError } from '../errors'
 import { builtinTool } from '../tools/builtin-tools'
 
@@ -26,6 +27,8 @@ export const KeelConfig = z
     mcpServers: z.array(McpServerEntry).default([]),
     /** Ids of deleted MCP servers: never reused, so grants and trust given to a deleted server never pass to another. */
     retiredMcpServerIds: z.array(z.string()).default([]),
+    /** Prices per entry id and model (per million tokens), typed in Settings or taken from a provider's model list. */
+    prices: PriceTable.default({}),
   })
   .superRefine((cfg, ctx) => {
     const profileIds = new Set<string>()
@@ -68,7 +71,7 @@ export const KeelConfig = z
   })
 export type KeelConfig = z.infer<typeof KeelConfig>
 
-export const EMPTY_CONFIG: KeelConfig = { version: CONFIG_VERSION, providers: [], default: null, retiredProviderIds: [], agentProfiles: [], defaultProfileId: CHAT_PROFILE_ID, retiredProfileIds: [], mcpServers: [], retiredMcpServerIds: [] }
+export const EMPTY_CONFIG: KeelConfig = { version: CONFIG_VERSION, providers: [], default: null, retiredProviderIds: [], agentProfiles: [], defaultProfileId: CHAT_PROFILE_ID, retiredProfileIds: [], mcpServers: [], retiredMcpServerIds: [], prices: {} }
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '')

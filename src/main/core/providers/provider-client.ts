@@ -25,6 +25,7 @@ import {
 } from './tool-wire'
 
 export type { WireMessage } from './tool-wire'
+import { anthropicUsage, chatUsage, responsesUsage, type ReportedUsage } from '../usage/reported-usage'
 
 export interface StreamRequest {
   identity: RuntimeIdentity
@@ -42,6 +43,12 @@ export interface StreamRequest {
   onToolCallArguments?(call: ToolCallSoFar): void
   /** The session's agent profile: its instructions and the parameters it sets; absent or empty adds nothing. */
   profile?: RequestProfile
+  /**
+   * The provider reported usage (token counts as its API names them, read by usage/reported-usage.ts). Called as
+   * reports arrive (Anthropic reports input at the start and output at the end), so a step cut short keeps what
+   * was reported before; fields absent from a report are not in the object.
+   */
+  onUsage?(usage: Partial<ReportedUsage>): void
 }
 
 /**
@@ -134,6 +141,8 @@ export function chatCompletionsBody(req: StreamRequest): Record<string, unknown>
     ...(p.maxOutputTokens !== undefined ? { [req.entry.kind === 'openai' ? 'max_completion_tokens' : 'max_tokens']: p.maxOutputTokens } : {}),
     ...(p.reasoningEffort !== undefined ? { reasoning_effort: p.reasoningEffort } : {}),
     stream: true as const,
+    // Without it a streamed Chat Completion reports no usage at all (the last chunk carries it when asked).
+    stream_options: { include_usage: true },
   }
 }
 
@@ -177,6 +186,7 @@ async function streamOpenAIChat(req: StreamRequest, transport: Transport, calls:
   const body = chatCompletionsBody(req)
   const stream = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: req.signal })
   for await (const chunk of stream) {
+    if (chunk.usage) req.onUsage?.(chatUsage(chunk.usage))
     const delta = chunk.choices[0]?.delta
     if (delta?.content) req.onDelta(delta.content)
     for (const call of delta?.tool_calls ?? []) {
@@ -202,6 +212,7 @@ async function streamOpenAIResponses(req: StreamRequest, transport: Transport, c
       reportArguments(req, calls, event.item_id)
     }
     else if (event.type === 'response.output_item.done' && event.item.type === 'function_call') calls.complete(event.item.id ?? event.output_index, event.item.arguments)
+    else if ((event.type === 'response.completed' || event.type === 'response.incomplete') && event.response.usage) req.onUsage?.(responsesUsage(event.response.usage))
     else if (event.type === 'error') throw KeelError.of('server', `${req.identity.entryName} reported an error mid-stream.`, { entryId: req.identity.entryId })
   }
 }
@@ -212,6 +223,8 @@ async function streamAnthropic(req: StreamRequest, transport: Transport, calls: 
   const stream = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal: req.signal })
   for await (const event of stream) {
     if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') req.onDelta(event.delta.text)
+    else if (event.type === 'message_start') req.onUsage?.(anthropicUsage(event.message.usage, 'message_start'))
+    else if (event.type === 'message_delta') req.onUsage?.(anthropicUsage(event.usage, 'message_delta'))
     else if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
       calls.start(event.index, event.content_block.id, event.content_block.name)
       req.onToolCallStart?.({ id: event.content_block.id, name: event.content_block.name })
