@@ -74,7 +74,8 @@ export function McpServerRow({ server, onEdit, onRemove, onChanged }: McpServerR
           Test
         </button>
         {restartable ? (
-          <button type="button" className="button button--small" aria-label={`Restart ${entry.name}`} disabled={busy} onClick={() => void act(() => call('mcp.restart', { id: entry.id }), `Restarting ${entry.name}`)}>
+          <button type="button" className="button button--small" aria-label={`Restart ${entry.name}`} disabled={busy} onClick={() => void act(() => call('mcp.restart', { id: entry.id }), null)}>
+            {/* No notice: the status says how it went (starting…, then ready or failed). */}
             Restart
           </button>
         ) : null}
