@@ -5,9 +5,11 @@ import { memo } from 'react'
 import type { ChatMessage } from '../../../shared/domain'
 import { formatTime } from '../lib/format'
 import { Markdown } from './Markdown'
+import type { TurnUsageView } from '../../../shared/usage'
+import { replyUsageParts } from '../lib/usageFormat'
 
 /** A stored message. User text is shown as typed; assistant text as markdown, with what produced it on hover. */
-export const MessageItem = memo(function MessageItem({ message }: { message: ChatMessage }) {
+export const MessageItem = memo(function MessageItem({ message, usage = null }: { message: ChatMessage; usage?: TurnUsageView | null }) {
   const note = message.status === 'stopped' ? 'Stopped' : message.status === 'interrupted' ? 'Interrupted' : null
   if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} />
   const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : ''
@@ -16,6 +18,12 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Cha
       <div className="message__body" title={producedWith}>
         <Markdown text={message.content} />
         {note ? <p className="message__note">{note}</p> : null}
+        {usage ? (
+          // Who answered and what it took, as visible text (issue #11): tokens as reported, cost or "cost unknown".
+          <p className="message__usage" data-testid="reply-usage">
+            {replyUsageParts(usage).join(' · ')}
+          </p>
+        ) : null}
       </div>
     </article>
   )

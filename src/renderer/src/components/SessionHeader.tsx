@@ -6,6 +6,7 @@ import { modKey, modLabel } from '../lib/platform'
 import { entryDisplayName, runningIdentity } from '../lib/snapshotView'
 import { SessionProfileLine } from './agents/SessionProfileLine'
 import { SessionWorkspaceLine } from './agents/SessionWorkspaceLine'
+import { SessionUsageLine } from './usage/SessionUsageLine'
 
 interface SessionHeaderProps {
   sessionId: string
@@ -29,6 +30,7 @@ export function SessionHeader({ sessionId, title, profile, workspace = null, sna
         <SessionProfileLine sessionId={sessionId} profile={profile} />
         <SessionWorkspaceLine sessionId={sessionId} profile={profile} workspace={workspace} />
         <IdentityLine snapshot={snapshot} />
+        <SessionUsageLine sessionId={sessionId} />
       </div>
       <div className="session-header__actions">
         <button

@@ -21,6 +21,7 @@ import { useNotify } from './Notices'
 import { PreferencesSection } from './PreferencesSection'
 import { ProviderForm } from './ProviderForm'
 import { ProviderRow } from './ProviderRow'
+import { UsageSection } from './usage/UsageSection'
 
 export type SettingsView = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; entryId: string }
 
@@ -109,6 +110,7 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
           <AgentsSection profiles={profiles} providers={providers.providers} />
           <McpServersSection mcp={mcp} />
           <GrantsSection />
+          <UsageSection providers={providers.providers} profileName={(id) => profiles.state?.profiles.find((p) => p.id === id)?.name ?? id} />
           <AppDefaultSection appDefault={app?.default ?? null} providers={providers.providers} />
           <PreferencesSection preferences={preferences} runtime={app?.runtime ?? null} />
           {app ? <AppInfoSection app={app} /> : null}

@@ -4,13 +4,15 @@
 // a turn paused on its step limit or a changed identity ends with the panel that asks how to go on.
 import type { ChatMessage, KeelErrorData, SessionView, ToolCallView, TurnPauseView, TurnView } from '../../../shared/domain'
 import type { LiveTurn, PendingUserMessage, ToolCallDraft } from './liveTurn'
+import type { TurnUsageView } from '../../../shared/usage'
 
 /** How a reply that has no stored message ended early. 'Incomplete': an error (a timeout, a malformed stream) cut
  * it off; the error itself follows right after it. */
 export type ReplyNote = 'Stopped' | 'Interrupted' | 'Incomplete: the reply was cut off (see the error below)'
 
 export type ChatItem =
-  | { kind: 'message'; key: string; message: ChatMessage }
+  /** `usage`: what the reply's turn consumed (assistant messages of turns with recorded usage). */
+  | { kind: 'message'; key: string; message: ChatMessage; usage?: TurnUsageView | null }
   | { kind: 'pending-user'; key: string; text: string }
   /** Assistant text of a turn that has no stored reply (yet): streaming, or cut short. */
   | { kind: 'reply-text'; key: string; turnId: string; text: string; streaming: boolean; note: ReplyNote | null }
@@ -179,8 +181,10 @@ export function buildChatItems(
     }
   }
 
+  const usageByTurn = new Map(view.turns.flatMap((t) => (t.usage ? [[t.id, t.usage] as const] : [])))
   for (const message of view.messages) {
-    items.push({ kind: 'message', key: `msg:${message.id}`, message })
+    const usage = message.role === 'assistant' && message.turnId ? usageByTurn.get(message.turnId) : undefined
+    items.push({ kind: 'message', key: `msg:${message.id}`, message, ...(usage ? { usage } : {}) })
     if (message.role === 'user') for (const turn of byUserMessage.get(message.id) ?? []) place(turn)
   }
 

@@ -1,0 +1,54 @@
+// The session header's usage: the session's totals (tokens as reported, cost or "cost unknown"), and, when the
+// session used several identities (entry + model), the same per identity in a disclosure.
+import type { UsageRow } from '../../../../shared/usage'
+import { useLiveQuery } from '../../hooks/useLiveQuery'
+import { formatRowCost, formatTokenLine } from '../../lib/usageFormat'
+
+/** The rows summed: a count stays "not reported" only when no row reported it. */
+export function totalOf(rows: readonly UsageRow[]): UsageRow {
+  const add = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b)
+  return rows.reduce<UsageRow>(
+    (t, r) => ({
+      ...t,
+      steps: t.steps + r.steps,
+      unreportedSteps: t.unreportedSteps + r.unreportedSteps,
+      unpricedSteps: t.unpricedSteps + r.unpricedSteps,
+      inputTokens: add(t.inputTokens, r.inputTokens),
+      outputTokens: add(t.outputTokens, r.outputTokens),
+      cachedInputTokens: add(t.cachedInputTokens, r.cachedInputTokens),
+      reasoningTokens: add(t.reasoningTokens, r.reasoningTokens),
+      cost: add(t.cost, r.cost),
+    }),
+    { key: 'total', label: 'Total', steps: 0, unreportedSteps: 0, unpricedSteps: 0, inputTokens: null, outputTokens: null, cachedInputTokens: null, reasoningTokens: null, cost: null },
+  )
+}
+
+export function SessionUsageLine({ sessionId }: { sessionId: string }) {
+  // A turn's end is a 'sessions' event: the totals follow each reply.
+  const { data } = useLiveQuery('usage.session', { id: sessionId }, { refreshOn: ['sessions'] })
+  const rows = data?.rows ?? []
+  if (rows.length === 0) return null
+  const total = totalOf(rows)
+  const line = `Session usage: ${formatTokenLine(total)} · ${formatRowCost(total)}`
+  if (rows.length === 1) {
+    return (
+      <p className="session-usage" data-testid="session-usage">
+        {line}
+      </p>
+    )
+  }
+  return (
+    <details className="session-usage" data-testid="session-usage">
+      <summary>
+        {line} · {rows.length} identities
+      </summary>
+      <ul className="session-usage__by-identity" aria-label="Usage by identity">
+        {rows.map((r) => (
+          <li key={r.key}>
+            {r.label}: {formatTokenLine(r)} · {formatRowCost(r)}
+          </li>
+        ))}
+      </ul>
+    </details>
+  )
+}
