@@ -85,7 +85,7 @@ export function PricesEditor({ providers }: { providers: ProviderEntryView[] }) 
   if (providers.length === 0) return null
   const models = Object.entries(prices ?? {}).sort(([a], [b]) => a.localeCompare(b))
   return (
-    <div className="prices" aria-label="Prices">
+    <div className="prices" role="group" aria-label="Prices">
       <h4 className="prices__title">Prices (per million tokens)</h4>
       <div className="usage__filters">
         <label className="usage__date">
