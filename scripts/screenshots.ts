@@ -1,14 +1,14 @@
 // Takes the README's screenshots from the real app: the browser host with the real core, a recording fake
 // provider, Debian's Chromium. Run: scripts/with-keyring.sh npx tsx scripts/screenshots.ts
 // KEEL_SHOTS=approval-card takes only the approval card (docs/approval-card.png); KEEL_SHOTS=mcp-servers only
-// Settings → MCP servers (docs/mcp-servers.png).
+// Settings → MCP servers (docs/mcp-servers.png); KEEL_SHOTS=usage only Settings → Usage (docs/usage.png).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium } from '@playwright/test'
 import { startFakeProvider } from '../test/fake-provider/server'
 import { startHost } from '../test/e2e/support/host'
-import { addProvider, newSession, trustMcpServer } from '../test/e2e/support/ui'
+import { addProvider, newSession, pickModel, trustMcpServer } from '../test/e2e/support/ui'
 import { EVERYTHING_SERVER } from '../test/support/mcp-servers'
 
 const OUT = path.resolve(import.meta.dirname, '../docs')
@@ -118,7 +118,69 @@ async function mcpServersShot() {
   }
 }
 
+/**
+ * Settings → Usage after a few replies on two entries: one priced in config.json (as OpenRouter's model list
+ * prefills it), one local without prices (its cost unknown), and one reply whose provider reported no usage.
+ */
+async function usageShot() {
+  const fake = await startFakeProvider()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [
+        { id: 'router', name: 'OpenRouter', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/router/v1`, auth: 'none', models: ['anthropic/claude-sonnet-4', 'openai/gpt-4o-mini'] },
+        { id: 'desk', name: 'LM Studio (desk)', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b'] },
+      ],
+      default: { entryId: 'router', model: 'anthropic/claude-sonnet-4' },
+      prices: {
+        router: {
+          'anthropic/claude-sonnet-4': { input: 3, cachedInput: 0.3, output: 15, source: 'provider' },
+          'openai/gpt-4o-mini': { input: 0.15, output: 0.6, source: 'provider' },
+        },
+      },
+    }),
+  )
+  const runs: Array<{ model: string; prefix: string; usage: { input: number; output: number; cached?: number } | 'none' }> = [
+    { model: 'anthropic/claude-sonnet-4', prefix: '/router', usage: { input: 18_400, output: 1_250, cached: 12_000 } },
+    { model: 'anthropic/claude-sonnet-4', prefix: '/router', usage: { input: 21_900, output: 2_310, cached: 18_000 } },
+    { model: 'openai/gpt-4o-mini', prefix: '/router', usage: { input: 9_800, output: 640 } },
+    { model: 'qwen/qwen3.6-27b', prefix: '/lms', usage: { input: 6_200, output: 900 } },
+    { model: 'qwen/qwen3.6-27b', prefix: '/lms', usage: 'none' },
+  ]
+  fake.sequence(runs.map((r) => ({ pathPrefix: r.prefix, usage: r.usage, reply: 'Done: the summary is in the notes.' })))
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  try {
+    await page.goto(host.url)
+    let model = ''
+    for (const [i, r] of runs.entries()) {
+      if (r.model !== model) {
+        await newSession(page)
+        if (i > 0) await pickModel(page, r.prefix === '/lms' ? 'LM Studio (desk)' : 'OpenRouter', r.model)
+        model = r.model
+      }
+      await page.getByLabel('Message').fill(`Summarise part ${i + 1} of the notes`)
+      await page.getByLabel('Message').press('Enter')
+      await page.getByTestId('reply-usage').nth(runs.slice(0, i + 1).filter((x) => x.model === r.model).length - 1).waitFor()
+    }
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const settings = page.getByRole('dialog', { name: 'Settings' })
+    await settings.getByRole('group', { name: 'Group usage' }).getByRole('button', { name: 'By model' }).click()
+    await settings.getByRole('table', { name: 'Usage table' }).getByText('qwen/qwen3.6-27b').waitFor()
+    await page.getByRole('heading', { name: 'Usage' }).evaluate((el) => el.parentElement?.scrollIntoView({ block: 'start' }))
+    await page.screenshot({ path: path.join(OUT, 'usage.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+    await fake.close()
+  }
+}
+
 async function main() {
+  if (process.env.KEEL_SHOTS === 'usage') return usageShot()
   if (process.env.KEEL_SHOTS === 'approval-card') return approvalCardShot()
   if (process.env.KEEL_SHOTS === 'mcp-servers') return mcpServersShot()
   const fake = await startFakeProvider()
@@ -164,6 +226,7 @@ async function main() {
   }
   await approvalCardShot()
   await mcpServersShot()
+  await usageShot()
   console.log(`screenshots written to ${OUT}`)
 }
 

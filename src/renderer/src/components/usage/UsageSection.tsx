@@ -108,7 +108,7 @@ export function UsageSection({ providers, profileName }: { providers: ProviderEn
           <table className="usage-table" aria-label="Usage table">
             <thead>
               <tr>
-                <th scope="col">{GROUPS.find((g) => g.value === groupBy)!.label.replace('By ', '')}</th>
+                <th scope="col">{{ day: 'Day', entry: 'Entry', model: 'Model', profile: 'Profile' }[groupBy]}</th>
                 <th scope="col">Steps</th>
                 <th scope="col">Input</th>
                 <th scope="col">Cached</th>
