@@ -5,6 +5,7 @@
 // recorded a deleted profile's id shows it as missing instead of silently running as another profile.
 import { z } from 'zod'
 import { EntryId, ModelId, SingleLineText } from './domain'
+import { DEFAULT_FALLBACK_TRIGGERS, FallbackTrigger } from './fallback'
 
 export const ProfileId = z
   .string()
@@ -53,6 +54,20 @@ export const ProfileBinding = z.discriminatedUnion('mode', [
 ])
 export type ProfileBinding = z.infer<typeof ProfileBinding>
 
+/** One binding to try: an entry id and a wire model id (two fields, never one joined string; like a binding). */
+export const FallbackBinding = z.strictObject({ entryId: EntryId, model: ModelId })
+export type FallbackBinding = z.infer<typeof FallbackBinding>
+
+export const FALLBACK_MAX = 8
+
+/** A fallback list: the bindings in the order they are tried, and the failures that move on to them. */
+export const FallbackChain = z.strictObject({
+  bindings: z.array(FallbackBinding).max(FALLBACK_MAX),
+  triggers: z.array(FallbackTrigger).max(FallbackTrigger.options.length).default([...DEFAULT_FALLBACK_TRIGGERS]),
+})
+export type FallbackChain = z.infer<typeof FallbackChain>
+
+
 export const ReasoningEffort = z.enum(['minimal', 'low', 'medium', 'high'])
 export type ReasoningEffort = z.infer<typeof ReasoningEffort>
 
@@ -92,6 +107,8 @@ export const ProfileFields = z.strictObject({
   approvals: z.array(ToolApproval).max(500).default([]),
   stepLimit: StepLimit.default(STEP_LIMIT_DEFAULT),
   workspace: WorkspacePath.optional(),
+  /** Bindings tried in order when the selected one fails (issue #11); absent: no fallback. */
+  fallback: FallbackChain.optional(),
 })
 
 /** A user profile as config.json holds it. */
@@ -211,5 +228,7 @@ export const ProfilePatch = z.strictObject({
   stepLimit: StepLimit.optional(),
   /** null removes the workspace folder. */
   workspace: WorkspacePath.nullable().optional(),
+  /** null removes the fallback list. */
+  fallback: FallbackChain.nullable().optional(),
 })
 export type ProfilePatch = z.infer<typeof ProfilePatch>

@@ -36,6 +36,8 @@ import { ApprovalScope, CallPreview, EDITED_ARGUMENTS_MAX, GrantView } from './g
 import { AgentProfileView, ProfileDraft, ProfileId, ProfilePatch, ProfilesState } from './agent-profiles'
 import { McpCheckReport, McpImportResult, McpImportSource, McpSecretName, McpServerDraft, McpServerId, McpServerView } from './mcp'
 import { ModelPrice, UsageDay, UsageGroupBy, UsageRow, UsageSummary } from './usage'
+import { FallbackChain } from './agent-profiles'
+import { SessionFallbacks } from './fallback'
 
 const SessionId = z.string().min(1).max(64)
 const Ok = z.object({ ok: z.literal(true) })
@@ -115,6 +117,12 @@ export const channels = {
   'sessions.archive': { input: z.object({ id: SessionId, archived: z.boolean() }), output: SessionSummary },
   /** The session's own workspace folder (an existing folder, absolute path), or null to use the profile's again. */
   'sessions.setWorkspace': { input: z.object({ id: SessionId, path: z.string().max(4096).nullable() }), output: SessionSummary },
+  /** The fallback list a session uses (its own, or its profile's) and which of its bindings cannot resolve now (issue #11). */
+  'sessions.fallbacks': { input: z.object({ id: SessionId }), output: SessionFallbacks },
+  /** A session's own fallback list, overriding its profile's ({ bindings: [] } turns fallback off); null: the profile's again. */
+  'sessions.setFallbacks': { input: z.object({ id: SessionId, chain: FallbackChain.nullable() }), output: SessionFallbacks },
+  /** Which bindings of a fallback list cannot resolve now (Settings → Agents shows them next to the list). */
+  'fallbacks.check': { input: z.object({ chain: FallbackChain }), output: SessionFallbacks.shape.problems },
   'sessions.delete': { input: z.object({ id: SessionId }), output: Ok },
   /** Picking a provider/model for a session pins it; only that session changes. */
   'sessions.bind': { input: z.object({ id: SessionId, entryId: EntryId, model: ModelId }), output: SessionSummary },

@@ -2,6 +2,7 @@
 // renderer and the browser host all import these. Pure: no Node, no DOM, no Electron.
 import { z } from 'zod'
 import { TurnUsageView } from './usage'
+import { StepFallbackView } from './fallback'
 import { STREAM_TIMEOUT_MAX_MS, STREAM_TIMEOUT_MIN_MS } from './stream-timeouts'
 
 export const PROVIDER_KINDS = [
@@ -347,6 +348,8 @@ export const TurnView = z.object({
   pause: TurnPauseView.nullable().optional(),
   /** What the turn's steps consumed, as their providers reported it (issue #11); absent for turns before usage. */
   usage: TurnUsageView.nullable().optional(),
+  /** Steps where the selected binding failed and fallbacks were tried: selected vs answered, and why (issue #11). */
+  fallbacks: z.array(StepFallbackView).optional(),
 })
 
 /** A tool call of an agent turn, from the tool-call ledger, as the transcript shows it. */

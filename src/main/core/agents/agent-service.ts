@@ -25,6 +25,9 @@ import { RECOVERY_NOTE, recoveryDifferences } from './recovery'
 import { StepMeter } from '../usage/step-meter'
 import { UsageStore } from '../usage/usage-store'
 import type { ModelPrice } from '../../../shared/usage'
+import type { FallbackChain } from '../../../shared/agent-profiles'
+import type { FallbackSide, FallbackSkip, StepFallbackView } from '../../../shared/fallback'
+import { allFailedMessage, shortReason, triggersFallback } from '../identity/fallback'
 
 /** The states a call may be run again from (by the user only: never automatically). */
 const RUN_AGAIN_STATES: readonly string[] = ['interrupted', 'failed', 'timed-out', 'cancelled']
@@ -55,6 +58,19 @@ interface RunningTurn {
   agent?: AgentRun
   /** The step in flight: its timing and the usage its provider reported, written with the step's end. */
   meter?: StepMeter
+  /** Something of the step's reply (text or a tool call) arrived: from then on no fallback for this step. */
+  emitted?: boolean
+  /** The identity that answered the step in flight when a fallback did (turn.identity stays the selected one). */
+  answered?: RuntimeIdentity
+  /** The step's fallback record, written with the step's end (identity/fallback.ts). */
+  fallback?: StepFallbackView
+}
+
+/** A runtime a request is sent on: the identity, a frozen copy of its entry, and the key read for this turn. */
+interface RequestRuntime {
+  identity: RuntimeIdentity
+  entry: ProviderEntry
+  key: string | null
 }
 
 /** An agent turn in progress (the steps of one turn; DESIGN.md, "Agents, tools and MCP"). */
@@ -92,6 +108,8 @@ export interface AgentServiceOptions {
   resultStore?: ResultStore
   /** The price in force for an entry's model (config.json `prices`), read when a step ends; null: cost unknown. */
   priceFor?(entryId: string, model: string): ModelPrice | null
+  /** The session's fallback list (its override, else its profile's; issue #11); null or absent: no fallback. */
+  fallbackChain?(sessionId: string): FallbackChain | null
 }
 
 export interface AgentEvents {
@@ -219,23 +237,26 @@ export class AgentService {
   private async stream(turn: RunningTurn, entry: ProviderEntry, key: string | null, messages: WireMessage[]): Promise<void> {
     let status: 'done' | 'stopped' | 'error' = 'done'
     let error: KeelErrorData | null = null
-    const meter = (turn.meter = new StepMeter())
+    turn.meter = new StepMeter()
     try {
-      await streamCompletion({
-        identity: turn.identity,
-        entry,
-        key,
+      await this.withFallback(turn, 0, { identity: turn.identity, entry, key }, (rt) =>
+        streamCompletion({
+        identity: rt.identity,
+        entry: rt.entry,
+        key: rt.key,
         messages,
         profile: this.options.requestProfile?.(turn.sessionId),
         signal: turn.controller.signal,
-        onUsage: (u) => meter.report(u),
+        onUsage: (u) => turn.meter!.report(u),
         onDelta: (delta) => {
-          meter.token()
+          turn.meter!.token()
+          turn.emitted = true
           turn.text += delta
           this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
           this.scheduleCheckpoint(turn)
         },
-      })
+      }),
+      )
     } catch (err) {
       if (turn.controller.signal.aborted) status = 'stopped'
       else {
@@ -255,13 +276,14 @@ export class AgentService {
             role: 'assistant',
             content: turn.text,
             status: status === 'stopped' ? 'stopped' : 'complete',
-            producedWith: { entryId: turn.identity.entryId, model: turn.identity.model, baseUrl: turn.identity.baseUrl, api: turn.identity.api },
+            producedWith: producedWith(turn.answered ?? turn.identity),
           })
         }
         // The partial text stays on the turn only when it did not become a message (an error cut it short).
         this.sessions.endTurn(turn.turnId, status, error, assistantMessageId ? '' : turn.text)
         // A plain turn is one step (step 0): its usage is committed with its end.
-        this.recordUsage(turn, 0, meter)
+        this.recordUsage(turn, 0, turn.meter!)
+        this.recordFallback(turn, 0)
         // A continuation that fails stops there: recovery is over, whatever the error (no retry loop).
         if (turn.continues) this.sessions.setRecovery(turn.continues, status === 'done' ? 'continued' : 'failed')
         this.sessions.touch(turn.sessionId)
@@ -401,31 +423,41 @@ export class AgentService {
         this.resetStepText(turn)
         this.ledger.startStep(turn.turnId, step, turn.identity.identityKey, Date.now(), offeredTools(run.set))
         openStep = step
-        const meter = (turn.meter = new StepMeter())
+        turn.meter = new StepMeter()
         const messages = [...this.agentHistory(turn.sessionId), ...run.tail]
         run.tail = []
-        // Arguments as they stream reach the window coalesced (ArgumentStream); the ledger sees only complete calls.
-        const args = new ArgumentStream((c) =>
-          this.events.chat({ type: 'tool-call-delta', sessionId: turn.sessionId, turnId: turn.turnId, step, index: c.index, providerCallId: c.id, toolName: c.name, argumentsSoFar: c.argumentsSoFar }),
-        )
-        const outcome = await streamCompletion({
-          identity: turn.identity,
-          entry,
-          key,
-          messages,
-          signal,
-          tools: toolDefinitions(run.set),
-          profile: this.options.requestProfile?.(turn.sessionId),
-          onUsage: (u) => meter.report(u),
-          onToolCallStart: () => meter.token(),
-          onDelta: (delta) => {
-            meter.token()
-            turn.text += delta
-            this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
-            this.scheduleCheckpoint(turn)
-          },
-          onToolCallArguments: (c) => args.push(c),
-        }).finally(() => args.close())
+        // The history is API-neutral: each attempt (the selected binding, then any fallback) sends it in its own
+        // API's shape, calls and results paired (tool-wire.ts).
+        const { value: outcome, answered } = await this.withFallback(turn, step, { identity: turn.identity, entry, key }, (rt) => {
+          // Arguments as they stream reach the window coalesced (ArgumentStream); the ledger sees only complete calls.
+          const args = new ArgumentStream((c) =>
+            this.events.chat({ type: 'tool-call-delta', sessionId: turn.sessionId, turnId: turn.turnId, step, index: c.index, providerCallId: c.id, toolName: c.name, argumentsSoFar: c.argumentsSoFar }),
+          )
+          return streamCompletion({
+            identity: rt.identity,
+            entry: rt.entry,
+            key: rt.key,
+            messages,
+            signal,
+            tools: toolDefinitions(run.set),
+            profile: this.options.requestProfile?.(turn.sessionId),
+            onUsage: (u) => turn.meter!.report(u),
+            onToolCallStart: () => {
+              turn.meter!.token()
+              turn.emitted = true
+            },
+            onDelta: (delta) => {
+              turn.meter!.token()
+              turn.emitted = true
+              turn.text += delta
+              this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
+              this.scheduleCheckpoint(turn)
+            },
+            onToolCallArguments: (c) => args.push(c),
+          }).finally(() => args.close())
+        })
+        // A tool may read the answering entry's key too: its results are scrubbed of both.
+        const secrets = [...providerSecrets(entry, key), ...(answered.entry === entry ? [] : providerSecrets(answered.entry, answered.key))]
         if (turn.timer) clearTimeout(turn.timer)
         turn.timer = null
         run.step += 1
@@ -433,7 +465,8 @@ export class AgentService {
         if (outcome.toolCalls.length === 0) {
           this.sessions.transaction(() => {
             this.ledger.endStep(turn.turnId, step, 'text', turn.text)
-            this.recordUsage(turn, step, meter)
+            this.recordUsage(turn, step, turn.meter!)
+            this.recordFallback(turn, step)
           })
           openStep = null
           finalText = turn.text
@@ -442,7 +475,7 @@ export class AgentService {
         const ids = this.recordCalls(turn, run, step, outcome.toolCalls)
         openStep = null
         for (const id of ids) this.emitCall(turn.sessionId, turn.turnId, id)
-        pause = await this.runApproved(turn, run, providerSecrets(entry, key))
+        pause = await this.runApproved(turn, run, secrets)
       }
     } catch (err) {
       if (!signal.aborted) {
@@ -491,6 +524,7 @@ export class AgentService {
         this.ledger.endStep(turn.turnId, openStep, status === 'stopped' ? 'stopped' : 'error', turn.text)
         // A step cut short keeps what its provider reported before (Anthropic's input, at the start).
         if (turn.meter) this.recordUsage(turn, openStep, turn.meter)
+        this.recordFallback(turn, openStep)
       }
       // Every call still open is answered (invariant 13): on Stop a running tool was cancelled and a waiting one
       // never ran; after an error none of them will run.
@@ -502,7 +536,7 @@ export class AgentService {
           role: 'assistant',
           content: text,
           status: status === 'stopped' ? 'stopped' : 'complete',
-          producedWith: { entryId: turn.identity.entryId, model: turn.identity.model, baseUrl: turn.identity.baseUrl, api: turn.identity.api },
+          producedWith: producedWith(turn.answered ?? turn.identity),
         })
       }
       // A paused turn ends as stopped and says why; continuing it reopens the same turn.
@@ -519,7 +553,8 @@ export class AgentService {
    * reported (null where it reported none), the price in force now and the cost it gives.
    */
   private recordUsage(turn: RunningTurn, step: number, meter: StepMeter): void {
-    const id = turn.identity
+    // The identity that answered: a fallback's tokens are billed by the fallback's entry.
+    const id = turn.answered ?? turn.identity
     this.usage.record({
       turnId: turn.turnId,
       step,
@@ -535,6 +570,97 @@ export class AgentService {
       firstTokenAt: meter.firstTokenAt,
       endedAt: Date.now(),
     })
+  }
+
+  /** Writes the step's fallback record (inside the caller's transaction, the one that ends the step). */
+  private recordFallback(turn: RunningTurn, step: number): void {
+    if (!turn.fallback || turn.fallback.step !== step) return
+    this.identity.fallbacks.recordStep(turn.sessionId, turn.turnId, turn.fallback)
+    turn.fallback = undefined
+  }
+
+  /**
+   * One provider request (a plain turn, or one step of an agent turn): on the selected runtime first; when that fails
+   * before anything of the reply arrived, with an error its fallback list names, on each fallback binding in order
+   * (issue #11, invariant 17). Each fallback resolves on its own (entry, URL, key read fresh by its entry id); one
+   * that cannot is named in a notice, never skipped in silence. Once output arrived, or for any other error (auth,
+   * a bad request), the error stands. turn.identity stays the selected one: the next step and the next turn start
+   * from it again, and nothing here writes the session's binding.
+   */
+  private async withFallback<T>(turn: RunningTurn, step: number, selected: RequestRuntime, attempt: (rt: RequestRuntime) => Promise<T>): Promise<{ value: T; answered: RequestRuntime }> {
+    turn.emitted = false
+    turn.answered = undefined
+    turn.fallback = undefined
+    try {
+      return { value: await attempt(selected), answered: selected }
+    } catch (err) {
+      const chain = this.options.fallbackChain?.(turn.sessionId) ?? null
+      const first = toErrorData(err)
+      if (!chain || chain.bindings.length === 0 || turn.controller.signal.aborted || turn.emitted || !triggersFallback(first, chain)) throw err
+      this.startCooldown(selected, err)
+      const side = (i: RuntimeIdentity): FallbackSide => ({ entryId: i.entryId, entryName: i.entryName, model: i.model })
+      const selectedSide = side(selected.identity)
+      const skipped: FallbackSkip[] = [{ ...selectedSide, reason: shortReason(first), message: first.message, outcome: 'failed' }]
+      const record = (answered: RuntimeIdentity | null) => {
+        turn.fallback = { step, selected: selectedSide, answered: answered ? { ...side(answered), identityKey: answered.identityKey } : null, skipped: [...skipped], at: Date.now() }
+      }
+      for (const b of chain.bindings) {
+        if (b.entryId === selected.identity.entryId && b.model === selected.identity.model) continue
+        const rt = await this.fallbackRuntime(b)
+        if ('skip' in rt) {
+          skipped.push(rt.skip)
+          this.events.notice(turn.sessionId, 'warning', rt.skip.message)
+          continue
+        }
+        turn.emitted = false
+        turn.meter = new StepMeter()
+        try {
+          const value = await attempt(rt)
+          turn.answered = rt.identity
+          record(rt.identity)
+          this.events.notice(turn.sessionId, 'info', `${selectedSide.entryName} · ${selectedSide.model} failed (${skipped[0]!.reason}); ${rt.identity.entryName} · ${rt.identity.model} answered this step instead. The next turn tries ${selectedSide.entryName} first again.`)
+          return { value, answered: rt }
+        } catch (e) {
+          const data = toErrorData(e)
+          this.startCooldown(rt, e)
+          if (turn.controller.signal.aborted || turn.emitted || !triggersFallback(data, chain)) {
+            // Output arrived, or an error no fallback follows: it stands, with the record of what was tried.
+            if (turn.emitted) turn.answered = rt.identity
+            skipped.push({ ...side(rt.identity), reason: shortReason(data), message: data.message, outcome: 'failed' })
+            record(turn.emitted ? rt.identity : null)
+            throw e
+          }
+          skipped.push({ ...side(rt.identity), reason: shortReason(data), message: data.message, outcome: 'failed' })
+        }
+      }
+      record(null)
+      throw KeelError.of(first.kind, allFailedMessage(skipped), {
+        entryId: selected.identity.entryId,
+        ...(first.status !== undefined ? { status: first.status } : {}),
+        fix: 'Each binding is listed with why it failed: fix one (a key, an entry), or wait and send again.',
+      })
+    }
+  }
+
+  /** A fallback binding's runtime with its own key read fresh, or why it cannot be used now. */
+  private async fallbackRuntime(b: { entryId: string; model: string }): Promise<RequestRuntime | { skip: FallbackSkip }> {
+    const r = await this.identity.resolveFallback(b).catch((err: unknown) => ({ ok: false as const, skip: { entryId: b.entryId, entryName: b.entryId, model: b.model, reason: 'it does not resolve', message: `Fallback ${b.entryId} · ${b.model} skipped: ${toErrorData(err).message}`, outcome: 'unresolved' as const } }))
+    if (!r.ok) return { skip: r.skip }
+    const name = `${r.entry.name} · ${b.model}`
+    const key = r.identity.credential.present ? await this.keychain.readKey(r.entry.id).catch(() => null) : null
+    if (r.identity.credential.present && key === null) {
+      return { skip: { entryId: b.entryId, entryName: r.entry.name, model: b.model, reason: 'its key is missing', message: `Fallback ${name} skipped: its key is missing from the keychain.`, outcome: 'unresolved' } }
+    }
+    const identity = identityFor(r.entry, b.model, key === null ? null : keyFingerprint(key))
+    const cooling = this.cooldowns.remaining(r.entry.id, identity.credential.fingerprint)
+    if (cooling > 0) {
+      return { skip: { entryId: b.entryId, entryName: r.entry.name, model: b.model, reason: 'cooling down', message: `Fallback ${name} skipped: it asked Keel to wait (${Math.ceil(cooling / 1000)} s left).`, outcome: 'unresolved' } }
+    }
+    return { identity, entry: r.entry, key }
+  }
+
+  private startCooldown(rt: RequestRuntime, err: unknown): void {
+    if (err instanceof KeelError && err.retryAfterMs) this.cooldowns.start(rt.entry.id, rt.identity.credential.fingerprint, err.retryAfterMs)
   }
 
   /** A new step starts with no text of its own (the previous step's text is in its ledger row). */
@@ -580,6 +706,7 @@ export class AgentService {
     return this.sessions.transaction(() => {
       this.ledger.endStep(turn.turnId, step, 'tool-calls', turn.text)
       if (turn.meter) this.recordUsage(turn, step, turn.meter)
+      this.recordFallback(turn, step)
       // The step's text now lives in its ledger row: the turn's checkpoint restarts empty for the next step.
       this.sessions.checkpoint(turn.turnId, '')
       return calls.map((call, position) => {
@@ -597,7 +724,8 @@ export class AgentService {
           schemaHash: tool?.schemaHash ?? '',
           argumentsJson: call.argumentsJson,
           effect: tool?.effect ?? 'read',
-          identityKey: turn.identity.identityKey,
+          // The identity of the step that asked for it: the fallback's, when one answered.
+          identityKey: (turn.answered ?? turn.identity).identityKey,
           state: decision === 'allow' ? 'approved' : decision === 'ask' ? 'awaiting-approval' : 'proposed',
         })
         // A call that cannot run is answered at once, in words the model can act on.
@@ -872,6 +1000,11 @@ export class AgentService {
       }
     }
   }
+}
+
+/** What a reply records about the identity that produced it. */
+function producedWith(i: RuntimeIdentity): { entryId: string; model: string; baseUrl: string; api: string } {
+  return { entryId: i.entryId, model: i.model, baseUrl: i.baseUrl, api: i.api }
 }
 
 function titleFrom(text: string): string {

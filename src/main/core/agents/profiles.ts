@@ -14,11 +14,13 @@ import {
   isBuiltinProfileId,
   type AgentProfileView,
   type ApprovalDefault,
-  type ProfilePatch,
   type ProfilesState,
   type SessionProfile,
   type ToolOption,
+  FallbackChain,
+  ProfilePatch,
 } from '../../../shared/agent-profiles'
+import type { z } from 'zod'
 import type { ConfigService } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
 import { KeelError } from '../errors'
@@ -37,6 +39,7 @@ function contentOf(p: AgentProfile): ProfileContent {
     approvals: p.approvals,
     stepLimit: p.stepLimit,
     ...(p.workspace !== undefined ? { workspace: p.workspace } : {}),
+    ...(p.fallback !== undefined ? { fallback: p.fallback } : {}),
   }
 }
 
@@ -98,6 +101,8 @@ export type ResolvedSessionProfile =
       approvals: AgentProfile['approvals']
       stepLimit: number
       workspace: string | null
+      /** The profile's fallback list (issue #11); null: none. */
+      fallback?: FallbackChain | null
     }
 
 export function builtinToolOptions(): ToolOption[] {
@@ -186,6 +191,7 @@ export function describeProfileChange(before: ProfileContent | null, after: Prof
   if (!same(before.approvals, after.approvals)) out.push('approval defaults')
   param('step limit', before.stepLimit, after.stepLimit)
   param('workspace', before.workspace, after.workspace)
+  if (!same(before.fallback, after.fallback)) out.push('fallbacks')
   return out
 }
 
@@ -277,15 +283,18 @@ export class ProfileService {
     return this.view(this.require(created!.id))
   }
 
-  update(id: string, patch: ProfilePatch): AgentProfileView {
+  update(id: string, patch: z.input<typeof ProfilePatch>): AgentProfileView {
     if (isBuiltinProfileId(id)) throw builtinReadOnly(this.require(id))
     this.config.update((cfg) => {
       const current = cfg.agentProfiles.find((p) => p.id === id)
       if (!current) throw profileNotFound(id)
-      const { workspace, ...rest } = patch
+      const { workspace, fallback, ...rest } = patch
       const next: Record<string, unknown> = { ...current, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) }
       if (workspace === null) delete next.workspace
       else if (workspace !== undefined) next.workspace = workspace
+      // An empty list is no list: "off unless configured" reads the same in config.json.
+      if (fallback === null || (fallback && fallback.bindings.length === 0)) delete next.fallback
+      else if (fallback !== undefined) next.fallback = FallbackChain.parse(fallback)
       const profile = checked(next)
       return { ...cfg, agentProfiles: cfg.agentProfiles.map((p) => (p.id === id ? profile : p)) }
     })
@@ -384,6 +393,7 @@ export class ProfileService {
       approvals: p.approvals,
       stepLimit: p.stepLimit,
       workspace: p.workspace ?? null,
+      fallback: p.fallback ?? null,
     }
   }
 

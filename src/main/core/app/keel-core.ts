@@ -33,6 +33,8 @@ import { toolResultHandlers } from './handlers/tool-results'
 import { mcpHandlers } from './handlers/mcp'
 import { prefillPrices, usageHandlers } from './handlers/usage'
 import { priceFor } from '../usage/prices'
+import { effectiveChain } from '../identity/fallback'
+import { fallbackHandlers } from './handlers/fallbacks'
 import { McpServerEntries } from '../mcp/server-entries'
 import { McpTrustStore } from '../mcp/trust-store'
 import { McpServers } from '../mcp/mcp-servers'
@@ -112,6 +114,11 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const mcpTools: McpToolSource = { runtime: mcpRuntime, entry: mcpEntry }
   // Grants of a tool source are tied to its config as it is now: built-in's constant, an MCP server's launch hash.
   const sourceHash = (source: string) => toolSourceConfigHash(source, mcpEntry)
+  const profileFallbackChain = (sessionId: string) => {
+    const p = profiles.profileForSession(sessionId)
+    return p.missing ? null : (p.fallback ?? null)
+  }
+  const sessionFallbackChain = (sessionId: string) => effectiveChain(identity.fallbacks.readOverride(sessionId), profileFallbackChain(sessionId)).chain
   const agents = new AgentService(sessions, identity, keychain, {
     chat: (e) => {
       emit('chat', e)
@@ -145,6 +152,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     },
     resultStore: new ResultStore(paths.toolResults),
     priceFor: (entryId, model) => priceFor(config.current().prices, entryId, model),
+    // The session's own fallback list, else its profile's (issue #11); read at every request, never cached.
+    fallbackChain: (sessionId) => sessionFallbackChain(sessionId),
   })
   // A live snapshot shows what a running turn uses, and a mid-turn re-bind as what the next turn will use.
   identity.setRunningTurns((id) => agents.runningIdentity(id))
@@ -246,9 +255,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     const toolCalls = agents.ledger.callsOf(ids).map(toolCallView)
     const steps = agents.ledger.stepsOf(ids).filter((st) => st.finishReason === 'tool-calls').map(turnStepView)
     const usage = agents.usage.turns(ids)
+    const fallbacks = identity.fallbacks.ofTurns(ids)
     return {
       messages: page.messages,
-      turns: page.turns.map((t) => ({ ...t, ...(pauses.has(t.id) ? { pause: pauses.get(t.id)! } : {}), ...(usage.has(t.id) ? { usage: usage.get(t.id)! } : {}) })),
+      turns: page.turns.map((t) => ({ ...t, ...(pauses.has(t.id) ? { pause: pauses.get(t.id)! } : {}), ...(usage.has(t.id) ? { usage: usage.get(t.id)! } : {}), ...(fallbacks.has(t.id) ? { fallbacks: fallbacks.get(t.id)! } : {}) })),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       ...(steps.length > 0 ? { steps } : {}),
     }
@@ -677,6 +687,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     },
     'tools.runAgain': async ({ callId }) => agents.runAgain(callId),
     ...usageHandlers({ usage: agents.usage, config, requireSession }),
+    ...fallbackHandlers({ identity, requireSession, profileChain: profileFallbackChain, changed: (id) => sessionChanged(id, 'fallbacks-changed') }),
     ...toolResultHandlers({
       call: (id) => agents.ledger.call(id),
       resultStore: new ResultStore(paths.toolResults),

@@ -12,6 +12,9 @@ import { BindingStore, type StoredBinding } from './binding-store'
 import { isResolvedClass } from './canonicalize'
 import { KeptRuntimeStore, type KeptRuntime } from './kept-runtime-store'
 import { canonicalDefault, effectiveBinding, identityFor, resolveBinding, type Resolution } from './resolve'
+import { canonicalChain, effectiveChain, fallbackProblems, FallbackStore, resolveFallbackBinding, type FallbackResolution } from './fallback'
+import type { FallbackBinding, FallbackChain } from '../../../shared/agent-profiles'
+import type { SessionFallbacks } from '../../../shared/fallback'
 
 /** What a session's live agent runs on: the identity and a frozen copy of the entry it was resolved from. */
 interface ActiveRuntime {
@@ -63,6 +66,8 @@ export class IdentityService {
   private readonly active = new Map<string, ActiveRuntime>()
   readonly bindings: BindingStore
   private readonly kept: KeptRuntimeStore
+  /** Session fallback overrides and the per-step record of fallbacks (identity/fallback.ts; issue #11). */
+  readonly fallbacks: FallbackStore
   /** What a session's running turn uses (the agent service owns running turns); null when none runs. */
   private runningTurn: (sessionId: string) => RuntimeIdentity | null = () => null
 
@@ -74,6 +79,36 @@ export class IdentityService {
   ) {
     this.bindings = new BindingStore(sessions.db)
     this.kept = new KeptRuntimeStore(sessions.db)
+    this.fallbacks = new FallbackStore(sessions.db)
+  }
+
+  /** One fallback binding resolved now: its own entry, URL and key (read fresh from the keychain by its entry id). */
+  async resolveFallback(b: FallbackBinding): Promise<FallbackResolution> {
+    const keys = await this.keychain.keyInfo([b.entryId], this.expectsKey)
+    return resolveFallbackBinding(b, this.config.current(), keys, this.bindings.known, this.config.lastError !== null)
+  }
+
+  /** The fallback list a session uses (its override, else its profile's) and the bindings of it that cannot resolve. */
+  async sessionFallbacks(sessionId: string, profileChain: FallbackChain | null): Promise<SessionFallbacks> {
+    const { source, chain } = effectiveChain(this.fallbacks.readOverride(sessionId), profileChain)
+    return { source, chain, problems: chain ? await this.chainProblems(chain) : [] }
+  }
+
+  /** The bindings of a list that cannot resolve now (Settings shows them where the list is configured). */
+  async chainProblems(chain: FallbackChain): Promise<SessionFallbacks['problems']> {
+    const keys = await this.keychain.keyInfo([...new Set(chain.bindings.map((b) => b.entryId))], this.expectsKey)
+    return fallbackProblems(chain, this.config.current(), keys, this.bindings.known)
+  }
+
+  /** A list as config.json or a session row will hold it: each binding canonicalized (invariant 5). */
+  canonicalChain(chain: FallbackChain): FallbackChain {
+    return canonicalChain(chain, this.config.current().providers, this.bindings.known)
+  }
+
+  /** A session's own fallback list (null: its profile's again). Never touches the binding columns. */
+  setSessionFallbacks(sessionId: string, chain: FallbackChain | null): void {
+    this.stored(sessionId)
+    this.fallbacks.writeOverride(sessionId, chain ? this.canonicalChain(chain) : null)
   }
 
   /** Tells the authority where running turns are, so a live snapshot shows what the running turn uses. */

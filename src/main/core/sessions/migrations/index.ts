@@ -14,6 +14,7 @@ import { toolCallSearch } from './010-tool-call-search'
 import { sessionWorkspace } from './011-session-workspace'
 import { mcpTrust } from './012-mcp-trust'
 import { stepUsage } from './013-step-usage'
+import { fallbacks } from './014-fallbacks'
 
 export interface MigrationResult {
   summary: string
@@ -26,6 +27,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch, sessionWorkspace, mcpTrust, stepUsage]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch, sessionWorkspace, mcpTrust, stepUsage, fallbacks]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
