@@ -262,7 +262,11 @@ describe('MCP servers that cannot start say where and why', { timeout: 60_000 },
     expect(err.message).toContain('login shell')
     expect(err.data.fix).toContain('absolute path')
     expect(err.data.fix).toContain('login shell profile')
-    expect(h.runtime.status('missing')).toMatchObject({ state: 'failed', phase: 'resolve', exitCode: null })
+    const status = h.runtime.status('missing')
+    expect(status).toMatchObject({ state: 'failed', phase: 'resolve', exitCode: null })
+    // What Settings and diagnostics show says how to fix it too, not only what failed.
+    expect((status as { message: string }).message).toContain('/opt/keel-a/bin:/usr/bin')
+    expect((status as { message: string }).message).toContain('absolute path')
 
     const report = await h.runtime.check('missing')
     expect(report).toMatchObject({ ok: false, path: '/opt/keel-a/bin:/usr/bin', pathSource: 'login-shell' })

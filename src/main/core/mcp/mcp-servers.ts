@@ -352,7 +352,10 @@ export class McpServers implements McpRuntime {
           throw KeelError.of('unresolved', failure.message, { fix: `Store ${failure.missingSecrets.join(', ')} in Settings → MCP servers → ${entry.name}.` })
         }
         const stderrTail = opened ? opened.stderr.slice(-STDERR_LINES) : failure.stderrTail
-        this.setStatus(entry.id, state, { state: 'failed', phase: failure.phase, message: failure.message, exitCode: failure.exitCode, stderrTail, restartAt: null, attempts: state.attempts })
+        // The status carries the fix too (a command not found: the absolute path, or PATH in the login profile), so
+        // Settings and diagnostics say how to fix it, not only what failed.
+        const shown = failure.fix ? `${failure.message} ${failure.fix}` : failure.message
+        this.setStatus(entry.id, state, { state: 'failed', phase: failure.phase, message: shown, exitCode: failure.exitCode, stderrTail, restartAt: null, attempts: state.attempts })
         throw KeelError.of(failure.keelKind ?? (failure.kind === 'not-found' ? 'not-found' : failure.kind === 'timeout' ? 'timeout' : 'server'), failure.message, {
           fix: failure.fix ?? 'Check the server in Settings → MCP servers (Test shows each phase).',
         })
