@@ -1,0 +1,318 @@
+// Fallback bindings (issue #11, invariant 17), end to end: the real core, real SQLite, the real keychain, and the
+// recording fake provider. Every case checks what reached the fake on the wire (path = the entry's URL, the key,
+// the model), what the turn records (selected vs answered, and why), and that the session's binding never changes.
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { requestsTo, resultSentFor, type WireApi } from '../support/agent-sessions'
+import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
+import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
+import type { ChatEvent } from '../../src/shared/contract'
+import type { RecordedRequest } from '../fake-provider/types'
+import { openAtSchema } from '../support/previous-schema'
+import { openDatabase } from '../../src/main/core/sessions/database'
+
+const fake = fakeProviderForFile()
+const service = testKeychainService()
+let h: CoreHarness
+let dataDir: string
+let workspace: string
+const toolSets = new Map<string, SessionToolSet>()
+
+beforeAll(async () => {
+  dataDir = tempDataDir('keel-fallback')
+  workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-fb-ws-')))
+  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+  h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+})
+afterAll(async () => {
+  await h.close()
+})
+
+let n = 0
+/** A provider entry speaking `api` on its own path of the fake, with its own key. */
+async function entry(api: WireApi, label: string): Promise<{ id: string; prefix: string; key: string }> {
+  n += 1
+  const id = `${label}-${n}`
+  const prefix = `/${id}`
+  const key = testKey(id)
+  const name = `Entry ${id}`
+  if (api === 'anthropic-messages') await h.call('providers.create', { id, name, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
+  else if (api === 'openai-responses') await h.call('providers.create', { id, name, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
+  else await h.call('providers.create', { id, name, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
+  return { id, prefix, key }
+}
+
+/** A session pinned to `primary` · m-1 whose own fallback list is `fallbacks` (each · m-2). */
+async function sessionWith(primary: { id: string }, fallbacks: Array<{ id: string }>, triggers?: Array<'network' | 'timeout' | 'server' | 'rate-limited'>) {
+  const s = await h.call('sessions.create', {})
+  await h.call('sessions.bind', { id: s.id, entryId: primary.id, model: 'm-1' })
+  await h.call('sessions.setFallbacks', { id: s.id, chain: { bindings: fallbacks.map((f) => ({ entryId: f.id, model: 'm-2' })), ...(triggers ? { triggers } : {}) } })
+  return s.id
+}
+
+const wire = (r: RecordedRequest) => ({ path: r.path, key: r.bearer ?? r.apiKey, model: r.model })
+const chatOf = (sessionId: string) => h.events('chat').filter((e) => e.sessionId === sessionId)
+const noticesOf = (sessionId: string) => h.events('notice').filter((e) => e.sessionId === sessionId).map((e) => e.text)
+
+async function send(sessionId: string, text: string) {
+  const { turnId } = await h.call('chat.send', { sessionId, text })
+  return (await h.turnEnded(turnId)) as Extract<ChatEvent, { type: 'turn-ended' }>
+}
+
+async function binding(sessionId: string) {
+  const row = (await h.call('sessions.list', { limit: 200 })).items.find((s) => s.id === sessionId)!
+  return { entryId: row.identity.binding?.entryId, model: row.identity.binding?.model, mode: row.identity.binding?.mode }
+}
+
+describe('fallback bindings', () => {
+  it('primary ok: only the primary is asked, nothing is recorded as a fallback', async () => {
+    const a = await entry('openai-chat', 'ok-a')
+    const b = await entry('openai-chat', 'ok-b')
+    const sessionId = await sessionWith(a, [b])
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('done')
+    expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.turns[0]!.fallbacks).toBeUndefined()
+    expect(view.messages.at(-1)!.producedWith).toMatchObject({ entryId: a.id, model: 'm-1' })
+  })
+
+  it('primary 503 → the fallback answers with its own URL, key and model → the next turn asks the primary first', async () => {
+    const a = await entry('openai-chat', 'p503-a')
+    const b = await entry('anthropic-messages', 'p503-b')
+    const sessionId = await sessionWith(a, [b])
+    const before = await binding(sessionId)
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    const end = await send(sessionId, 'first question')
+    expect(end.status).toBe('done')
+    expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
+    // Anthropic's own URL, its own key in x-api-key, its model; the history in Anthropic's shape.
+    expect(requestsTo(fake, b.prefix).map(wire)).toEqual([{ path: `${b.prefix}/v1/messages`, key: b.key, model: 'm-2' }])
+    expect(requestsTo(fake, b.prefix)[0]!.apiKey).toBe(b.key)
+
+    const view = await h.call('sessions.open', { id: sessionId })
+    const reply = view.messages.at(-1)!
+    expect(reply.role).toBe('assistant')
+    expect(reply.producedWith).toMatchObject({ entryId: b.id, model: 'm-2' })
+    expect(view.turns.at(-1)!.fallbacks).toEqual([
+      expect.objectContaining({
+        step: 0,
+        selected: { entryId: a.id, entryName: `Entry ${a.id}`, model: 'm-1' },
+        answered: expect.objectContaining({ entryId: b.id, model: 'm-2' }),
+        skipped: [expect.objectContaining({ entryId: a.id, reason: 'HTTP 503', outcome: 'failed' })],
+      }),
+    ])
+    // Usage is billed to the entry that answered.
+    expect(view.turns.at(-1)!.usage).toMatchObject({ entryId: b.id, model: 'm-2' })
+    // Nothing about the fallback reached the session's binding (invariant 17).
+    expect(await binding(sessionId)).toEqual(before)
+    expect(before).toMatchObject({ entryId: a.id, model: 'm-1', mode: 'pinned' })
+    expect(noticesOf(sessionId).some((t) => t.includes('answered this step instead') && t.includes(`Entry ${b.id}`))).toBe(true)
+
+    // The next turn starts with the selected binding again.
+    fake.clear()
+    expect((await send(sessionId, 'second question')).status).toBe('done')
+    expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    const after = await h.call('sessions.open', { id: sessionId })
+    expect(after.messages.at(-1)!.producedWith).toMatchObject({ entryId: a.id })
+    expect(after.turns.at(-1)!.fallbacks).toBeUndefined()
+  })
+
+  it('401 on the primary: no fallback (a wrong key is fixed, not routed around)', async () => {
+    const a = await entry('openai-chat', 'auth-a')
+    const b = await entry('openai-chat', 'auth-b')
+    const sessionId = await sessionWith(a, [b])
+    fake.script({ pathPrefix: a.prefix, status: 401, times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('error')
+    expect(end.error).toMatchObject({ kind: 'auth', status: 401 })
+    expect(requestsTo(fake, a.prefix)).toHaveLength(1)
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+  })
+
+  it('a 503 when the list does not name server errors: no fallback', async () => {
+    const a = await entry('openai-chat', 'trig-a')
+    const b = await entry('openai-chat', 'trig-b')
+    const sessionId = await sessionWith(a, [b], ['rate-limited'])
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.error).toMatchObject({ kind: 'server', status: 503 })
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+  })
+
+  it('a fallback whose entry was deleted or whose key is missing is named in a notice and the record; the next one answers', async () => {
+    const a = await entry('openai-chat', 'del-a')
+    const gone = await entry('openai-chat', 'del-gone')
+    const keyless = await entry('openai-chat', 'del-keyless')
+    const c = await entry('openai-responses', 'del-c')
+    const sessionId = await sessionWith(a, [gone, keyless, c])
+    await h.call('providers.delete', { id: gone.id })
+    await h.call('providers.deleteKey', { id: keyless.id })
+    // Reported before any turn would use them (the header and Settings show these).
+    const listed = await h.call('sessions.fallbacks', { id: sessionId })
+    expect(listed.source).toBe('session')
+    expect(listed.problems.map((p) => [p.entryId, p.reason])).toEqual([
+      [gone.id, 'its entry was deleted'],
+      [keyless.id, 'its key is missing'],
+    ])
+    fake.script({ pathPrefix: a.prefix, status: 502, times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('done')
+    expect(requestsTo(fake, gone.prefix)).toHaveLength(0)
+    expect(requestsTo(fake, keyless.prefix)).toHaveLength(0)
+    expect(requestsTo(fake, c.prefix).map(wire)).toEqual([{ path: `${c.prefix}/v1/responses`, key: c.key, model: 'm-2' }])
+    const notices = noticesOf(sessionId)
+    expect(notices).toContain(`Fallback ${gone.id} · m-2 skipped: its entry was deleted. Provider entry "${gone.id}" no longer exists. Nothing will be sent.`)
+    expect(notices.some((t) => t.startsWith(`Fallback Entry ${keyless.id} · m-2 skipped: its key is missing`))).toBe(true)
+    const record = (await h.call('sessions.open', { id: sessionId })).turns.at(-1)!.fallbacks![0]!
+    expect(record.skipped.map((s) => [s.entryId, s.reason, s.outcome])).toEqual([
+      [a.id, 'HTTP 502', 'failed'],
+      [gone.id, 'its entry was deleted', 'unresolved'],
+      [keyless.id, 'its key is missing', 'unresolved'],
+    ])
+    expect(record.answered).toMatchObject({ entryId: c.id, model: 'm-2' })
+  })
+
+  it('every binding fails: the error lists each one with its reason, and no text is invented', async () => {
+    const a = await entry('openai-chat', 'all-a')
+    const b = await entry('anthropic-messages', 'all-b')
+    const gone = await entry('openai-chat', 'all-gone')
+    const c = await entry('openai-chat', 'all-c')
+    const sessionId = await sessionWith(a, [b, gone, c])
+    await h.call('providers.delete', { id: gone.id })
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, status: 429, times: 1 })
+    fake.script({ pathPrefix: c.prefix, status: 500, times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('error')
+    expect(end.error!.kind).toBe('server')
+    expect(end.error!.message).toBe(
+      `Every binding failed, nothing answered: selected Entry ${a.id} · m-1: HTTP 503; fallback Entry ${b.id} · m-2: HTTP 429; fallback ${gone.id} · m-2: its entry was deleted; fallback Entry ${c.id} · m-2: HTTP 500.`,
+    )
+    expect([a, b, c].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 1, 1])
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.at(-1)!.role).toBe('user')
+    expect(view.turns.at(-1)!.fallbacks![0]!.answered).toBeNull()
+  })
+
+  it('once text streamed, no fallback: the error stands and the partial text is kept', async () => {
+    const a = await entry('openai-chat', 'mid-a')
+    const b = await entry('openai-chat', 'mid-b')
+    const sessionId = await sessionWith(a, [b])
+    fake.script({ pathPrefix: a.prefix, malformed: true, reply: 'Partial answer that breaks', times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('error')
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.turns.at(-1)!.partialText).not.toBe('')
+  })
+
+  it('an agent turn: step 1 fails on the primary, the fallback (another API) answers with the calls and results paired, and the next step asks the primary first', async () => {
+    const a = await entry('openai-chat', 'agent-a')
+    const b = await entry('anthropic-messages', 'agent-b')
+    const sessionId = await sessionWith(a, [b])
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace })
+    fake.sequence([
+      { pathPrefix: a.prefix, reply: 'Let me look.', toolCalls: [{ id: 'call_fb1', name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: a.prefix, status: 503 },
+      // The fallback is Anthropic: the strict fake refuses a history whose tool_use lacks its tool_result.
+      { pathPrefix: b.prefix, toolResultFor: 'call_fb1', reply: 'Reading one more.', toolCalls: [{ id: 'toolu_fb2', name: 'list_files', arguments: {} }] },
+      { pathPrefix: a.prefix, toolResultFor: 'toolu_fb2', reply: 'The file greets you.' },
+    ])
+    const end = await send(sessionId, 'What does hello.txt say?')
+    expect(end.status).toBe('done')
+    const toA = requestsTo(fake, a.prefix)
+    const toB = requestsTo(fake, b.prefix)
+    expect(toA.map(wire)).toEqual([0, 1, 2].map(() => ({ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' })))
+    expect(toB.map(wire)).toEqual([{ path: `${b.prefix}/v1/messages`, key: b.key, model: 'm-2' }])
+    expect(resultSentFor(toB[0]!, 'call_fb1')).toContain('hello from the workspace')
+    // Step 2 went back to the selected binding and carried the fallback's call with its result, in Chat's shape.
+    expect(resultSentFor(toA[2]!, 'toolu_fb2')).toContain('hello.txt')
+    const view = await h.call('sessions.open', { id: sessionId })
+    const turn = view.turns.at(-1)!
+    expect(turn.fallbacks!.map((f) => [f.step, f.selected.entryId, f.answered?.entryId, f.skipped[0]!.reason])).toEqual([[1, a.id, b.id, 'HTTP 503']])
+    expect(view.messages.at(-1)!.producedWith).toMatchObject({ entryId: a.id })
+    expect(await binding(sessionId)).toMatchObject({ entryId: a.id, model: 'm-1' })
+  })
+
+  it('a session override replaces the profile list; null returns to the profile, an empty list turns it off', async () => {
+    const a = await entry('openai-chat', 'prof-a')
+    const b = await entry('openai-chat', 'prof-b')
+    const c = await entry('openai-chat', 'prof-c')
+    const profile = await h.call('profiles.create', { name: `Fallback profile ${n}`, binding: { mode: 'pinned', entryId: a.id, model: 'm-1' }, fallback: { bindings: [{ entryId: b.id, model: 'm-2' }] } })
+    expect(profile.fallback).toEqual({ bindings: [{ entryId: b.id, model: 'm-2' }], triggers: ['network', 'timeout', 'server', 'rate-limited'] })
+    const s = await h.call('sessions.create', { profileId: profile.id })
+    await h.call('sessions.bind', { id: s.id, entryId: a.id, model: 'm-1' })
+    expect(await h.call('sessions.fallbacks', { id: s.id })).toMatchObject({ source: 'profile', chain: { bindings: [{ entryId: b.id }] } })
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    expect((await send(s.id, 'one')).status).toBe('done')
+    expect(requestsTo(fake, b.prefix)).toHaveLength(1)
+
+    await h.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [{ entryId: c.id, model: 'm-2' }] } })
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    expect((await send(s.id, 'two')).status).toBe('done')
+    expect(requestsTo(fake, c.prefix)).toHaveLength(1)
+    expect(requestsTo(fake, b.prefix)).toHaveLength(1)
+
+    await h.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [] } })
+    expect((await h.call('sessions.fallbacks', { id: s.id })).source).toBe('session')
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    expect((await send(s.id, 'three')).status).toBe('error')
+
+    await h.call('sessions.setFallbacks', { id: s.id, chain: null })
+    expect((await h.call('sessions.fallbacks', { id: s.id })).source).toBe('profile')
+    // A profile list naming a missing entry is reported where it is configured.
+    expect(await h.call('fallbacks.check', { chain: { bindings: [{ entryId: 'no-such-entry', model: 'x' }] } })).toEqual([
+      expect.objectContaining({ entryId: 'no-such-entry', reason: 'its entry was deleted', outcome: 'unresolved' }),
+    ])
+  })
+})
+
+describe('fallback across a restart and on an older database', () => {
+  it('migration 014 adds the override column and the record table to a schema-13 database, after a backup', async () => {
+    const old = openAtSchema(13)
+    old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at) VALUES ('s-old', 'Old', 1, 1)").run()
+    old.db.close()
+    const backupsBefore = fs.existsSync(old.backups) ? fs.readdirSync(old.backups).length : 0
+    const opened = openDatabase(old.file, old.backups)
+    expect(opened.schemaVersion).toBe(14)
+    expect(fs.readdirSync(old.backups).length).toBe(backupsBefore + 1)
+    const row = opened.db.prepare("SELECT fallback_json FROM sessions WHERE id = 's-old'").get() as { fallback_json: string | null }
+    expect(row.fallback_json).toBeNull()
+    expect(opened.db.prepare('SELECT COUNT(*) AS n FROM step_fallbacks').get()).toEqual({ n: 0 })
+    opened.db.close()
+  })
+
+  it('the record of a fallback survives a restart, and the first turn after it asks the selected binding first', async () => {
+    const dir = tempDataDir('keel-fallback-restart')
+    let k = await CoreHarness.open(dir, service)
+    const mk = async (id: string) => {
+      const key = testKey(id)
+      await k.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}/${id}/v1`, key, api: 'openai-chat' })
+      return { id, prefix: `/${id}`, key }
+    }
+    const a = await mk('rs-a')
+    const b = await mk('rs-b')
+    const s = await k.call('sessions.create', {})
+    await k.call('sessions.bind', { id: s.id, entryId: a.id, model: 'm-1' })
+    await k.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [{ entryId: b.id, model: 'm-2' }] } })
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    const { turnId } = await k.call('chat.send', { sessionId: s.id, text: 'before restart' })
+    await k.turnEnded(turnId)
+    await k.close()
+    fake.clear()
+    k = await CoreHarness.open(dir, service)
+    const view = await k.call('sessions.open', { id: s.id })
+    expect(view.turns.at(-1)!.fallbacks![0]).toMatchObject({ selected: { entryId: a.id }, answered: { entryId: b.id } })
+    expect((await k.call('sessions.fallbacks', { id: s.id })).chain!.bindings).toEqual([{ entryId: b.id, model: 'm-2' }])
+    const next = await k.call('chat.send', { sessionId: s.id, text: 'after restart' })
+    await k.turnEnded(next.turnId)
+    expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    await k.close()
+  })
+})
