@@ -13,7 +13,7 @@ export const GROUPS = [
   {
     name: 'secrets',
     mutate: ['src/main/core/secrets/**/*.ts'],
-    tests: [core('redaction'), core('keychain-errors'), core('provider-error-kinds'), integration('keychain-locked'), integration('keychain-unavailable'), integration('secret-echo'), integration('live-key-removed')],
+    tests: [core('redaction'), core('keychain-errors'), core('keychain-lock-state'), core('provider-error-kinds'), integration('keychain-locked'), integration('keychain-lock-calls'), integration('keychain-unavailable'), integration('secret-echo'), integration('live-key-removed')],
   },
   {
     name: 'identity',

@@ -1,7 +1,7 @@
 // Secrets echoed by a provider are removed in every encoding, and error text is redacted before it is clipped.
 import { describe, expect, it } from 'vitest'
 import { APIError } from 'openai'
-import { StreamRedactor, redactSecrets } from '../../src/main/core/secrets/redaction'
+import { StreamRedactor, redactClipped, redactSecrets, redactSoFar, secretForms, secretPatterns } from '../../src/main/core/secrets/redaction'
 import { classifyProviderError, providerSecrets, redactExcerpt } from '../../src/main/core/providers/provider-errors'
 import { excerpt } from '../../src/main/core/providers/stream-shapes'
 
@@ -161,5 +161,123 @@ describe('StreamRedactor (reply text arriving in deltas)', () => {
   it('a stream cut off in the middle of a key does not release its start', () => {
     const out = run(['Here: ', KEY.slice(0, 20)])
     expect(out.join('')).toBe('Here: [redacted]')
+  })
+})
+
+describe('every form, removed whole (mutation testing, issue #13)', () => {
+  // KEY is 45 bytes, so its base64 has no padding: keys of the two other lengths have "==" and "=".
+  for (const secret of [KEY, `${KEY}x`, `${KEY}xy`]) {
+    it(`a ${secret.length}-byte key echoed in any encoding leaves nothing of it, not one character`, () => {
+      for (const [name, form] of Object.entries(encodingsOf(secret))) {
+        expect(redactSecrets(`bad credential "${form}" (rejected)`, [secret]), name).toBe('bad credential "[redacted]" (rejected)')
+      }
+    })
+  }
+
+  it('the forms of a secret are the secret, its base64 (whole, unpadded, and at each byte alignment), hex, percent- and JSON-encodings', () => {
+    const sorted = (a: string[]) => [...a].sort()
+    expect(sorted(secretForms('ab cd"'))).toEqual(sorted(['ab cd"', 'YWIgY2Qi', 'FiIGNkI', 'hYiBjZC', '616220636422', '%61%62%20%63%64%22', 'ab%20cd%22', 'ab+cd%22', 'ab cd\\"']))
+    // Encoded forms shorter than 6 characters would match ordinary text ("YWIx"); the secret itself is always kept.
+    expect(sorted(secretForms('ab1'))).toEqual(sorted(['ab1', '616231', '%61%62%31']))
+    expect(redactSecrets('ab1 616231 YWIx', ['ab1'])).toBe('[redacted] [redacted] YWIx')
+  })
+
+  it('a secret whose base64 has "+" and "/" is found in base64url ("-" and "_") too, whole or inside a longer value', () => {
+    const secret = 'pw-???>>>~~~1-token'
+    const b64 = Buffer.from(secret).toString('base64')
+    expect(b64).toMatch(/\+/)
+    expect(b64).toMatch(/\//)
+    expect(redactSecrets(`got ${Buffer.from(secret).toString('base64url')} back`, [secret])).toBe('got [redacted] back')
+    for (const prefix of ['u:', 'us:', 'use:']) {
+      const out = redactSecrets(`Basic ${Buffer.from(`${prefix}${secret}`).toString('base64url')}`, [secret])
+      expect(out, prefix).toContain('[redacted]')
+      expect(out.split('[redacted]')[1]!.length, prefix).toBeLessThanOrEqual(2)
+    }
+  })
+
+  it('a byte below 0x10 (a tab in a header value) is found percent-encoded as %09, not %9', () => {
+    const secret = 'team\ttoken-12345'
+    const percentAll = [...Buffer.from(secret)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')
+    expect(redactSecrets(`sent ${percentAll} ok`, [secret])).toBe('sent [redacted] ok')
+  })
+
+  it('a secret with quotes or backslashes is found JSON-escaped inside a JSON body', () => {
+    const secret = 'pa"ss\\word-123456'
+    const body = JSON.stringify({ error: { message: `bad key ${secret} given` } })
+    expect(redactSecrets(body, [secret])).toBe('{"error":{"message":"bad key [redacted] given"}}')
+  })
+
+  it('regular-expression characters in a secret are matched literally', () => {
+    const secret = 'k.e*y+(1)[2]{3}|4^5$6\\7?'
+    expect(redactSecrets(`key ${secret} end`, [secret])).toBe('key [redacted] end')
+    // Read as a pattern, the secret would match this text.
+    expect(redactSecrets('key kXy1222 end', [secret])).toBe('key kXy1222 end')
+  })
+
+  it('a secret that contains another is removed whole, whichever is given first', () => {
+    expect(redactSecrets('X tok-1234567-extra Y', ['tok-1234567', 'tok-1234567-extra'])).toBe('X [redacted] Y')
+    expect(redactSecrets('X tok-1234567-extra Y', ['tok-1234567-extra', 'tok-1234567'])).toBe('X [redacted] Y')
+  })
+
+  it("an array's patterns are worked out once; secrets in any other iterable are read afresh each call", () => {
+    const secrets = [KEY]
+    expect(secretPatterns(secrets)).toBe(secretPatterns(secrets))
+    const set = new Set([KEY])
+    expect(redactSecrets(`a ${KEY}`, set)).toBe('a [redacted]')
+    set.add('later-secret-123')
+    expect(redactSecrets('b later-secret-123', set)).toBe('b [redacted]')
+    expect(redactClipped(`c ${KEY}`, new Set([KEY]))).toBe('c [redacted]')
+  })
+})
+
+describe('clipped and streamed text (mutation testing, issue #13)', () => {
+  it('text after the last clip mark was not clipped: an ending that looks like the start of a key is kept', () => {
+    expect(redactClipped('first part…keys for live mode start with sk-l', [KEY])).toBe('first part…keys for live mode start with sk-l')
+    expect(redactClipped(`cut ${KEY.slice(0, 12)}…keys start with sk-l`, [KEY])).toBe('cut [redacted]…keys start with sk-l')
+  })
+
+  it('tool-call arguments so far: redacted, and cut before an end that could be the start of the key', () => {
+    expect(redactSoFar(`{"key":"${KEY.slice(0, 10)}`, [KEY])).toBe('{"key":"')
+    expect(redactSoFar(`{"key":"${KEY}"}`, [KEY])).toBe('{"key":"[redacted]"}')
+    expect(redactSoFar(`{"key":"${KEY.slice(0, 10)}`, [])).toBe(`{"key":"${KEY.slice(0, 10)}`)
+  })
+
+  it('a whole key at the end of a delta goes out at once, as [redacted]; only a possible start is held back', () => {
+    const out: string[] = []
+    const r = new StreamRedactor([KEY], (t) => out.push(t))
+    r.push(`Your key is ${KEY}`)
+    expect(out).toEqual(['Your key is [redacted]'])
+  })
+
+  it('no empty deltas: nothing goes out while all is held back, nor at an end with nothing held; a second end() adds nothing', () => {
+    const out: string[] = []
+    const r = new StreamRedactor([KEY], (t) => out.push(t))
+    r.push(KEY.slice(0, 6))
+    expect(out).toEqual([])
+    r.end()
+    expect(out).toEqual(['[redacted]'])
+    r.end()
+    r.push(' and done')
+    r.end()
+    expect(out).toEqual(['[redacted]', ' and done'])
+
+    const plain: string[] = []
+    const p = new StreamRedactor([], (t) => plain.push(t))
+    p.push('')
+    p.push('hello')
+    p.end()
+    expect(plain).toEqual(['hello'])
+  })
+
+  it('a stream that ends in the first 3 characters of a key keeps them (ordinary text); 4 or more are taken for a cut-off key', () => {
+    const run = (text: string) => {
+      const out: string[] = []
+      const r = new StreamRedactor([KEY], (t) => out.push(t))
+      r.push(text)
+      r.end()
+      return out.join('')
+    }
+    expect(run('Keys start with sk-')).toBe('Keys start with sk-')
+    expect(run('Here: sk-l')).toBe('Here: [redacted]')
   })
 })
