@@ -12,6 +12,7 @@ import type { ChatEvent } from '../../src/shared/contract'
 import type { RecordedRequest } from '../fake-provider/types'
 import { openAtSchema } from '../support/previous-schema'
 import { openDatabase } from '../../src/main/core/sessions/database'
+import { crashMidTurn } from '../support/crash'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -313,6 +314,42 @@ describe('fallback across a restart and on an older database', () => {
     await k.turnEnded(next.turnId)
     expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
     expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    await k.close()
+  })
+})
+
+describe('a crash while a fallback answers', () => {
+  it('after the restart the continuation resolves from the selected binding again (never pins the fallback), and the record names the fallback', async () => {
+    const dir = tempDataDir('keel-fallback-crash')
+    let k = await CoreHarness.open(dir, service)
+    const mk = async (id: string) => {
+      const key = testKey(id)
+      await k.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}/${id}/v1`, key, api: 'openai-chat' })
+      return { id, prefix: `/${id}`, key }
+    }
+    const a = await mk('crash-a')
+    const b = await mk('crash-b')
+    const s = await k.call('sessions.create', {})
+    await k.call('sessions.bind', { id: s.id, entryId: a.id, model: 'm-1' })
+    await k.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [{ entryId: b.id, model: 'm-2' }] } })
+    await k.close()
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, hang: true, times: 1 })
+    const turnId = await crashMidTurn(dir, service, s.id, 'a long story please')
+    // The fallback was streaming when the process died.
+    expect(requestsTo(fake, b.prefix).map(wire)).toEqual([{ path: `${b.prefix}/v1/chat/completions`, key: b.key, model: 'm-2' }])
+    fake.clear()
+    fake.script({ pathPrefix: a.prefix, reply: 'and so it ended.', times: 1 })
+    k = await CoreHarness.open(dir, service)
+    const started = await k.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === s.id)
+    expect((await k.turnEnded(started.turnId)).status).toBe('done')
+    // The continuation went to the selected binding first; the fallback was not asked.
+    expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    const view = await k.call('sessions.open', { id: s.id })
+    const crashed = view.turns.find((t) => t.id === turnId)!
+    expect(crashed.fallbacks![0]).toMatchObject({ selected: { entryId: a.id }, answered: { entryId: b.id }, skipped: [{ entryId: a.id, reason: 'HTTP 503' }] })
+    expect(view.messages.at(-1)!.producedWith).toMatchObject({ entryId: a.id, model: 'm-1' })
     await k.close()
   })
 })

@@ -614,6 +614,10 @@ export class AgentService {
         }
         turn.emitted = false
         turn.meter = new StepMeter()
+        // Recorded before the fallback is asked: a crash while it streams still leaves who was answering, and why.
+        // The step's end replaces this row with the outcome.
+        record(rt.identity)
+        this.identity.fallbacks.recordStep(turn.sessionId, turn.turnId, turn.fallback!)
         try {
           const value = await attempt(rt)
           turn.answered = rt.identity
