@@ -25,13 +25,15 @@ test('a reply shows its tokens and cost, the session its totals, and Settings �
   fake.script({ usage: 'none', times: 1 })
   await newSession(page)
   await send(page, 'how much was that')
-  const first = assistantMessages(page).first()
-  // (40,000 × 2 + 10,000 × 1 + 10,000 × 15) / 1e6 = $0.24
-  await expect(first.getByTestId('reply-usage')).toContainText('Local · llama3.3 · 50,000 in (10,000 cached) · 10,000 out · $0.2400')
-  await expect(first.getByTestId('reply-usage')).toContainText(/first token \d/)
+  await expect(assistantMessages(page).first()).toHaveText('Echo [llama3.3]: how much was that')
+  // The line right under the reply: (40,000 × 2 + 10,000 × 1 + 10,000 × 15) / 1e6 = $0.24
+  const first = page.getByTestId('reply-usage').first()
+  await expect(first).toContainText('Local · llama3.3 · 50,000 in (10,000 cached) · 10,000 out · $0.2400')
+  await expect(first).toContainText(/first token \d/)
   await send(page, 'and this one')
-  const second = assistantMessages(page).nth(1)
-  await expect(second.getByTestId('reply-usage')).toContainText('Local · llama3.3 · tokens not reported · cost unknown')
+  await expect(assistantMessages(page).nth(1)).toHaveText('Echo [llama3.3]: and this one')
+  const second = page.getByTestId('reply-usage').nth(1)
+  await expect(second).toContainText('Local · llama3.3 · tokens not reported · cost unknown')
   await expect(page.getByTestId('session-usage')).toHaveText('Session usage: 50,000 in (10,000 cached) · 10,000 out · $0.2400 + unknown (1 unpriced)')
   // Chat Completions reports usage in a stream only when asked: Keel asked.
   const sent = fake.requests().filter((r) => r.protocol === 'openai-chat')

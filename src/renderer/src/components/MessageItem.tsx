@@ -14,18 +14,21 @@ export const MessageItem = memo(function MessageItem({ message, usage = null }: 
   if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} />
   const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : ''
   return (
-    <article title="assistant message" className="message message--assistant" data-produced-with={producedWith || undefined}>
-      <div className="message__body" title={producedWith}>
-        <Markdown text={message.content} />
-        {note ? <p className="message__note">{note}</p> : null}
-        {usage ? (
-          // Who answered and what it took, as visible text (issue #11): tokens as reported, cost or "cost unknown".
-          <p className="message__usage" data-testid="reply-usage">
-            {replyUsageParts(usage).join(' · ')}
-          </p>
-        ) : null}
-      </div>
-    </article>
+    <>
+      <article title="assistant message" className="message message--assistant" data-produced-with={producedWith || undefined}>
+        <div className="message__body" title={producedWith}>
+          <Markdown text={message.content} />
+          {note ? <p className="message__note">{note}</p> : null}
+        </div>
+      </article>
+      {usage ? (
+        // Who answered and what it took, as visible text right under the reply (issue #11): tokens as reported, cost
+        // or "cost unknown". Outside the article, so the reply's own text stays exactly what the model wrote.
+        <p className="message__usage" data-testid="reply-usage">
+          {replyUsageParts(usage).join(' · ')}
+        </p>
+      ) : null}
+    </>
   )
 })
 
