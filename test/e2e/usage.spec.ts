@@ -34,7 +34,7 @@ test('a reply shows its tokens and cost, the session its totals, and Settings 鈫
   await expect(assistantMessages(page).nth(1)).toHaveText('Echo [llama3.3]: and this one')
   const second = page.getByTestId('reply-usage').nth(1)
   await expect(second).toContainText('Local 路 llama3.3 路 tokens not reported 路 cost unknown')
-  await expect(page.getByTestId('session-usage')).toHaveText('Session usage: 50,000 in (10,000 cached) 路 10,000 out 路 $0.2400 + unknown (1 unpriced)')
+  await expect(page.getByTestId('session-usage')).toHaveText('Session usage: 50,000 in (10,000 cached) 路 10,000 out 路 1 of 2 step(s) not reported 路 $0.2400 + unknown (1 unpriced)')
   // Chat Completions reports usage in a stream only when asked: Keel asked.
   const sent = fake.requests().filter((r) => r.protocol === 'openai-chat')
   expect(sent.map((r) => (r.body as { stream_options?: unknown }).stream_options)).toEqual([{ include_usage: true }, { include_usage: true }])

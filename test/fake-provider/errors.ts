@@ -59,7 +59,8 @@ export const DEFAULT_MODELS: Record<Dialect, string[]> = {
 /** Fixed timestamp so model lists are deterministic (2025-01-01T00:00:00Z). */
 const MODELS_EPOCH = 1735689600
 
-export function modelsBody(dialect: Dialect, ids: string[]): unknown {
+/** `pricing`: OpenRouter's per-model `pricing` object (USD per token as decimal strings), for the OpenAI dialect. */
+export function modelsBody(dialect: Dialect, ids: string[], pricing?: Record<string, Record<string, string>>): unknown {
   if (dialect === 'anthropic') {
     return {
       data: ids.map((id) => ({
@@ -75,6 +76,6 @@ export function modelsBody(dialect: Dialect, ids: string[]): unknown {
   }
   return {
     object: 'list',
-    data: ids.map((id) => ({ id, object: 'model', created: MODELS_EPOCH, owned_by: 'fake-provider' })),
+    data: ids.map((id) => ({ id, object: 'model', created: MODELS_EPOCH, owned_by: 'fake-provider', ...(pricing?.[id] ? { pricing: pricing[id] } : {}) })),
   }
 }

@@ -156,6 +156,9 @@ export interface RuleBehaviour {
   argumentChunks?: number
   /** For models requests: list these model ids instead of the defaults. */
   models?: string[]
+  /** For models requests (OpenAI dialect): a `pricing` object per model id, as OpenRouter's /models states it
+   * (`{ prompt: '0.000003', completion: '0.000015', input_cache_read?: … }`, USD per token). */
+  modelPricing?: Record<string, Record<string, string>>
   /**
    * The usage the reply reports, in its API's own fields (streaming included): Chat `usage.prompt_tokens`,
    * `completion_tokens`, `prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens` (the

@@ -2,6 +2,8 @@
 // provider reporting usage in each API's own fields (streaming). Totals must equal the sum of what the fakes
 // reported, across a restart; a reply whose provider reported nothing shows "not reported" (null), never 0; cost
 // comes from the price table, and stays unknown without a price.
+import fs from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
@@ -128,6 +130,44 @@ describe('usage of an agent turn', () => {
       ['0', id, `Entry ${id}`, 'm-1', api, 'chat', 'yes', '500', '', '20'],
       ['1', id, `Entry ${id}`, 'm-1', api, 'chat', 'yes', '900', '', '30'],
     ])
+    await h.close()
+  })
+})
+
+describe('prices from a model list', () => {
+  it("an OpenRouter-style /models with pricing prefills the price table; a typed price is kept; the cost uses it", async () => {
+    const dataDir = tempDataDir('keel-usage-prices')
+    const h = await CoreHarness.open(dataDir, service)
+    const { sessionId, prefix } = await sessionOnFakeApi(h, fake, 'openai-chat', { id: 'router' })
+    await h.call('prices.set', { entryId: 'router', model: 'mine/typed', price: { input: 9, output: 9 } })
+    fake.script({
+      protocol: 'models',
+      pathPrefix: prefix,
+      models: ['m-1', 'mine/typed', 'no/price'],
+      modelPricing: {
+        'm-1': { prompt: '0.000003', completion: '0.000015', input_cache_read: '0.0000003' },
+        'mine/typed': { prompt: '0.000001', completion: '0.000001' },
+      },
+    })
+    const list = await h.call('providers.models', { entryId: 'router', refresh: true })
+    expect(list.source).toBe('live')
+    expect((await h.call('prices.get', { entryId: 'router' })).prices).toEqual({
+      'm-1': { input: 3, cachedInput: 0.3, output: 15, source: 'provider' },
+      'mine/typed': { input: 9, output: 9, source: 'manual' },
+    })
+    // Written to config.json, where the user can read and edit it.
+    const onDisk = JSON.parse(fs.readFileSync(path.join(dataDir, 'config.json'), 'utf8')) as { prices: Record<string, Record<string, unknown>> }
+    expect(Object.keys(onDisk.prices.router!).sort()).toEqual(['m-1', 'mine/typed'])
+
+    fake.script({ pathPrefix: prefix, usage: { input: 1_000_000, output: 100_000, cached: 500_000 }, times: 1 })
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'priced' })
+    await h.turnEnded(turnId)
+    const usage = (await h.call('sessions.open', { id: sessionId })).turns[0]!.usage!
+    // 500k × 3 + 500k × 0.3 + 100k × 15, per million
+    expect(usage.cost).toBeCloseTo(1.5 + 0.15 + 1.5, 12)
+    // A later price change does not re-price the recorded step.
+    await h.call('prices.set', { entryId: 'router', model: 'm-1', price: { input: 100, output: 100 } })
+    expect((await h.call('sessions.open', { id: sessionId })).turns[0]!.usage!.cost).toBeCloseTo(3.15, 12)
     await h.close()
   })
 })

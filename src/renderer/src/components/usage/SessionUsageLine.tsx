@@ -29,7 +29,9 @@ export function SessionUsageLine({ sessionId }: { sessionId: string }) {
   const rows = data?.rows ?? []
   if (rows.length === 0) return null
   const total = totalOf(rows)
-  const line = `Session usage: ${formatTokenLine(total)} · ${formatRowCost(total)}`
+  // Steps whose provider reported nothing are said, so a partial sum never passes for the whole.
+  const unreported = total.unreportedSteps > 0 ? ` · ${total.unreportedSteps} of ${total.steps} step(s) not reported` : ''
+  const line = `Session usage: ${formatTokenLine(total)}${unreported} · ${formatRowCost(total)}`
   if (rows.length === 1) {
     return (
       <p className="session-usage" data-testid="session-usage">
