@@ -1,0 +1,63 @@
+// Usage survives a crash like the rest of the turn (issue #11): the step that called a tool committed its usage with
+// its end (with the call), so after a SIGKILL during that tool and a restart, the totals hold that step and the
+// continuation's step — exactly what the fake provider reported, nothing estimated for the step cut short.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import readline from 'node:readline'
+import { describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { sessionOnFakeApi } from '../support/agent-sessions'
+import { gatedTool } from '../support/agent-tools'
+
+const fake = fakeProviderForFile()
+const ROOT = path.resolve(import.meta.dirname, '../..')
+
+/** Runs test/support/agent-crash-child.ts until its tool's effect started, then SIGKILLs it. */
+async function crashDuringTool(dataDir: string, service: string, sessionId: string, workspace: string): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/agent-crash-child.ts'), dataDir, service, sessionId, workspace], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  await new Promise<void>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('EFFECT ')) resolve()
+      else if (line.startsWith('ERROR')) reject(new Error(line))
+    })
+    child.once('exit', (code) => reject(new Error(`crash child exited early (${code})`)))
+  })
+  child.kill('SIGKILL')
+  await exited
+}
+
+describe('usage across a crash', () => {
+  it('the step committed before the crash keeps its usage; the continuation adds its own; totals are the sum', async () => {
+    const dataDir = tempDataDir('keel-usage-crash')
+    const service = testKeychainService()
+    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+    const prefix = '/usage-crash'
+    const setup = await CoreHarness.open(dataDir, service)
+    const { sessionId } = await sessionOnFakeApi(setup, fake, 'anthropic-messages', { id: 'c', prefix, key: testKey('crash') })
+    await setup.close()
+
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'toolu_c', name: 'slow_exec', arguments: { label: 'crash' } }], usage: { input: 700, output: 40, cached: 300 } },
+      { pathPrefix: prefix, toolResultFor: 'toolu_c', reply: 'Recovered.', usage: { input: 1500, output: 25 } },
+    ])
+    await crashDuringTool(dataDir, service, sessionId, workspace)
+
+    const { tool } = gatedTool('slow_exec', dataDir, 'execute')
+    const h = await CoreHarness.open(dataDir, service, { toolSet: () => ({ tools: [tool], workspace, approval: () => 'allow' }) })
+    try {
+      await h.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === sessionId && e.status === 'done')
+      const today = new Date().toISOString().slice(0, 10)
+      const total = (await h.call('usage.summary', { from: today, to: today, groupBy: 'entry' })).rows.find((r) => r.key === 'c')!
+      // Anthropic: Keel's input includes the cache reads (700 + 300).
+      expect(total).toMatchObject({ steps: 2, unreportedSteps: 0, inputTokens: 1000 + 1500, cachedInputTokens: 300, outputTokens: 65 })
+      expect((await h.call('usage.session', { id: sessionId })).rows).toMatchObject([{ steps: 2, outputTokens: 65 }])
+    } finally {
+      await h.close()
+    }
+  })
+})
