@@ -49,3 +49,22 @@ export function formatRowCost(r: UsageRow): string {
   if (r.cost === null) return 'cost unknown'
   return r.unpricedSteps > 0 ? `${formatCost(r.cost)} + unknown (${r.unpricedSteps} unpriced)` : formatCost(r.cost)
 }
+
+/** The rows summed: a count stays "not reported" only when no row reported it. */
+export function totalOf(rows: readonly UsageRow[]): UsageRow {
+  const add = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b)
+  return rows.reduce<UsageRow>(
+    (t, r) => ({
+      ...t,
+      steps: t.steps + r.steps,
+      unreportedSteps: t.unreportedSteps + r.unreportedSteps,
+      unpricedSteps: t.unpricedSteps + r.unpricedSteps,
+      inputTokens: add(t.inputTokens, r.inputTokens),
+      outputTokens: add(t.outputTokens, r.outputTokens),
+      cachedInputTokens: add(t.cachedInputTokens, r.cachedInputTokens),
+      reasoningTokens: add(t.reasoningTokens, r.reasoningTokens),
+      cost: add(t.cost, r.cost),
+    }),
+    { key: 'total', label: 'Total', steps: 0, unreportedSteps: 0, unpricedSteps: 0, inputTokens: null, outputTokens: null, cachedInputTokens: null, reasoningTokens: null, cost: null },
+  )
+}

@@ -1,27 +1,7 @@
 // The session header's usage: the session's totals (tokens as reported, cost or "cost unknown"), and, when the
 // session used several identities (entry + model), the same per identity in a disclosure.
-import type { UsageRow } from '../../../../shared/usage'
 import { useLiveQuery } from '../../hooks/useLiveQuery'
-import { formatRowCost, formatTokenLine } from '../../lib/usageFormat'
-
-/** The rows summed: a count stays "not reported" only when no row reported it. */
-export function totalOf(rows: readonly UsageRow[]): UsageRow {
-  const add = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b)
-  return rows.reduce<UsageRow>(
-    (t, r) => ({
-      ...t,
-      steps: t.steps + r.steps,
-      unreportedSteps: t.unreportedSteps + r.unreportedSteps,
-      unpricedSteps: t.unpricedSteps + r.unpricedSteps,
-      inputTokens: add(t.inputTokens, r.inputTokens),
-      outputTokens: add(t.outputTokens, r.outputTokens),
-      cachedInputTokens: add(t.cachedInputTokens, r.cachedInputTokens),
-      reasoningTokens: add(t.reasoningTokens, r.reasoningTokens),
-      cost: add(t.cost, r.cost),
-    }),
-    { key: 'total', label: 'Total', steps: 0, unreportedSteps: 0, unpricedSteps: 0, inputTokens: null, outputTokens: null, cachedInputTokens: null, reasoningTokens: null, cost: null },
-  )
-}
+import { formatRowCost, formatTokenLine, totalOf } from '../../lib/usageFormat'
 
 export function SessionUsageLine({ sessionId }: { sessionId: string }) {
   // A turn's end is a 'sessions' event: the totals follow each reply.
