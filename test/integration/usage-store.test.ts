@@ -150,3 +150,16 @@ describe("OpenRouter's /models pricing", () => {
     expect(openRouterPrices({ object: 'list' })).toEqual({})
   })
 })
+
+describe('prices in config.json', () => {
+  it('a hand-edited price that is not a number ≥ 0 is refused naming the field; a good one parses', async () => {
+    const { parseConfigText } = await import('../../src/main/core/config/config-schema')
+    const bad = JSON.stringify({ version: 1, prices: { router: { 'anthropic/claude-sonnet-4': { input: -3, output: 15 } } } })
+    expect(() => parseConfigText(bad, '/x/config.json')).toThrow(/prices\.router\.anthropic\/claude-sonnet-4\.input/)
+    const missing = JSON.stringify({ version: 1, prices: { router: { m: { input: 3 } } } })
+    expect(() => parseConfigText(missing, '/x/config.json')).toThrow(/prices\.router\.m\.output/)
+    const good = parseConfigText(JSON.stringify({ version: 1, prices: { router: { m: { input: 3, cachedInput: 0.3, output: 15 } } } }), '/x/config.json')
+    expect(good.prices).toEqual({ router: { m: { input: 3, cachedInput: 0.3, output: 15, source: 'manual' } } })
+    expect(parseConfigText('{}', '/x/config.json').prices).toEqual({})
+  })
+})
