@@ -48,6 +48,8 @@ export const SessionFallbacks = z.object({
   chain: z.object({ bindings: z.array(z.object({ entryId: z.string(), model: z.string() })), triggers: z.array(FallbackTrigger) }).nullable(),
   /** Bindings of the list that cannot resolve now, each with why (Settings and the header show them). */
   problems: z.array(FallbackSkip),
+  /** The session's latest turn's fallback record (its last step that had one); null when that turn used none. */
+  latest: StepFallbackView.extend({ turnId: z.string() }).nullable(),
 })
 export type SessionFallbacks = z.infer<typeof SessionFallbacks>
 

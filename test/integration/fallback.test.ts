@@ -13,6 +13,7 @@ import type { RecordedRequest } from '../fake-provider/types'
 import { openAtSchema } from '../support/previous-schema'
 import { openDatabase } from '../../src/main/core/sessions/database'
 import { crashMidTurn } from '../support/crash'
+import { fallbackLine } from '../../src/shared/fallback'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -112,6 +113,10 @@ describe('fallback bindings', () => {
     expect(await binding(sessionId)).toEqual(before)
     expect(before).toMatchObject({ entryId: a.id, model: 'm-1', mode: 'pinned' })
     expect(noticesOf(sessionId).some((t) => t.includes('answered this step instead') && t.includes(`Entry ${b.id}`))).toBe(true)
+    // What the header shows: the latest turn was answered by a fallback, and why.
+    const header = await h.call('sessions.fallbacks', { id: sessionId })
+    expect(header.latest).toMatchObject({ selected: { entryId: a.id }, answered: { entryId: b.id }, skipped: [{ reason: 'HTTP 503' }] })
+    expect(fallbackLine(header.latest!)).toBe(`answered by Entry ${b.id} · m-2 — fallback from Entry ${a.id} · m-1: HTTP 503`)
 
     // The next turn starts with the selected binding again.
     fake.clear()
@@ -121,6 +126,7 @@ describe('fallback bindings', () => {
     const after = await h.call('sessions.open', { id: sessionId })
     expect(after.messages.at(-1)!.producedWith).toMatchObject({ entryId: a.id })
     expect(after.turns.at(-1)!.fallbacks).toBeUndefined()
+    expect((await h.call('sessions.fallbacks', { id: sessionId })).latest).toBeNull()
   })
 
   it('401 on the primary: no fallback (a wrong key is fixed, not routed around)', async () => {
@@ -342,7 +348,7 @@ describe('a crash while a fallback answers', () => {
     fake.script({ pathPrefix: a.prefix, reply: 'and so it ended.', times: 1 })
     k = await CoreHarness.open(dir, service)
     const started = await k.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === s.id)
-    expect((await k.turnEnded(started.turnId)).status).toBe('done')
+    expect(await k.turnEnded(started.turnId)).toMatchObject({ status: 'done' })
     // The continuation went to the selected binding first; the fallback was not asked.
     expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
     expect(requestsTo(fake, b.prefix)).toHaveLength(0)

@@ -194,9 +194,14 @@ export class FallbackStore {
     return out
   }
 
-  /** The session's most recent record (the header, the tray, diagnostics). */
+  /**
+   * The record of the session's latest turn (its last step that had one): null once a later turn ran without a
+   * fallback, so the header says "answered by … fallback from …" only about the turn that did.
+   */
   latest(sessionId: string): (StepFallbackView & { turnId: string }) | null {
-    const r = this.st('SELECT * FROM step_fallbacks WHERE session_id = ? ORDER BY at DESC, step DESC LIMIT 1').get(sessionId) as StepRow | undefined
+    const r = this.st(
+      'SELECT * FROM step_fallbacks WHERE turn_id = (SELECT id FROM turns WHERE session_id = ? ORDER BY seq DESC LIMIT 1) ORDER BY step DESC LIMIT 1',
+    ).get(sessionId) as StepRow | undefined
     return r ? { ...this.view(r), turnId: r.turn_id } : null
   }
 

@@ -91,7 +91,7 @@ export class IdentityService {
   /** The fallback list a session uses (its override, else its profile's) and the bindings of it that cannot resolve. */
   async sessionFallbacks(sessionId: string, profileChain: FallbackChain | null): Promise<SessionFallbacks> {
     const { source, chain } = effectiveChain(this.fallbacks.readOverride(sessionId), profileChain)
-    return { source, chain, problems: chain ? await this.chainProblems(chain) : [] }
+    return { source, chain, problems: chain ? await this.chainProblems(chain) : [], latest: this.fallbacks.latest(sessionId) }
   }
 
   /** The bindings of a list that cannot resolve now (Settings shows them where the list is configured). */

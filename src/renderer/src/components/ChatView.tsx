@@ -192,7 +192,7 @@ export function ChatView(props: ChatViewProps) {
 function ChatRow({ item, running }: { item: ChatItem; running: boolean }) {
   switch (item.kind) {
     case 'message':
-      return <MessageItem message={item.message} usage={item.usage ?? null} />
+      return <MessageItem message={item.message} usage={item.usage ?? null} fallbacks={item.fallbacks} />
     case 'pending-user':
       return <UserMessage text={item.text} />
     case 'reply-text':

@@ -7,9 +7,10 @@ import { formatTime } from '../lib/format'
 import { Markdown } from './Markdown'
 import type { TurnUsageView } from '../../../shared/usage'
 import { replyUsageParts } from '../lib/usageFormat'
+import { fallbackLine, type StepFallbackView } from '../../../shared/fallback'
 
 /** A stored message. User text is shown as typed; assistant text as markdown, with what produced it on hover. */
-export const MessageItem = memo(function MessageItem({ message, usage = null }: { message: ChatMessage; usage?: TurnUsageView | null }) {
+export const MessageItem = memo(function MessageItem({ message, usage = null, fallbacks }: { message: ChatMessage; usage?: TurnUsageView | null; fallbacks?: StepFallbackView[] }) {
   const note = message.status === 'stopped' ? 'Stopped' : message.status === 'interrupted' ? 'Interrupted' : null
   if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} />
   const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : ''
@@ -28,6 +29,13 @@ export const MessageItem = memo(function MessageItem({ message, usage = null }: 
           {replyUsageParts(usage).join(' · ')}
         </p>
       ) : null}
+      {fallbacks?.map((f) => (
+        // Selected vs answered, with why (invariant 17): one line per step a fallback answered or was tried for.
+        <p key={f.step} className="message__fallback" data-testid="reply-fallback" title={f.skipped.map((s) => s.message).join('\n')}>
+          {fallbacks.length > 1 ? `Step ${f.step + 1}: ` : ''}
+          {fallbackLine(f)}
+        </p>
+      ))}
     </>
   )
 })

@@ -7,6 +7,7 @@ import { entryDisplayName, runningIdentity } from '../lib/snapshotView'
 import { SessionProfileLine } from './agents/SessionProfileLine'
 import { SessionWorkspaceLine } from './agents/SessionWorkspaceLine'
 import { SessionUsageLine } from './usage/SessionUsageLine'
+import { SessionFallbackLine } from './fallback/SessionFallbackLine'
 
 interface SessionHeaderProps {
   sessionId: string
@@ -31,6 +32,7 @@ export function SessionHeader({ sessionId, title, profile, workspace = null, sna
         <SessionWorkspaceLine sessionId={sessionId} profile={profile} workspace={workspace} />
         <IdentityLine snapshot={snapshot} />
         <SessionUsageLine sessionId={sessionId} />
+        <SessionFallbackLine sessionId={sessionId} />
       </div>
       <div className="session-header__actions">
         <button

@@ -5,6 +5,7 @@
 import type { ChatMessage, KeelErrorData, SessionView, ToolCallView, TurnPauseView, TurnView } from '../../../shared/domain'
 import type { LiveTurn, PendingUserMessage, ToolCallDraft } from './liveTurn'
 import type { TurnUsageView } from '../../../shared/usage'
+import type { StepFallbackView } from '../../../shared/fallback'
 
 /** How a reply that has no stored message ended early. 'Incomplete': an error (a timeout, a malformed stream) cut
  * it off; the error itself follows right after it. */
@@ -12,7 +13,7 @@ export type ReplyNote = 'Stopped' | 'Interrupted' | 'Incomplete: the reply was c
 
 export type ChatItem =
   /** `usage`: what the reply's turn consumed (assistant messages of turns with recorded usage). */
-  | { kind: 'message'; key: string; message: ChatMessage; usage?: TurnUsageView | null }
+  | { kind: 'message'; key: string; message: ChatMessage; usage?: TurnUsageView | null; fallbacks?: StepFallbackView[] }
   | { kind: 'pending-user'; key: string; text: string }
   /** Assistant text of a turn that has no stored reply (yet): streaming, or cut short. */
   | { kind: 'reply-text'; key: string; turnId: string; text: string; streaming: boolean; note: ReplyNote | null }
@@ -182,9 +183,12 @@ export function buildChatItems(
   }
 
   const usageByTurn = new Map(view.turns.flatMap((t) => (t.usage ? [[t.id, t.usage] as const] : [])))
+  const fallbacksByTurn = new Map(view.turns.flatMap((t) => (t.fallbacks?.length ? [[t.id, t.fallbacks] as const] : [])))
   for (const message of view.messages) {
     const usage = message.role === 'assistant' && message.turnId ? usageByTurn.get(message.turnId) : undefined
-    items.push({ kind: 'message', key: `msg:${message.id}`, message, ...(usage ? { usage } : {}) })
+    // Selected vs answered for the reply's identity line (issue #11): the steps of its turn that used a fallback.
+    const fallbacks = message.role === 'assistant' && message.turnId ? fallbacksByTurn.get(message.turnId) : undefined
+    items.push({ kind: 'message', key: `msg:${message.id}`, message, ...(usage ? { usage } : {}), ...(fallbacks ? { fallbacks } : {}) })
     if (message.role === 'user') for (const turn of byUserMessage.get(message.id) ?? []) place(turn)
   }
 

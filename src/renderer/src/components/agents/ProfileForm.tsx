@@ -2,7 +2,7 @@
 // model picker's groups), parameters, the tools it may use with each one's approval default, step limit and
 // workspace. Main validates everything again and names the field it refuses; the form marks that field.
 // (A div with role="form", not a <form>: the model groups carry their own small form for a typed model id.)
-import { useId, useState } from 'react'
+import { useEffect, useId, useState } from 'react'
 import type { AgentProfileView, ApprovalDefault, ProfileBinding, ReasoningEffort, ToolOption } from '../../../../shared/agent-profiles'
 import { STEP_LIMIT_DEFAULT, STEP_LIMIT_MAX, approvalFor } from '../../../../shared/agent-profiles'
 import type { KeelErrorData, ProviderEntryView } from '../../../../shared/domain'
@@ -14,6 +14,9 @@ import { ErrorNote } from '../ErrorNote'
 import { Field } from '../Field'
 import { ModelGroup } from '../ModelGroup'
 import { ProfileMcpServers, type McpServerChoice } from '../mcp/ProfileMcpServers'
+import { EMPTY_CHAIN, FallbackListEditor } from '../fallback/FallbackListEditor'
+import type { FallbackChain } from '../../../../shared/agent-profiles'
+import type { FallbackSkip } from '../../../../shared/fallback'
 
 interface ProfileFormProps {
   /** null: a new profile. */
@@ -50,6 +53,17 @@ export function ProfileForm({ profile, tools: allTools, providers, onCancel, onS
   )
   const [stepLimit, setStepLimit] = useState(String(profile?.stepLimit ?? STEP_LIMIT_DEFAULT))
   const [workspace, setWorkspace] = useState(profile?.workspace ?? '')
+  const [fallback, setFallback] = useState<FallbackChain>(profile?.fallback ?? EMPTY_CHAIN)
+  // Bindings of the list that cannot resolve now (entry deleted, key missing, model not listed), as main says.
+  const [fallbackProblems, setFallbackProblems] = useState<FallbackSkip[]>([])
+  useEffect(() => {
+    let live = true
+    if (fallback.bindings.length === 0) setFallbackProblems([])
+    else void call('fallbacks.check', { chain: fallback }).then((p) => live && setFallbackProblems(p), () => undefined)
+    return () => {
+      live = false
+    }
+  }, [fallback])
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<KeelErrorData | null>(null)
   const bindingName = useId()
@@ -79,13 +93,14 @@ export function ProfileForm({ profile, tools: allTools, providers, onCancel, onS
       approvals: [...chosen.map((t) => ({ source: t.source, name: t.name, approval: approvals[t.name] ?? 'ask' })), ...otherApprovals],
       stepLimit: Number(stepLimit),
     }
+    const fallbackOrNone = fallback.bindings.length > 0 ? fallback : null
     try {
       if (!fields.name) throw { kind: 'invalid-input', field: 'name', message: 'Name is required' } satisfies KeelErrorData
       if (profile) {
-        const saved = await call('profiles.update', { id: profile.id, patch: { ...fields, workspace: workspace.trim() ? workspace.trim() : null } })
+        const saved = await call('profiles.update', { id: profile.id, patch: { ...fields, workspace: workspace.trim() ? workspace.trim() : null, fallback: fallbackOrNone } })
         onSaved(saved, false)
       } else {
-        const saved = await call('profiles.create', { ...fields, ...(workspace.trim() ? { workspace: workspace.trim() } : {}) })
+        const saved = await call('profiles.create', { ...fields, ...(workspace.trim() ? { workspace: workspace.trim() } : {}), ...(fallbackOrNone ? { fallback: fallbackOrNone } : {}) })
         onSaved(saved, true)
       }
     } catch (e) {
@@ -157,6 +172,12 @@ export function ProfileForm({ profile, tools: allTools, providers, onCancel, onS
         ) : (
           <p className="field__help">Add a provider to bind a profile to one of its models.</p>
         )}
+      </fieldset>
+
+      <fieldset className="profile-form__fieldset" aria-invalid={invalid('fallback')}>
+        <legend className="field__label">Fallbacks</legend>
+        <p className="field__help">Other models tried in order, for one step, when this profile’s model fails before any text arrived. Off while the list is empty.</p>
+        <FallbackListEditor value={fallback} providers={providers} problems={fallbackProblems} busy={busy} onChange={setFallback} />
       </fieldset>
 
       <div className="form-grid">
