@@ -2,7 +2,7 @@
 // renderer and the browser host all import these. Pure: no Node, no DOM, no Electron.
 import { z } from 'zod'
 import { TurnUsageView } from './usage'
-import { StepFallbackView } from './fallback'
+import { SessionFallbacks, StepFallbackView } from './fallback'
 import { STREAM_TIMEOUT_MAX_MS, STREAM_TIMEOUT_MIN_MS } from './stream-timeouts'
 
 export const PROVIDER_KINDS = [
@@ -258,6 +258,8 @@ export const SessionSummary = z.object({
   running: z.boolean(),
   /** A tool call of this session waits for the user's approval (the list and the tray say "needs approval"). */
   needsApproval: z.boolean().optional(),
+  /** The latest turn was answered by a fallback: "answered by X — fallback from Y: reason" (issue #11); else absent. */
+  fallback: z.string().nullable().optional(),
   identity: IdentitySnapshot,
   /** The agent profile the session runs. */
   profile: SessionProfile,
@@ -581,6 +583,8 @@ export const SessionDiagnostics = z.object({
   canonicalization: z.array(z.string()),
   /** The agent side (profile, tools offered per step, grants in force); absent where it is not read (the doctor). */
   agent: AgentDiagnostics.optional(),
+  /** The session's fallback list, its unresolvable bindings and its latest turn's record (issue #11). */
+  fallback: SessionFallbacks.optional(),
 })
 export type SessionDiagnostics = z.infer<typeof SessionDiagnostics>
 
@@ -613,6 +617,8 @@ export const TrayItem = z.discriminatedUnion('type', [
     /** needs-approval: a tool call waits for the user (before the identity markers: it is what to act on now). */
     marker: z.enum(['needs-approval', 'unresolved', 'config-changed']).nullable(),
     pinned: z.boolean(),
+    /** The latest turn was answered by a fallback (the selected binding is still `detail`): who answered, and why. */
+    fallback: z.string().nullable().optional(),
   }),
   z.object({ type: z.literal('separator') }),
   z.object({ type: z.literal('action'), action: z.enum(['new-session', 'toggle-window', 'diagnostics', 'quit']), label: z.string() }),

@@ -13,6 +13,7 @@ import type { RecordedRequest } from '../fake-provider/types'
 import { openAtSchema } from '../support/previous-schema'
 import { openDatabase } from '../../src/main/core/sessions/database'
 import { crashMidTurn } from '../support/crash'
+import { doctorCli } from '../support/doctor-cli'
 import { fallbackLine } from '../../src/shared/fallback'
 
 const fake = fakeProviderForFile()
@@ -316,10 +317,24 @@ describe('fallback across a restart and on an older database', () => {
     const view = await k.call('sessions.open', { id: s.id })
     expect(view.turns.at(-1)!.fallbacks![0]).toMatchObject({ selected: { entryId: a.id }, answered: { entryId: b.id } })
     expect((await k.call('sessions.fallbacks', { id: s.id })).chain!.bindings).toEqual([{ entryId: b.id, model: 'm-2' }])
+    // Selected vs answered wherever identity is shown: the list (and the tray), diagnostics, the report, the doctor.
+    const line = `answered by Entry ${b.id} · m-2 — fallback from Entry ${a.id} · m-1: HTTP 503`
+    expect((await k.call('sessions.list', {})).items.find((x) => x.id === s.id)!.fallback).toBe(line)
+    const tray = (await k.call('tray.menu', {})).items.find((i) => i.type === 'session' && i.sessionId === s.id)
+    expect(tray).toMatchObject({ detail: `Entry ${a.id} · m-1`, fallback: line })
+    expect(tray && 'label' in tray ? tray.label : '').toContain(`⤳ ${line}`)
+    const diag = await k.call('diagnostics.session', { id: s.id })
+    expect(diag.rows.find((r) => r.field === 'fallback')).toMatchObject({ label: 'Answered by', active: line, persisted: `${a.id} · m-1 (selected)` })
+    expect(diag.fallback).toMatchObject({ source: 'session', latest: { answered: { entryId: b.id } } })
+    expect((await k.call('diagnostics.report', { id: s.id })).json).toContain(line)
+    const doctor = await doctorCli(service)(dir)
+    expect(doctor.stdout).toContain(`fallback: ${line} (the session's binding is unchanged)`)
     const next = await k.call('chat.send', { sessionId: s.id, text: 'after restart' })
     await k.turnEnded(next.turnId)
     expect(requestsTo(fake, a.prefix).map(wire)).toEqual([{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }])
     expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    // The marker is about the latest turn only: the primary answered, so it is gone.
+    expect((await k.call('sessions.list', {})).items.find((x) => x.id === s.id)!.fallback).toBeUndefined()
     await k.close()
   })
 })

@@ -33,7 +33,8 @@ import { toolResultHandlers } from './handlers/tool-results'
 import { mcpHandlers } from './handlers/mcp'
 import { prefillPrices, usageHandlers } from './handlers/usage'
 import { priceFor } from '../usage/prices'
-import { effectiveChain } from '../identity/fallback'
+import { effectiveChain, fallbackDiagnosticRow } from '../identity/fallback'
+import { fallbackLine } from '../../../shared/fallback'
 import { fallbackHandlers } from './handlers/fallbacks'
 import { McpServerEntries } from '../mcp/server-entries'
 import { McpTrustStore } from '../mcp/trust-store'
@@ -233,6 +234,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     markShown(rows.map((r) => r.id))
     const profileOf = profiles.summaries(rows.map((r) => r.id))
     const awaiting = sessionsAwaitingApproval(db, rows.map((r) => r.id))
+    const fellBack = identity.fallbacks.latestOfMany(rows.map((r) => r.id))
     return rows.map((r) => ({
       id: r.id,
       title: r.title,
@@ -245,6 +247,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       identity: snaps.get(r.id)!,
       profile: profileOf.get(r.id)!,
       needsApproval: awaiting.has(r.id),
+      ...(fellBack.has(r.id) ? { fallback: fallbackLine(fellBack.get(r.id)!) } : {}),
       workspace: r.workspace,
     }))
   }
@@ -333,7 +336,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       cached: (ns) => catalog.cached(ns),
       known: identity.bindings.known,
     })
-    return { ...built, agent }
+    // Selected vs answered, with the reason (invariant 17): a row next to the identity rows, and the list itself.
+    const fallback = await identity.sessionFallbacks(id, profileFallbackChain(id))
+    const rows = fallback.latest || fallback.chain ? [...built.rows, fallbackDiagnosticRow(fallback)] : built.rows
+    return { ...built, rows, agent, fallback }
   }
   const appDiagnostics = async (): Promise<AppDiagnostics> => {
     const probe = await keychain.probe(keyEntryIds())

@@ -43,7 +43,9 @@ export function buildTrayMenu(sessions: readonly SessionSummary[], options: { wi
       detail,
       marker,
       pinned: s.pinned,
-      label: `${marker ? MARKER_TEXT[marker] : ''}${s.pinned ? '📌 ' : ''}${clip(s.title)} — ${detail}${marker ? MARKER_SUFFIX[marker] : ''}`,
+      // A fallback marker after the selected binding: who answered the latest turn instead, and why (invariant 17).
+      ...(s.fallback ? { fallback: s.fallback } : {}),
+      label: `${marker ? MARKER_TEXT[marker] : ''}${s.pinned ? '📌 ' : ''}${clip(s.title)} — ${detail}${marker ? MARKER_SUFFIX[marker] : ''}${s.fallback ? ` ⤳ ${s.fallback}` : ''}`,
     }
   })
   if (items.length > 0) items.push({ type: 'separator' })

@@ -20,6 +20,9 @@ import { answerOrphans, findLedgerProblems, type LedgerProblem } from '../agents
 import { LATEST_SCHEMA_VERSION } from '../sessions/migrations/index'
 import { SessionStore } from '../sessions/session-store'
 import { buildSessionDiagnostics } from './session-diagnostics'
+import { effectiveChain, fallbackDiagnosticRow, fallbackProblems, FallbackStore } from '../identity/fallback'
+import { findProfile } from '../agents/profiles'
+import { fallbackLine, type SessionFallbacks } from '../../../shared/fallback'
 
 export interface DoctorOptions {
   dataDir: string
@@ -113,6 +116,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const rows = store.list().filter((s) => options.sessionId === undefined || s.id === options.sessionId)
     if (options.sessionId !== undefined && rows.length === 0) throw KeelError.of('not-found', `There is no session ${options.sessionId}.`)
     let revision = 0
+    const fallbackStore = schemaVersion >= 14 ? new FallbackStore(db) : null
     const sessions = rows.map((row) => {
       const stored = bindings.read(row.id)!
       // A legacy row is judged by what the repair makes of it: a repairable row is non-canonical, not unresolved.
@@ -126,7 +130,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         state: r.state,
         identity: r.identity,
       }
-      return buildSessionDiagnostics({ sessionId: row.id, title: row.title, stored, snapshot, active: null, config, keys, cached: (ns) => catalog?.cached(ns) ?? null, known: bindings.known })
+      const built = buildSessionDiagnostics({ sessionId: row.id, title: row.title, stored, snapshot, active: null, config, keys, cached: (ns) => catalog?.cached(ns) ?? null, known: bindings.known })
+      // Fallbacks (schema 14): the list in force, which of it cannot resolve, and who answered the latest turn.
+      if (!fallbackStore) return built
+      const profileId = (db.prepare('SELECT profile_id FROM sessions WHERE id = ?').get(row.id) as { profile_id: string | null } | undefined)?.profile_id ?? null
+      const { source, chain } = effectiveChain(fallbackStore.readOverride(row.id), (profileId ? findProfile(config, profileId)?.fallback : null) ?? null)
+      const fallback: SessionFallbacks = { source, chain, problems: fallbackProblems(chain, config, keys, bindings.known), latest: fallbackStore.latest(row.id) }
+      return { ...built, rows: fallback.latest || fallback.chain ? [...built.rows, fallbackDiagnosticRow(fallback)] : built.rows, fallback }
     })
     // Next to a live Keel (read-only) a running turn's open calls are in progress; --fix holds the lock, so none is.
     const keelRunning = !options.fix && recordedHolder(paths.dataDir) !== null
@@ -198,6 +208,8 @@ export function formatDoctorReport(r: DoctorReport): string {
       out.push(`  ${mark} ${row.label.padEnd(16)} persisted: ${row.persisted ?? '—'} | config: ${row.config ?? '—'} | cached: ${row.cached ?? '—'}`)
       if (row.drift) out.push(`      ${row.drift.explanation}`)
     }
+    if (s.fallback?.latest) out.push(`    fallback: ${fallbackLine(s.fallback.latest)} (the session's binding is unchanged)`)
+    for (const p of s.fallback?.problems ?? []) out.push(`    fallback ${p.entryName} · ${p.model} cannot be used: ${p.reason}`)
   }
   out.push('')
   out.push(r.problems === 0 ? `${r.sessions.length} session(s), no problems.` : `${r.sessions.length} session(s), ${r.problems} problem(s).`)

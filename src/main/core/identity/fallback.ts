@@ -7,9 +7,9 @@
 // - the session's binding columns are never touched: the override list lives in its own column, the record of what
 //   happened in step_fallbacks, and the next turn and every automatic next step start from the selected binding.
 import type Database from 'better-sqlite3'
-import type { KeelErrorData, ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
+import type { DiagnosticRow, KeelErrorData, ProviderEntry, RuntimeIdentity } from '../../../shared/domain'
 import { FallbackChain, type FallbackBinding } from '../../../shared/agent-profiles'
-import type { FallbackSide, FallbackSkip, FallbackTrigger, SessionFallbacks, StepFallbackView } from '../../../shared/fallback'
+import { fallbackLine, type FallbackSide, type FallbackSkip, type FallbackTrigger, type SessionFallbacks, type StepFallbackView } from '../../../shared/fallback'
 import type { KeelConfig } from '../config/config-schema'
 import type { KeyLookup } from '../secrets/keychain'
 import { preparedStatements } from '../sessions/prepared-statements'
@@ -113,6 +113,29 @@ export function effectiveChain(override: FallbackChain | null, profile: Fallback
   if (override) return { source: 'session', chain: override.bindings.length > 0 ? override : null }
   if (profile && profile.bindings.length > 0) return { source: 'profile', chain: profile }
   return { source: 'none', chain: null }
+}
+
+/**
+ * The diagnostics row (and the doctor's line): active = who answered the latest turn, persisted = the selected
+ * binding (never changed by a fallback), config = the fallback list in force with its unresolvable bindings.
+ */
+export function fallbackDiagnosticRow(f: SessionFallbacks): DiagnosticRow {
+  const latest = f.latest
+  const list = f.chain
+    ? `${f.chain.bindings.map((b) => {
+        const p = f.problems.find((x) => x.entryId === b.entryId && x.model === b.model)
+        return `${b.entryId} · ${b.model}${p ? ` (${p.reason})` : ''}`
+      }).join(', ')} (${f.source === 'session' ? 'this session' : 'profile'}; after ${f.chain.triggers.join(', ')})`
+    : 'none'
+  return {
+    field: 'fallback',
+    label: 'Answered by',
+    active: latest ? fallbackLine(latest) : 'the selected binding',
+    persisted: latest ? `${latest.selected.entryId} · ${latest.selected.model} (selected)` : null,
+    config: `fallbacks: ${list}`,
+    cached: null,
+    drift: null,
+  }
 }
 
 /** "all 3 bindings failed: A · m1: HTTP 503; B · m2: its key is missing; C · m3: network error" */
