@@ -83,7 +83,9 @@ describe('agent profiles on the wire', () => {
     await h.call('sessions.bind', { id: s.id, entryId: 'work', model: 'm-1' })
     await sendAndFinish(h, s.id, 'hi')
     const body = bodyOf(fake.requests().at(-1)!)
-    expect(Object.keys(body).sort()).toEqual(['messages', 'model', 'stream'])
+    // stream_options asks Chat Completions for usage in the stream (issue #11); nothing of a profile is sent.
+    expect(Object.keys(body).sort()).toEqual(['messages', 'model', 'stream', 'stream_options'])
+    expect(body.stream_options).toEqual({ include_usage: true })
     expect(body.messages).toEqual([{ role: 'user', content: 'hi' }])
     await h.close()
   })
