@@ -21,7 +21,7 @@ export function TraySessionItem({ item, onChoose }: TraySessionItemProps) {
       tabIndex={-1}
       className={['popup__item', 'tray-menu__item', 'tray-session', marker ? `tray-session--${marker}` : null].filter(Boolean).join(' ')}
       aria-label={item.label}
-      title={`${item.title}\n${item.detail}${marker ? `\n${MARKER_TEXT[marker]}` : ''}`}
+      title={`${item.title}\n${item.detail}${marker ? `\n${MARKER_TEXT[marker]}` : ''}${item.fallback ? `\n${item.fallback}` : ''}`}
       data-typeahead={item.title}
       onClick={onChoose}
     >
@@ -33,6 +33,7 @@ export function TraySessionItem({ item, onChoose }: TraySessionItemProps) {
         <span className="tray-session__detail">
           {item.detail}
           {marker ? <span className="tray-session__state"> · {MARKER_TEXT[marker]}</span> : null}
+          {item.fallback ? <span className="tray-session__state" data-testid="tray-fallback"> · ⤳ {item.fallback}</span> : null}
         </span>
       </span>
       {item.pinned ? <Icon name="pin" className="tray-session__pin" /> : null}
