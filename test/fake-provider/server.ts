@@ -382,6 +382,11 @@ class FakeProviderServer implements FakeProvider {
       this.sendScriptedError(exchange, rule)
       return
     }
+    if (rule?.drop) {
+      // A connection reset before any answer: the client sees a network error, as with a server that went away.
+      exchange.res.socket?.destroy()
+      return
+    }
     const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined, rule?.holdInArguments !== undefined ? this.hold(rule.holdInArguments).promise : undefined)
     if (protocol === 'openai-responses' && plan.ctx.toolCalls.length > 0) {
       this.responseCalls.set(plan.ctx.id, plan.ctx.toolCalls.map((call) => call.id))

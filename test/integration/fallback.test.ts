@@ -130,6 +130,28 @@ describe('fallback bindings', () => {
     expect((await h.call('sessions.fallbacks', { id: sessionId })).latest).toBeNull()
   })
 
+  it('a network error (connection reset, twice) moves on past a second failing fallback to the third', async () => {
+    const a = await entry('openai-chat', 'net-a')
+    const b = await entry('openai-chat', 'net-b')
+    const c = await entry('openai-chat', 'net-c')
+    const sessionId = await sessionWith(a, [b, c])
+    fake.script({ pathPrefix: a.prefix, drop: true, times: 1 })
+    fake.script({ pathPrefix: b.prefix, drop: true, times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('done')
+    expect([a, b, c].map((e) => requestsTo(fake, e.prefix).map(wire))).toEqual([
+      [{ path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' }],
+      [{ path: `${b.prefix}/v1/chat/completions`, key: b.key, model: 'm-2' }],
+      [{ path: `${c.prefix}/v1/chat/completions`, key: c.key, model: 'm-2' }],
+    ])
+    const record = (await h.call('sessions.open', { id: sessionId })).turns.at(-1)!.fallbacks![0]!
+    expect(record.skipped.map((s) => [s.entryId, s.reason])).toEqual([
+      [a.id, 'network error'],
+      [b.id, 'network error'],
+    ])
+    expect(record.answered).toMatchObject({ entryId: c.id })
+  })
+
   it('401 on the primary: no fallback (a wrong key is fixed, not routed around)', async () => {
     const a = await entry('openai-chat', 'auth-a')
     const b = await entry('openai-chat', 'auth-b')
