@@ -41,7 +41,7 @@ export const GROUPS = [
       core('cooldowns'), core('recovery-differences'), core('approval-markers'), core('chat-items'),
       integration('tool-ledger'), integration('wire-history'), integration('grants'), integration('approvals'), integration('approval-race'),
       integration('agent-profiles'), integration('agent-profiles-wiring'), integration('session-workspace'), integration('recovery'), integration('agent-crash'),
-      integration('doctor-ledger'), integration('diagnostics-agent'),
+      integration('doctor-ledger'), integration('diagnostics-agent'), integration('ledger-check'), integration('agent-profiles-edits'),
     ],
   },
   {

@@ -1,0 +1,109 @@
+// Agent profiles, the words the user reads: the notice at the next turn lists every kind of change in Settings →
+// Agents' words (a workspace-only edit is a change too); ids made from names (a name with no letters, numbered
+// duplicates); validation errors that name the field and say why; not-found errors naming the id.
+import { describe, expect, it } from 'vitest'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+
+const service = testKeychainService()
+const fake = fakeProviderForFile()
+
+async function openWithDefault() {
+  const dataDir = tempDataDir()
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [{ id: 'fake', name: 'Fake', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/v1`, auth: 'none', models: ['m-1', 'm-2'] }],
+      default: { entryId: 'fake', model: 'm-1' },
+    }),
+  )
+  return { dataDir, h: await CoreHarness.open(dataDir, service) }
+}
+
+/** Sends one message and returns the notice about the profile shown at that turn (null: none). */
+async function noticeAtNextTurn(h: CoreHarness, sessionId: string, text: string): Promise<string | null> {
+  const seen = h.events('notice').length
+  const { turnId } = await h.call('chat.send', { sessionId, text })
+  expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+  // The notice is given as the turn starts, so before it ends.
+  const notices = h.events('notice').slice(seen).filter((n) => n.sessionId === sessionId && /agent profile/.test(n.text))
+  return notices.length ? notices.map((n) => n.text).join('\n') : null
+}
+
+describe('agent profiles: what an edit says, and what errors name', () => {
+  it('the notice at the next turn names every change, bindings and parameters with before → after; a workspace-only edit is a change', async () => {
+    const { dataDir, h } = await openWithDefault()
+    const a = fs.mkdtempSync(path.join(dataDir, 'ws-a-'))
+    const b = fs.mkdtempSync(path.join(dataDir, 'ws-b-'))
+    await h.call('profiles.create', { name: 'Helper', instructions: 'Be brief.', parameters: { temperature: 0.3 }, workspace: a })
+    const s = await h.call('sessions.create', { profileId: 'helper' })
+    expect(await noticeAtNextTurn(h, s.id, 'one')).toBeNull()
+
+    await h.call('profiles.update', {
+      id: 'helper',
+      patch: {
+        instructions: 'Be thorough.',
+        binding: { mode: 'pinned', entryId: 'fake', model: 'm-2' },
+        parameters: {},
+        tools: [{ source: 'builtin', name: 'read_file' }],
+        approvals: [{ source: 'builtin', name: 'read_file', approval: 'ask' }],
+        stepLimit: 7,
+      },
+    })
+    expect(await noticeAtNextTurn(h, s.id, 'two')).toBe(
+      'The agent profile "Helper" changed since this session\'s last turn (instructions, binding (the app default → fake · m-2), temperature (0.3 → default), tools, approval defaults, step limit (25 → 7)); this turn uses the new version.',
+    )
+
+    // Only the workspace: the session is shown changed, and the next turn says so.
+    await h.call('profiles.update', { id: 'helper', patch: { workspace: b, binding: { mode: 'follow-default' } } })
+    const [summary] = await h.call('sessions.summaries', { ids: [s.id] })
+    expect(summary!.profile).toMatchObject({ changed: true })
+    expect(await noticeAtNextTurn(h, s.id, 'three')).toBe(
+      `The agent profile "Helper" changed since this session's last turn (binding (fake · m-2 → the app default), workspace (${a} → ${b})); this turn uses the new version.`,
+    )
+    await h.call('profiles.update', { id: 'helper', patch: { workspace: a } })
+    const [again] = await h.call('sessions.summaries', { ids: [s.id] })
+    expect(again!.profile).toMatchObject({ changed: true })
+    await h.close()
+  })
+
+  it('ids are made from the name: a name with no letters or digits is "profile", and taken ids are numbered 2, 3, …', async () => {
+    const { h } = await openWithDefault()
+    expect((await h.call('profiles.create', { name: '!!!' })).id).toBe('profile')
+    expect((await h.call('profiles.create', { name: '???' })).id).toBe('profile-2')
+    expect((await h.call('profiles.create', { name: '***' })).id).toBe('profile-3')
+    // A copy is named "!!! copy": its id is made from that name.
+    expect((await h.call('profiles.duplicate', { id: 'profile' })).id).toBe('copy')
+    expect((await h.call('profiles.duplicate', { id: 'profile', name: '—' })).id).toBe('profile-4')
+    await h.close()
+  })
+
+  it('a profile that lists a tool twice, gives one two approval defaults or names a built-in tool Keel lacks is refused naming the field; nothing is written', async () => {
+    const { dataDir, h } = await openWithDefault()
+    const twice = await h.fail('profiles.create', { name: 'Twice', tools: [{ source: 'builtin', name: 'read_file' }, { source: 'builtin', name: 'read_file' }] })
+    expect(twice).toMatchObject({ kind: 'invalid-input', field: 'tools[1]', message: 'Invalid agent profile: tools[1]: "builtin" tool "read_file" is listed twice.' })
+    await h.call('profiles.create', { name: 'Once' })
+    const approvals = await h.fail('profiles.update', {
+      id: 'once',
+      patch: { approvals: [{ source: 'builtin', name: 'write_file', approval: 'ask' }, { source: 'builtin', name: 'write_file', approval: 'allow' }] },
+    })
+    expect(approvals).toMatchObject({ kind: 'invalid-input', field: 'approvals[1]', message: 'Invalid agent profile: approvals[1]: "builtin" tool "write_file" has two approval defaults.' })
+    const unknown = await h.fail('profiles.update', { id: 'once', patch: { approvals: [{ source: 'builtin', name: 'launch_rockets', approval: 'allow' }] } })
+    expect(unknown).toMatchObject({ kind: 'invalid-input', field: 'approvals[0].name', message: 'Invalid agent profile: approvals[0].name: Keel has no built-in tool "launch_rockets".' })
+    const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'config.json'), 'utf8')) as { agentProfiles: Array<{ id: string; approvals: unknown[] }> }
+    expect(stored.agentProfiles.map((p) => [p.id, p.approvals])).toEqual([['once', []]])
+    await h.close()
+  })
+
+  it('editing, duplicating, deleting or making default a profile that does not exist names its id', async () => {
+    const { h } = await openWithDefault()
+    const notFound = { kind: 'not-found', field: 'id', message: 'There is no agent profile "nobody".' }
+    expect(await h.fail('profiles.update', { id: 'nobody', patch: { name: 'X' } })).toMatchObject(notFound)
+    expect(await h.fail('profiles.duplicate', { id: 'nobody' })).toMatchObject(notFound)
+    expect(await h.fail('profiles.delete', { id: 'nobody' })).toMatchObject(notFound)
+    expect(await h.fail('profiles.setDefault', { id: 'nobody' })).toMatchObject(notFound)
+    await h.close()
+  })
+})
