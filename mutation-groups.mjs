@@ -38,10 +38,10 @@ export const GROUPS = [
     // largest module and its tests are the slowest).
     mutate: ['src/main/core/agents/**/*.ts', '!src/main/core/agents/agent-service.ts', 'src/main/core/tools/grants.ts'],
     tests: [
-      core('cooldowns'), core('recovery-differences'), core('approval-markers'), core('chat-items'), core('wire-history-cache'),
+      core('cooldowns'), core('recovery-differences'), core('approval-markers'), core('chat-items'), core('wire-history-cache'), core('argument-stream'),
       integration('tool-ledger'), integration('wire-history'), integration('grants'), integration('approvals'), integration('approval-race'),
       integration('agent-profiles'), integration('agent-profiles-wiring'), integration('session-workspace'), integration('recovery'), integration('agent-crash'),
-      integration('doctor-ledger'), integration('diagnostics-agent'), integration('ledger-check'), integration('agent-profiles-edits'),
+      integration('doctor-ledger'), integration('diagnostics-agent'), integration('ledger-check'), integration('agent-profiles-edits'), integration('tool-result-preview'),
     ],
   },
   {

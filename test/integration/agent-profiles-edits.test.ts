@@ -106,4 +106,36 @@ describe('agent profiles: what an edit says, and what errors name', () => {
     expect(await h.fail('profiles.setDefault', { id: 'nobody' })).toMatchObject(notFound)
     await h.close()
   })
+
+  it('a profile whose workspace is a file, not a folder, refuses the turn naming it, and sends nothing', async () => {
+    const { dataDir, h } = await openWithDefault()
+    const file = path.join(dataDir, 'notes.txt')
+    fs.writeFileSync(file, 'not a folder\n')
+    await h.call('profiles.create', { name: 'Filed', tools: [{ source: 'builtin', name: 'read_file' }], workspace: file })
+    const s = await h.call('sessions.create', { profileId: 'filed' })
+    const requests = fake.requests().length
+    const refused = await h.fail('chat.send', { sessionId: s.id, text: 'read it' })
+    expect(refused).toMatchObject({ kind: 'invalid-input', field: 'workspace' })
+    expect(refused.message).toBe(`The workspace "${file}" of this session (agent profile "Filed") is not a folder. Choose a workspace folder for this session (session header → Workspace). Nothing was sent.`)
+    expect(refused.fix).toMatch(/set one as the workspace of "Filed" in Settings → Agents/)
+    expect(fake.requests().length).toBe(requests)
+    expect((await h.call('sessions.open', { id: s.id })).messages).toEqual([])
+    await h.close()
+  })
+
+  it('picking a profile for a session tells the window why the session changed; for a session that does not exist, nothing is announced', async () => {
+    const { h } = await openWithDefault()
+    await h.call('profiles.create', { name: 'Helper' })
+    const s = await h.call('sessions.create', {})
+    const mark = h.mark()
+    expect((await h.call('sessions.setProfile', { id: s.id, profileId: 'helper' })).profile).toMatchObject({ id: 'helper' })
+    expect(await h.waitFor('sessions', (e) => e.changes.some((c) => c.id === s.id), 10_000, mark)).toMatchObject({ reason: 'profile-changed', changes: [{ id: s.id, kind: 'updated' }] })
+
+    const seen = h.events('sessions').length
+    expect(await h.fail('sessions.setProfile', { id: 'no-such-session', profileId: 'helper' })).toMatchObject({ kind: 'not-found' })
+    expect(await h.fail('sessions.setProfile', { id: s.id, profileId: 'nobody' })).toMatchObject({ kind: 'not-found', field: 'profileId' })
+    expect(h.events('sessions').slice(seen)).toEqual([])
+    expect((await h.call('sessions.summaries', { ids: [s.id] }))[0]!.profile).toMatchObject({ id: 'helper' })
+    await h.close()
+  })
 })
