@@ -408,12 +408,12 @@ class FakeProviderServer implements FakeProvider {
     const message = rule.message ?? defaultErrorMessage(status, exchange.request.model)
     const key = exchange.request.bearer ?? exchange.request.apiKey ?? ''
     const echoes = (rule.echoKey ?? []).map((encoding) => `${encoding}=${encodeKeyEcho(key, encoding)}`)
-    this.sendError(exchange, status, echoes.length > 0 ? `${message} You sent: ${echoes.join(' ')}` : message, rule.body)
+    this.sendError(exchange, status, echoes.length > 0 ? `${message} You sent: ${echoes.join(' ')}` : message, rule.body, null, rule.retryAfter)
   }
 
   /** An error in the provider's shape (or `body` verbatim); 429s carry `retry-after` like real rate limits. */
-  private sendError(exchange: Exchange, status: number, message: string, body?: unknown, param: string | null = null): void {
-    const extra: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {}
+  private sendError(exchange: Exchange, status: number, message: string, body?: unknown, param: string | null = null, retryAfter = 1): void {
+    const extra: Record<string, string> = status === 429 ? { 'retry-after': String(retryAfter) } : {}
     const payload = body !== undefined ? body : errorBody(exchange.dialect, status, message, param)
     sendJson(exchange.res, status, payload, { ...exchange.headers, ...extra })
   }

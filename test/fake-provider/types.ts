@@ -125,6 +125,8 @@ export interface RuleBehaviour {
    * message, once per listed encoding, so tests can check that no form of the key gets through.
    */
   echoKey?: KeyEcho[]
+  /** With `status: 429`: the Retry-After seconds sent (default 1). */
+  retryAfter?: number
   /** Close the connection without answering (a network error at the client; with `times`, "fail N times"). */
   drop?: boolean
   /** A 200 answer with this body instead of a reply (default content type `text/html; charset=utf-8`): a captive

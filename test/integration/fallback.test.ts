@@ -152,6 +152,24 @@ describe('fallback bindings', () => {
     expect(record.answered).toMatchObject({ entryId: c.id })
   })
 
+  it('a 429 with Retry-After: the fallback answers, and while the primary must wait the next turn passes it over without sending (saying so)', async () => {
+    const a = await entry('openai-chat', 'wait-a')
+    const b = await entry('openai-chat', 'wait-b')
+    const sessionId = await sessionWith(a, [b])
+    fake.script({ pathPrefix: a.prefix, status: 429, retryAfter: 120, times: 1 })
+    expect((await send(sessionId, 'one')).status).toBe('done')
+    expect((await send(sessionId, 'two')).status).toBe('done')
+    // The primary was asked once: the second turn honoured its Retry-After instead of sending.
+    expect(requestsTo(fake, a.prefix)).toHaveLength(1)
+    expect(requestsTo(fake, b.prefix)).toHaveLength(2)
+    const turns = (await h.call('sessions.open', { id: sessionId })).turns
+    expect(turns.at(-2)!.fallbacks![0]!.skipped[0]).toMatchObject({ entryId: a.id, reason: 'HTTP 429' })
+    expect(turns.at(-1)!.fallbacks![0]!.skipped[0]).toMatchObject({ entryId: a.id, reason: 'rate limited', message: expect.stringContaining('asked Keel to wait') })
+    // Without a fallback list the cooldown still refuses the turn before anything is stored or sent.
+    await h.call('sessions.setFallbacks', { id: sessionId, chain: { bindings: [] } })
+    expect((await h.fail('chat.send', { sessionId, text: 'three' })).kind).toBe('rate-limited')
+  })
+
   it('401 on the primary: no fallback (a wrong key is fixed, not routed around)', async () => {
     const a = await entry('openai-chat', 'auth-a')
     const b = await entry('openai-chat', 'auth-b')

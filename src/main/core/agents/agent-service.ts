@@ -173,7 +173,8 @@ export class AgentService {
     // The turn records the identity it really used, including the fingerprint of the key just read.
     const identity = identityFor(entry, evaluation.identity.model, key === null ? null : keyFingerprint(key))
     const cooling = this.cooldowns.remaining(entry.id, identity.credential.fingerprint)
-    if (cooling > 0) {
+    // With fallbacks, a cooling selected binding is passed over inside the request (withFallback says why), not refused.
+    if (cooling > 0 && !(this.options.fallbackChain?.(sessionId)?.bindings.length ?? 0)) {
       throw KeelError.of('rate-limited', `"${entry.name}" asked Keel to wait before the next request (${Math.ceil(cooling / 1000)} s left). Nothing was sent.`, {
         entryId: entry.id,
         fix: 'Wait, or change the key of this entry (a new key starts without a cooldown).',
@@ -592,6 +593,15 @@ export class AgentService {
     turn.answered = undefined
     turn.fallback = undefined
     try {
+      // The selected binding is tried first, unless its provider asked Keel to wait (a 429's Retry-After): then it is
+      // not sent to, and the wait is the reason the fallbacks are tried.
+      const cooling = this.cooldowns.remaining(selected.entry.id, selected.identity.credential.fingerprint)
+      if (cooling > 0) {
+        throw KeelError.of('rate-limited', `"${selected.identity.entryName}" asked Keel to wait before the next request (${Math.ceil(cooling / 1000)} s left). Nothing was sent.`, {
+          entryId: selected.identity.entryId,
+          fix: 'Wait, or change the key of this entry (a new key starts without a cooldown).',
+        })
+      }
       return { value: await attempt(selected), answered: selected }
     } catch (err) {
       const chain = this.options.fallbackChain?.(turn.sessionId) ?? null
