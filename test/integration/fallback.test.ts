@@ -313,6 +313,10 @@ describe('fallback bindings', () => {
 
     await h.call('sessions.setFallbacks', { id: s.id, chain: null })
     expect((await h.call('sessions.fallbacks', { id: s.id })).source).toBe('profile')
+    // Written canonical, like every binding (invariant 5): a model id prefixed with its entry id is stored bare.
+    const d = await entry('anthropic-messages', 'prof-d')
+    const edited = await h.call('profiles.update', { id: profile.id, patch: { fallback: { bindings: [{ entryId: d.id, model: `${d.id}/m-2` }], triggers: ['server'] } } })
+    expect(edited.fallback).toEqual({ bindings: [{ entryId: d.id, model: 'm-2' }], triggers: ['server'] })
     // A profile list naming a missing entry is reported where it is configured.
     expect(await h.call('fallbacks.check', { chain: { bindings: [{ entryId: 'no-such-entry', model: 'x' }] } })).toEqual([
       expect.objectContaining({ entryId: 'no-such-entry', reason: 'its entry was deleted', outcome: 'unresolved' }),

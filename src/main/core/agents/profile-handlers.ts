@@ -4,6 +4,7 @@
 import type { ChannelInput, ChannelOutput } from '../../../shared/contract'
 import type { SessionSummary } from '../../../shared/domain'
 import type { ProfileService } from './profiles'
+import { FallbackChain } from '../../../shared/agent-profiles'
 
 type Slice<C extends 'profiles.list' | 'profiles.create' | 'profiles.update' | 'profiles.duplicate' | 'profiles.delete' | 'profiles.setDefault' | 'sessions.setProfile'> = {
   [K in C]: (input: ChannelInput<K>) => Promise<ChannelOutput<K>>
@@ -13,12 +14,15 @@ export function profileHandlers(deps: {
   profiles: ProfileService
   requireSession: (id: string) => unknown
   sessionChanged: (id: string, reason: string) => Promise<SessionSummary>
+  /** A profile's fallback list as it will be written: each binding canonicalized (invariant 5; the identity module). */
+  canonicalChain?: (chain: FallbackChain) => FallbackChain
 }): Slice<'profiles.list' | 'profiles.create' | 'profiles.update' | 'profiles.duplicate' | 'profiles.delete' | 'profiles.setDefault' | 'sessions.setProfile'> {
   const { profiles } = deps
+  const canonical = deps.canonicalChain
   return {
     'profiles.list': async () => profiles.list(),
-    'profiles.create': async ({ id, ...draft }) => profiles.create(draft, id),
-    'profiles.update': async ({ id, patch }) => profiles.update(id, patch),
+    'profiles.create': async ({ id, ...draft }) => profiles.create(draft.fallback && canonical ? { ...draft, fallback: canonical(FallbackChain.parse(draft.fallback)) } : draft, id),
+    'profiles.update': async ({ id, patch }) => profiles.update(id, patch.fallback && canonical ? { ...patch, fallback: canonical(FallbackChain.parse(patch.fallback)) } : patch),
     'profiles.duplicate': async ({ id, name }) => profiles.duplicate(id, name),
     'profiles.delete': async ({ id }) => {
       profiles.delete(id)

@@ -389,7 +389,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const checkedOutput = (channel: Channel, value: unknown): unknown => (checkEveryOutput || !pagedReads.has(channel) ? channels[channel].output.parse(value) : value)
 
   const handlers: Handlers = {
-    ...profileHandlers({ profiles, requireSession, sessionChanged }),
+    ...profileHandlers({ profiles, requireSession, sessionChanged, canonicalChain: (c) => identity.canonicalChain(c) }),
     ...mcpHandlers({
       entries: mcpEntries,
       runtime: mcpRuntime,
