@@ -14,6 +14,7 @@ import { openAtSchema } from '../support/previous-schema'
 import { openDatabase } from '../../src/main/core/sessions/database'
 import { crashMidTurn } from '../support/crash'
 import { doctorCli } from '../support/doctor-cli'
+import { filesContaining } from '../support/data-scan'
 import { fallbackLine } from '../../src/shared/fallback'
 
 const fake = fakeProviderForFile()
@@ -233,8 +234,9 @@ describe('fallback bindings', () => {
     const sessionId = await sessionWith(a, [b, gone, c])
     await h.call('providers.delete', { id: gone.id })
     fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
-    fake.script({ pathPrefix: b.prefix, status: 429, times: 1 })
-    fake.script({ pathPrefix: c.prefix, status: 500, times: 1 })
+    // Misbehaving servers echo the key they received: no form of it may reach the record, the error or the disk.
+    fake.script({ pathPrefix: b.prefix, status: 429, echoKey: ['raw', 'base64'], times: 1 })
+    fake.script({ pathPrefix: c.prefix, status: 500, echoKey: ['raw', 'hex'], times: 1 })
     const end = await send(sessionId, 'hello')
     expect(end.status).toBe('error')
     expect(end.error!.kind).toBe('server')
@@ -245,6 +247,12 @@ describe('fallback bindings', () => {
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.messages.at(-1)!.role).toBe('user')
     expect(view.turns.at(-1)!.fallbacks![0]!.answered).toBeNull()
+    expect(view.turns.at(-1)!.fallbacks![0]!.skipped.find((s) => s.entryId === c.id)!.message).toContain('[redacted')
+    for (const key of [a.key, b.key, c.key]) {
+      expect(JSON.stringify(view)).not.toContain(key)
+      expect(JSON.stringify(noticesOf(sessionId))).not.toContain(key)
+      expect(filesContaining(dataDir, key)).toEqual([])
+    }
   })
 
   it('once text streamed, no fallback: the error stands and the partial text is kept', async () => {
