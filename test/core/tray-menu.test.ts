@@ -76,3 +76,14 @@ describe('launch targets', () => {
     expect(parseLaunchArgs([])).toEqual({ kind: 'none' })
   })
 })
+
+describe('tray menu fallback marker', () => {
+  it('keeps the selected binding as the detail and adds who answered the latest turn, and why', () => {
+    const line = 'answered by Backup · b-1 — fallback from Work · gpt-work: HTTP 503'
+    const [item] = sessionItems(buildTrayMenu([session('f', 1, { fallback: line })], { windowVisible: true, revision: 1 }))
+    expect(item).toMatchObject({ detail: 'Work · gpt-work', fallback: line })
+    expect(item && 'label' in item ? item.label : '').toBe(`Session f — Work · gpt-work ⤳ ${line}`)
+    const [plain] = sessionItems(buildTrayMenu([session('g', 1)], { windowVisible: true, revision: 1 }))
+    expect(plain).not.toHaveProperty('fallback')
+  })
+})
