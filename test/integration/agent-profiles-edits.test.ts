@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 
 const service = testKeychainService()
@@ -136,6 +137,19 @@ describe('agent profiles: what an edit says, and what errors name', () => {
     expect(await h.fail('sessions.setProfile', { id: s.id, profileId: 'nobody' })).toMatchObject({ kind: 'not-found', field: 'profileId' })
     expect(h.events('sessions').slice(seen)).toEqual([])
     expect((await h.call('sessions.summaries', { ids: [s.id] }))[0]!.profile).toMatchObject({ id: 'helper' })
+    await h.close()
+  })
+
+  it('when the profile a session last ran cannot be read back (its snapshot was damaged outside Keel), an edit is still announced, without a list', async () => {
+    const { dataDir, h } = await openWithDefault()
+    await h.call('profiles.create', { name: 'Helper', instructions: 'Be brief.' })
+    const s = await h.call('sessions.create', { profileId: 'helper' })
+    expect(await noticeAtNextTurn(h, s.id, 'one')).toBeNull()
+    const db = new Database(path.join(dataDir, 'keel.db'))
+    db.prepare('UPDATE sessions SET profile_snapshot = ? WHERE id = ?').run('{not json', s.id)
+    db.close()
+    await h.call('profiles.update', { id: 'helper', patch: { instructions: 'Be thorough.' } })
+    expect(await noticeAtNextTurn(h, s.id, 'two')).toBe('The agent profile "Helper" changed since this session\'s last turn; this turn uses the new version.')
     await h.close()
   })
 })
