@@ -3,6 +3,7 @@
 // automatic continuation — carries that result and is accepted by the fake's strict pairing check, on each API.
 import Database from 'better-sqlite3'
 import { spawn } from 'node:child_process'
+import { CHILD_PROCESS_TIMEOUT_MS } from '../support/crash'
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -35,7 +36,7 @@ async function crashDuringTool(dataDir: string, service: string, sessionId: stri
   return state
 }
 
-describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', (api) => {
+describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', { timeout: CHILD_PROCESS_TIMEOUT_MS }, (api) => {
   it('the call becomes interrupted with the explicit result, is never re-run, and the continuation is accepted', async () => {
     const dataDir = tempDataDir('keel-agent-crash')
     const service = testKeychainService()
@@ -79,7 +80,7 @@ describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', (api) => {
   })
 })
 
-describe('a restart while a call awaits approval', () => {
+describe('a restart while a call awaits approval', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('keeps the card: the call stays awaiting-approval, and approving it after the restart runs it and finishes the turn', async () => {
     const dataDir = tempDataDir('keel-agent-restart')
     const service = testKeychainService()

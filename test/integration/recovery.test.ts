@@ -5,7 +5,7 @@ import keytar from 'keytar'
 import fs from 'node:fs'
 import path from 'node:path'
 import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
-import { crashMidTurn } from '../support/crash'
+import { CHILD_PROCESS_TIMEOUT_MS, crashMidTurn } from '../support/crash'
 import { filesContaining } from '../support/data-scan'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
@@ -31,7 +31,7 @@ async function sessionThatCrashed() {
 /** Every file Keel keeps under the data dir (database, WAL, backups/, config) that holds the note, byte for byte. */
 const noteStoredIn = (dataDir: string) => filesContaining(dataDir, RECOVERY_NOTE)
 
-describe('crash recovery', () => {
+describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('continues automatically on the same identity; the note reaches the model but never the database', async () => {
     const { dataDir, sessionId, turnId } = await sessionThatCrashed()
     // The fake echoes the last user message by default; a real model would not repeat the note back.

@@ -2,6 +2,7 @@
 // its end (with the call), so after a SIGKILL during that tool and a restart, the totals hold that step and the
 // continuation's step — exactly what the fake provider reported, nothing estimated for the step cut short.
 import { spawn } from 'node:child_process'
+import { CHILD_PROCESS_TIMEOUT_MS } from '../support/crash'
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -31,7 +32,7 @@ async function crashDuringTool(dataDir: string, service: string, sessionId: stri
   await exited
 }
 
-describe('usage across a crash', () => {
+describe('usage across a crash', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('the step committed before the crash keeps its usage; the continuation adds its own; totals are the sum', async () => {
     const dataDir = tempDataDir('keel-usage-crash')
     const service = testKeychainService()

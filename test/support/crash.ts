@@ -22,3 +22,9 @@ export async function crashMidTurn(dataDir: string, keychainService: string, ses
   await exited
   return turnId
 }
+
+/**
+ * The time limit of a test that starts Keel in a child process (tsx compiles the core at start: seconds of CPU, many
+ * more on a loaded 2-core machine). An upper bound only: the tests wait on states, never on this.
+ */
+export const CHILD_PROCESS_TIMEOUT_MS = 60_000
