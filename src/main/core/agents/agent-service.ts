@@ -642,6 +642,8 @@ export class AgentService {
             if (turn.emitted) turn.answered = rt.identity
             skipped.push({ ...side(rt.identity), reason: shortReason(data), message: data.message, outcome: 'failed' })
             record(turn.emitted ? rt.identity : null)
+            // Its wait was started on its own entry above; the caller must not start it on the selected one.
+            if (e instanceof KeelError) e.retryAfterMs = null
             throw e
           }
           skipped.push({ ...side(rt.identity), reason: shortReason(data), message: data.message, outcome: 'failed' })
