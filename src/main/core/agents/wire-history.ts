@@ -43,8 +43,4 @@ export class WireHistoryCache {
     }
     return c.wire.slice()
   }
-
-  forget(sessionId: string): void {
-    this.kept.delete(sessionId)
-  }
 }
