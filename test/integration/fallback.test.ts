@@ -12,7 +12,7 @@ import type { ChatEvent } from '../../src/shared/contract'
 import type { RecordedRequest } from '../fake-provider/types'
 import { openAtSchema } from '../support/previous-schema'
 import { openDatabase } from '../../src/main/core/sessions/database'
-import { crashMidTurn } from '../support/crash'
+import { CHILD_PROCESS_TIMEOUT_MS, crashMidTurn } from '../support/crash'
 import { doctorCli } from '../support/doctor-cli'
 import { filesContaining } from '../support/data-scan'
 import { fallbackLine } from '../../src/shared/fallback'
@@ -391,7 +391,7 @@ describe('fallback across a restart and on an older database', () => {
   })
 })
 
-describe('a crash while a fallback answers', () => {
+describe('a crash while a fallback answers', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('after the restart the continuation resolves from the selected binding again (never pins the fallback), and the record names the fallback', async () => {
     const dir = tempDataDir('keel-fallback-crash')
     let k = await CoreHarness.open(dir, service)
