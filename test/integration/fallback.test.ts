@@ -332,7 +332,7 @@ describe('fallback bindings', () => {
   })
 })
 
-describe('fallback across a restart and on an older database', () => {
+describe('fallback across a restart and on an older database', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('migration 014 adds the override column and the record table to a schema-13 database, after a backup', async () => {
     const old = openAtSchema(13)
     old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at) VALUES ('s-old', 'Old', 1, 1)").run()
