@@ -23,6 +23,11 @@ describe('canonicalizeBinding edges', () => {
     expect(canonicalizeBinding({ entryId: 'mimo', model: 'm-1' }, entries).changes).toEqual([])
   })
 
+  it('whitespace around only one of the two ids is recorded too', () => {
+    expect(canonicalizeBinding({ entryId: '\tmimo', model: 'm-1' }, entries)).toEqual({ entryId: 'mimo', model: 'm-1', changes: ['trimmed whitespace'] })
+    expect(canonicalizeBinding({ entryId: 'mimo', model: ' m-1' }, entries)).toEqual({ entryId: 'mimo', model: 'm-1', changes: ['trimmed whitespace'] })
+  })
+
   it('an empty or blank model id is refused, naming the field', () => {
     for (const model of ['', '   ']) {
       const e = refusal('mimo', model)
