@@ -2,11 +2,21 @@
 // so credentials are refused here; they belong in the API key field, which goes to the keychain (invariant 3).
 import { isHeaderName, isHeaderValue } from '../../../shared/domain'
 
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'])
+/** Header names that carry a credential: never kept in config.json. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie'])
 
 export type HeadersParse = { ok: true; headers: Record<string, string> } | { ok: false; message: string; fix: string }
 
-export function parseHeaders(text: string): HeadersParse {
+/**
+ * One `Name: value` per line, with the contract's rules said next to the line at fault. A credential header (or one
+ * `isSecret` flags) is refused, and `credentialFix` says where it belongs instead (the API key field, or an MCP
+ * server's secrets): plain headers are stored in config.json in clear text.
+ */
+export function parseHeaders(
+  text: string,
+  credentialFix = 'Put the key in the API key field instead; it is kept in the keychain',
+  isSecret: (name: string) => boolean = () => false,
+): HeadersParse {
   const headers: Record<string, string> = {}
   const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {
@@ -24,12 +34,8 @@ export function parseHeaders(text: string): HeadersParse {
     if (!isHeaderValue(line.slice(colon + 1).trim())) {
       return { ok: false, message: `Headers, line ${i + 1}: the value of ${name} has characters a header cannot carry`, fix: 'Use printable ASCII only (no accented letters, emoji or control characters)' }
     }
-    if (CREDENTIAL_HEADERS.has(name.toLowerCase())) {
-      return {
-        ok: false,
-        message: `Headers, line ${i + 1}: ${name} would be stored in config.json in plain text`,
-        fix: 'Put the key in the API key field instead; it is kept in the keychain',
-      }
+    if (CREDENTIAL_HEADERS.has(name.toLowerCase()) || isSecret(name)) {
+      return { ok: false, message: `Headers, line ${i + 1}: ${name} would be stored in config.json in plain text`, fix: credentialFix }
     }
     headers[name] = line.slice(colon + 1).trim()
   }

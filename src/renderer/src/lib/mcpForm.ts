@@ -1,7 +1,7 @@
 // The MCP server form's text fields, read into an entry's shape: arguments one per line, plain environment as
 // KEY=VALUE lines, plain headers as `Name: value` lines. Plain values go to config.json in clear text, so a line
 // that looks like a credential is refused here and the form points to the secrets rows (kept in the keychain).
-import { isHeaderName, isHeaderValue } from '../../../shared/domain'
+import { parseHeaders } from './headers'
 import { McpSecretName } from '../../../shared/mcp'
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; fix: string }
@@ -9,7 +9,6 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; f
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 /** Names that almost always hold a credential: kept out of config.json. */
 const SECRET_LOOKING = /(^|[_-])(API[_-]?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|AUTH)([_-]|$)/i
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'cookie'])
 
 /** One argument per line; empty lines are dropped, spaces inside a line are kept (no shell quoting). */
 export function parseArgs(text: string): string[] {
@@ -39,27 +38,10 @@ export function parseEnv(text: string): Parsed<Record<string, string>> {
   return { ok: true, value: env }
 }
 
+/** Plain headers of an HTTP server: the provider form's rules, with credentials pointed to the secrets rows. */
 export function parseMcpHeaders(text: string): Parsed<Record<string, string>> {
-  const headers: Record<string, string> = {}
-  const lines = text.split(/\r?\n/)
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').trim()
-    if (!line) continue
-    const colon = line.indexOf(':')
-    const name = colon > 0 ? line.slice(0, colon).trim() : ''
-    if (!name || !isHeaderName(name)) {
-      return { ok: false, message: `Headers, line ${i + 1}: "${line}" is not a header`, fix: "Write one header per line as `Name: value`; names use letters, digits and !#$%&'*+-.^_`|~" }
-    }
-    const value = line.slice(colon + 1).trim()
-    if (!isHeaderValue(value)) {
-      return { ok: false, message: `Headers, line ${i + 1}: the value of ${name} has characters a header cannot carry`, fix: 'Use printable ASCII only' }
-    }
-    if (CREDENTIAL_HEADERS.has(name.toLowerCase()) || SECRET_LOOKING.test(name)) {
-      return { ok: false, message: `Headers, line ${i + 1}: ${name} would be stored in config.json in plain text`, fix: 'Add it under Secrets instead; its value is kept in the keychain' }
-    }
-    headers[name] = value
-  }
-  return { ok: true, value: headers }
+  const parsed = parseHeaders(text, 'Add it under Secrets instead; its value is kept in the keychain', (name) => SECRET_LOOKING.test(name))
+  return parsed.ok ? { ok: true, value: parsed.headers } : parsed
 }
 
 export function formatEnv(env: Record<string, string>): string {
