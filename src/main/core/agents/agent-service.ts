@@ -249,13 +249,7 @@ export class AgentService {
         profile: this.options.requestProfile?.(turn.sessionId),
         signal: turn.controller.signal,
         onUsage: (u) => turn.meter!.report(u),
-        onDelta: (delta) => {
-          turn.meter!.token()
-          turn.emitted = true
-          turn.text += delta
-          this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
-          this.scheduleCheckpoint(turn)
-        },
+        onDelta: (delta) => this.textArrived(turn, delta),
       }),
       )
     } catch (err) {
@@ -301,6 +295,15 @@ export class AgentService {
     this.running.delete(turn.sessionId)
     this.events.chat({ type: 'turn-ended', sessionId: turn.sessionId, turnId: turn.turnId, status, error, assistantMessageId })
     this.events.sessionsChanged('turn-ended', turn.sessionId)
+  }
+
+  /** Streamed text of a plain turn or an agent step: timed (first token), marked as output (no fallback after it), shown, checkpointed. */
+  private textArrived(turn: RunningTurn, delta: string): void {
+    turn.meter!.token()
+    turn.emitted = true
+    turn.text += delta
+    this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
+    this.scheduleCheckpoint(turn)
   }
 
   private scheduleCheckpoint(turn: RunningTurn): void {
@@ -447,13 +450,7 @@ export class AgentService {
               turn.meter!.token()
               turn.emitted = true
             },
-            onDelta: (delta) => {
-              turn.meter!.token()
-              turn.emitted = true
-              turn.text += delta
-              this.events.chat({ type: 'delta', sessionId: turn.sessionId, turnId: turn.turnId, text: delta })
-              this.scheduleCheckpoint(turn)
-            },
+            onDelta: (delta) => this.textArrived(turn, delta),
             onToolCallArguments: (c) => args.push(c),
           }).finally(() => args.close())
         })
