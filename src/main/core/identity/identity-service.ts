@@ -35,9 +35,11 @@ export interface TurnRuntime {
   notice: string | null
 }
 
-/** The fields of an entry whose change means a different runtime, as words for the user. */
-export function runtimeDifferences(from: ProviderEntry, to: ProviderEntry | undefined): IdentityDifference[] {
-  if (!to) return [{ field: 'entry', active: from.id, config: null }]
+/**
+ * The fields of an entry whose change means a different runtime, as words for the user. Both are the same entry
+ * id: a session whose entry is gone is unresolved (evaluate), never asked what differs.
+ */
+export function runtimeDifferences(from: ProviderEntry, to: ProviderEntry): IdentityDifference[] {
   const diffs: IdentityDifference[] = []
   const cmp = (field: string, a: unknown, b: unknown) => {
     const sa = a === undefined ? null : typeof a === 'string' ? a : JSON.stringify(a)
