@@ -143,7 +143,7 @@ describe('malformed input imports nothing', () => {
     const secret = testKey('malformed')
     const cases: Array<['claude-desktop' | 'vscode', string, RegExp]> = [
       ['claude-desktop', `{"mcpServers": {"a": {"command": "x", "env": {"TOKEN": ${secret}}}}}`, /not valid JSON/],
-      ['claude-desktop', `{"mcpServers": {"a": {"command": "x", "env": {"TOKEN": "${secret}"}}}`, /not valid JSON \(line 1, column \d+\)/],
+      ['claude-desktop', `{"mcpServers": {"a": {"command": "x", "env": {"TOKEN": "${secret}"}}}`, /not valid JSON: close brace expected \(line 1, column \d+\)/],
       ['claude-desktop', '[1, 2]', /top level must be a JSON object/],
       ['claude-desktop', '{"servers": {"a": {"command": "x"}}}', /no "mcpServers" object \(this looks like a VS Code config/],
       ['vscode', '{"mcpServers": {"a": {"command": "x"}}}', /looks like a Claude Desktop config/],

@@ -8,6 +8,7 @@
 // (`${input:token}`, `${env:HOME}`) is not guessed: the server is imported with that secret missing, so it shows as
 // unresolved naming it until the user enters the value. Input that is not such a config is refused as a whole,
 // naming what is wrong, and nothing is imported. No error text quotes the input: it may hold the secrets.
+import { parse, printParseErrorCode, type ParseError, type ParseErrorCode } from 'jsonc-parser'
 import { mcpSecretAccount, McpSecretName, type McpImportResult, type McpServerEntry, type McpTransport } from '../../../shared/mcp'
 import type { ConfigService } from '../config/config-service'
 import { KeelError } from '../errors'
@@ -30,51 +31,6 @@ export interface ImportPlan {
   skipped: Array<{ name: string; reason: string }>
 }
 
-/**
- * JSON with comments (// and /* *\/) and trailing commas, as VS Code writes its settings, made plain JSON. Comments
- * and dropped commas become spaces, so a JSON error's line and column still point into the user's text.
- */
-export function jsoncToJson(text: string): string {
-  const out = text.replace(/^\uFEFF/, '').split('')
-  let inString = false
-  for (let i = 0; i < out.length; i += 1) {
-    const c = out[i]
-    if (inString) {
-      if (c === '\\') i += 1
-      else if (c === '"') inString = false
-      continue
-    }
-    if (c === '"') inString = true
-    else if (c === '/' && out[i + 1] === '/') {
-      while (i < out.length && out[i] !== '\n') out[i++] = ' '
-    } else if (c === '/' && out[i + 1] === '*') {
-      const start = i
-      i += 2
-      while (i < out.length && !(out[i] === '*' && out[i + 1] === '/')) i += 1
-      if (i >= out.length) throw malformed('a /* comment is never closed', start, text)
-      for (let j = start; j <= i + 1; j += 1) if (out[j] !== '\n') out[j] = ' '
-      i += 1
-    }
-  }
-  // Trailing commas: a comma outside strings followed (after whitespace) by } or ].
-  inString = false
-  for (let i = 0; i < out.length; i += 1) {
-    const c = out[i]
-    if (inString) {
-      if (c === '\\') i += 1
-      else if (c === '"') inString = false
-      continue
-    }
-    if (c === '"') inString = true
-    else if (c === ',') {
-      let j = i + 1
-      while (j < out.length && /\s/.test(out[j]!)) j += 1
-      if (out[j] === '}' || out[j] === ']') out[i] = ' '
-    }
-  }
-  return out.join('')
-}
-
 function lineColumn(text: string, position: number): string {
   const before = text.slice(0, position)
   const line = before.split('\n').length
@@ -88,17 +44,29 @@ function malformed(what: string, position: number | null, text: string): KeelErr
   })
 }
 
-/** Parses the text; a syntax error names its line and column, never the text around it (it may be a secret). */
+/**
+ * Parses JSON with comments and trailing commas, as VS Code writes its settings (jsonc-parser, VS Code's own
+ * parser). A syntax error names its line and column, never the text around it (it may be a secret).
+ */
 function parseJsonc(text: string): unknown {
-  const json = jsoncToJson(text)
-  if (json.trim() === '') throw malformed('it is empty', null, text)
-  try {
-    return JSON.parse(json)
-  } catch (err) {
-    // V8 says "... at position N (line L column C)" for most errors, and quotes the text for some: only N is used.
-    const at = err instanceof SyntaxError ? /at position (\d+)/.exec(err.message) : null
-    throw malformed('it is not valid JSON', at ? Number(at[1]) : null, text)
+  const bom = text.startsWith('\uFEFF') ? 1 : 0
+  const body = text.slice(bom)
+  if (body.trim() === '') throw malformed('it is empty', null, text)
+  const errors: ParseError[] = []
+  const value: unknown = parse(body, errors, { allowTrailingComma: true, disallowComments: false })
+  const first = errors[0]
+  if (first) {
+    const what = printParseErrorCode(first.error) === 'UnexpectedEndOfComment' ? 'a /* comment is never closed' : `it is not valid JSON: ${errorWords(first.error)}`
+    throw malformed(what, first.offset + bom, text)
   }
+  return value
+}
+
+/** jsonc-parser's error code in words: `CommaExpected` → "comma expected". */
+function errorWords(code: ParseErrorCode): string {
+  return printParseErrorCode(code)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
