@@ -210,7 +210,21 @@ async function main() {
     await page.getByRole('list', { name: 'Sessions' }).getByRole('button', { name: 'Write a helper that builds an identity key' }).click()
     await page.getByRole('article', { name: 'assistant message', exact: true }).last().waitFor()
     await page.getByLabel('Message').fill('Now add a test for it')
+    // The "Added …" toasts of the setup are not part of the picture.
+    while ((await page.getByRole('button', { name: 'Dismiss notice' }).count()) > 0) await page.getByRole('button', { name: 'Dismiss notice' }).first().click()
     await page.screenshot({ path: path.join(OUT, 'chat.png') })
+
+    // The tray menu as the app mirrors it (App menu → Recent sessions), and Diagnostics for the open session.
+    await page.getByRole('button', { name: 'App menu' }).click()
+    await page.getByRole('menuitem', { name: 'Recent sessions' }).click()
+    await page.getByRole('menu', { name: 'Recent sessions' }).getByRole('menuitem').first().waitFor()
+    await page.screenshot({ path: path.join(OUT, 'tray-menu.png') })
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Escape')
+    await page.getByRole('banner', { name: 'Session identity' }).getByRole('button', { name: 'Diagnostics' }).click()
+    await page.getByRole('dialog', { name: 'Diagnostics' }).getByRole('table', { name: 'Identity views' }).waitFor()
+    await page.screenshot({ path: path.join(OUT, 'diagnostics.png') })
+    await page.keyboard.press('Escape')
 
     // A session whose entry lost its key: the explicit unresolved state.
     await page.getByRole('button', { name: 'Settings' }).click()
