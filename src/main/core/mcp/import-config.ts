@@ -14,6 +14,7 @@ import type { ConfigService } from '../config/config-service'
 import { KeelError } from '../errors'
 import type { Keychain } from '../secrets/keychain'
 import { allocateServerId, checkedEntry } from './server-entries'
+import { isJsonObject } from '../json-object'
 
 export type McpImportSourceName = 'claude-desktop' | 'vscode'
 
@@ -69,31 +70,30 @@ function errorWords(code: ParseErrorCode): string {
     .toLowerCase()
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** A value Keel cannot know: VS Code's `${input:…}`, `${env:…}`, `${workspaceFolder}` and the like. */
 const PLACEHOLDER = /\$\{[^}]*\}/
 
 /** The servers object of the source's format, or a refusal saying what was expected (and what the text looks like). */
 function serversObject(source: McpImportSourceName, raw: unknown, text: string): { servers: Record<string, unknown>; path: string } {
-  if (!isObject(raw)) throw malformed('the top level must be a JSON object', null, text)
+  if (!isJsonObject(raw)) throw malformed('the top level must be a JSON object', null, text)
   if (source === 'claude-desktop') {
-    if (isObject(raw.mcpServers)) return { servers: raw.mcpServers, path: 'mcpServers' }
+    if (isJsonObject(raw.mcpServers)) return { servers: raw.mcpServers, path: 'mcpServers' }
     if ('mcpServers' in raw) throw malformed('"mcpServers" must be an object of servers by name', null, text)
-    const hint = isObject(raw.servers) || isObject((raw.mcp as Record<string, unknown> | undefined)?.servers) ? ' (this looks like a VS Code config: import it as one)' : ''
+    const hint = isJsonObject(raw.servers) || isJsonObject((raw.mcp as Record<string, unknown> | undefined)?.servers) ? ' (this looks like a VS Code config: import it as one)' : ''
     throw malformed(`it has no "mcpServers" object${hint}`, null, text)
   }
-  if (isObject(raw.servers)) return { servers: raw.servers, path: 'servers' }
-  if (isObject(raw.mcp) && isObject(raw.mcp.servers)) return { servers: raw.mcp.servers, path: 'mcp.servers' }
-  if ('servers' in raw || isObject(raw.mcp)) throw malformed('"servers" must be an object of servers by name', null, text)
-  const hint = isObject(raw.mcpServers) ? ' (this looks like a Claude Desktop config: import it as one)' : ''
+  if (isJsonObject(raw.servers)) return { servers: raw.servers, path: 'servers' }
+  if (isJsonObject(raw.mcp) && isJsonObject(raw.mcp.servers)) return { servers: raw.mcp.servers, path: 'mcp.servers' }
+  if ('servers' in raw || isJsonObject(raw.mcp)) throw malformed('"servers" must be an object of servers by name', null, text)
+  const hint = isJsonObject(raw.mcpServers) ? ' (this looks like a Claude Desktop config: import it as one)' : ''
   throw malformed(`it has neither a "servers" object (mcp.json) nor "mcp": {"servers": …} (settings.json)${hint}`, null, text)
 }
 
 /** A string map (env, headers); numbers and booleans are taken as their text, anything else is refused. */
 function stringMap(value: unknown, path: string, text: string): Record<string, string> {
   if (value === undefined || value === null) return {}
-  if (!isObject(value)) throw malformed(`${path} must be an object of names to values`, null, text)
+  if (!isJsonObject(value)) throw malformed(`${path} must be an object of names to values`, null, text)
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string') out[k] = v
@@ -115,7 +115,7 @@ export function planImport(source: McpImportSourceName, text: string): ImportPla
   const plan: ImportPlan = { servers: [], skipped: [] }
   for (const [key, spec] of Object.entries(servers)) {
     const at = `${path}.${key}`
-    if (!isObject(spec)) throw malformed(`${at} must be an object (command and args, or url)`, null, text)
+    if (!isJsonObject(spec)) throw malformed(`${at} must be an object (command and args, or url)`, null, text)
     const name = key.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 80) || 'MCP server'
     const type = optionalString(spec.type, `${at}.type`, text)
     const command = optionalString(spec.command, `${at}.command`, text)

@@ -3,6 +3,7 @@
 // and a reply cut short that way would pass for a complete one. Only the fields Keel reads are checked, so a
 // provider adding fields or event types stays readable. Pure functions over text.
 import type { ProviderApi } from '../../../shared/domain'
+import { isJsonObject, type JsonObject } from '../json-object'
 
 export interface SseFrame {
   /** The `event:` field, or null for an unnamed event. */
@@ -38,11 +39,7 @@ export function parseFrame(frame: string): SseFrame {
   return { event, data: data.length > 0 ? data.join('\n') : null }
 }
 
-type Json = Record<string, unknown>
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+type Json = JsonObject
 
 function optionalText(value: unknown): boolean {
   return value === undefined || value === null || typeof value === 'string'
@@ -58,9 +55,9 @@ function checkChatChunk(chunk: Json): string | null {
   if (chunk.choices === undefined) return null // e.g. a usage-only chunk
   if (!Array.isArray(chunk.choices)) return `a chunk whose "choices" is not a list (${excerpt(JSON.stringify(chunk.choices))})`
   for (const choice of chunk.choices) {
-    if (!isObject(choice)) return 'a chunk whose "choices" holds something other than objects'
+    if (!isJsonObject(choice)) return 'a chunk whose "choices" holds something other than objects'
     if (choice.delta === undefined) continue
-    if (!isObject(choice.delta)) return 'a chunk whose "delta" is not an object'
+    if (!isJsonObject(choice.delta)) return 'a chunk whose "delta" is not an object'
     if (!optionalText(choice.delta.content)) return 'a chunk whose "delta.content" is not text'
   }
   return null
@@ -75,7 +72,7 @@ function checkResponsesEvent(event: Json): string | null {
 function checkAnthropicEvent(event: Json): string | null {
   if (typeof event.type !== 'string') return 'an event without a "type"'
   if (event.type !== 'content_block_delta') return null
-  if (!isObject(event.delta) || typeof event.delta.type !== 'string') return 'a content_block_delta whose "delta" is not an object with a type'
+  if (!isJsonObject(event.delta) || typeof event.delta.type !== 'string') return 'a content_block_delta whose "delta" is not an object with a type'
   if (event.delta.type === 'text_delta' && typeof event.delta.text !== 'string') return 'a text_delta whose "text" is not text'
   return null
 }
@@ -96,12 +93,12 @@ export function isFinalFrame(api: ProviderApi, frame: SseFrame): boolean {
   } catch {
     return false
   }
-  return isObject(parsed) && endsReply(api, parsed)
+  return isJsonObject(parsed) && endsReply(api, parsed)
 }
 
 function endsReply(api: ProviderApi, parsed: Json): boolean {
-  if (isObject(parsed.error) || parsed.type === 'error') return true
-  if (api === 'openai-chat') return Array.isArray(parsed.choices) && parsed.choices.some((c) => isObject(c) && typeof c.finish_reason === 'string')
+  if (isJsonObject(parsed.error) || parsed.type === 'error') return true
+  if (api === 'openai-chat') return Array.isArray(parsed.choices) && parsed.choices.some((c) => isJsonObject(c) && typeof c.finish_reason === 'string')
   if (api === 'openai-responses') return typeof parsed.type === 'string' && RESPONSES_ENDINGS.has(parsed.type)
   return parsed.type === 'message_stop'
 }
@@ -121,8 +118,8 @@ export function frameProblem(api: ProviderApi, frame: SseFrame): string | null {
   } catch {
     return `a data line that is not JSON (${excerpt(frame.data)})`
   }
-  if (!isObject(parsed)) return `a data line that is not a JSON object (${excerpt(frame.data)})`
-  if (isObject(parsed.error)) return null // an error event: the SDK reports it with the provider's message
+  if (!isJsonObject(parsed)) return `a data line that is not a JSON object (${excerpt(frame.data)})`
+  if (isJsonObject(parsed.error)) return null // an error event: the SDK reports it with the provider's message
   if (api === 'openai-chat') return checkChatChunk(parsed)
   if (api === 'openai-responses') return checkResponsesEvent(parsed)
   return checkAnthropicEvent(parsed)
@@ -155,9 +152,9 @@ export function inspectFrame(api: ProviderApi, frame: SseFrame): FrameVerdict {
   } catch {
     return { problem: `a data line that is not JSON (${excerpt(frame.data)})`, final: false }
   }
-  if (!isObject(parsed)) return { problem: `a data line that is not a JSON object (${excerpt(frame.data)})`, final: false }
+  if (!isJsonObject(parsed)) return { problem: `a data line that is not a JSON object (${excerpt(frame.data)})`, final: false }
   const final = frame.event === 'error' || endsReply(api, parsed)
-  if (isObject(parsed.error)) return final ? ENDS : PASSES
+  if (isJsonObject(parsed.error)) return final ? ENDS : PASSES
   const problem = api === 'openai-chat' ? checkChatChunk(parsed) : api === 'openai-responses' ? checkResponsesEvent(parsed) : checkAnthropicEvent(parsed)
   return problem ? { problem, final } : final ? ENDS : PASSES
 }

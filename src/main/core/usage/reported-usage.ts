@@ -1,19 +1,19 @@
 // What a provider reported a request consumed, read from each API's own fields. Pure functions over the parsed
 // payloads: a field the provider did not send stays null ("not reported"); nothing is estimated or defaulted to 0.
 import type { TokenCounts } from '../../../shared/usage'
+import { isJsonObject, type JsonObject } from '../json-object'
 
 export type ReportedUsage = TokenCounts
 
 export const NOT_REPORTED: ReportedUsage = { inputTokens: null, outputTokens: null, cachedInputTokens: null, reasoningTokens: null }
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+type Json = JsonObject
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : null)
-const nested = (o: Json, key: string, field: string): number | null => (isObject(o[key]) ? count((o[key] as Json)[field]) : null)
+const nested = (o: Json, key: string, field: string): number | null => (isJsonObject(o[key]) ? count((o[key] as Json)[field]) : null)
 
 /** Chat Completions `usage` (the last chunk of a stream sent with stream_options.include_usage). */
 export function chatUsage(usage: unknown): Partial<ReportedUsage> {
-  if (!isObject(usage)) return {}
+  if (!isJsonObject(usage)) return {}
   return {
     inputTokens: count(usage.prompt_tokens),
     outputTokens: count(usage.completion_tokens),
@@ -24,7 +24,7 @@ export function chatUsage(usage: unknown): Partial<ReportedUsage> {
 
 /** Responses `response.usage` (on response.completed / response.incomplete). */
 export function responsesUsage(usage: unknown): Partial<ReportedUsage> {
-  if (!isObject(usage)) return {}
+  if (!isJsonObject(usage)) return {}
   return {
     inputTokens: count(usage.input_tokens),
     outputTokens: count(usage.output_tokens),
@@ -40,7 +40,7 @@ export function responsesUsage(usage: unknown): Partial<ReportedUsage> {
  * count (thinking tokens are part of output_tokens): reasoning stays null.
  */
 export function anthropicUsage(usage: unknown, event: 'message_start' | 'message_delta'): Partial<ReportedUsage> {
-  if (!isObject(usage)) return {}
+  if (!isJsonObject(usage)) return {}
   const out: Partial<ReportedUsage> = {}
   const input = count(usage.input_tokens)
   const read = count(usage.cache_read_input_tokens)
