@@ -43,6 +43,8 @@ export const GROUPS = [
       integration('tool-ledger'), integration('wire-history'), integration('grants'), integration('approvals'), integration('approval-race'),
       integration('agent-profiles'), integration('agent-profiles-wiring'), integration('session-workspace'), integration('recovery'), integration('agent-crash'),
       integration('doctor-ledger'), integration('diagnostics-agent'), integration('ledger-check'), integration('agent-profiles-edits'), integration('tool-result-preview'),
+      // profile-tool-set.ts's MCP part (issue #10): the tools a profile's `mcp:<id>` items offer.
+      integration('mcp-agent'), integration('mcp-agent-tools'),
     ],
   },
   {
