@@ -38,6 +38,8 @@ import { McpCheckReport, McpImportResult, McpImportSource, McpSecretName, McpSer
 import { ModelPrice, UsageDay, UsageGroupBy, UsageRow, UsageSummary } from './usage'
 import { FallbackChain } from './agent-profiles'
 import { SessionFallbacks } from './fallback'
+import { SessionOverridesInput, SessionOverridesView } from './session-overrides'
+import { ConnectionTestResult } from './connection-test'
 
 const SessionId = z.string().min(1).max(64)
 const Ok = z.object({ ok: z.literal(true) })
@@ -88,9 +90,20 @@ export const channels = {
   'providers.deleteKey': { input: z.object({ id: EntryId }), output: ProviderEntryView },
   'providers.setDefault': { input: AppDefault, output: Ok },
   'providers.models': { input: z.object({ entryId: EntryId, refresh: z.boolean().optional() }), output: ModelList },
+  /**
+   * The provider form's "Test connection": lists the models of the form's unsaved values with the key typed there
+   * or, without one, the key stored for `entryId`. Saves nothing; the key is never sent back.
+   */
+  'providers.testConnection': {
+    input: z.object({ draft: ProviderDraft.extend({ name: SingleLineText(1, 80).optional() }), entryId: EntryId.optional(), key: ApiKey.optional() }),
+    output: ConnectionTestResult,
+  },
 
-  /** One page of the list (pinned, then recency); pass `nextCursor` back as `cursor` for the next page. */
-  'sessions.list': { input: z.object({ cursor: Cursor.optional(), limit: SessionPageLimit.optional() }), output: SessionPage },
+  /**
+   * One page of the list (pinned, then recency); pass `nextCursor` back as `cursor` for the next page. Archived
+   * sessions are left out; `archived: true` lists only them (the sidebar's Archived view).
+   */
+  'sessions.list': { input: z.object({ cursor: Cursor.optional(), limit: SessionPageLimit.optional(), archived: z.boolean().optional() }), output: SessionPage },
   /** The current summaries of some sessions (a page patching itself after a `sessions` event); missing ids are left out. */
   'sessions.summaries': { input: z.object({ ids: z.array(SessionId).max(200) }), output: z.array(SessionSummary) },
   /** Full-text search over titles and message text, ranked, with highlighted snippets. Any text is a valid query. */
@@ -98,8 +111,11 @@ export const channels = {
     input: z.object({ query: z.string().max(200), cursor: Cursor.optional(), limit: SessionPageLimit.optional() }),
     output: SearchPage,
   },
-  /** A new session on `profileId`, or on the default profile. */
-  'sessions.create': { input: z.object({ profileId: ProfileId.optional() }), output: SessionSummary },
+  /**
+   * A new session on `profileId`, or on the default profile. `reuseEmpty` (Ctrl/Cmd+N): an existing untitled
+   * session of that profile with no messages is returned (moved to the top) instead of piling up another one.
+   */
+  'sessions.create': { input: z.object({ profileId: ProfileId.optional(), reuseEmpty: z.boolean().optional() }), output: SessionSummary },
   /** Runs an existing session as another agent profile from its next turn (e.g. after its profile was deleted). */
   'sessions.setProfile': { input: z.object({ id: SessionId, profileId: ProfileId }), output: SessionSummary },
   /** The latest page of messages, or with `around` the page centred on that message (a search hit). */
@@ -123,6 +139,10 @@ export const channels = {
   'sessions.setFallbacks': { input: z.object({ id: SessionId, chain: FallbackChain.nullable() }), output: SessionFallbacks },
   /** Which bindings of a fallback list cannot resolve now (Settings → Agents shows them next to the list). */
   'fallbacks.check': { input: z.object({ chain: FallbackChain }), output: SessionFallbacks.shape.problems },
+  /** A session's own instructions and parameters over its profile's, and what its next request carries (issue #12). */
+  'sessions.overrides': { input: z.object({ id: SessionId }), output: SessionOverridesView },
+  /** Sets both overrides; null clears one back to the profile's (temperature 0–2, max output tokens > 0, an effort level). */
+  'sessions.setOverrides': { input: SessionOverridesInput.extend({ id: SessionId }), output: SessionOverridesView },
   'sessions.delete': { input: z.object({ id: SessionId }), output: Ok },
   /** Picking a provider/model for a session pins it; only that session changes. */
   'sessions.bind': { input: z.object({ id: SessionId, entryId: EntryId, model: ModelId }), output: SessionSummary },

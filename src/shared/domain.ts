@@ -3,7 +3,10 @@
 import { z } from 'zod'
 import { TurnUsageView } from './usage'
 import { SessionFallbacks, StepFallbackView } from './fallback'
+import { MessageVersions } from './branches'
+import { SessionOverridesView } from './session-overrides'
 import { STREAM_TIMEOUT_MAX_MS, STREAM_TIMEOUT_MIN_MS } from './stream-timeouts'
+import { BackupSchedule } from './transfer'
 
 export const PROVIDER_KINDS = [
   'openai',
@@ -284,6 +287,11 @@ export const ChatMessage = z.object({
   status: z.enum(['complete', 'stopped', 'interrupted']),
   createdAt: z.number(),
   producedWith: ProducedWith.nullable(),
+  /** Set when other versions exist at this point of the conversation (edit, regenerate, retry; issue #12). */
+  versions: MessageVersions.optional(),
+  /** On the active branch's last message only: the versions that could follow it but are not on the branch (a
+   * regenerate that failed leaves the earlier reply here, one click away). */
+  replyVersions: z.array(z.string()).optional(),
 })
 export type ChatMessage = z.infer<typeof ChatMessage>
 
@@ -585,6 +593,8 @@ export const SessionDiagnostics = z.object({
   agent: AgentDiagnostics.optional(),
   /** The session's fallback list, its unresolvable bindings and its latest turn's record (issue #11). */
   fallback: SessionFallbacks.optional(),
+  /** The session's own instructions and parameters over its profile's, and what its requests carry (issue #12). */
+  overrides: SessionOverridesView.optional(),
 })
 export type SessionDiagnostics = z.infer<typeof SessionDiagnostics>
 
@@ -636,5 +646,7 @@ export const Preferences = z.object({
   /** An Electron accelerator that shows Keel and starts a new session; empty to disable. */
   globalShortcut: z.string().max(64),
   notifyWhenHidden: z.boolean(),
+  /** Automatic backups of the whole of Keel and how many to keep (Settings → Data; src/shared/transfer.ts). */
+  backupSchedule: BackupSchedule,
 })
 export type Preferences = z.infer<typeof Preferences>

@@ -36,6 +36,10 @@ import { priceFor } from '../usage/prices'
 import { effectiveChain, fallbackDiagnosticRow } from '../identity/fallback'
 import { fallbackLine } from '../../../shared/fallback'
 import { fallbackHandlers } from './handlers/fallbacks'
+import { connectionTestHandlers } from './handlers/connection-test'
+import { overrideHandlers, overridesDiagnosticRow, sessionOverridesView } from './handlers/overrides'
+import { SessionOverridesStore } from '../sessions/session-overrides'
+import { effectiveRequest } from '../../../shared/session-overrides'
 import { McpServerEntries } from '../mcp/server-entries'
 import { McpTrustStore } from '../mcp/trust-store'
 import { McpServers } from '../mcp/mcp-servers'
@@ -119,6 +123,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     const p = profiles.profileForSession(sessionId)
     return p.missing ? null : (p.fallback ?? null)
   }
+  const sessionOverrides = new SessionOverridesStore(db)
   const sessionFallbackChain = (sessionId: string) => effectiveChain(identity.fallbacks.readOverride(sessionId), profileFallbackChain(sessionId)).chain
   const agents = new AgentService(sessions, identity, keychain, {
     chat: (e) => {
@@ -146,10 +151,14 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       const profile = profiles.profileForSession(sessionId)
       return withGrants(set, grants, sessionId, profile.missing ? null : profile.id, sourceHash)
     },
-    // The profile's instructions and parameters go with every request of the session (none for the Chat profile).
+    // The profile's instructions and parameters go with every request of the session (none for the Chat profile),
+    // with the session's own overrides over them field by field (issue #12); read at every request, never cached.
     requestProfile: (sessionId) => {
       const profile = profiles.profileForSession(sessionId)
-      return profile.missing ? undefined : { instructions: profile.instructions, ...profile.parameters }
+      const own = sessionOverrides.read(sessionId)
+      if (profile.missing && !own?.instructions && !own?.params) return undefined
+      const { instructions, parameters } = effectiveRequest(profile.missing ? null : profile, own ?? { instructions: null, params: null })
+      return { instructions, ...parameters }
     },
     resultStore: new ResultStore(paths.toolResults),
     priceFor: (entryId, model) => priceFor(config.current().prices, entryId, model),
@@ -338,8 +347,11 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     })
     // Selected vs answered, with the reason (invariant 17): a row next to the identity rows, and the list itself.
     const fallback = await identity.sessionFallbacks(id, profileFallbackChain(id))
-    const rows = fallback.latest || fallback.chain ? [...built.rows, fallbackDiagnosticRow(fallback)] : built.rows
-    return { ...built, rows, agent, fallback }
+    const withFallback = fallback.latest || fallback.chain ? [...built.rows, fallbackDiagnosticRow(fallback)] : built.rows
+    // The session's own instructions and parameters (issue #12): a row naming what it overrides and what is sent.
+    const overrides = sessionOverridesView({ overrides: sessionOverrides, profileForSession: (s) => profiles.profileForSession(s) }, id)
+    const rows = overrides.line ? [...withFallback, overridesDiagnosticRow(overrides)] : withFallback
+    return { ...built, rows, agent, fallback, overrides }
   }
   const appDiagnostics = async (): Promise<AppDiagnostics> => {
     const probe = await keychain.probe(keyEntryIds())
@@ -512,6 +524,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return { ok: true as const }
     },
     'providers.models': async ({ entryId, refresh }) => catalog.list(requireEntry(entryId), refresh ?? false),
+    ...connectionTestHandlers({ entry: (id) => config.entry(id), readKey: (id) => keychain.readKey(id) }),
 
     'sessions.reresolve': async ({ id }) => {
       requireSession(id)
@@ -557,10 +570,12 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return { json: JSON.stringify(report, null, 2) }
     },
 
-    'sessions.list': async ({ cursor, limit }) => {
-      const { rows, more } = sessions.page(cursor ? decodeListCursor(cursor) : null, limit ?? SESSION_PAGE_DEFAULT)
+    'sessions.list': async ({ cursor, limit, archived }) => {
+      const { rows, more } = sessions.page(cursor ? decodeListCursor(cursor) : null, limit ?? SESSION_PAGE_DEFAULT, archived ?? false)
       const last = rows[rows.length - 1]
-      return { items: await summaries(rows), total: sessions.count(), nextCursor: more && last ? encodeListCursor(last) : null }
+      const archivedCount = sessions.archivedCount()
+      const total = archived ? archivedCount : sessions.count() - archivedCount
+      return { items: await summaries(rows), total, nextCursor: more && last ? encodeListCursor(last) : null }
     },
     'sessions.summaries': async ({ ids }) => summaries(sessions.many(ids)),
     'sessions.search': async ({ query, cursor, limit }) => {
@@ -576,8 +591,14 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
         nextCursor: more ? String(offset + n) : null,
       }
     },
-    'sessions.create': async ({ profileId }) => {
+    'sessions.create': async ({ profileId, reuseEmpty }) => {
       const profile = profiles.forNewSession(profileId)
+      // Ctrl/Cmd+N on top of an untouched "New session" of the same profile opens that one again (at the top).
+      const reusable = reuseEmpty ? sessions.emptyUntitled((id) => profiles.summaries([id]).get(id)?.id === profile.id) : null
+      if (reusable) {
+        sessions.touch(reusable)
+        return sessionChanged(reusable, 'reused')
+      }
       const id = sessions.transaction(() => {
         const id = sessions.create()
         identity.initialize(id)
@@ -694,6 +715,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     'tools.runAgain': async ({ callId }) => agents.runAgain(callId),
     ...usageHandlers({ usage: agents.usage, config, requireSession }),
     ...fallbackHandlers({ identity, requireSession, profileChain: profileFallbackChain, changed: (id) => sessionChanged(id, 'fallbacks-changed') }),
+    ...overrideHandlers({ overrides: sessionOverrides, profileForSession: (id) => profiles.profileForSession(id), changed: (id) => sessionChanged(id, 'overrides-changed') }),
     ...toolResultHandlers({
       call: (id) => agents.ledger.call(id),
       resultStore: new ResultStore(paths.toolResults),

@@ -16,7 +16,7 @@ export function isDrifted(row: DiagnosticRow, column: DiagnosticColumn): boolean
 }
 
 /** Rows whose values are names people chose; the rest (ids, URLs, models, namespaces) are shown in monospace. */
-const PROSE_FIELDS = new Set(['entryName', 'fallback'])
+const PROSE_FIELDS = new Set(['entryName', 'fallback', 'overrides'])
 export function isProseField(field: string): boolean {
   return PROSE_FIELDS.has(field)
 }

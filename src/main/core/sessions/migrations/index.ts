@@ -15,6 +15,9 @@ import { sessionWorkspace } from './011-session-workspace'
 import { mcpTrust } from './012-mcp-trust'
 import { stepUsage } from './013-step-usage'
 import { fallbacks } from './014-fallbacks'
+import { messageBranches } from './015-message-branches'
+import { attachments } from './016-attachments'
+import { sessionOverrides } from './017-session-overrides'
 
 export interface MigrationResult {
   summary: string
@@ -27,6 +30,6 @@ export interface Migration {
   up(db: Database.Database): MigrationResult
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch, sessionWorkspace, mcpTrust, stepUsage, fallbacks]
+export const MIGRATIONS: readonly Migration[] = [initial, catalogsAndRecovery, keptRuntimes, searchAndIndexes, retiredEntries, toolLedger, sessionProfiles, grants, offeredTools, toolCallSearch, sessionWorkspace, mcpTrust, stepUsage, fallbacks, messageBranches, attachments, sessionOverrides]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
