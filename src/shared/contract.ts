@@ -38,6 +38,7 @@ import { McpCheckReport, McpImportResult, McpImportSource, McpSecretName, McpSer
 import { ModelPrice, UsageDay, UsageGroupBy, UsageRow, UsageSummary } from './usage'
 import { FallbackChain } from './agent-profiles'
 import { SessionFallbacks } from './fallback'
+import { BackupInfo, BackupName, BackupSchedule, DataStatus, ExportFormat, ImportFormat, ImportResult, PendingRestore } from './transfer'
 import { SessionOverridesInput, SessionOverridesView } from './session-overrides'
 import { ConnectionTestResult } from './connection-test'
 
@@ -260,6 +261,32 @@ export const channels = {
   'prices.get': { input: z.object({ entryId: EntryId }), output: z.object({ prices: z.record(z.string(), ModelPrice) }) },
   /** Sets (or with null removes) one model's price; later steps use it, earlier ones keep the price they ended with. */
   'prices.set': { input: z.object({ entryId: EntryId, model: ModelId, price: ModelPrice.omit({ source: true }).nullable() }), output: z.object({ prices: z.record(z.string(), ModelPrice) }) },
+
+  /** Settings → Data (issue #12; docs/transfer.md): the backups folder, the schedule, a restore waiting for the next start. */
+  'data.status': { input: z.object({}), output: DataStatus },
+  /** A backup of the whole of Keel (database, config, preferences, attachments; never a key) into the backups folder. */
+  'data.backupNow': { input: z.object({}), output: BackupInfo },
+  /** A backup file's bytes (base64), for the renderer to save where the user wants it. */
+  'data.readBackup': { input: z.object({ name: BackupName }), output: z.object({ name: z.string(), base64: z.string() }) },
+  /** The automatic backup schedule (kept in preferences.json) and how many automatic backups to keep. */
+  'data.setSchedule': { input: BackupSchedule, output: DataStatus },
+  /** A chunk of a file the user picked (a backup to restore, a file to import); pass the returned id back for the next. */
+  'data.upload': { input: z.object({ uploadId: z.string().regex(/^[0-9a-f]{24}$/).optional(), chunk: z.string().max(1_400_000) }), output: z.object({ uploadId: z.string(), size: z.number().int() }) },
+  /**
+   * Checks a backup (from the backups folder, or uploaded) and stages it: the next start of Keel backs the current
+   * data up, then replaces it. Refused for a file that is not a Keel backup or comes from a newer Keel.
+   */
+  'data.restore': { input: z.union([z.object({ name: BackupName }), z.object({ uploadId: z.string().regex(/^[0-9a-f]{24}$/) })]), output: PendingRestore },
+  'data.cancelRestore': { input: z.object({}), output: Ok },
+  /** One session as Markdown (the branch shown) or Keel JSON (the whole tree); never a key. */
+  'data.exportSession': { input: z.object({ id: SessionId, format: ExportFormat }), output: z.object({ text: z.string(), filename: z.string() }) },
+  /** Every session in one file. */
+  'data.exportAll': { input: z.object({ format: ExportFormat }), output: z.object({ text: z.string(), filename: z.string(), count: z.number().int() }) },
+  /** Imports a Keel JSON export or ChatGPT's conversations.json (text, or an upload): all of it or nothing. */
+  'data.import': {
+    input: z.object({ format: ImportFormat, text: z.string().max(1_400_000).optional(), uploadId: z.string().regex(/^[0-9a-f]{24}$/).optional(), fileName: z.string().max(300).optional() }),
+    output: ImportResult,
+  },
 } as const
 
 export type Channel = keyof typeof channels

@@ -56,6 +56,12 @@ describe('tray menu model', () => {
     expect(items[0]!.type === 'session' && items[0]!.label.startsWith(`${'x'.repeat(39)}…`)).toBe(true)
   })
 
+  it('leaves empty sessions out: a "New session" with no message yet has nothing to resume', () => {
+    const empty = session('e', 9, { title: 'New session', messageCount: 0 })
+    const items = sessionItems(buildTrayMenu([empty, session('m', 5)], { windowVisible: true, revision: 1 }))
+    expect(items.map((i) => (i.type === 'session' ? i.sessionId : ''))).toEqual(['m'])
+  })
+
   it('ends with New session, Show/Hide Keel, Diagnostics and Quit', () => {
     const labels = (visible: boolean) => buildTrayMenu([], { windowVisible: visible, revision: 1 }).items.flatMap((i) => (i.type === 'action' ? [i.label] : []))
     expect(labels(true)).toEqual(['New session', 'Hide Keel', 'Diagnostics', 'Quit'])

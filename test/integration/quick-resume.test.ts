@@ -59,6 +59,8 @@ describe('quick-resume', () => {
     await h.call('providers.create', { id: 'tray', name: 'Tray', kind: 'ollama', baseUrl: `${fake.url}/tray/v1`, defaultModel: 'llama3.3' })
     const mark = h.mark()
     const s = await h.call('sessions.create', {})
+    // The tray lists sessions with something to resume (an empty one is left out).
+    await h.turnEnded((await h.call('chat.send', { sessionId: s.id, text: 'hello tray' })).turnId)
     await h.call('sessions.rename', { id: s.id, title: 'Tray me' })
     const menu = await h.waitFor('tray', (m) => m.items.some((i) => i.type === 'session' && i.title === 'Tray me'), 5000, mark)
     expect(menu.items[0]).toMatchObject({ type: 'session', detail: 'Tray · llama3.3', marker: null })

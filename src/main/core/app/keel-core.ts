@@ -1,5 +1,6 @@
 // Composes the core services and serves the contract. Both adapters (Electron IPC, the browser host) call
 // `dispatch` and forward events; neither adds behaviour.
+import path from 'node:path'
 import { MESSAGE_PAGE_DEFAULT, SESSION_PAGE_DEFAULT, channels, isChannel, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, type InvokeResult } from '../../../shared/contract'
 import type { AppDiagnostics, AppState, ChatMessage, ProviderEntryView, SessionChange, SessionSummary, SessionView, TurnView } from '../../../shared/domain'
 import { AgentService } from '../agents/agent-service'
@@ -50,6 +51,12 @@ import { PreferencesService, createConfPreferencesBackend } from '../desktop/pre
 import { SessionStore, type SessionRow, decodeListCursor, decodeSeqCursor, encodeListCursor } from '../sessions/session-store'
 import { UNSAVED_BY_CHANNEL, asStorageFault, probeDataDir, storageFault } from '../storage/storage-faults'
 import type { CoreEventListener, KeelCore, KeelCoreOptions } from './keel-core.types'
+import { dataHandlers } from './handlers/data'
+import { writeBackup } from '../transfer/backup-archive'
+import { BackupScheduler } from '../transfer/backup-schedule'
+import { keychainNeeds, keychainNeedsOfFile, keychainPresence } from '../transfer/keychain-needs'
+import { applyPendingRestore } from '../transfer/restore'
+import { Uploads } from '../transfer/uploads'
 
 type Handlers = { [C in Channel]: (input: HandlerInput<C>) => Promise<ChannelOutput<C>> }
 type HandlerInput<C extends Channel> = ChannelInput<C> & Record<string, unknown>
@@ -62,6 +69,8 @@ export async function openKeelCore(options: KeelCoreOptions): Promise<KeelCore> 
   // are marked interrupted, so a second process never takes another live process's turn for a crashed one.
   const lock = acquireDataDirLock(options.dataDir, options.runtime)
   try {
+    // A restore staged by the last run replaces the data now, before anything opens it (transfer/restore.ts).
+    if (lock.held) await applyPendingRestore(dataPaths(options.dataDir), keychainNeedsOfFile(dataPaths(options.dataDir).config), options.restoreStep)
     return await composeKeelCore(options, lock)
   } catch (err) {
     lock.release()
@@ -268,8 +277,16 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     const steps = agents.ledger.stepsOf(ids).filter((st) => st.finishReason === 'tool-calls').map(turnStepView)
     const usage = agents.usage.turns(ids)
     const fallbacks = identity.fallbacks.ofTurns(ids)
+    // Each reply names the entry that produced it (issue #12): the name its step recorded, else the entry's name in
+    // the config now (entry ids never change), else its id. Never the session's current binding.
+    const named = (m: ChatMessage): ChatMessage => {
+      if (!m.producedWith) return m
+      const recorded = m.turnId ? usage.get(m.turnId) : undefined
+      const entryName = recorded && recorded.entryId === m.producedWith.entryId ? recorded.entryName : (config.entry(m.producedWith.entryId)?.name ?? m.producedWith.entryId)
+      return { ...m, producedWith: { ...m.producedWith, entryName } }
+    }
     return {
-      messages: page.messages,
+      messages: page.messages.map(named),
       turns: page.turns.map((t) => ({ ...t, ...(pauses.has(t.id) ? { pause: pauses.get(t.id)! } : {}), ...(usage.has(t.id) ? { usage: usage.get(t.id)! } : {}), ...(fallbacks.has(t.id) ? { fallbacks: fallbacks.get(t.id)! } : {}) })),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       ...(steps.length > 0 ? { steps } : {}),
@@ -400,7 +417,40 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const pagedReads = new Set<Channel>(['sessions.list', 'sessions.summaries', 'sessions.search', 'sessions.open', 'sessions.messages', 'tray.menu'])
   const checkedOutput = (channel: Channel, value: unknown): unknown => (checkEveryOutput || !pagedReads.has(channel) ? channels[channel].output.parse(value) : value)
 
+  // Data in and out (issue #12): backups (and their schedule), restore, export, import.
+  const uploads = new Uploads(path.join(paths.dataDir, 'uploads'))
+  if (!opened.readOnly) uploads.clear()
+  const backupKeychain = () => keychainNeeds(config.current())
+  const scheduler = new BackupScheduler({
+    backupsDir: paths.backups,
+    schedule: () => preferences.get().backupSchedule,
+    backup: (now) => writeBackup({ paths, db, kind: 'auto', keychain: backupKeychain(), now }),
+    changed: () => emit('app', { reason: 'backups-changed' }),
+  })
+  const data = dataHandlers({
+    paths,
+    db,
+    scheduler,
+    uploads,
+    schedule: () => preferences.get().backupSchedule,
+    setSchedule: (backupSchedule) => emit('preferences', preferences.set({ backupSchedule })),
+    keychainNeeds: backupKeychain,
+    keychainPresent: (needs) => keychainPresence(keychain, needs),
+    exportSource: {
+      db,
+      attachmentsDir: path.join(paths.dataDir, 'attachments'),
+      entryName: (id) => config.entry(id)?.name ?? null,
+      toolCalls: (turnIds) =>
+        agents.ledger.callsOf(turnIds).map((c) => ({ id: c.id, turnId: c.turnId, step: c.step, source: c.source, name: c.name, arguments: c.argumentsJson, effect: c.effect, state: c.state, result: c.resultText, createdAt: c.createdAt })),
+    },
+    importTarget: { db, sessions, attachmentsDir: path.join(paths.dataDir, 'attachments'), unbind: (id) => identity.unbind(id) },
+    requireSession,
+    changed: (reason) => emit('app', { reason }),
+    imported: (ids) => emit('sessions', { reason: 'imported', changes: ids.map((id) => ({ id, kind: 'created' as const })), all: false }),
+  })
+
   const handlers: Handlers = {
+    ...data,
     ...profileHandlers({ profiles, requireSession, sessionChanged, canonicalChain: (c) => identity.canonicalChain(c) }),
     ...mcpHandlers({
       entries: mcpEntries,
@@ -693,6 +743,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     'preferences.set': async (patch) => {
       const next = preferences.set(patch)
       emit('preferences', next)
+      if (patch.backupSchedule) void scheduler.rescheduled()
       return next
     },
 
@@ -736,6 +787,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   void agents.recoverInterrupted(interrupted).catch(() => undefined)
   // Servers marked "start with Keel" (trusted, enabled) start now; a failure becomes their status.
   mcpRuntime.autostart()
+  // An automatic backup that fell due while Keel was closed is made now; the scheduler then waits for the next.
+  if (!opened.readOnly) void scheduler.check()
 
   const core: KeelCore = {
     dataDir: paths.dataDir,
@@ -793,6 +846,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
         await agents.stopAll()
         // Every server process group is stopped before the database (trust, ledger) closes.
         await mcpRuntime.stopAll().catch(() => undefined)
+        // A backup being written finishes (or fails) before its database closes.
+        await scheduler.stop()
         db.close()
       } finally {
         // Released last: the next writer may open the directory only once this one's database is closed.

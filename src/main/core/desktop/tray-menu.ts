@@ -29,7 +29,8 @@ function clip(text: string): string {
 
 export function buildTrayMenu(sessions: readonly SessionSummary[], options: { windowVisible: boolean; revision: number }): TrayMenuModel {
   const recent = sessions
-    .filter((s) => !s.archived)
+    // Archived sessions are put away; an empty one (no message yet) has nothing to resume.
+    .filter((s) => !s.archived && s.messageCount > 0)
     .slice()
     .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt)
     .slice(0, TRAY_RECENT_LIMIT)

@@ -7,6 +7,8 @@ import type Database from 'better-sqlite3'
 import type { ChatMessage, HighlightedText, KeelErrorData, MessagePageInfo, TurnView } from '../../../shared/domain'
 import { KeelError } from '../errors'
 import { preparedStatements } from './prepared-statements'
+import { MessageTree, turnOnBranch, type TreeRow } from './branches'
+import type { MessageTreeView } from '../../../shared/branches'
 
 export const DEFAULT_TITLE = 'New session'
 
@@ -126,6 +128,9 @@ function toSession(r: RawSession): SessionRow {
 /** What a provider request needs of a stored message. */
 export interface HistoryRow {
   id: string
+  /** The message it follows (null: the first); a history extended from a kept one must join at its end. */
+  parentId: string | null
+  createdAt: number
   seq: number
   turnId: string | null
   role: 'user' | 'assistant'
@@ -172,8 +177,12 @@ export class SessionStore {
   /** A prepared statement, prepared on first use and reused (preparing costs more than running a keyed read). */
   private readonly st: (sql: string) => Database.Statement
 
+  /** The message tree: parents, versions, the active branch (issue #12). */
+  readonly tree: MessageTree
+
   constructor(readonly db: Database.Database) {
     this.st = preparedStatements(db)
+    this.tree = new MessageTree(db)
   }
 
   transaction<T>(fn: () => T): T {
@@ -201,20 +210,41 @@ export class SessionStore {
 
   /**
    * One page of the list after `after` (keyset: a session that moves while the user pages is neither repeated
-   * nor skipped among the others), and whether more follow.
+   * nor skipped among the others), and whether more follow. `archived` picks the main list (false) or the
+   * Archived view (true); archived sessions are never in the main list.
    */
-  page(after: ListKey | null, limit: number): { rows: SessionRow[]; more: boolean } {
+  page(after: ListKey | null, limit: number, archived = false): { rows: SessionRow[]; more: boolean } {
+    const flag = archived ? 1 : 0
     const raw = (
       after
-        ? this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE (s.pinned, s.updated_at, s.id) < (?, ?, ?) ORDER BY ${LIST_ORDER} LIMIT ?`).all(after.pinned ? 1 : 0, after.updatedAt, after.id, limit + 1)
-        : this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY ${LIST_ORDER} LIMIT ?`).all(limit + 1)
+        ? this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = ? AND (s.pinned, s.updated_at, s.id) < (?, ?, ?) ORDER BY ${LIST_ORDER} LIMIT ?`).all(flag, after.pinned ? 1 : 0, after.updatedAt, after.id, limit + 1)
+        : this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = ? ORDER BY ${LIST_ORDER} LIMIT ?`).all(flag, limit + 1)
     ) as RawSession[]
     return { rows: raw.slice(0, limit).map(toSession), more: raw.length > limit }
   }
 
-  /** The first `limit` sessions in list order that are not archived (the tray's recent sessions). */
+  /** How many sessions are archived (few, next to the counter of all sessions: counted, not kept). */
+  archivedCount(): number {
+    return (this.st('SELECT COUNT(*) AS n FROM sessions WHERE archived = 1').get() as { n: number }).n
+  }
+
+  /**
+   * The most recent untitled session of the main list that has no messages (Ctrl/Cmd+N reuses it rather than
+   * piling up empty ones), among those `accept` takes (the caller checks its profile); null when there is none.
+   */
+  emptyUntitled(accept: (id: string) => boolean): string | null {
+    const rows = this.st(
+      `SELECT s.id FROM sessions s WHERE s.archived = 0 AND s.title = ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)
+       ORDER BY s.updated_at DESC, s.id DESC LIMIT 50`,
+    ).all(DEFAULT_TITLE) as Array<{ id: string }>
+    return rows.find((r) => accept(r.id))?.id ?? null
+  }
+
+  /** The first `limit` sessions in list order that are neither archived nor empty (the tray's recent sessions). */
   recent(limit: number): SessionRow[] {
-    return (this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = 0 ORDER BY ${LIST_ORDER} LIMIT ?`).all(limit) as RawSession[]).map(toSession)
+    return (
+      this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = 0 AND EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) ORDER BY ${LIST_ORDER} LIMIT ?`).all(limit) as RawSession[]
+    ).map(toSession)
   }
 
   /** How many sessions there are (a counter the database keeps, not a count of rows). */
@@ -309,9 +339,23 @@ export class SessionStore {
     return this.st('UPDATE sessions SET draft = ?, draft_updated_at = ? WHERE id = ?').run(text, now, id).changes > 0
   }
 
-  /** Every message of a session, oldest first (the history a turn sends; the view reads pages). */
+  /** The messages of the active branch, oldest first (whole-session work; the view reads pages). */
   messages(sessionId: string): ChatMessage[] {
-    return (this.st('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as RawMessage[]).map(toMessage)
+    return this.tree.activePath(sessionId).map(toMessage)
+  }
+
+  /**
+   * The whole tree of a session: every message on every branch with its parent (oldest first), and the active
+   * branch. For export (issue #12: branches are exported too); nothing here is ever rewritten.
+   */
+  messageTree(sessionId: string): MessageTreeView {
+    const all = this.tree.all(sessionId)
+    const path = this.tree.activePath(sessionId).map((r) => r.id)
+    return {
+      messages: all.map((r) => ({ ...toMessage(r), parentId: r.parent_id, seq: r.seq })),
+      activeLeafId: path.at(-1) ?? null,
+      activePath: path,
+    }
   }
 
   /**
@@ -319,8 +363,12 @@ export class SessionStore {
    * Messages are append-only (a trigger refuses updates; they go only with their session), so a history read once
    * is extended with these rows instead of read again (see WireHistoryCache).
    */
-  historyRows(sessionId: string, afterSeq = 0): HistoryRow[] {
-    return this.st('SELECT id, seq, turn_id AS turnId, role, content FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq').all(sessionId, afterSeq) as HistoryRow[]
+  historyRows(sessionId: string, afterSeq = 0, leafId: string | null = this.tree.activeLeaf(sessionId)): HistoryRow[] {
+    // The branch up to `leafId` (the active one unless a regenerate or edit sends from an earlier message).
+    return this.tree
+      .walk(sessionId, leafId, Number.MAX_SAFE_INTEGER, afterSeq + 1)
+      .reverse()
+      .map((r) => ({ id: r.id, seq: r.seq, turnId: r.turn_id, role: r.role, content: r.content, parentId: r.parent_id, createdAt: r.created_at }))
   }
 
   /** The id of a session's message at `seq`, or null (the session, or that message, is gone). */
@@ -336,36 +384,59 @@ export class SessionStore {
   }
 
   /**
-   * A contiguous run of messages, oldest first: the latest `limit`, the `limit` before or after a seq, or the
-   * `limit` around one message (a search hit, placed a third of the way down so what follows it shows too). With
-   * them come the turns that belong to those messages (by time range, then by link), and cursors to either side.
+   * A contiguous run of the active branch, oldest first: the latest `limit`, the `limit` before or after a seq, or
+   * the `limit` around one message (a search hit, placed a third of the way down so what follows it shows too; the
+   * caller makes its branch the active one first). With them come the turns that belong to those messages on this
+   * branch, cursors to either side, and the versions at each message's point. Each read walks the branch by primary
+   * key only as far as the page needs (above a cursor: the page's length; below one: up from the leaf to it).
    */
   messagePage(sessionId: string, at: { before?: number; after?: number; around?: number }, limit: number): MessagePageRows {
-    let rows: RawMessage[]
+    const leaf = this.tree.activeLeaf(sessionId)
+    let rows: TreeRow[]
+    let next: TreeRow | undefined
+    const parentAt = (seq: number) => (this.st('SELECT parent_id FROM messages WHERE session_id = ? AND seq = ?').get(sessionId, seq) as { parent_id: string | null } | undefined)
     if (at.around !== undefined) {
       const above = Math.floor(limit / 3)
-      const older = this.st('SELECT * FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(sessionId, at.around, above) as RawMessage[]
-      const rest = this.st('SELECT * FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?').all(sessionId, at.around, limit - older.length) as RawMessage[]
-      rows = [...older.reverse(), ...rest]
+      const older = this.tree.walk(sessionId, parentAt(at.around)?.parent_id ?? null, above).reverse()
+      const rest = this.tree.walk(sessionId, leaf, Number.MAX_SAFE_INTEGER, at.around).reverse()
+      const take = limit - older.length
+      rows = [...older, ...rest.slice(0, take)]
+      next = rest[take]
     } else if (at.after !== undefined) {
-      rows = this.st('SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(sessionId, at.after, limit) as RawMessage[]
+      const below = this.tree.walk(sessionId, leaf, Number.MAX_SAFE_INTEGER, at.after + 1).reverse()
+      rows = below.slice(0, limit)
+      next = below[limit]
+    } else if (at.before !== undefined) {
+      const anchor = this.st('SELECT * FROM messages WHERE session_id = ? AND seq = ?').get(sessionId, at.before) as TreeRow | undefined
+      rows = anchor ? this.tree.walk(sessionId, anchor.parent_id, limit).reverse() : []
+      next = anchor
     } else {
-      const before = at.before ?? Number.MAX_SAFE_INTEGER
-      rows = (this.st('SELECT * FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(sessionId, before, limit) as RawMessage[]).reverse()
+      rows = this.tree.walk(sessionId, leaf, limit).reverse()
+      next = undefined
     }
-    const exists = (sql: string, seq: number) => this.st(sql).get(sessionId, seq) !== undefined
     const first = rows[0]
     const last = rows[rows.length - 1]
-    const hasOlder = first ? exists('SELECT 1 FROM messages WHERE session_id = ? AND seq < ? LIMIT 1', first.seq) : at.after !== undefined && exists('SELECT 1 FROM messages WHERE session_id = ? AND seq <= ? LIMIT 1', at.after)
-    const nextRow = last ? (this.st('SELECT seq, created_at FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT 1').get(sessionId, last.seq) as { seq: number; created_at: number } | undefined) : undefined
-    const total = (this.st('SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE session_id = ?').get(sessionId) as { n: number }).n
-    const isLatest = nextRow === undefined && (rows.length > 0 || at.before === undefined)
+    const hasOlder = first ? first.parent_id !== null : at.after !== undefined && this.st('SELECT 1 FROM messages WHERE session_id = ? AND seq <= ? LIMIT 1').get(sessionId, at.after) !== undefined
+    const total = leaf ? ((this.st('SELECT depth FROM messages WHERE id = ?').get(leaf) as { depth: number } | undefined)?.depth ?? 0) : 0
+    const isLatest = next === undefined && (rows.length > 0 || at.before === undefined)
+    const versions = this.tree.versions(sessionId, rows)
+    const messages = rows.map((r) => {
+      const m: ChatMessage = toMessage(r)
+      const v = versions.get(r.id)
+      if (v) m.versions = v
+      if (r.id === leaf) {
+        // The leaf's children are all off the branch (a regenerate that failed, a branch left for an older one).
+        const below = this.tree.children(sessionId, r.id)
+        if (below.length > 0) m.replyVersions = below
+      }
+      return m
+    })
     return {
-      messages: rows.map(toMessage),
-      turns: this.turnsForPage(sessionId, rows, hasOlder, nextRow?.created_at ?? null, isLatest),
+      messages,
+      turns: this.turnsForPage(sessionId, rows, next ?? null, hasOlder, next?.created_at ?? null, isLatest),
       page: {
         olderCursor: hasOlder && first ? String(first.seq) : hasOlder && at.after !== undefined ? String(at.after + 1) : null,
-        newerCursor: nextRow && last ? String(last.seq) : null,
+        newerCursor: next && last ? String(last.seq) : null,
         endCursor: last ? String(last.seq) : null,
         total,
       },
@@ -373,12 +444,13 @@ export class SessionStore {
   }
 
   /**
-   * The turns shown with a page of messages: those whose reply is on the page (by id), those whose user message
-   * is, and continuations (no user message) that started within the page's time range; on the latest page the
-   * range runs to the end, so a running turn or one that failed before any reply is there too. Read by key and
-   * through the (session, started_at) index, so a page costs the same in a session of any length.
+   * The turns shown with a run of the active branch: those whose reply is on it, those started from its user
+   * messages that have no reply and are still the latest attempt (see turnOnBranch), and continuations (no user
+   * message) that started within the page's time range; on the latest page the range runs to the end, so a
+   * running turn or one that failed before any reply is there too. Read by key and through indexes, so a page
+   * costs the same in a session of any length.
    */
-  private turnsForPage(sessionId: string, rows: RawMessage[], hasOlder: boolean, nextCreatedAt: number | null, isLatest: boolean): TurnView[] {
+  private turnsForPage(sessionId: string, rows: RawMessage[], nextRow: RawMessage | null, hasOlder: boolean, nextCreatedAt: number | null, isLatest: boolean): TurnView[] {
     const from = hasOlder && rows[0] ? rows[0].created_at : Number.MIN_SAFE_INTEGER
     const to = isLatest || nextCreatedAt === null ? Number.MAX_SAFE_INTEGER : nextCreatedAt
     const ids = new Set(rows.map((r) => r.id))
@@ -389,18 +461,33 @@ export class SessionStore {
       const t = toTurn(r)
       if ((t.userMessageId !== null && ids.has(t.userMessageId)) || t.userMessageId === null) byId.set(t.id, t)
     }
-    return [...byId.values()]
-      .filter((t) => t.sessionId === sessionId)
+    // Which of them belong to this branch: a reply elsewhere, or an attempt a retry superseded, stays off it.
+    const candidates = [...byId.values()]
+    const replied = this.tree.repliedTurns(candidates.map((t) => t.id))
+    const repliesOnPath = new Set([...turnIds, ...(nextRow?.turn_id ? [nextRow.turn_id] : [])])
+    const latestOf = this.tree.latestTurnOf([...new Set(candidates.flatMap((t) => (t.userMessageId !== null && !replied.has(t.id) ? [t.userMessageId] : [])))])
+    const position = new Map(rows.map((r, i) => [r.id, i]))
+    const nextAfter = (messageId: string) => {
+      const i = position.get(messageId)
+      if (i === undefined) return undefined
+      const n = i + 1 < rows.length ? rows[i + 1]! : nextRow
+      return n ? { createdAt: n.created_at } : null
+    }
+    return candidates
+      .filter((t) => t.sessionId === sessionId && turnOnBranch(t, { replied, repliesOnPath, latestOf, nextAfter }))
       .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id))
       .map(({ id, status, error, partialText, userMessageId, startedAt }) => ({ id, status, error, partialText, userMessageId, startedAt }))
   }
 
   /** Appends a message with the next seq of its session (an index lookup, not a scan). */
-  appendMessage(m: { sessionId: string; turnId: string | null; role: 'user' | 'assistant'; content: string; status?: ChatMessage['status']; producedWith?: { entryId: string; model: string; baseUrl: string; api: string } | null; now?: number }): string {
+  appendMessage(m: { sessionId: string; turnId: string | null; role: 'user' | 'assistant'; content: string; status?: ChatMessage['status']; producedWith?: { entryId: string; model: string; baseUrl: string; api: string } | null; now?: number; parentId?: string | null }): string {
     const id = randomUUID()
     const seq = (this.st('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM messages WHERE session_id = ?').get(m.sessionId) as { n: number }).n
     const p = m.producedWith ?? null
-    this.st('INSERT INTO messages (id, session_id, turn_id, seq, role, content, status, entry_id, model, base_url, api, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    // A message follows the active branch's leaf unless it is a new version (an edit: beside the message edited).
+    const parentId = m.parentId !== undefined ? m.parentId : this.tree.activeLeaf(m.sessionId)
+    const depth = parentId ? ((this.st('SELECT depth FROM messages WHERE id = ?').get(parentId) as { depth: number } | undefined)?.depth ?? 0) + 1 : 1
+    this.st('INSERT INTO messages (id, session_id, turn_id, seq, role, content, status, entry_id, model, base_url, api, created_at, parent_id, depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       id,
       m.sessionId,
       m.turnId,
@@ -413,7 +500,11 @@ export class SessionStore {
       p?.baseUrl ?? null,
       p?.api ?? null,
       m.now ?? Date.now(),
+      parentId,
+      depth,
     )
+    // The new message is where the branch now ends (not message content: the session row says it).
+    this.tree.setActiveLeaf(m.sessionId, id)
     return id
   }
 
