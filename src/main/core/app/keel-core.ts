@@ -447,6 +447,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     requireSession,
     changed: (reason) => emit('app', { reason }),
     imported: (ids) => emit('sessions', { reason: 'imported', changes: ids.map((id) => ({ id, kind: 'created' as const })), all: false }),
+    ...(options.restoreStep ? { restoreStep: options.restoreStep } : {}),
   })
 
   const handlers: Handlers = {

@@ -24,6 +24,8 @@ export interface KeelCoreOptions {
    * when absent or when it returns null.
    */
   toolSet?: (sessionId: string) => SessionToolSet | null | Promise<SessionToolSet | null>
+  /** A test's window into the steps of a restore applied at start (it kills the process at one); never set in the app. */
+  restoreStep?: (step: string) => void | Promise<void>
 }
 
 export type CoreEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void

@@ -9,6 +9,8 @@ export const DEFAULT_PREFERENCES: Preferences = {
   closeToTrayHintShown: false,
   globalShortcut: 'CommandOrControl+Shift+K',
   notifyWhenHidden: true,
+  // Off until the user turns it on in Settings → Data (a data directory never fills with backups unasked).
+  backupSchedule: { every: 'off', keep: 7 },
 }
 
 export interface PreferencesBackend {

@@ -63,6 +63,14 @@ export class BindingStore {
     return { binding: { entryId: canonical.entryId, model: canonical.model, mode: request.mode }, changes: canonical.changes }
   }
 
+  /**
+   * Bound to nothing, and not following the default either: an imported session keeps the models that wrote its
+   * history, but runs on nothing until the user picks an entry (never guessed from a name or a URL, invariant 2).
+   */
+  unbind(sessionId: string): void {
+    this.db.prepare("UPDATE sessions SET binding_entry_id = NULL, binding_model = NULL, binding_mode = 'pinned' WHERE id = ?").run(sessionId)
+  }
+
   /** Rows whose stored binding is not what canonicalization would write (legacy rows), for repair and the doctor. */
   nonCanonical(providers: readonly ProviderEntry[]): Array<{ sessionId: string; entryId: string; model: string; mode: BindingMode }> {
     // Sessions share a handful of (entry, model) pairs: each distinct pair is judged once (read through the

@@ -332,6 +332,12 @@ export class IdentityService {
     if (def) this.bindings.write(sessionId, { ...def, mode: 'follow-default' }, this.config.current().providers)
   }
 
+  /** An imported session: bound to nothing until the user picks an entry (resolves as unresolved, no-binding). */
+  unbind(sessionId: string): void {
+    this.bindings.unbind(sessionId)
+    this.drop(sessionId)
+  }
+
   /** The user picked a provider/model for this session: it is pinned, and only it changes. */
   pin(sessionId: string, entryId: string, model: string): Binding {
     const providers = this.config.current().providers

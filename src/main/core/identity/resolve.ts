@@ -82,6 +82,8 @@ function unresolved(binding: Binding | null, reason: Extract<IdentityState, { ki
 
 export function resolveBinding(binding: Binding | null, config: KeelConfig, keys: KeyLookup, configError: boolean): Resolution {
   if (!binding) {
+    // With an app default in force, only a session bound to nothing on purpose (an imported one) gets here.
+    if (config.default) return unresolved(null, 'no-binding', 'This session is not bound to any provider entry yet (imported sessions start so). Nothing will be sent.', 'Pick a provider and model for it in the model picker.')
     return unresolved(null, 'no-binding', 'This session has no provider yet and there is no app default.', 'Add a provider in Settings and set it as the default, or pick a model for this session.')
   }
   if (isResolvedClass(binding.entryId, config.providers)) {
