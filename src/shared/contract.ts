@@ -41,6 +41,7 @@ import { SessionFallbacks } from './fallback'
 import { BackupInfo, BackupName, BackupSchedule, DataStatus, ExportFormat, ImportFormat, ImportResult, PendingRestore } from './transfer'
 import { SessionOverridesInput, SessionOverridesView } from './session-overrides'
 import { ConnectionTestResult } from './connection-test'
+import { ATTACHMENT_LIMITS, AttachmentChoice, AttachmentId, AttachmentName, AttachmentRef } from './attachments'
 
 const SessionId = z.string().min(1).max(64)
 const Ok = z.object({ ok: z.literal(true) })
@@ -181,11 +182,65 @@ export const channels = {
   'preferences.get': { input: z.object({}), output: Preferences },
   'preferences.set': { input: Preferences.partial(), output: Preferences },
 
+  /**
+   * `attachments`: staged files (attachments.stage) sent with the text, in order; the text may then be empty. Limits,
+   * types and whether the model takes images are checked before anything is stored or sent.
+   */
   'chat.send': {
-    input: z.object({ sessionId: SessionId, text: z.string().trim().min(1).max(1_000_000) }),
+    input: z
+      .object({ sessionId: SessionId, text: z.string().trim().max(1_000_000), attachments: z.array(AttachmentChoice).max(100).optional() })
+      .superRefine((v, ctx) => {
+        if (v.text === '' && !(v.attachments && v.attachments.length > 0)) ctx.addIssue({ code: 'custom', path: ['text'], message: 'Type a message or attach a file' })
+      }),
     output: z.object({ turnId: z.string() }),
   },
+  /**
+   * Keeps a file for a message to come (content-addressed in the data directory; a failed send loses nothing) and
+   * says what Keel found it to be. The bytes come inline (`dataBase64`) or as an upload sent in pieces first
+   * (`uploadId`, for files over the transport's message size). Refused with a clear error: unsupported types, too large.
+   */
+  'attachments.stage': {
+    input: z.object({
+      name: AttachmentName,
+      /** What the picker or clipboard said; Keel goes by the bytes. */
+      mime: z.string().max(200).optional(),
+      dataBase64: z.string().max(Math.ceil((ATTACHMENT_LIMITS.chunkBytes * 4) / 3) + 8).optional(),
+      uploadId: z.string().uuid().optional(),
+    }),
+    output: AttachmentRef,
+  },
+  /** One piece (at most ATTACHMENT_LIMITS.chunkBytes) of a file being uploaded for attachments.stage. */
+  'attachments.upload': {
+    input: z.object({ uploadId: z.string().uuid(), dataBase64: z.string().min(1).max(Math.ceil((ATTACHMENT_LIMITS.chunkBytes * 4) / 3) + 8) }),
+    output: z.object({ size: z.number().int() }),
+  },
+  /** An attached image's bytes, for its thumbnail (only files Keel keeps, by their content address). */
+  'attachments.image': {
+    input: z.object({ id: AttachmentId }),
+    output: z.object({ mime: z.string(), dataBase64: z.string() }),
+  },
   'chat.stop': { input: z.object({ sessionId: SessionId }), output: Ok },
+  /**
+   * Edit + resend (issue #12): a new version of the user message `messageId` with `text`, answered by a new turn; the
+   * earlier version and everything after it stay stored and reachable. Refused while a turn runs.
+   */
+  'chat.edit': {
+    input: z.object({ sessionId: SessionId, messageId: z.string().min(1).max(64), text: z.string().trim().min(1).max(1_000_000) }),
+    output: z.object({ turnId: z.string(), messageId: z.string() }),
+  },
+  /**
+   * Regenerate the reply `messageId` as a new version. With `entryId` + `model`, the session is first bound to them
+   * exactly as the model picker does (`sessions.bind`: the user's choice, through the identity rules), and the new
+   * reply records the identity that produced it. Refused while a turn runs.
+   */
+  'chat.regenerate': {
+    input: z.object({ sessionId: SessionId, messageId: z.string().min(1).max(64), entryId: EntryId.optional(), model: ModelId.optional() }),
+    output: z.object({ turnId: z.string() }),
+  },
+  /** Retry after an error: the failed message of the active branch is answered again, nothing retyped. */
+  'chat.retry': { input: z.object({ sessionId: SessionId }), output: z.object({ turnId: z.string() }) },
+  /** Moves the session to the version `messageId` (and the newest branch under it): what is shown and sent next. */
+  'sessions.selectBranch': { input: z.object({ sessionId: SessionId, messageId: z.string().min(1).max(64) }), output: z.object({ leafId: z.string() }) },
 
   /** Every stored grant (Settings → Agents), newest first, with the session or profile it covers. */
   'grants.list': { input: z.object({}), output: z.array(GrantView) },

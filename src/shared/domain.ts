@@ -1,6 +1,7 @@
 // Keel's vocabulary as zod schemas. Everything that crosses the IPC contract is defined here, once; main, preload,
 // renderer and the browser host all import these. Pure: no Node, no DOM, no Electron.
 import { z } from 'zod'
+import { AttachmentRef } from './attachments'
 import { TurnUsageView } from './usage'
 import { SessionFallbacks, StepFallbackView } from './fallback'
 import { MessageVersions } from './branches'
@@ -289,6 +290,8 @@ export const ChatMessage = z.object({
   producedWith: ProducedWith.nullable(),
   /** Set when other versions exist at this point of the conversation (edit, regenerate, retry; issue #12). */
   versions: MessageVersions.optional(),
+  /** The files a user message was sent with, in order (issue #12). */
+  attachments: z.array(AttachmentRef).optional(),
   /** On the active branch's last message only: the versions that could follow it but are not on the branch (a
    * regenerate that failed leaves the earlier reply here, one click away). */
   replyVersions: z.array(z.string()).optional(),

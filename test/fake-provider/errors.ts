@@ -60,7 +60,7 @@ export const DEFAULT_MODELS: Record<Dialect, string[]> = {
 const MODELS_EPOCH = 1735689600
 
 /** `pricing`: OpenRouter's per-model `pricing` object (USD per token as decimal strings), for the OpenAI dialect. */
-export function modelsBody(dialect: Dialect, ids: string[], pricing?: Record<string, Record<string, string>>): unknown {
+export function modelsBody(dialect: Dialect, ids: string[], pricing?: Record<string, Record<string, string>>, inputs?: Record<string, string[]>): unknown {
   if (dialect === 'anthropic') {
     return {
       data: ids.map((id) => ({
@@ -76,6 +76,6 @@ export function modelsBody(dialect: Dialect, ids: string[], pricing?: Record<str
   }
   return {
     object: 'list',
-    data: ids.map((id) => ({ id, object: 'model', created: MODELS_EPOCH, owned_by: 'fake-provider', ...(pricing?.[id] ? { pricing: pricing[id] } : {}) })),
+    data: ids.map((id) => ({ id, object: 'model', created: MODELS_EPOCH, owned_by: 'fake-provider', ...(pricing?.[id] ? { pricing: pricing[id] } : {}), ...(inputs?.[id] ? { architecture: { input_modalities: inputs[id], output_modalities: ['text'] } } : {}) })),
   }
 }

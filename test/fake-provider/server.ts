@@ -357,7 +357,7 @@ class FakeProviderServer implements FakeProvider {
       stallModels(exchange, JSON.stringify(modelsBody(exchange.dialect, ids)), rule.stall)
       return
     }
-    sendJson(exchange.res, 200, modelsBody(exchange.dialect, ids, rule?.modelPricing), exchange.headers)
+    sendJson(exchange.res, 200, modelsBody(exchange.dialect, ids, rule?.modelPricing, rule?.modelInputs), exchange.headers)
   }
 
   private async sendCompletion(exchange: Exchange, protocol: CompletionProtocol, parsed: ParsedBody): Promise<void> {

@@ -163,6 +163,9 @@ export interface RuleBehaviour {
   /** For models requests (OpenAI dialect): a `pricing` object per model id, as OpenRouter's /models states it
    * (`{ prompt: '0.000003', completion: '0.000015', input_cache_read?: … }`, USD per token). */
   modelPricing?: Record<string, Record<string, string>>
+  /** For models requests (OpenAI dialect): the input types per model id, as OpenRouter's /models states them
+   * (`architecture.input_modalities`, e.g. `['text']` or `['text', 'image']`). */
+  modelInputs?: Record<string, string[]>
   /**
    * The usage the reply reports, in its API's own fields (streaming included): Chat `usage.prompt_tokens`,
    * `completion_tokens`, `prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens` (the

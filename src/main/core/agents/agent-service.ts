@@ -17,6 +17,8 @@ import type { BuiltinTool } from '../tools/tool-definition'
 import { buildWireHistory, DEFAULT_STEP_LIMIT, DEFAULT_TOOL_TIMEOUT_MS, offeredTools, toolByReference, toolByWireName, toolCallView, toolDefinitions, toolSource, wireNameOf, type SessionToolSet } from './agent-steps'
 import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from './tool-ledger'
 import { WireHistoryCache } from './wire-history'
+import type { AttachmentStore } from '../attachments/attachment-store'
+import type { AttachmentRef } from '../../../shared/attachments'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
 import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/session-store'
 import { CooldownBook } from './cooldowns'
@@ -106,6 +108,8 @@ export interface AgentServiceOptions {
   requestProfile?(sessionId: string): RequestProfile | undefined
   /** Where results too large for the model are kept (read_tool_result pages through them). */
   resultStore?: ResultStore
+  /** Where the files messages are sent with are kept (issue #12); without it a send takes no attachments. */
+  attachments?: AttachmentStore
   /** The price in force for an entry's model (config.json `prices`), read when a step ends; null: cost unknown. */
   priceFor?(entryId: string, model: string): ModelPrice | null
   /** The session's fallback list (its override, else its profile's; issue #11); null or absent: no fallback. */
@@ -140,6 +144,8 @@ export class AgentService {
     this.ledger = new ToolLedger(sessions.db)
     this.usage = new UsageStore(sessions.db)
     this.wireHistory = new WireHistoryCache(sessions)
+    const files = options.attachments
+    if (files) this.wireHistory.attachmentsOf = (ids) => files.wireOf(ids)
   }
 
   isRunning(sessionId: string): boolean {
@@ -187,19 +193,25 @@ export class AgentService {
     return this.wireHistory.history(sessionId)
   }
 
-  async send(sessionId: string, text: string): Promise<{ turnId: string }> {
+  /** `attachments`: already checked by the caller (AttachmentStore.resolve and the image-input check). */
+  async send(sessionId: string, text: string, attachments: readonly AttachmentRef[] = []): Promise<{ turnId: string }> {
     const { identity, entry, key, notice } = await this.prepare(sessionId)
     const set = (await this.options.toolSet?.(sessionId)) ?? null
-    const messages = set ? [] : [...this.history(sessionId), { role: 'user' as const, content: text }]
+    const files = this.options.attachments
+    if (attachments.length > 0 && !files) throw KeelError.of('invalid-input', 'This Keel keeps no attachments.', { field: 'attachments' })
+    const wireFiles = attachments.length > 0 && files ? { attachments: attachments.map((a) => files.wireAttachment(a)) } : {}
+    const messages = set ? [] : [...this.history(sessionId), { role: 'user' as const, content: text, ...wireFiles }]
     let movedOn: { turnId: string; calls: string[] } | null = null
     const { turnId, userMessageId } = this.sessions.transaction(() => {
       // A new message while a turn waits for approvals: its waiting calls are answered, never left open.
       movedOn = this.answerPaused(sessionId, MOVED_ON_RESULT)
       const session = this.sessions.get(sessionId)!
       const userMessageId = this.sessions.appendMessage({ sessionId, turnId: null, role: 'user', content: text })
+      // The references go in with their message (one transaction): a message is never seen without its files.
+      if (attachments.length > 0) files?.attach(userMessageId, attachments)
       const turnId = this.sessions.startTurn({ sessionId, userMessageId, identity })
       this.sessions.saveDraft(sessionId, '')
-      if (session.title === DEFAULT_TITLE) this.sessions.rename(sessionId, titleFrom(text))
+      if (session.title === DEFAULT_TITLE) this.sessions.rename(sessionId, titleFrom(text.trim() === '' && attachments[0] ? attachments[0].name : text))
       this.sessions.touch(sessionId)
       return { turnId, userMessageId }
     })
@@ -377,7 +389,9 @@ export class AgentService {
     const turns = this.sessions.turns(sessionId)
     const ids = turns.map((t) => t.id)
     const store = this.options.resultStore
-    return buildWireHistory(this.sessions.historyRows(sessionId), turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids), (callId) => store?.imagesSync(callId) ?? [])
+    const rows = this.sessions.historyRows(sessionId)
+    const files = this.options.attachments?.wireOf(rows.filter((r) => r.role === 'user').map((r) => r.id))
+    return buildWireHistory(rows, turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids), (callId) => store?.imagesSync(callId) ?? [], files)
   }
 
   /**

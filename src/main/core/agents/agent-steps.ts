@@ -95,6 +95,8 @@ export function buildWireHistory(
   steps: readonly TurnStepRow[],
   calls: readonly ToolCallRow[],
   imagesOf: CallImages = () => [],
+  /** The files user messages were sent with, by message id (issue #12). */
+  attachments: ReadonlyMap<string, WireMessage['attachments']> = new Map(),
 ): WireMessage[] {
   // Grouped once by turn (and turns by user message), so building the history is linear in the session's length.
   const stepsOf = groupBy(steps, (s) => s.turnId)
@@ -117,7 +119,8 @@ export function buildWireHistory(
   }
   for (const m of messages) {
     if (m.role === 'assistant' && m.turnId) flush(m.turnId)
-    if (m.content.trim() !== '') out.push({ role: m.role, content: m.content })
+    const files = m.role === 'user' ? attachments.get(m.id) : undefined
+    if (m.content.trim() !== '' || files) out.push({ role: m.role, content: m.content, ...(files ? { attachments: files } : {}) })
     if (m.role === 'user') for (const t of turnsOfMessage.get(m.id) ?? []) flush(t.id)
   }
   for (const t of turns) flush(t.id)

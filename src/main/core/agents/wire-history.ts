@@ -4,6 +4,7 @@
 // The provider still receives the full conversation.
 import type { WireMessage } from '../providers/tool-wire'
 import type { SessionStore } from '../sessions/session-store'
+import type { WireAttachment } from '../attachments/attachment-wire'
 
 interface Cached {
   /** The seq and id of the last message read: if that row is no longer there, the session is read again. */
@@ -23,6 +24,9 @@ export class WireHistoryCache {
     private readonly limit = KEPT_SESSIONS,
   ) {}
 
+  /** The files user messages were sent with (attachments/attachment-store.ts); none when absent. */
+  attachmentsOf?: (messageIds: readonly string[]) => Map<string, WireAttachment[]>
+
   /** The session's messages with text, as wire messages, oldest first (a fresh array each call). */
   history(sessionId: string): WireMessage[] {
     let c = this.kept.get(sessionId)
@@ -30,11 +34,14 @@ export class WireHistoryCache {
     // Appends are the only change a message can see; a session deleted (and its messages with it) reads again.
     if (c && c.lastId !== null && this.sessions.messageIdAt(sessionId, c.lastSeq) !== c.lastId) c = undefined
     c ??= { lastSeq: 0, lastId: null, wire: [] }
-    for (const r of this.sessions.historyRows(sessionId, c.lastSeq)) {
+    const rows = this.sessions.historyRows(sessionId, c.lastSeq)
+    const files = this.attachmentsOf?.(rows.filter((r) => r.role === 'user').map((r) => r.id)) ?? new Map<string, WireAttachment[]>()
+    for (const r of rows) {
       c.lastSeq = r.seq
       c.lastId = r.id
+      const attachments = files.get(r.id)
       // Frozen: the kept objects go into every later request, so nothing downstream may change them.
-      if (r.content.trim() !== '') c.wire.push(Object.freeze({ role: r.role, content: r.content }))
+      if (r.content.trim() !== '' || attachments) c.wire.push(Object.freeze({ role: r.role, content: r.content, ...(attachments ? { attachments } : {}) }))
     }
     this.kept.set(sessionId, c)
     for (const id of this.kept.keys()) {

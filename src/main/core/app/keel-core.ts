@@ -10,6 +10,8 @@ import { profileToolSet, type McpToolSource } from '../agents/profile-tool-set'
 import { resolveSessionWorkspace } from '../agents/session-workspace'
 import { profileHandlers } from '../agents/profile-handlers'
 import { CatalogService } from '../catalog/catalog-service'
+import { AttachmentStore } from '../attachments/attachment-store'
+import { attachmentHandlers, checkAttachments, withAttachments } from './handlers/attachments'
 import { createConfBackend } from '../config/conf-backend'
 import { ConfigService, entryRevision } from '../config/config-service'
 import { KeelError, toErrorData } from '../errors'
@@ -134,6 +136,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   }
   const sessionOverrides = new SessionOverridesStore(db)
   const sessionFallbackChain = (sessionId: string) => effectiveChain(identity.fallbacks.readOverride(sessionId), profileFallbackChain(sessionId)).chain
+  // Attachment files (issue #12): content-addressed in the data directory; staged files nobody sent go after a day.
+  const attachmentStore = new AttachmentStore(paths.attachments, db)
+  if (!opened.readOnly) void attachmentStore.removeOrphans().catch(() => undefined)
   const agents = new AgentService(sessions, identity, keychain, {
     chat: (e) => {
       emit('chat', e)
@@ -170,6 +175,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return { instructions, ...parameters }
     },
     resultStore: new ResultStore(paths.toolResults),
+    attachments: attachmentStore,
     priceFor: (entryId, model) => priceFor(config.current().prices, entryId, model),
     // The session's own fallback list, else its profile's (issue #11); read at every request, never cached.
     fallbackChain: (sessionId) => sessionFallbackChain(sessionId),
@@ -671,7 +677,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       if (running) sum.identity = identity.persistedSnapshot(id, running)
       const view: SessionView = {
         session: sum,
-        ...withToolItems(page),
+        ...withToolItems({ ...page, messages: withAttachments(attachmentStore, page.messages) }),
         page: page.page,
         draft: row.draft,
         recovery: await agents.recoveryView(id),
@@ -728,7 +734,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       if (before !== undefined && after !== undefined) throw KeelError.of('invalid-input', 'Ask for the page before a cursor or after one, not both.', { field: 'after' })
       const at = before !== undefined ? { before: decodeSeqCursor(before, 'before') } : after !== undefined ? { after: decodeSeqCursor(after, 'after') } : {}
       const page = sessions.messagePage(id, at, limit ?? MESSAGE_PAGE_DEFAULT)
-      return { ...withToolItems(page), page: page.page }
+      return { ...withToolItems({ ...page, messages: withAttachments(attachmentStore, page.messages) }), page: page.page }
     },
     'tray.menu': async () => trayMenu(),
     'sessions.quickResume': async ({ id }) => {
@@ -748,12 +754,14 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return next
     },
 
-    'chat.send': async ({ sessionId, text }) => {
+    'chat.send': async ({ sessionId, text, attachments }) => {
       requireSession(sessionId)
+      // Limits, types and the model's image input are checked before the profile's turn begins or anything is sent.
+      const files = await checkAttachments({ attachments: attachmentStore, catalog, identity }, sessionId, attachments ?? [])
       // The session's profile as of this turn: refused if it was deleted, and an edit since the last turn is said.
       const profileChange = profiles.beginTurn(sessionId)
       if (profileChange) emit('notice', { sessionId, level: 'info', text: profileChange })
-      return agents.send(sessionId, text)
+      return agents.send(sessionId, text, files)
     },
     'chat.stop': async ({ sessionId }) => {
       await agents.stop(sessionId)
@@ -766,6 +774,7 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     },
     'tools.runAgain': async ({ callId }) => agents.runAgain(callId),
     ...usageHandlers({ usage: agents.usage, config, requireSession }),
+    ...attachmentHandlers({ attachments: attachmentStore, catalog, identity }),
     ...fallbackHandlers({ identity, requireSession, profileChain: profileFallbackChain, changed: (id) => sessionChanged(id, 'fallbacks-changed') }),
     ...overrideHandlers({ overrides: sessionOverrides, profileForSession: (id) => profiles.profileForSession(id), changed: (id) => sessionChanged(id, 'overrides-changed') }),
     ...toolResultHandlers({

@@ -18,6 +18,8 @@ export interface CachedCatalog {
   namespace: string
   models: string[]
   fetchedAt: number
+  /** The listed models the list said take no image input; null when it said nothing about input types. */
+  textOnly: string[] | null
 }
 
 /**
@@ -50,19 +52,33 @@ export class CatalogService {
   }
 
   cached(namespace: string): CachedCatalog | null {
-    const row = this.db.prepare('SELECT namespace, models_json, fetched_at FROM model_catalogs WHERE namespace = ?').get(namespace) as
-      | { namespace: string; models_json: string; fetched_at: number }
+    const row = this.db.prepare('SELECT namespace, models_json, fetched_at, text_only_json FROM model_catalogs WHERE namespace = ?').get(namespace) as
+      | { namespace: string; models_json: string; fetched_at: number; text_only_json: string | null }
       | undefined
-    return row ? { namespace: row.namespace, models: JSON.parse(row.models_json) as string[], fetchedAt: row.fetched_at } : null
+    return row
+      ? { namespace: row.namespace, models: JSON.parse(row.models_json) as string[], fetchedAt: row.fetched_at, textOnly: row.text_only_json === null ? null : (JSON.parse(row.text_only_json) as string[]) }
+      : null
   }
 
-  private store(entry: ProviderEntry, fingerprint: string | null, models: string[], fetchedAt: number): void {
+  private store(entry: ProviderEntry, fingerprint: string | null, models: string[], fetchedAt: number, textOnly: string[] | null): void {
     this.db
       .prepare(
-        `INSERT INTO model_catalogs (namespace, entry_id, base_url, credential_ref, models_json, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(namespace) DO UPDATE SET models_json = excluded.models_json, fetched_at = excluded.fetched_at`,
+        `INSERT INTO model_catalogs (namespace, entry_id, base_url, credential_ref, models_json, fetched_at, text_only_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(namespace) DO UPDATE SET models_json = excluded.models_json, fetched_at = excluded.fetched_at, text_only_json = excluded.text_only_json`,
       )
-      .run(catalogNamespaceOf(entry, fingerprint), entry.id, entry.baseUrl, credentialRefOf(entry.id, fingerprint), JSON.stringify(models), fetchedAt)
+      .run(catalogNamespaceOf(entry, fingerprint), entry.id, entry.baseUrl, credentialRefOf(entry.id, fingerprint), JSON.stringify(models), fetchedAt, textOnly === null ? null : JSON.stringify(textOnly))
+  }
+
+  /**
+   * Whether the entry's model list says `model` takes image input: false when the list reports input types and this
+   * model's lack images, null when the list says nothing (then only the provider's error can tell). Uses the cached
+   * list while it is fresh, else fetches it (a models request, never a completion).
+   */
+  async acceptsImages(entry: ProviderEntry, model: string): Promise<boolean | null> {
+    const list = await this.list(entry)
+    const textOnly = this.cached(list.namespace)?.textOnly ?? null
+    if (textOnly === null) return null
+    return !textOnly.includes(model)
   }
 
   /**
@@ -87,9 +103,9 @@ export class CatalogService {
     try {
       // Without the keychain the credential is unknown: nothing is fetched with a guessed (absent) key.
       if (keyError) throw keyError
-      const models = await this.fetchLive(entry, key)
+      const { models, textOnly } = await this.fetchLive(entry, key)
       const fetchedAt = Date.now()
-      this.store(entry, key === null ? null : keyFingerprint(key), models, fetchedAt)
+      this.store(entry, key === null ? null : keyFingerprint(key), models, fetchedAt, textOnly)
       return { ...base, models, source: 'live', fetchedAt, error: null }
     } catch (err) {
       const error = toErrorData(err)
@@ -99,7 +115,7 @@ export class CatalogService {
     }
   }
 
-  private async fetchLive(entry: ProviderEntry, key: string | null): Promise<string[]> {
+  private async fetchLive(entry: ProviderEntry, key: string | null): Promise<{ models: string[]; textOnly: string[] | null }> {
     // A listing is provider text too: an id that echoes a secret is dropped, never cached or shown.
     // One secrets list for the whole listing, so its patterns are compiled once, not once per id.
     const secrets = providerSecrets(entry, key)
@@ -110,14 +126,14 @@ export class CatalogService {
     try {
       if (entry.api === 'anthropic-messages') {
         const page = await anthropicClient(entry, entry.baseUrl, key, transport).models.list({ limit: 1000 }, { signal: deadline.signal })
-        return withoutSecrets(page.data.map((m) => m.id))
+        return { models: withoutSecrets(page.data.map((m) => m.id)), textOnly: null }
       }
       const page = await openaiClient(entry, entry.baseUrl, key, transport).models.list({ signal: deadline.signal })
       const ids = withoutSecrets(page.data.map((m) => m.id).sort())
       // Only a list that states prices prefills them (OpenRouter's does); nothing is ever guessed for the others.
       const prices = openRouterPrices({ data: page.data.filter((m) => ids.includes(m.id)) })
       if (Object.keys(prices).length > 0) this.onPrices?.(entry, prices)
-      return ids
+      return { models: ids, textOnly: textOnlyModels(page.data.filter((m) => ids.includes(m.id))) }
     } catch (err) {
       if (deadline.problem) throw deadline.problem
       const error = classifyProviderError(err, { entryId: entry.id, entryName: entry.name, baseUrl: entry.baseUrl, model: '' }, providerSecrets(entry, key))
@@ -129,4 +145,21 @@ export class CatalogService {
       deadline.dispose()
     }
   }
+}
+
+/**
+ * The models a list says take no image input, from OpenRouter's `architecture.input_modalities` (["text", "image",
+ * …]); null when no model of the list states its input types (most providers' lists do not).
+ */
+export function textOnlyModels(data: readonly unknown[]): string[] | null {
+  let stated = false
+  const out: string[] = []
+  for (const m of data) {
+    const { id, architecture } = m as { id?: unknown; architecture?: { input_modalities?: unknown } }
+    const inputs = architecture?.input_modalities
+    if (typeof id !== 'string' || !Array.isArray(inputs)) continue
+    stated = true
+    if (!inputs.includes('image')) out.push(id)
+  }
+  return stated ? out : null
 }

@@ -9,6 +9,7 @@ import { KeelError } from '../errors'
 import { classifyProviderError, providerSecrets, redact } from './provider-errors'
 import { redactSoFar, StreamRedactor } from '../secrets/redaction'
 import { StreamGuard, streamTimeoutsFor } from './stream-guard'
+import { hasImages } from '../attachments/attachment-wire'
 import {
   anthropicMessages,
   anthropicTools,
@@ -262,7 +263,8 @@ export async function streamCompletion(req: StreamRequest): Promise<StreamOutcom
   } catch (err) {
     scrub.end()
     if (req.signal.aborted) throw new DOMException('Stopped', 'AbortError')
-    throw guard.problem ?? classifyProviderError(err, req.identity, secrets)
+    const problem = guard.problem ?? classifyProviderError(err, req.identity, secrets)
+    throw hasImages(messages) ? imageRefusal(problem, req.identity) : problem
   } finally {
     guard.dispose()
   }
@@ -274,6 +276,21 @@ export async function streamCompletion(req: StreamRequest): Promise<StreamOutcom
   // Tool calls are provider text too: a server echoing the key in a call's arguments must not get it into the
   // ledger, the window or the next request. (Arguments are JSON text; a redacted key stays inside its string.)
   return { toolCalls: calls.done().map((c) => redactCall(c, secrets)) }
+}
+
+/**
+ * A request with images that the provider refused because of them (its error names images): said as the model not
+ * accepting images, with the provider's own (redacted) words kept. Models whose list reports their input types are
+ * refused before sending instead (attachments/image-input.ts).
+ */
+function imageRefusal(problem: KeelError, id: RuntimeIdentity): KeelError {
+  if (problem.data.kind !== 'bad-request' || !/image|vision|multimodal|modalit/i.test(problem.data.message)) return problem
+  const said = problem.data.message.replace(/^.*?\(HTTP \d+\)\.\s*/, '')
+  return KeelError.of('bad-request', `${id.model} on ${id.entryName} does not accept images (HTTP ${problem.data.status ?? 400}).${said ? ` ${said}` : ''}`, {
+    entryId: id.entryId,
+    ...(problem.data.status !== undefined ? { status: problem.data.status } : {}),
+    fix: 'Remove the image and send again, or pick a model that accepts images.',
+  })
 }
 
 function redactCall(call: CompletedToolCall, secrets: ReturnType<typeof providerSecrets>): CompletedToolCall {

@@ -6,6 +6,7 @@
 //   Anthropic Messages: `tool_use` blocks in the assistant message, and `tool_result` blocks first in the next user
 //   message.
 import type { JsonSchema } from '../tools/tool-definition'
+import { anthropicUserBlocks, chatUserContent, responsesUserContent, type WireAttachment } from '../attachments/attachment-wire'
 
 export interface WireToolDefinition {
   name: string
@@ -45,6 +46,8 @@ export interface WireMessage {
   toolCalls?: WireToolCall[]
   /** User only: results answering the previous assistant message's calls; they go before `content`. */
   toolResults?: WireToolResult[]
+  /** User only: the files the message was sent with (attachment-wire.ts writes them in each API's shape). */
+  attachments?: readonly WireAttachment[]
 }
 
 /** A call completed in the stream, with its arguments parsed (null when they are not a JSON object). */
@@ -84,14 +87,14 @@ export function pairToolHistory(messages: readonly WireMessage[]): WireMessage[]
     const calls = pendingCalls()
     if (calls) {
       if (m.role === 'user') {
-        out.push(answering(calls, m.toolResults ?? [], m.content))
+        out.push({ ...answering(calls, m.toolResults ?? [], m.content), ...(m.attachments ? { attachments: m.attachments } : {}) })
         continue
       }
       out.push(answering(calls, []))
     }
     if (m.role === 'user' && m.toolResults) {
       // Results with no call right before them: dropped, with any text kept.
-      if (m.content !== '') out.push({ role: 'user', content: m.content })
+      if (m.content !== '' || m.attachments?.length) out.push({ role: 'user', content: m.content, ...(m.attachments ? { attachments: m.attachments } : {}) })
       continue
     }
     out.push(m)
@@ -134,10 +137,10 @@ export function chatMessages(messages: readonly WireMessage[]): unknown[] {
     }
     if (m.role === 'user' && m.toolResults) {
       for (const r of m.toolResults) out.push({ role: 'tool', tool_call_id: r.callId, content: textWithoutImages(r) })
-      if (m.content !== '') out.push({ role: 'user', content: m.content })
+      if (m.content !== '' || m.attachments?.length) out.push({ role: 'user', content: chatUserContent(m.content, m.attachments) })
       continue
     }
-    out.push({ role: m.role, content: m.content })
+    out.push({ role: m.role, content: m.role === 'user' ? chatUserContent(m.content, m.attachments) : m.content })
   }
   return out
 }
@@ -153,10 +156,10 @@ export function responsesInput(messages: readonly WireMessage[]): unknown[] {
     }
     if (m.role === 'user' && m.toolResults) {
       for (const r of m.toolResults) out.push({ type: 'function_call_output', call_id: r.callId, output: textWithoutImages(r) })
-      if (m.content !== '') out.push({ role: 'user', content: m.content })
+      if (m.content !== '' || m.attachments?.length) out.push({ role: 'user', content: responsesUserContent(m.content, m.attachments) })
       continue
     }
-    out.push({ role: m.role, content: m.content })
+    out.push({ role: m.role, content: m.role === 'user' ? responsesUserContent(m.content, m.attachments) : m.content })
   }
   return out
 }
@@ -188,16 +191,16 @@ export function anthropicMessages(messages: readonly WireMessage[]): unknown[] {
         content: r.images && r.images.length > 0 ? [{ type: 'text', text: r.content }, ...r.images.map((i) => ({ type: 'image', source: { type: 'base64', media_type: i.mimeType, data: i.data } }))] : r.content,
         ...(r.isError ? { is_error: true } : {}),
       }))
-      if (m.content !== '') blocks.push({ type: 'text', text: m.content })
+      blocks.push(...anthropicUserBlocks(m.content, m.attachments))
       out.push({ role: 'user', content: blocks })
       continue
     }
     const prev = out[out.length - 1]
     if (m.role === 'user' && prev?.role === 'user' && Array.isArray(prev.content)) {
-      ;(prev.content as unknown[]).push({ type: 'text', text: m.content })
+      ;(prev.content as unknown[]).push(...anthropicUserBlocks(m.content, m.attachments))
       continue
     }
-    out.push({ role: m.role, content: m.content })
+    out.push({ role: m.role, content: m.role === 'user' && m.attachments?.length ? anthropicUserBlocks(m.content, m.attachments) : m.content })
   }
   return out
 }
