@@ -23,21 +23,25 @@ export function seedDataDir(dataDir: string, spec: SeedSpec): void {
   const { db } = openDatabase(path.join(dataDir, 'keel.db'), path.join(dataDir, 'backups'))
   try {
     const session = db.prepare('INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)')
-    const message = db.prepare("INSERT INTO messages (id, session_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)")
+    // Each message follows the one before it (one branch), and the session's active branch ends at its last one.
+    const message = db.prepare("INSERT INTO messages (id, session_id, seq, role, content, status, created_at, parent_id, depth) VALUES (?, ?, ?, ?, ?, 'complete', ?, ?, ?)")
+    const leaf = db.prepare('UPDATE sessions SET active_leaf_id = ? WHERE id = ?')
     db.transaction(() => {
       for (let i = 0; i < spec.sessions; i++) {
         const id = `seed-session-${i}`
         const at = BASE + i * 60_000
         session.run(id, `Seeded session ${i}`, at, at)
-        message.run(`${id}-m1`, id, 1, 'user', `Hello from seeded session ${i}`, at)
+        message.run(`${id}-m1`, id, 1, 'user', `Hello from seeded session ${i}`, at, null, 1)
+        leaf.run(`${id}-m1`, id)
       }
       if (spec.long) {
         const at = BASE + (spec.sessions + 1) * 60_000
         session.run(LONG_SESSION_ID, spec.long.title, at - 1000, at + spec.long.messages)
         for (let seq = 1; seq <= spec.long.messages; seq++) {
           const text = spec.long.mark?.seq === seq ? `${longMessageText(seq)} ${spec.long.mark.text}` : longMessageText(seq)
-          message.run(`${LONG_SESSION_ID}-m${seq}`, LONG_SESSION_ID, seq, seq % 2 === 1 ? 'user' : 'assistant', text, at + seq)
+          message.run(`${LONG_SESSION_ID}-m${seq}`, LONG_SESSION_ID, seq, seq % 2 === 1 ? 'user' : 'assistant', text, at + seq, seq > 1 ? `${LONG_SESSION_ID}-m${seq - 1}` : null, seq)
         }
+        if (spec.long.messages > 0) leaf.run(`${LONG_SESSION_ID}-m${spec.long.messages}`, LONG_SESSION_ID)
       }
     })()
   } finally {

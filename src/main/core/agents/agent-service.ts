@@ -19,6 +19,7 @@ import { CANCELLED_RESULT, MOVED_ON_RESULT, ToolLedger, type TurnPause } from '.
 import { WireHistoryCache } from './wire-history'
 import type { AttachmentStore } from '../attachments/attachment-store'
 import type { AttachmentRef } from '../../../shared/attachments'
+import { branchTurns } from './branch-turns'
 import { keyFingerprint, type Keychain } from '../secrets/keychain'
 import { DEFAULT_TITLE, type SessionStore, type TurnRow } from '../sessions/session-store'
 import { CooldownBook } from './cooldowns'
@@ -238,6 +239,114 @@ export class AgentService {
     return { turnId }
   }
 
+  // ---- branches (issue #12): edit + resend, regenerate, retry, and moving between versions ----
+
+  /**
+   * Edit + resend: a new user message beside `messageId` (same parent), which becomes the active branch, and a turn
+   * that answers it with the history up to that point. The edited message and everything after it stay stored.
+   */
+  async edit(sessionId: string, messageId: string, text: string): Promise<{ turnId: string; messageId: string }> {
+    const original = this.branchMessage(sessionId, messageId)
+    if (original.role !== 'user') throw KeelError.of('invalid-input', 'Only your own messages can be edited. To get another reply, regenerate it.', { field: 'messageId' })
+    const { identity, entry, key, notice } = await this.prepare(sessionId)
+    this.refuseWhileResuming(sessionId)
+    const set = (await this.options.toolSet?.(sessionId)) ?? null
+    const messages = set ? [] : [...this.wireHistory.history(sessionId, original.parent_id), { role: 'user' as const, content: text }]
+    let movedOn: { turnId: string; calls: string[] } | null = null
+    const { turnId, userMessageId } = this.sessions.transaction(() => {
+      movedOn = this.answerPaused(sessionId, MOVED_ON_RESULT)
+      const userMessageId = this.sessions.appendMessage({ sessionId, turnId: null, role: 'user', content: text, parentId: original.parent_id })
+      const turnId = this.sessions.startTurn({ sessionId, userMessageId, identity })
+      this.sessions.touch(sessionId)
+      return { turnId, userMessageId }
+    })
+    this.emitAnswered(sessionId, movedOn)
+    this.events.sessionsChanged('branch', sessionId)
+    this.launch({ turnId, sessionId, identity, continues: null }, entry, key, messages, userMessageId, set ? this.newRun(set, identity.identityKey, await this.freshKey(sessionId), 0, []) : undefined)
+    if (notice) this.events.notice(sessionId, 'info', notice)
+    return { turnId, messageId: userMessageId }
+  }
+
+  /**
+   * Regenerate: another reply to the user message `messageId` answered, on the session's current binding (the caller
+   * rebinds first when the user picked another model). The new reply becomes the active version; the earlier stays.
+   */
+  async regenerate(sessionId: string, messageId: string, beforeTurn?: () => Promise<void>): Promise<{ turnId: string }> {
+    const reply = this.branchMessage(sessionId, messageId)
+    if (reply.role !== 'assistant') throw KeelError.of('invalid-input', 'Only a reply can be regenerated. To change your message, edit it.', { field: 'messageId' })
+    const asked = reply.parent_id ? this.sessions.tree.row(sessionId, reply.parent_id) : null
+    if (!asked || asked.role !== 'user') {
+      throw KeelError.of('conflict', 'This reply continued an interrupted one, so there is no message of yours to answer again.', { fix: 'Regenerate the reply before it.' })
+    }
+    // Checked first, so that a refused regenerate leaves the binding as it was.
+    await beforeTurn?.()
+    return this.answerAgain(sessionId, asked.id)
+  }
+
+  /** Retry after an error: the failed turn's message is answered again (nothing retyped); the error stays stored. */
+  async retry(sessionId: string): Promise<{ turnId: string }> {
+    if (!this.sessions.get(sessionId)) throw KeelError.of('not-found', 'That session no longer exists.')
+    const leaf = this.sessions.tree.activeLeaf(sessionId)
+    const row = leaf ? this.sessions.tree.row(sessionId, leaf) : null
+    const failed = row && row.role === 'user' ? this.sessions.tree.latestTurnOf([row.id]).get(row.id) : undefined
+    const turn = failed ? this.sessions.turn(failed) : null
+    if (!row || !turn || (turn.status !== 'error' && turn.status !== 'interrupted') || this.sessions.tree.repliedTurns([turn.id]).size > 0) {
+      throw KeelError.of('conflict', 'There is nothing to retry: the last message of this branch did not fail.', { fix: 'Regenerate a reply, or send a new message.' })
+    }
+    return this.answerAgain(sessionId, row.id)
+  }
+
+  /** A new turn answering the user message `userMessageId`, which becomes the end of the active branch while it runs. */
+  private async answerAgain(sessionId: string, userMessageId: string): Promise<{ turnId: string }> {
+    const { identity, entry, key, notice } = await this.prepare(sessionId)
+    this.refuseWhileResuming(sessionId)
+    const set = (await this.options.toolSet?.(sessionId)) ?? null
+    const messages = set ? [] : this.wireHistory.history(sessionId, userMessageId)
+    let movedOn: { turnId: string; calls: string[] } | null = null
+    const turnId = this.sessions.transaction(() => {
+      movedOn = this.answerPaused(sessionId, MOVED_ON_RESULT)
+      this.sessions.tree.setActiveLeaf(sessionId, userMessageId)
+      const turnId = this.sessions.startTurn({ sessionId, userMessageId, identity })
+      this.sessions.touch(sessionId)
+      return turnId
+    })
+    this.emitAnswered(sessionId, movedOn)
+    this.events.sessionsChanged('branch', sessionId)
+    this.launch({ turnId, sessionId, identity, continues: null }, entry, key, messages, userMessageId, set ? this.newRun(set, identity.identityKey, await this.freshKey(sessionId), 0, []) : undefined)
+    if (notice) this.events.notice(sessionId, 'info', notice)
+    return { turnId }
+  }
+
+  /**
+   * Moves to the version `messageId` (and the newest branch under it). Refused while a turn runs or waits for
+   * approval: its reply must land on the branch it was asked on.
+   */
+  selectBranch(sessionId: string, messageId: string): { leafId: string } {
+    this.branchMessage(sessionId, messageId)
+    if (this.running.has(sessionId) || this.resuming.has(sessionId)) {
+      throw KeelError.of('conflict', 'A reply is still streaming in this session.', { fix: 'Wait for it to finish or press Stop, then switch versions.' })
+    }
+    if (this.ledger.pausedTurn(sessionId)?.pause.reason === 'awaiting-approval') {
+      throw KeelError.of('conflict', 'A tool call of this branch is waiting for your approval.', { fix: 'Approve, deny or stop it first, then switch versions.' })
+    }
+    const leafId = this.sessions.tree.latestLeafUnder(sessionId, messageId)
+    this.sessions.tree.setActiveLeaf(sessionId, leafId)
+    this.events.sessionsChanged('branch', sessionId)
+    return { leafId }
+  }
+
+  /** A message of this session, or a clear error. */
+  private branchMessage(sessionId: string, messageId: string) {
+    if (!this.sessions.get(sessionId)) throw KeelError.of('not-found', 'That session no longer exists.')
+    const row = this.sessions.tree.row(sessionId, messageId)
+    if (!row) throw KeelError.of('not-found', 'That message is not in this session.', { field: 'messageId', fix: 'Reopen the session.' })
+    return row
+  }
+
+  private refuseWhileResuming(sessionId: string): void {
+    if (this.resuming.has(sessionId)) throw KeelError.of('conflict', 'A reply is still streaming in this session.', { fix: 'Wait for it to finish or press Stop.' })
+  }
+
   private launch(t: { turnId: string; sessionId: string; identity: RuntimeIdentity; continues: string | null }, entry: ProviderEntry, key: string | null, messages: WireMessage[], userMessageId: string | null, agent?: AgentRun): void {
     // lastCheckpoint 0: the first text that streams is written at once, later text at most CHECKPOINT_MS later.
     const turn: RunningTurn = { ...t, controller: new AbortController(), text: '', lastCheckpoint: 0, checkpointed: 0, checkpointedBytes: 0, timer: null, done: Promise.resolve(), agent }
@@ -386,10 +495,12 @@ export class AgentService {
 
   /** The session's history with each agent turn's calls and results in place (read from the ledger every step). */
   private agentHistory(sessionId: string): WireMessage[] {
-    const turns = this.sessions.turns(sessionId)
+    // The active branch only, with the turns that belong to it: the calls of a reply on another branch (or of an
+    // attempt a retry superseded) are never sent (issue #12).
+    const rows = this.sessions.historyRows(sessionId)
+    const turns = branchTurns(this.sessions, rows, this.sessions.turns(sessionId))
     const ids = turns.map((t) => t.id)
     const store = this.options.resultStore
-    const rows = this.sessions.historyRows(sessionId)
     const files = this.options.attachments?.wireOf(rows.filter((r) => r.role === 'user').map((r) => r.id))
     return buildWireHistory(rows, turns, this.ledger.stepsOf(ids), this.ledger.callsOf(ids), (callId) => store?.imagesSync(callId) ?? [], files)
   }

@@ -39,6 +39,7 @@ import { priceFor } from '../usage/prices'
 import { effectiveChain, fallbackDiagnosticRow } from '../identity/fallback'
 import { fallbackLine } from '../../../shared/fallback'
 import { fallbackHandlers } from './handlers/fallbacks'
+import { branchHandlers } from './handlers/branches'
 import { connectionTestHandlers } from './handlers/connection-test'
 import { overrideHandlers, overridesDiagnosticRow, sessionOverridesView } from './handlers/overrides'
 import { SessionOverridesStore } from '../sessions/session-overrides'
@@ -670,6 +671,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       const row = requireSession(id)
       const aroundSeq = around === undefined ? undefined : sessions.seqOf(id, around)
       if (aroundSeq === null) throw KeelError.of('not-found', 'That message is not in this session.', { field: 'around', fix: 'Search again: the message may have been deleted with its session.' })
+      // A search hit on another version: its branch becomes the active one, so what is shown is what is sent (issue #12).
+      if (around !== undefined && !sessions.tree.onActivePath(id, around)) agents.selectBranch(id, around)
       const page = sessions.messagePage(id, { around: aroundSeq }, limit ?? MESSAGE_PAGE_DEFAULT)
       const running = agents.runningIdentity(id)
       const sum = await summary(id)
@@ -773,6 +776,16 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       return { ok: true as const }
     },
     'tools.runAgain': async ({ callId }) => agents.runAgain(callId),
+    ...branchHandlers({
+      agents,
+      identity,
+      requireSession,
+      beginTurn: (sessionId) => {
+        const profileChange = profiles.beginTurn(sessionId)
+        if (profileChange) emit('notice', { sessionId, level: 'info', text: profileChange })
+      },
+      changed: (id) => sessionChanged(id, 'bound'),
+    }),
     ...usageHandlers({ usage: agents.usage, config, requireSession }),
     ...attachmentHandlers({ attachments: attachmentStore, catalog, identity }),
     ...fallbackHandlers({ identity, requireSession, profileChain: profileFallbackChain, changed: (id) => sessionChanged(id, 'fallbacks-changed') }),

@@ -479,11 +479,23 @@ export class SessionStore {
       .map(({ id, status, error, partialText, userMessageId, startedAt }) => ({ id, status, error, partialText, userMessageId, startedAt }))
   }
 
+  private hasBranches: boolean | undefined
+  /** Whether the schema has message branches (015): the app's always does; an old file a test writes may not. */
+  private branched(): boolean {
+    this.hasBranches ??= this.db.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'parent_id'").get() !== undefined
+    return this.hasBranches
+  }
+
   /** Appends a message with the next seq of its session (an index lookup, not a scan). */
   appendMessage(m: { sessionId: string; turnId: string | null; role: 'user' | 'assistant'; content: string; status?: ChatMessage['status']; producedWith?: { entryId: string; model: string; baseUrl: string; api: string } | null; now?: number; parentId?: string | null }): string {
     const id = randomUUID()
     const seq = (this.st('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM messages WHERE session_id = ?').get(m.sessionId) as { n: number }).n
     const p = m.producedWith ?? null
+    if (!this.branched()) {
+      // A database before migration 015 (tests write old schemas through the store, as those versions did).
+      this.st('INSERT INTO messages (id, session_id, turn_id, seq, role, content, status, entry_id, model, base_url, api, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(id, m.sessionId, m.turnId, seq, m.role, m.content, m.status ?? 'complete', p?.entryId ?? null, p?.model ?? null, p?.baseUrl ?? null, p?.api ?? null, m.now ?? Date.now())
+      return id
+    }
     // A message follows the active branch's leaf unless it is a new version (an edit: beside the message edited).
     const parentId = m.parentId !== undefined ? m.parentId : this.tree.activeLeaf(m.sessionId)
     const depth = parentId ? ((this.st('SELECT depth FROM messages WHERE id = ?').get(parentId) as { depth: number } | undefined)?.depth ?? 0) + 1 : 1

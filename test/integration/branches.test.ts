@@ -1,0 +1,353 @@
+// Message branches (issue #12), end to end on the real core, real SQLite, real keychain and the recording fake
+// provider: edit + resend, regenerate (same or another model) and retry each add a version and keep the earlier
+// one (append-only); the provider receives only the active branch, on all three APIs, also in agent turns with
+// tool calls (strict pairing: a call of the branch left behind would break it); switching versions, a restart and
+// a search hit on another version keep what is shown and what is sent the same.
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+import { requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
+import { openAtSchema } from '../support/previous-schema'
+import { toolResultsSent } from '../fake-provider/server'
+import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
+import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
+import type { RecordedRequest } from '../fake-provider/types'
+import type { ChatMessage } from '../../src/shared/domain'
+
+const fake = fakeProviderForFile()
+const service = testKeychainService()
+let h: CoreHarness
+let dataDir: string
+let workspace: string
+const toolSets = new Map<string, SessionToolSet>()
+
+beforeAll(async () => {
+  dataDir = tempDataDir('keel-branches')
+  workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+  h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+})
+afterAll(async () => {
+  await h.close()
+})
+
+let entries = 0
+async function session(api: WireApi = 'openai-chat') {
+  entries += 1
+  const id = `b${entries}`
+  const s = await sessionOnFakeApi(h, fake, api, { id })
+  return { ...s, entryId: id }
+}
+
+type Line = [role: string, text: string]
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content
+  if (Array.isArray(content)) return content.map((p: { text?: string }) => (typeof p?.text === 'string' ? p.text : '')).join('')
+  return ''
+}
+
+/** The user and assistant text a request carried, in order, whatever its API (tool items and system left out). */
+function textsSent(r: RecordedRequest): Line[] {
+  type Item = { role?: string; type?: string; content?: unknown }
+  const body = r.body as { messages?: Item[]; input?: Item[] }
+  const items = r.protocol === 'openai-responses' ? (body.input ?? []) : (body.messages ?? [])
+  return items
+    .filter((m) => (m.role === 'user' || m.role === 'assistant') && (m.type === undefined || m.type === 'message'))
+    .map((m) => [m.role!, textOf(m.content)] as Line)
+    .filter(([, text]) => text !== '')
+}
+
+async function turn(p: Promise<{ turnId: string }>, status: 'done' | 'error' = 'done') {
+  const { turnId } = await p
+  expect(await h.turnEnded(turnId)).toMatchObject({ status })
+  return turnId
+}
+
+async function shown(sessionId: string): Promise<ChatMessage[]> {
+  return (await h.call('sessions.open', { id: sessionId })).messages
+}
+const lines = (ms: ChatMessage[]): Line[] => ms.map((m) => [m.role, m.content])
+
+function storedMessages(sessionId: string): Array<{ id: string; parent_id: string | null; role: string; content: string }> {
+  const db = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
+  try {
+    return db.prepare('SELECT id, parent_id, role, content FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as never
+  } finally {
+    db.close()
+  }
+}
+
+describe.each(WIRE_APIS)('branches on %s', (api) => {
+  it('regenerate, edit and switching back each send only the active branch; every version stays stored', async () => {
+    const { sessionId, prefix } = await session(api)
+    await turn(h.call('chat.send', { sessionId, text: 'one' }))
+    await turn(h.call('chat.send', { sessionId, text: 'two' }))
+    const [u1, r1, u2, r2] = await shown(sessionId)
+
+    // Regenerate the second reply: the request ends at the question, without the reply it replaces.
+    fake.script({ pathPrefix: prefix, reply: 'second take', times: 1 })
+    await turn(h.call('chat.regenerate', { sessionId, messageId: r2!.id }))
+    expect(textsSent(requestsTo(fake, prefix).at(-1)!)).toEqual([['user', 'one'], ['assistant', r1!.content], ['user', 'two']])
+    let view = await shown(sessionId)
+    expect(lines(view)).toEqual([['user', 'one'], ['assistant', r1!.content], ['user', 'two'], ['assistant', 'second take']])
+    expect(view[3]!.versions).toEqual({ index: 1, count: 2, siblingIds: [r2!.id, view[3]!.id] })
+    expect(view[3]!.producedWith).toMatchObject({ model: 'm-1' })
+
+    // Edit the question: a new version beside it, answered with the history before it.
+    fake.script({ pathPrefix: prefix, reply: 'answer to TWO', times: 1 })
+    const edited = await h.call('chat.edit', { sessionId, messageId: u2!.id, text: 'TWO' })
+    expect(await h.turnEnded(edited.turnId)).toMatchObject({ status: 'done' })
+    expect(textsSent(requestsTo(fake, prefix).at(-1)!)).toEqual([['user', 'one'], ['assistant', r1!.content], ['user', 'TWO']])
+    view = await shown(sessionId)
+    expect(lines(view).slice(2)).toEqual([['user', 'TWO'], ['assistant', 'answer to TWO']])
+    expect(view[2]!.versions).toMatchObject({ index: 1, count: 2, siblingIds: [u2!.id, edited.messageId] })
+
+    // Back to the first version of the question (and the newest reply under it), then continue from there.
+    const secondTake = (await h.call('sessions.selectBranch', { sessionId, messageId: u2!.id })).leafId
+    view = await shown(sessionId)
+    expect(lines(view)).toEqual([['user', 'one'], ['assistant', r1!.content], ['user', 'two'], ['assistant', 'second take']])
+    expect(view[3]!.id).toBe(secondTake)
+    await h.call('sessions.selectBranch', { sessionId, messageId: r2!.id })
+    await turn(h.call('chat.send', { sessionId, text: 'three' }))
+    const sent = textsSent(requestsTo(fake, prefix).at(-1)!)
+    expect(sent).toEqual([['user', 'one'], ['assistant', r1!.content], ['user', 'two'], ['assistant', r2!.content], ['user', 'three']])
+    expect(JSON.stringify(sent)).not.toMatch(/second take|TWO/)
+
+    // Append-only: every version is still stored, each pointing at its parent.
+    const rows = storedMessages(sessionId)
+    expect(rows.map((r) => r.content)).toEqual(['one', r1!.content, 'two', r2!.content, 'second take', 'TWO', 'answer to TWO', 'three', expect.any(String)])
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    expect(byId.get(u1!.id)!.parent_id).toBeNull()
+    expect(rows.filter((r) => r.parent_id === u2!.id).map((r) => r.content)).toEqual([r2!.content, 'second take'])
+    expect(rows.find((r) => r.content === 'TWO')!.parent_id).toBe(r1!.id)
+  })
+
+  it("an agent reply regenerated: its tool calls are not sent with the new branch, and come back with the old one", async () => {
+    const { sessionId, prefix } = await session(api)
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'read_file'), workspace })
+    const call = api === 'anthropic-messages' ? 'toolu_br1' : 'call_br1'
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: call, name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: call, reply: 'It says hello.' },
+    ])
+    await turn(h.call('chat.send', { sessionId, text: 'read hello.txt' }))
+    const [, first] = await shown(sessionId)
+    expect(first!.content).toBe('It says hello.')
+
+    fake.script({ pathPrefix: prefix, reply: 'Without looking: hello.', times: 1 })
+    await turn(h.call('chat.regenerate', { sessionId, messageId: first!.id }))
+    const regen = requestsTo(fake, prefix).at(-1)!
+    expect(toolResultsSent(regen)).toEqual([])
+    expect(textsSent(regen)).toEqual([['user', 'read hello.txt']])
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(lines(view.messages)).toEqual([['user', 'read hello.txt'], ['assistant', 'Without looking: hello.']])
+    expect(view.toolCalls ?? []).toEqual([])
+
+    // A new message on the new branch: still no call of the old one (the strict fake would refuse a broken pair).
+    await turn(h.call('chat.send', { sessionId, text: 'and now?' }))
+    expect(toolResultsSent(requestsTo(fake, prefix).at(-1)!)).toEqual([])
+
+    // Back on the first reply: its call and result are sent again, paired, and shown again.
+    await h.call('sessions.selectBranch', { sessionId, messageId: first!.id })
+    const back = await h.call('sessions.open', { id: sessionId })
+    expect(back.toolCalls?.map((c) => c.providerCallId)).toEqual([call])
+    await turn(h.call('chat.send', { sessionId, text: 'once more' }))
+    const last = requestsTo(fake, prefix).at(-1)!
+    expect(toolResultsSent(last).map((r) => r.callId)).toEqual([call])
+    expect(JSON.stringify(textsSent(last))).not.toMatch(/Without looking|and now/)
+  })
+})
+
+describe('retry, another model, restart, search and refusals', () => {
+  it('retry after a provider error answers the same message again (nothing retyped); the error stays stored, not shown', async () => {
+    const { sessionId, prefix } = await session()
+    fake.script({ pathPrefix: prefix, status: 500, message: 'upstream exploded', times: 1 })
+    const failed = await turn(h.call('chat.send', { sessionId, text: 'try me' }), 'error')
+    expect((await h.call('sessions.open', { id: sessionId })).turns.map((t) => [t.id, t.status])).toEqual([[failed, 'error']])
+    fake.script({ pathPrefix: prefix, reply: 'worked this time', times: 1 })
+    const retried = await turn(h.call('chat.retry', { sessionId }))
+    expect(textsSent(requestsTo(fake, prefix).at(-1)!)).toEqual([['user', 'try me']])
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(lines(view.messages)).toEqual([['user', 'try me'], ['assistant', 'worked this time']])
+    expect(view.turns.map((t) => t.id)).toEqual([retried])
+    expect(storedMessages(sessionId).filter((m) => m.role === 'user')).toHaveLength(1)
+    // Nothing left to retry now.
+    expect(await h.fail('chat.retry', { sessionId })).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/nothing to retry/i) })
+  })
+
+  it('a regenerate that fails leaves the earlier reply one step away (replyVersions), and retry works there too', async () => {
+    const { sessionId, prefix } = await session()
+    await turn(h.call('chat.send', { sessionId, text: 'hi' }))
+    const [, reply] = await shown(sessionId)
+    fake.script({ pathPrefix: prefix, status: 503, times: 1 })
+    await turn(h.call('chat.regenerate', { sessionId, messageId: reply!.id }), 'error')
+    let view = await h.call('sessions.open', { id: sessionId })
+    expect(lines(view.messages)).toEqual([['user', 'hi']])
+    expect(view.messages[0]!.replyVersions).toEqual([reply!.id])
+    expect(view.turns.map((t) => t.status)).toEqual(['error'])
+    // Back to the earlier reply: the failed attempt is not shown after it.
+    await h.call('sessions.selectBranch', { sessionId, messageId: reply!.id })
+    view = await h.call('sessions.open', { id: sessionId })
+    expect(lines(view.messages)).toEqual([['user', 'hi'], ['assistant', reply!.content]])
+    expect(view.turns.map((t) => t.status)).toEqual(['done'])
+  })
+
+  it('regenerate on another model binds the session through the identity rules and the reply records that identity', async () => {
+    const a = await session('openai-chat')
+    const other = await session('anthropic-messages')
+    await turn(h.call('chat.send', { sessionId: a.sessionId, text: 'compare' }))
+    const [, reply] = await shown(a.sessionId)
+    expect(reply!.producedWith).toMatchObject({ entryId: a.entryId })
+    await turn(h.call('chat.regenerate', { sessionId: a.sessionId, messageId: reply!.id, entryId: other.entryId, model: 'claude-x' }))
+    const last = fake.requests().at(-1)!
+    expect(last).toMatchObject({ protocol: 'anthropic-messages', model: 'claude-x' })
+    expect(textsSent(last)).toEqual([['user', 'compare']])
+    const view = await h.call('sessions.open', { id: a.sessionId })
+    expect(view.messages[1]!.producedWith).toMatchObject({ entryId: other.entryId, model: 'claude-x', api: 'anthropic-messages' })
+    expect(view.messages[1]!.versions).toMatchObject({ index: 1, count: 2 })
+    // The binding changed as the picker changes it: pinned to the choice.
+    expect(view.session.identity.binding).toMatchObject({ entryId: other.entryId, model: 'claude-x', mode: 'pinned' })
+    // Half a choice is refused and changes nothing.
+    expect(await h.fail('chat.regenerate', { sessionId: a.sessionId, messageId: reply!.id, entryId: a.entryId })).toMatchObject({ kind: 'invalid-input', field: 'model' })
+  })
+
+  it('bad ids and a running turn are refused with clear errors, and nothing is stored', async () => {
+    const { sessionId, prefix } = await session()
+    await turn(h.call('chat.send', { sessionId, text: 'first' }))
+    const [u, r] = await shown(sessionId)
+    const before = storedMessages(sessionId).length
+    expect(await h.fail('chat.edit', { sessionId, messageId: r!.id, text: 'x' })).toMatchObject({ kind: 'invalid-input', message: expect.stringMatching(/only your own messages/i) })
+    expect(await h.fail('chat.regenerate', { sessionId, messageId: u!.id })).toMatchObject({ kind: 'invalid-input', message: expect.stringMatching(/only a reply/i) })
+    expect(await h.fail('chat.edit', { sessionId, messageId: 'nope', text: 'x' })).toMatchObject({ kind: 'not-found' })
+    expect(await h.fail('sessions.selectBranch', { sessionId, messageId: 'nope' })).toMatchObject({ kind: 'not-found' })
+    const other = await session()
+    expect(await h.fail('sessions.selectBranch', { sessionId: other.sessionId, messageId: u!.id })).toMatchObject({ kind: 'not-found' })
+    expect(await h.fail('chat.edit', { sessionId, messageId: u!.id, text: '   ' })).toMatchObject({ kind: 'invalid-input' })
+
+    fake.script({ pathPrefix: prefix, hold: 'branches-running', reply: 'slow', times: 1 })
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'second' })
+    await h.waitFor('chat', (e) => e.type === 'turn-started' && e.turnId === turnId, 10_000, mark)
+    for (const [channel, input] of [
+      ['chat.edit', { sessionId, messageId: u!.id, text: 'x' }],
+      ['chat.regenerate', { sessionId, messageId: r!.id }],
+      ['chat.retry', { sessionId }],
+      ['sessions.selectBranch', { sessionId, messageId: r!.id }],
+    ] as const) {
+      expect(await h.fail(channel, input as never)).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/still streaming/) })
+    }
+    fake.release('branches-running')
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    expect(storedMessages(sessionId)).toHaveLength(before + 2)
+  })
+
+  it('a search hit on another version opens that version; paging walks the active branch only', async () => {
+    const { sessionId, prefix } = await session()
+    for (let i = 1; i <= 6; i++) await turn(h.call('chat.send', { sessionId, text: `line ${i}` }))
+    const all = await shown(sessionId)
+    // A new version of the 3rd question (index 4), then more on that branch.
+    fake.script({ pathPrefix: prefix, reply: 'branch reply' })
+    await turn(h.call('chat.edit', { sessionId, messageId: all[4]!.id, text: 'zebracorn question' }))
+    for (let i = 7; i <= 9; i++) await turn(h.call('chat.send', { sessionId, text: `line ${i}` }))
+    const path = (await h.call('sessions.open', { id: sessionId, limit: 500 })).messages.map((m) => m.content)
+    expect(path.filter((t) => t.startsWith('line') || t.startsWith('zebra'))).toEqual(['line 1', 'line 2', 'zebracorn question', 'line 7', 'line 8', 'line 9'])
+
+    // Paging up from the latest 3, page by page: exactly the active branch, in order.
+    const seen: string[] = []
+    let page = await h.call('sessions.messages', { id: sessionId, limit: 3 })
+    seen.unshift(...page.messages.map((m) => m.content))
+    while (page.page.olderCursor) {
+      page = await h.call('sessions.messages', { id: sessionId, before: page.page.olderCursor, limit: 3 })
+      seen.unshift(...page.messages.map((m) => m.content))
+    }
+    expect(seen).toEqual(path)
+    expect(page.page.total).toBe(path.length)
+
+    // "line 5" is only on the first branch: opening the hit switches to it.
+    const hit = (await h.call('sessions.search', { query: 'line 5' })).hits.find((x) => x.session.id === sessionId && x.field === 'message')!
+    const opened = await h.call('sessions.open', { id: sessionId, around: hit.messageId! })
+    expect(opened.messages.map((m) => m.content)).toContain('line 5')
+    expect(opened.messages.map((m) => m.content)).not.toContain('zebracorn question')
+    fake.resetScript()
+    await turn(h.call('chat.send', { sessionId, text: 'after the hit' }))
+    const sent = textsSent(requestsTo(fake, prefix).at(-1)!).map(([, t]) => t)
+    expect(sent).toContain('line 6')
+    expect(sent).not.toContain('zebracorn question')
+  })
+
+  it('the active branch survives a restart, and sending continues from it', async () => {
+    const dir = tempDataDir('keel-branches-restart')
+    const own = testKeychainService()
+    let core = await CoreHarness.open(dir, own)
+    const { sessionId, prefix } = await sessionOnFakeApi(core, fake, 'openai-responses', { id: 'restart' })
+    const run = async (p: Promise<{ turnId: string }>) => expect(await core.turnEnded((await p).turnId)).toMatchObject({ status: 'done' })
+    await run(core.call('chat.send', { sessionId, text: 'q' }))
+    const [, r] = (await core.call('sessions.open', { id: sessionId })).messages
+    fake.script({ pathPrefix: prefix, reply: 'newer', times: 1 })
+    await run(core.call('chat.regenerate', { sessionId, messageId: r!.id }))
+    await core.call('sessions.selectBranch', { sessionId, messageId: r!.id })
+    await core.close()
+
+    core = await CoreHarness.open(dir, own)
+    try {
+      const view = await core.call('sessions.open', { id: sessionId })
+      expect(lines(view.messages)).toEqual([['user', 'q'], ['assistant', r!.content]])
+      expect(view.messages[1]!.versions).toMatchObject({ index: 0, count: 2 })
+      await run(core.call('chat.send', { sessionId, text: 'go on' }))
+      expect(textsSent(requestsTo(fake, prefix).at(-1)!)).toEqual([['user', 'q'], ['assistant', r!.content], ['user', 'go on']])
+    } finally {
+      await core.close()
+    }
+  })
+})
+
+describe('migration 015 (message branches) on a database made at schema 14', () => {
+  it('links each message to the one before it, sets the active leaf, backs up first, and the session goes on', async () => {
+    const old = openAtSchema(14)
+    const now = Date.now()
+    old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at) VALUES ('s-old', 'Old talk', ?, ?)").run(now, now)
+    old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at) VALUES ('s-empty', 'Empty', ?, ?)").run(now, now)
+    const insert = old.db.prepare("INSERT INTO messages (id, session_id, turn_id, seq, role, content, created_at) VALUES (?, 's-old', NULL, ?, ?, ?, ?)")
+    const texts = ['first question', 'first answer', 'second question', 'second answer']
+    texts.forEach((t, i) => insert.run(`m${i + 1}`, i + 1, i % 2 === 0 ? 'user' : 'assistant', t, now + i))
+    old.db.close()
+
+    const core = await CoreHarness.open(old.dataDir, testKeychainService())
+    try {
+      const backups = fs.readdirSync(old.backups)
+      expect(backups.some((f) => /before-v\d+/.test(f))).toBe(true)
+      const view = await core.call('sessions.open', { id: 's-old' })
+      expect(view.messages.map((m) => m.content)).toEqual(texts)
+      expect(view.messages.every((m) => m.versions === undefined)).toBe(true)
+      expect(view.page.total).toBe(4)
+      expect((await core.call('sessions.open', { id: 's-empty' })).messages).toEqual([])
+
+      const db = new Database(old.file, { readonly: true })
+      const rows = db.prepare("SELECT id, parent_id, depth FROM messages WHERE session_id = 's-old' ORDER BY seq").all()
+      expect(rows).toEqual([
+        { id: 'm1', parent_id: null, depth: 1 },
+        { id: 'm2', parent_id: 'm1', depth: 2 },
+        { id: 'm3', parent_id: 'm2', depth: 3 },
+        { id: 'm4', parent_id: 'm3', depth: 4 },
+      ])
+      expect(db.prepare("SELECT active_leaf_id FROM sessions WHERE id = 's-old'").get()).toEqual({ active_leaf_id: 'm4' })
+      expect(db.prepare("SELECT active_leaf_id FROM sessions WHERE id = 's-empty'").get()).toEqual({ active_leaf_id: null })
+      expect((db.prepare('SELECT summary FROM migration_log WHERE version = 15').get() as { summary: string }).summary).toMatch(/linked 4 messages/)
+      // Still append-only after the backfill: the trigger is back.
+      expect(() => new Database(old.file).prepare("UPDATE messages SET content = 'x' WHERE id = 'm1'").run()).toThrow(/append-only/)
+      db.close()
+
+      // The old session goes on: a regenerate of its last reply sends the history before it.
+      await core.call('providers.create', { id: 'mig', name: 'Mig', kind: 'openai-compatible', baseUrl: `${fake.url}/mig/v1`, auth: 'none', api: 'openai-chat' })
+      await core.call('sessions.bind', { id: 's-old', entryId: 'mig', model: 'm-1' })
+      const { turnId } = await core.call('chat.regenerate', { sessionId: 's-old', messageId: 'm4' })
+      expect(await core.turnEnded(turnId)).toMatchObject({ status: 'done' })
+      expect(textsSent(requestsTo(fake, '/mig').at(-1)!)).toEqual([['user', 'first question'], ['assistant', 'first answer'], ['user', 'second question']])
+    } finally {
+      await core.close()
+    }
+  })
+})
