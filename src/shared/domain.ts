@@ -277,6 +277,8 @@ export const ProducedWith = z.object({
   model: z.string(),
   baseUrl: z.string(),
   api: z.string(),
+  /** The entry's display name for the reply's identity line (issue #12): as its step recorded it, else as now. */
+  entryName: z.string().optional(),
 })
 
 export const ChatMessage = z.object({

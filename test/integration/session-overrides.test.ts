@@ -170,7 +170,10 @@ describe('per-session instructions and parameters on the wire', () => {
     db.close()
     const sent = fake.requests().length
     const refused = await h.call('chat.send', { sessionId: s.id, text: 'hi' }).then(
-      async ({ turnId }) => (await h.turnEnded(turnId)).error,
+      async ({ turnId }) => {
+        const ended = await h.turnEnded(turnId)
+        return ended.type === 'turn-ended' ? ended.error : null
+      },
       (e: { data: unknown }) => e.data,
     )
     expect(refused).toMatchObject({ kind: 'database', field: 'params' })

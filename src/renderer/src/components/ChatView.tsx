@@ -10,6 +10,8 @@ import { MessageItem, ReplyText, StepText, UserMessage } from './MessageItem'
 import { ToolCallDraftRow, ToolCallRow } from './agents/ToolCallRow'
 import { TurnPausePanel } from './agents/TurnPausePanel'
 import { TurnError } from './TurnError'
+import { IdentitySwitch } from './messages/ReplyIdentityLine'
+import { switchText } from '../lib/replyIdentity'
 
 interface ChatViewProps {
   items: ChatItem[]
@@ -207,5 +209,7 @@ function ChatRow({ item, running }: { item: ChatItem; running: boolean }) {
       return <ToolCallDraftRow toolName={item.draft.toolName} argumentsSoFar={item.draft.argumentsSoFar} />
     case 'turn-pause':
       return <TurnPausePanel sessionId={item.sessionId} pause={item.pause} />
+    case 'identity-switch':
+      return <IdentitySwitch text={switchText(item.to)} />
   }
 }

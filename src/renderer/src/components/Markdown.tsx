@@ -4,12 +4,19 @@ import { Component, memo, type ReactNode } from 'react'
 import ReactMarkdown, { type Components } from 'react-markdown'
 import rehypeHighlight from 'rehype-highlight'
 import remarkGfm from 'remark-gfm'
+import { CodeBlock } from './messages/CodeBlock'
 
 const components: Components = {
   a: ({ node: _node, children, ...props }) => (
     <a {...props} target="_blank" rel="noreferrer">
       {children}
     </a>
+  ),
+  // Fenced code: its language and a Copy button above it (issue #12).
+  pre: ({ node, children, ...props }) => (
+    <CodeBlock node={node as Parameters<typeof CodeBlock>[0]['node']} {...props}>
+      {children}
+    </CodeBlock>
   ),
 }
 

@@ -1,52 +1,64 @@
 // Messages in the log. Articles are named through `title` ("user message", "assistant message") rather than
 // aria-label, so that the only element *labelled* "Message" on the page is the composer's text box; an inner
 // wrapper carries its own title (or an empty one) so the name never pops up as a hover tooltip.
-import { memo } from 'react'
+import { memo, useId, type ReactNode } from 'react'
 import type { ChatMessage } from '../../../shared/domain'
 import { formatTime } from '../lib/format'
 import { Markdown } from './Markdown'
 import type { TurnUsageView } from '../../../shared/usage'
-import { replyUsageParts } from '../lib/usageFormat'
+import { answeredBy } from '../lib/replyIdentity'
+import { MessageActions } from './messages/MessageActions'
+import { ReplyIdentityLine } from './messages/ReplyIdentityLine'
+import '../styles/messages.css'
 import { fallbackLine, type StepFallbackView } from '../../../shared/fallback'
 
 /** A stored message. User text is shown as typed; assistant text as markdown, with what produced it on hover. */
 export const MessageItem = memo(function MessageItem({ message, usage = null, fallbacks }: { message: ChatMessage; usage?: TurnUsageView | null; fallbacks?: StepFallbackView[] }) {
   const note = message.status === 'stopped' ? 'Stopped' : message.status === 'interrupted' ? 'Interrupted' : null
-  if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} />
+  const lineId = useId()
+  if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} actions={<MessageActions text={message.content} role="user" />} />
   const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : ''
+  const identity = answeredBy(message, usage)
+  // The reply's description for screen readers: who answered (and the fallback lines, when a fallback did).
+  const describedBy = [lineId, ...(fallbacks ?? []).map((f) => `${lineId}-fallback-${f.step}`)].join(' ')
   return (
-    <>
-      <article title="assistant message" className="message message--assistant" data-produced-with={producedWith || undefined}>
+    <div className="message-row message-row--assistant">
+      <article title="assistant message" className="message message--assistant" data-produced-with={producedWith || undefined} aria-describedby={describedBy}>
         <div className="message__body" title={producedWith}>
           <Markdown text={message.content} />
           {note ? <p className="message__note">{note}</p> : null}
         </div>
       </article>
-      {usage ? (
-        // Who answered and what it took, as visible text right under the reply (issue #11): tokens as reported, cost
-        // or "cost unknown". Outside the article, so the reply's own text stays exactly what the model wrote.
-        <p className="message__usage" data-testid="reply-usage">
-          {replyUsageParts(usage).join(' · ')}
-        </p>
-      ) : null}
+      {/* Who answered (every reply, issue #12) and what it took (issue #11), as visible text right under the reply;
+          outside the article, so the reply's own text stays exactly what the model wrote. */}
+      <ReplyIdentityLine id={lineId} identity={identity} usage={usage} />
       {fallbacks?.map((f) => (
         // Selected vs answered, with why (invariant 17): one line per step a fallback answered or was tried for.
-        <p key={f.step} className="message__fallback" data-testid="reply-fallback" title={f.skipped.map((s) => s.message).join('\n')}>
+        <p key={f.step} id={`${lineId}-fallback-${f.step}`} className="message__fallback" data-testid="reply-fallback" title={f.skipped.map((s) => s.message).join('\n')}>
           {fallbacks.length > 1 ? `Step ${f.step + 1}: ` : ''}
           {fallbackLine(f)}
         </p>
       ))}
-    </>
+      <MessageActions text={message.content} role="assistant" />
+    </div>
   )
 })
 
-export function UserMessage({ text, time }: { text: string; time?: number }) {
-  return (
+/** A user message; `actions` (a stored one's Copy, …) go under it, shown on hover and focus. */
+export function UserMessage({ text, time, actions }: { text: string; time?: number; actions?: ReactNode }) {
+  const article = (
     <article title="user message" className="message message--user">
       <div className="message__body" title={time ? formatTime(time) : ''}>
         <p className="message__text">{text}</p>
       </div>
     </article>
+  )
+  if (!actions) return article
+  return (
+    <div className="message-row message-row--user">
+      {article}
+      {actions}
+    </div>
   )
 }
 

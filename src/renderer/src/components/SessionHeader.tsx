@@ -8,6 +8,7 @@ import { SessionProfileLine } from './agents/SessionProfileLine'
 import { SessionWorkspaceLine } from './agents/SessionWorkspaceLine'
 import { SessionUsageLine } from './usage/SessionUsageLine'
 import { SessionFallbackLine } from './fallback/SessionFallbackLine'
+import { SessionOverridesLine } from './overrides/SessionOverridesLine'
 
 interface SessionHeaderProps {
   sessionId: string
@@ -33,6 +34,7 @@ export function SessionHeader({ sessionId, title, profile, workspace = null, sna
         <IdentityLine snapshot={snapshot} />
         <SessionUsageLine sessionId={sessionId} />
         <SessionFallbackLine sessionId={sessionId} />
+        <SessionOverridesLine sessionId={sessionId} />
       </div>
       <div className="session-header__actions">
         <button

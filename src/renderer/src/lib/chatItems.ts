@@ -6,6 +6,7 @@ import type { ChatMessage, KeelErrorData, SessionView, ToolCallView, TurnPauseVi
 import type { LiveTurn, PendingUserMessage, ToolCallDraft } from './liveTurn'
 import type { TurnUsageView } from '../../../shared/usage'
 import type { StepFallbackView } from '../../../shared/fallback'
+import { sameIdentity, selectedFor, type ReplyIdentity } from './replyIdentity'
 
 /** How a reply that has no stored message ended early. 'Incomplete': an error (a timeout, a malformed stream) cut
  * it off; the error itself follows right after it. */
@@ -25,6 +26,8 @@ export type ChatItem =
   | { kind: 'tool-call-draft'; key: string; draft: ToolCallDraft }
   /** A turn paused on its step limit or a changed identity (approvals have their own cards). */
   | { kind: 'turn-pause'; key: string; sessionId: string; turnId: string; pause: TurnPauseView }
+  /** The model or entry changed since the reply before (issue #12): "Switched to m on Entry", right above the reply. */
+  | { kind: 'identity-switch'; key: string; to: ReplyIdentity }
 
 interface EffectiveTurn {
   id: string
@@ -184,10 +187,17 @@ export function buildChatItems(
 
   const usageByTurn = new Map(view.turns.flatMap((t) => (t.usage ? [[t.id, t.usage] as const] : [])))
   const fallbacksByTurn = new Map(view.turns.flatMap((t) => (t.fallbacks?.length ? [[t.id, t.fallbacks] as const] : [])))
+  /** The binding the previous reply (on this page) was sent to: a reply sent to another one gets a divider. */
+  let previousReply: ReplyIdentity | null = null
   for (const message of view.messages) {
     const usage = message.role === 'assistant' && message.turnId ? usageByTurn.get(message.turnId) : undefined
     // Selected vs answered for the reply's identity line (issue #11): the steps of its turn that used a fallback.
     const fallbacks = message.role === 'assistant' && message.turnId ? fallbacksByTurn.get(message.turnId) : undefined
+    const selected = message.role === 'assistant' ? selectedFor(message, usage, fallbacks) : null
+    if (selected) {
+      if (previousReply && !sameIdentity(previousReply, selected)) items.push({ kind: 'identity-switch', key: `switch:${message.id}`, to: selected })
+      previousReply = selected
+    }
     items.push({ kind: 'message', key: `msg:${message.id}`, message, ...(usage ? { usage } : {}), ...(fallbacks ? { fallbacks } : {}) })
     if (message.role === 'user') for (const turn of byUserMessage.get(message.id) ?? []) place(turn)
   }
