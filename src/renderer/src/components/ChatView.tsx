@@ -10,6 +10,8 @@ import { MessageItem, ReplyText, StepText, UserMessage } from './MessageItem'
 import { ToolCallDraftRow, ToolCallRow } from './agents/ToolCallRow'
 import { TurnPausePanel } from './agents/TurnPausePanel'
 import { TurnError } from './TurnError'
+import { MessageActions } from './branches/MessageActions'
+import { RetryAction } from './branches/RetryAction'
 import { IdentitySwitch } from './messages/ReplyIdentityLine'
 import { switchText } from '../lib/replyIdentity'
 
@@ -194,13 +196,23 @@ export function ChatView(props: ChatViewProps) {
 function ChatRow({ item, running }: { item: ChatItem; running: boolean }) {
   switch (item.kind) {
     case 'message':
-      return <MessageItem message={item.message} usage={item.usage ?? null} fallbacks={item.fallbacks} />
+      return (
+        <>
+          <MessageItem message={item.message} usage={item.usage ?? null} fallbacks={item.fallbacks} />
+          <MessageActions message={item.message} />
+        </>
+      )
     case 'pending-user':
       return <UserMessage text={item.text} />
     case 'reply-text':
       return <ReplyText text={item.text} streaming={item.streaming} note={item.note} />
     case 'turn-error':
-      return <TurnError error={item.error} />
+      return (
+        <>
+          <TurnError error={item.error} />
+          <RetryAction turnId={item.turnId} />
+        </>
+      )
     case 'step-text':
       return <StepText text={item.text} />
     case 'tool-call':

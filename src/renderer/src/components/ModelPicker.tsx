@@ -17,9 +17,12 @@ interface ModelPickerProps {
   appDefault: AppDefault | null
   onClose: () => void
   onOpenSettings: () => void
+  /** Instead of binding here: what the model picked is for (a regenerate on it, which binds the session in main). */
+  onPick?: (entryId: string, model: string) => Promise<unknown>
+  title?: string
 }
 
-export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClose, onOpenSettings }: ModelPickerProps) {
+export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClose, onOpenSettings, onPick, title }: ModelPickerProps) {
   const current = currentChoice(snapshot)
   const [expanded, setExpanded] = useState<string | null>(() => {
     const wanted = current?.entryId
@@ -41,8 +44,18 @@ export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClos
     }
   }
 
-  const pick = (entryId: string, model: string) =>
-    run(() => call('sessions.bind', { id: sessionId, entryId, model }))
+  const pick = async (entryId: string, model: string) => {
+    if (!onPick) return run(() => call('sessions.bind', { id: sessionId, entryId, model }))
+    setBusy(true)
+    setError(null)
+    try {
+      await onPick(entryId, model)
+      onClose()
+    } catch (e) {
+      setError(toErrorData(e))
+      setBusy(false)
+    }
+  }
 
   const followDefault = () =>
     run(() => call('sessions.followDefault', { id: sessionId }))
@@ -51,20 +64,25 @@ export function ModelPicker({ sessionId, snapshot, providers, appDefault, onClos
   const following = snapshot?.binding?.mode === 'follow-default'
 
   return (
-    <Modal title="Choose model" onClose={onClose} className="modal--picker">
-      <p className="picker__scope">Only this session changes. Other sessions keep what they run on.</p>
+    <Modal title={title ?? 'Choose model'} onClose={onClose} className="modal--picker">
+      <p className="picker__scope">
+        {onPick ? 'This session switches to the model you pick, and the reply is regenerated on it. ' : ''}Only this session changes. Other sessions keep what they run on.
+      </p>
       {error ? <ErrorNote error={error} /> : null}
-      <div className="picker__default">
-        <button type="button" className="button" onClick={() => void followDefault()} disabled={busy}>
-          Follow app default
-        </button>
-        <span className="picker__default-text">
-          {appDefault
-            ? `${defaultEntry?.name ?? appDefault.entryId} · ${appDefault.model}`
-            : 'No app default is set'}
-          {following ? ' (current)' : ''}
-        </span>
-      </div>
+      {/* A regenerate picks a model for the new reply; following the app default is a separate choice. */}
+      {onPick ? null : (
+        <div className="picker__default">
+          <button type="button" className="button" onClick={() => void followDefault()} disabled={busy}>
+            Follow app default
+          </button>
+          <span className="picker__default-text">
+            {appDefault
+              ? `${defaultEntry?.name ?? appDefault.entryId} · ${appDefault.model}`
+              : 'No app default is set'}
+            {following ? ' (current)' : ''}
+          </span>
+        </div>
+      )}
       {providers.length === 0 ? (
         <div className="picker__empty">
           <p>There are no providers yet.</p>

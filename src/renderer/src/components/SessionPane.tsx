@@ -15,6 +15,8 @@ import { RecoveryPanel } from './RecoveryPanel'
 import { PendingApprovals } from './agents/PendingApprovals'
 import { SessionHeader } from './SessionHeader'
 import { UnresolvedPanel } from './UnresolvedPanel'
+import { BranchContext, type BranchActions } from './branches/BranchContext'
+import { call } from '../bridge'
 
 interface SessionPaneProps {
   sessionId: string
@@ -37,6 +39,8 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
   const session = useSessionView(sessionId, target)
   const snapshot = useSnapshot(sessionId)
   const [picking, setPicking] = useState(false)
+  /** The reply a model is being picked for (Regenerate with another model…), or null. */
+  const [regenerating, setRegenerating] = useState<string | null>(null)
   const [followSignal, setFollowSignal] = useState(0)
   const unresolvedId = useId()
   const dock = useToastClearance<HTMLDivElement>()
@@ -44,6 +48,17 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
   const items = useMemo(
     () => (session.view ? buildChatItems(session.view, session.live, session.pending) : []),
     [session.view, session.live, session.pending],
+  )
+  // The message actions of the log's rows (issue #12); Retry belongs to an error that ends the shown branch.
+  const lastItem = items.at(-1)
+  const branchActions = useMemo<BranchActions>(
+    () => ({
+      sessionId,
+      running: session.running,
+      retryTurnId: lastItem?.kind === 'turn-error' ? lastItem.turnId : null,
+      regenerateOn: setRegenerating,
+    }),
+    [sessionId, session.running, lastItem],
   )
 
   if (!session.view) {
@@ -76,6 +91,7 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
   return (
     <section className="session-pane" aria-label="Session">
       <SessionHeader sessionId={sessionId} title={title} profile={listedProfile ?? session.view.session.profile} workspace={listedWorkspace !== undefined ? listedWorkspace : (session.view.session.workspace ?? null)} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
+      <BranchContext.Provider value={branchActions}>
       <ChatView
         key={session.window}
         items={items}
@@ -88,6 +104,7 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
         anchor={session.around ? { key: `msg:${session.around}`, jump: session.window } : null}
         onShowLatest={session.reload}
       />
+      </BranchContext.Provider>
       {/* Everything below the chat: toasts stay above it so they never cover Apply, Keep or the composer. */}
       <div ref={dock} className="session-pane__dock">
         {session.view.recovery ? (
@@ -130,6 +147,18 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
           }}
         />
       </div>
+      {regenerating ? (
+        <ModelPicker
+          sessionId={sessionId}
+          snapshot={snapshot}
+          providers={providers}
+          appDefault={appDefault}
+          title="Regenerate with another model"
+          onPick={(entryId, model) => call('chat.regenerate', { sessionId, messageId: regenerating, entryId, model })}
+          onClose={() => setRegenerating(null)}
+          onOpenSettings={onOpenSettings}
+        />
+      ) : null}
       {picking ? (
         <ModelPicker
           sessionId={sessionId}

@@ -50,6 +50,8 @@ type Action =
   | { type: 'tool-call'; turnId: string; call: ToolCallView }
   | { type: 'tool-call-delta'; turnId: string; draft: ToolCallDraft }
   | { type: 'sent'; turnId: string; text: string }
+  /** The active branch changed (edit, regenerate, retry, another version picked): what ended on the old one goes. */
+  | { type: 'branched' }
 
 /** Checkpointed text and streamed text describe the same reply; keep whichever has more of it. */
 function mergeStreamText(streamed: string, checkpoint: string): string {
@@ -153,6 +155,12 @@ function reducer(state: State, action: Action): State {
       const closed = closeStep(previous, draft.step)
       const drafts = [...(closed.drafts ?? []).filter((d) => d.providerCallId !== draft.providerCallId), draft].sort((a, b) => a.step - b.step || a.index - b.index)
       return { ...state, live: new Map(state.live).set(action.turnId, { ...closed, drafts }) }
+    }
+    case 'branched': {
+      // Only running turns stay (a regenerate's new turn); an ended one belonged to the branch left behind and is
+      // read again with the new branch if it is on it.
+      const live = new Map([...state.live].filter(([, t]) => t.ended === null))
+      return { ...state, live, pending: null }
     }
     case 'sent': {
       const live = new Map(state.live)
@@ -322,6 +330,13 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
   })
 
   // Stop on a paused turn (or a new message) ends its pause without a chat event: the sessions event says so.
+  // Another branch became the active one (issue #12), from this window or another: the log reopens on it.
+  useBridgeEvent('sessions', (event: EventPayload<'sessions'>) => {
+    if (event.reason !== 'branch' || !event.changes.some((c) => c.id === sessionId)) return
+    dispatch({ type: 'branched' })
+    open()
+  })
+
   useBridgeEvent('sessions', (event: EventPayload<'sessions'>) => {
     if (event.reason !== 'turn-ended' || !event.changes.some((c) => c.id === sessionId)) return
     if (stateRef.current.view?.turns.some((t) => t.pause)) loadPage('latest')
