@@ -9,7 +9,8 @@ const REPLY = 'Here is the fix:\n\n```python\nprint("hello")\nprint("bye")\n```\
 
 test('copy a message and a code block, the identity line on every reply, and a divider after switching model', async ({ page, context, fake, keel }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
-  const clipboard = () => page.evaluate(() => navigator.clipboard.readText())
+  // Runs in the page (the test's own tsconfig has no DOM types).
+  const clipboard = () => page.evaluate(() => (navigator as unknown as { clipboard: { readText(): Promise<string> } }).clipboard.readText())
   await keel.launch()
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Work gateway', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/work/v1`, model: 'gpt-work', key: keel.newKey('chrome-work') })
