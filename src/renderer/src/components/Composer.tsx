@@ -3,13 +3,16 @@
 // that sent. A send that fails puts the text back. A draft main could not save (a full or read-only disk) stays in
 // the box and in this window's draft cache, and the box says it was not saved. Mount one per session (the caller
 // keys it by session id).
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react'
+import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react'
 import type { KeelErrorData } from '../../../shared/domain'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
 import { cacheDraft, cachedDraft } from '../state/draftCache'
 import { ErrorNote } from './ErrorNote'
 import { useNotify } from './Notices'
+import { useStagedAttachments } from '../hooks/useStagedAttachments'
+import { StagedAttachments } from './attachments/StagedAttachments'
+import '../styles/attachments.css'
 
 interface ComposerProps {
   sessionId: string
@@ -97,6 +100,12 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
     else if (failure) notify(`The draft of “${sessionTitle}” was not saved: ${failure.message} It is kept in this window; open the session again to retry.`, 'error')
   }
   const saver = useDraftSaver(sessionId, draftSaved)
+  // Files for the next message (issue #12): pasted, dropped or picked; kept until a send succeeds.
+  const staged = useStagedAttachments(sessionId)
+  const [dragging, setDragging] = useState(false)
+  const picker = useRef<HTMLInputElement>(null)
+  const ready = staged.items.flatMap((i) => (i.state === 'ready' ? [i] : []))
+  const attaching = staged.items.some((i) => i.state === 'uploading')
 
   const initialText = useRef(text)
   useEffect(() => {
@@ -119,7 +128,9 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
 
   const send = async () => {
     const value = text
-    if (!value.trim() || sending || running || blockedBy) return
+    // A file still attaching would be left out: wait for it. Refused files are never sent (their chip says why).
+    const files = ready
+    if ((!value.trim() && files.length === 0) || attaching || sending || running || blockedBy) return
     // The message leaves the box now; the stored draft is cleared by main when the send succeeds.
     saver.cancel()
     cacheDraft(sessionId, '')
@@ -127,7 +138,9 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
     setSending(true)
     setError(null)
     try {
-      const { turnId } = await call('chat.send', { sessionId, text: value })
+      const attachments = files.map((f) => ({ id: f.ref.id, name: f.ref.name }))
+      const { turnId } = await call('chat.send', { sessionId, text: value, ...(attachments.length > 0 ? { attachments } : {}) })
+      staged.sent(files.map((f) => f.key))
       onSent(turnId, value)
       // Nothing typed since: make sure no stale copy of the sent text comes back as a draft.
       if (cachedDraft(sessionId) === '') saveDraft(sessionId, '', draftSaved)
@@ -158,6 +171,26 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
     }
   }
 
+  // A paste with files (an image copied from a screenshot tool or a file manager) attaches them; text pastes as text.
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...event.clipboardData.files]
+    if (files.length === 0) return
+    event.preventDefault()
+    staged.add(files)
+  }
+  const onDragOver = (event: DragEvent<HTMLFormElement>) => {
+    if (![...event.dataTransfer.types].includes('Files')) return
+    event.preventDefault()
+    setDragging(true)
+  }
+  const onDrop = (event: DragEvent<HTMLFormElement>) => {
+    setDragging(false)
+    const files = [...event.dataTransfer.files]
+    if (files.length === 0) return
+    event.preventDefault()
+    staged.add(files)
+  }
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return
     event.preventDefault()
@@ -166,8 +199,11 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
 
   return (
     <form
-      className="composer"
+      className={dragging ? 'composer composer--dragging' : 'composer'}
       aria-label="Composer"
+      onDragOver={onDragOver}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
       onSubmit={(event) => {
         event.preventDefault()
         void send()
@@ -183,6 +219,7 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
         </div>
       ) : null}
       <div className="composer__box">
+        <StagedAttachments items={staged.items} onRemove={staged.remove} />
         <textarea
           ref={textarea}
           className="composer__input"
@@ -192,12 +229,28 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
           value={text}
           onChange={(event) => change(event.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           onBlur={saver.flush}
         />
         <div className="composer__actions">
           <span className="composer__hint" aria-hidden="true">
-            Enter to send · Shift+Enter for a new line
+            Enter to send · Shift+Enter for a new line · paste or drop files to attach
           </span>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            className="composer__attach-input"
+            data-testid="attach-input"
+            aria-label="Attach files"
+            onChange={(event) => {
+              staged.add([...(event.target.files ?? [])])
+              event.target.value = ''
+            }}
+          />
+          <button type="button" className="button button--small" onClick={() => picker.current?.click()} title="Attach images, text or code files, or PDFs">
+            Attach…
+          </button>
           {running ? (
             <button type="button" className="button button--danger" onClick={() => void stop()} disabled={stopping}>
               Stop
@@ -206,7 +259,7 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
             <button
               type="submit"
               className="button button--primary"
-              disabled={sending || blockedBy !== null}
+              disabled={sending || attaching || blockedBy !== null}
               aria-describedby={blockedBy ?? undefined}
             >
               Send

@@ -10,13 +10,15 @@ import { answeredBy } from '../lib/replyIdentity'
 import { MessageActions } from './messages/MessageActions'
 import { ReplyIdentityLine } from './messages/ReplyIdentityLine'
 import '../styles/messages.css'
+import type { AttachmentRef } from '../../../shared/attachments'
+import { MessageAttachments } from './attachments/MessageAttachments'
 import { fallbackLine, type StepFallbackView } from '../../../shared/fallback'
 
 /** A stored message. User text is shown as typed; assistant text as markdown, with what produced it on hover. */
 export const MessageItem = memo(function MessageItem({ message, usage = null, fallbacks }: { message: ChatMessage; usage?: TurnUsageView | null; fallbacks?: StepFallbackView[] }) {
   const note = message.status === 'stopped' ? 'Stopped' : message.status === 'interrupted' ? 'Interrupted' : null
   const lineId = useId()
-  if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} actions={<MessageActions text={message.content} role="user" />} />
+  if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} attachments={message.attachments} actions={<MessageActions text={message.content} role="user" />} />
   const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : ''
   const identity = answeredBy(message, usage)
   // The reply's description for screen readers: who answered (and the fallback lines, when a fallback did).
@@ -45,11 +47,12 @@ export const MessageItem = memo(function MessageItem({ message, usage = null, fa
 })
 
 /** A user message; `actions` (a stored one's Copy, …) go under it, shown on hover and focus. */
-export function UserMessage({ text, time, actions }: { text: string; time?: number; actions?: ReactNode }) {
+export function UserMessage({ text, time, actions, attachments }: { text: string; time?: number; actions?: ReactNode; attachments?: readonly AttachmentRef[] }) {
   const article = (
     <article title="user message" className="message message--user">
       <div className="message__body" title={time ? formatTime(time) : ''}>
-        <p className="message__text">{text}</p>
+        <MessageAttachments attachments={attachments} />
+        {text ? <p className="message__text">{text}</p> : null}
       </div>
     </article>
   )
