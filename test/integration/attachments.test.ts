@@ -227,6 +227,22 @@ describe('kept', () => {
     expect(JSON.stringify(first)).toContain(PDF_SENTENCE)
   })
 
+  it('an edited message keeps its attachments: the new version shows them and sends them again', async () => {
+    const h = await core()
+    await withEntries(h)
+    const image = await h.call('attachments.stage', { name: 'dot.png', dataBase64: b64(PNG) })
+    const id = await sessionOn(h, 'work', 'gpt-vision')
+    await sendAndEnd(h, id, 'what colour?', [{ id: image.id, name: 'dot.png' }])
+    const original = (await h.call('sessions.open', { id })).messages[0]!
+    fake.clear()
+    const { turnId, messageId } = await h.call('chat.edit', { sessionId: id, messageId: original.id, text: 'what shape?' })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    const user = bodyOf(completions().at(-1)!).messages!.at(-1)!
+    expect(user.content).toEqual([{ type: 'image_url', image_url: { url: `data:image/png;base64,${b64(PNG)}` } }, { type: 'text', text: 'what shape?' }])
+    const edited = (await h.call('sessions.open', { id })).messages.find((m) => m.id === messageId)!
+    expect(edited.attachments?.map((a) => a.name)).toEqual(['dot.png'])
+  })
+
   it('one file per content: the same image staged twice is stored once, by its SHA-256', async () => {
     const h = await core()
     const a = await h.call('attachments.stage', { name: 'a.png', dataBase64: b64(PNG) })

@@ -251,11 +251,16 @@ export class AgentService {
     const { identity, entry, key, notice } = await this.prepare(sessionId)
     this.refuseWhileResuming(sessionId)
     const set = (await this.options.toolSet?.(sessionId)) ?? null
-    const messages = set ? [] : [...this.wireHistory.history(sessionId, original.parent_id), { role: 'user' as const, content: text }]
+    // The edited version keeps the original's attachments (the same files, referenced again; issue #12).
+    const store = this.options.attachments
+    const kept = store?.listForMessage(messageId) ?? []
+    const wireFiles = store && kept.length > 0 ? { attachments: kept.map((a) => store.wireAttachment(a)) } : {}
+    const messages = set ? [] : [...this.wireHistory.history(sessionId, original.parent_id), { role: 'user' as const, content: text, ...wireFiles }]
     let movedOn: { turnId: string; calls: string[] } | null = null
     const { turnId, userMessageId } = this.sessions.transaction(() => {
       movedOn = this.answerPaused(sessionId, MOVED_ON_RESULT)
       const userMessageId = this.sessions.appendMessage({ sessionId, turnId: null, role: 'user', content: text, parentId: original.parent_id })
+      if (kept.length > 0) store?.attach(userMessageId, kept)
       const turnId = this.sessions.startTurn({ sessionId, userMessageId, identity })
       this.sessions.touch(sessionId)
       return { turnId, userMessageId }
