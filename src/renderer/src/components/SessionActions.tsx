@@ -3,16 +3,19 @@
 // that opens it — `Rename session <title>` and friends contain the title too.
 import { useEffect, useId, useRef, useState } from 'react'
 import { Icon } from './Icon'
+import { SessionExportItems } from './data/SessionExportItems'
 
 interface SessionActionsProps {
   title: string
+  /** With it: Export as Markdown / JSON (issue #12). */
+  sessionId?: string
   pinned: boolean
   onRename: () => void
   onTogglePin: () => void
   onDelete: () => void
 }
 
-export function SessionActions({ title, pinned, onRename, onTogglePin, onDelete }: SessionActionsProps) {
+export function SessionActions({ title, sessionId, pinned, onRename, onTogglePin, onDelete }: SessionActionsProps) {
   const [open, setOpen] = useState(false)
   const panelId = useId()
   const root = useRef<HTMLDivElement>(null)
@@ -71,6 +74,7 @@ export function SessionActions({ title, pinned, onRename, onTogglePin, onDelete 
             <Icon name="pin" />
             {pinned ? 'Unpin' : 'Pin'}
           </button>
+          {sessionId ? <SessionExportItems sessionId={sessionId} title={title} onDone={() => setOpen(false)} /> : null}
           <button
             type="button"
             className="popup__item session-actions__item session-actions__item--danger"

@@ -68,6 +68,7 @@ export function SessionItem({ session, snapshot, selected, onOpen, onRename, onT
       {renaming ? null : (
         <SessionActions
           title={title}
+          sessionId={session.id}
           pinned={session.pinned}
           onRename={() => setRenaming(true)}
           onTogglePin={onTogglePin}

@@ -22,6 +22,7 @@ import { PreferencesSection } from './PreferencesSection'
 import { ProviderForm } from './ProviderForm'
 import { ProviderRow } from './ProviderRow'
 import { UsageSection } from './usage/UsageSection'
+import { DataSection } from './data/DataSection'
 
 export type SettingsView = { kind: 'list' } | { kind: 'add' } | { kind: 'edit'; entryId: string }
 
@@ -111,6 +112,7 @@ export function SettingsDialog({ initialView, providers, appState, preferences, 
           <McpServersSection mcp={mcp} />
           <GrantsSection />
           <UsageSection providers={providers.providers} profileName={(id) => profiles.state?.profiles.find((p) => p.id === id)?.name ?? id} />
+          <DataSection />
           <AppDefaultSection appDefault={app?.default ?? null} providers={providers.providers} />
           <PreferencesSection preferences={preferences} runtime={app?.runtime ?? null} />
           {app ? <AppInfoSection app={app} /> : null}

@@ -37,14 +37,19 @@ export interface DataHandlerDeps {
 }
 
 export function dataHandlers(deps: DataHandlerDeps) {
-  const status = (): DataStatus => ({
-    backupsDir: deps.paths.backups,
-    backups: listBackups(deps.paths.backups),
-    schedule: deps.schedule(),
-    nextAutoBackupAt: deps.scheduler.nextDue(),
-    pendingRestore: pendingRestore(deps.paths),
-    lastRestore: lastRestore(deps.paths),
-  })
+  const status = async (): Promise<DataStatus> => {
+    const pending = pendingRestore(deps.paths)
+    // Which of the keys the restored Keel needs are in this keychain (read now: the user may have added one since).
+    const present = pending ? await deps.keychainPresent(pending.keychain) : []
+    return {
+      backupsDir: deps.paths.backups,
+      backups: listBackups(deps.paths.backups),
+      schedule: deps.schedule(),
+      nextAutoBackupAt: deps.scheduler.nextDue(),
+      pendingRestore: pending ? { ...pending, keychain: pending.keychain.map((k, i) => ({ ...k, present: present[i] ?? null })) } : null,
+      lastRestore: lastRestore(deps.paths),
+    }
+  }
   const backupPath = (name: string) => {
     const file = path.join(deps.paths.backups, name)
     if (!fs.existsSync(file)) throw KeelError.of('not-found', `There is no backup ${name} in ${deps.paths.backups}.`, { field: 'name', fix: 'Pick one of the backups listed in Settings → Data.' })
@@ -52,7 +57,7 @@ export function dataHandlers(deps: DataHandlerDeps) {
   }
   const exporter = (format: ExportFormat) => (format === 'json' ? exportSessionJson : exportSessionMarkdown)
   return {
-    'data.status': async () => status(),
+    'data.status': () => status(),
     'data.backupNow': async () => {
       const info = await writeBackup({ paths: deps.paths, db: deps.db, kind: 'manual', keychain: deps.keychainNeeds() })
       deps.changed('backup-written')
