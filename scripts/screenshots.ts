@@ -1,7 +1,8 @@
 // Takes the README's screenshots from the real app: the browser host with the real core, a recording fake
 // provider, Debian's Chromium. Run: scripts/with-keyring.sh npx tsx scripts/screenshots.ts
 // KEEL_SHOTS=approval-card takes only the approval card (docs/approval-card.png); KEEL_SHOTS=mcp-servers only
-// Settings → MCP servers (docs/mcp-servers.png); KEEL_SHOTS=usage only Settings → Usage (docs/usage.png).
+// Settings → MCP servers (docs/mcp-servers.png); KEEL_SHOTS=usage only Settings → Usage (docs/usage.png);
+// KEEL_SHOTS=branches only a conversation with a regenerated reply and an edited prompt (docs/branches.png).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -179,7 +180,58 @@ async function usageShot() {
   }
 }
 
+/**
+ * Message branches (issue #12): a reply regenerated (‹ 2 / 2 ›) and a prompt edited and sent again, each with its
+ * version navigator and the message actions (docs/branches.png).
+ */
+async function branchesShot() {
+  const fake = await startFakeProvider()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-work'] }],
+      default: { entryId: 'work', model: 'gpt-work' },
+    }),
+  )
+  fake.sequence([
+    { reply: 'How about **Tiller**: short, nautical, and easy to say.' },
+    { reply: 'A few ideas: **Leeward**, **Bowline** or **Tiller**. Leeward reads well as an app icon word.' },
+    { reply: 'Tiller is already short; **Luff** is shorter still.' },
+    { reply: '**Luff**: four letters, and every sailor knows it.' },
+  ])
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const replies = page.getByRole('article', { name: 'assistant message', exact: true })
+  try {
+    await page.goto(host.url)
+    await newSession(page)
+    await page.getByLabel('Message').fill('Suggest a name for a sailing app')
+    await page.getByLabel('Message').press('Enter')
+    await replies.filter({ hasText: 'Tiller' }).waitFor()
+    await page.getByRole('button', { name: 'Regenerate', exact: true }).click()
+    await replies.filter({ hasText: 'Leeward' }).waitFor()
+    await page.getByLabel('Message').fill('Make it shorter')
+    await page.getByLabel('Message').press('Enter')
+    await replies.filter({ hasText: 'Luff' }).waitFor()
+    await page.getByRole('button', { name: 'Edit', exact: true }).last().click()
+    await page.getByRole('textbox', { name: 'Edited prompt' }).fill('Make it shorter, one syllable')
+    await page.getByRole('button', { name: 'Send edited prompt' }).click()
+    await replies.filter({ hasText: 'every sailor' }).waitFor()
+    await page.getByRole('group', { name: 'Versions of this prompt' }).waitFor()
+    while ((await page.getByRole('button', { name: 'Dismiss notice' }).count()) > 0) await page.getByRole('button', { name: 'Dismiss notice' }).first().click()
+    await page.screenshot({ path: path.join(OUT, 'branches.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+    await fake.close()
+  }
+}
+
 async function main() {
+  if (process.env.KEEL_SHOTS === 'branches') return branchesShot()
   if (process.env.KEEL_SHOTS === 'usage') return usageShot()
   if (process.env.KEEL_SHOTS === 'approval-card') return approvalCardShot()
   if (process.env.KEEL_SHOTS === 'mcp-servers') return mcpServersShot()
@@ -241,6 +293,7 @@ async function main() {
   await approvalCardShot()
   await mcpServersShot()
   await usageShot()
+  await branchesShot()
   console.log(`screenshots written to ${OUT}`)
 }
 

@@ -10,7 +10,7 @@ import { MessageItem, ReplyText, StepText, UserMessage } from './MessageItem'
 import { ToolCallDraftRow, ToolCallRow } from './agents/ToolCallRow'
 import { TurnPausePanel } from './agents/TurnPausePanel'
 import { TurnError } from './TurnError'
-import { MessageActions } from './branches/MessageActions'
+import { BranchActionBar } from './branches/BranchActionBar'
 import { RetryAction } from './branches/RetryAction'
 import { IdentitySwitch } from './messages/ReplyIdentityLine'
 import { switchText } from '../lib/replyIdentity'
@@ -199,7 +199,7 @@ function ChatRow({ item, running }: { item: ChatItem; running: boolean }) {
       return (
         <>
           <MessageItem message={item.message} usage={item.usage ?? null} fallbacks={item.fallbacks} />
-          <MessageActions message={item.message} />
+          <BranchActionBar message={item.message} />
         </>
       )
     case 'pending-user':

@@ -25,7 +25,7 @@ export function RetryAction({ turnId }: { turnId: string }) {
     }
   }
   return (
-    <div className="message-actions message-actions--retry">
+    <div className="branch-actions branch-actions--retry">
       <button type="button" className="button button--small" disabled={actions.running || busy} onClick={() => void retry()}>
         Retry
       </button>

@@ -10,7 +10,7 @@ import { useBranchActions } from './BranchContext'
 import { VersionNavigator } from './VersionNavigator'
 import '../../styles/branches.css'
 
-export function MessageActions({ message }: { message: ChatMessage }) {
+export function BranchActionBar({ message }: { message: ChatMessage }) {
   const actions = useBranchActions()
   const [editing, setEditing] = useState(false)
   const [text, setText] = useState(message.content)
@@ -75,12 +75,12 @@ export function MessageActions({ message }: { message: ChatMessage }) {
   }
 
   return (
-    <div className={`message-actions message-actions--${message.role}`}>
+    <div className={`branch-actions branch-actions--${message.role}`}>
       {message.versions ? <VersionNavigator versions={message.versions} noun={noun} disabled={disabled} onSelect={select} /> : null}
       {message.role === 'user' ? (
         <button
           type="button"
-          className="message-actions__button"
+          className="branch-actions__button"
           disabled={disabled}
           onClick={() => {
             setText(message.content)
@@ -91,17 +91,17 @@ export function MessageActions({ message }: { message: ChatMessage }) {
         </button>
       ) : (
         <>
-          <button type="button" className="message-actions__button" disabled={disabled} onClick={() => void run(() => call('chat.regenerate', { sessionId, messageId: message.id }))}>
+          <button type="button" className="branch-actions__button" disabled={disabled} onClick={() => void run(() => call('chat.regenerate', { sessionId, messageId: message.id }))}>
             Regenerate
           </button>
-          <button type="button" className="message-actions__button" disabled={disabled} onClick={() => actions.regenerateOn(message.id)}>
+          <button type="button" className="branch-actions__button" disabled={disabled} onClick={() => actions.regenerateOn(message.id)}>
             Regenerate with another model…
           </button>
         </>
       )}
       {message.replyVersions?.length ? (
         // The end of the branch has versions below it (a regenerate that failed): the earlier reply, one click away.
-        <button type="button" className="message-actions__button" disabled={disabled} onClick={() => select(message.replyVersions!.at(-1)!)}>
+        <button type="button" className="branch-actions__button" disabled={disabled} onClick={() => select(message.replyVersions!.at(-1)!)}>
           Show the earlier reply
         </button>
       ) : null}
