@@ -2,7 +2,7 @@
 // running app (WCAG 2.1 A/AA rules), with real data from the core.
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import { addProvider, assistantMessages, closeSettings, expect, newSession, send, test } from './support/fixtures'
+import { addProvider, assistantMessages, closeSettings, expect, newSession, pickModel, send, test } from './support/fixtures'
 
 async function violations(page: Page, include?: string) {
   if (include) await expect(page.locator(include).first()).toBeVisible()
@@ -47,4 +47,37 @@ test('the chat view, settings (MCP servers included), model picker and diagnosti
   await page.getByRole('button', { name: 'Diagnostics' }).click()
   await expect(page.getByRole('table', { name: 'Identity views' })).toBeVisible()
   expect(await violations(page, 'dialog[open]')).toEqual([])
+})
+
+test('message chrome (Copy, code blocks, the identity line, the switch divider) and the header’s override editor have no accessibility violations', async ({ page, fake, keel }) => {
+  await keel.launch()
+  await page.getByRole('button', { name: 'Add provider' }).first().click()
+  await addProvider(page, { name: 'Local', kind: 'Ollama', baseUrl: `${fake.url}/ollama/v1`, model: 'llama3.3' })
+  await addProvider(page, { name: 'Other', kind: 'Ollama', baseUrl: `${fake.url}/other/v1`, model: 'qwen3' })
+  await closeSettings(page)
+  await newSession(page)
+  await pickModel(page, 'Local', 'llama3.3')
+  fake.script({ reply: 'Try:\n\n```ts\nconst x = 1\n```\n', times: 1 })
+  await send(page, 'code please')
+  await expect(assistantMessages(page).first()).toContainText('const x = 1')
+  await pickModel(page, 'Other', 'qwen3')
+  await send(page, 'and now?')
+  await expect(page.getByRole('separator', { name: 'Switched to qwen3 on Other' })).toBeVisible()
+  // The actions shown (focus inside them) and a Copy that has just answered, with its status text.
+  await page.getByRole('group', { name: 'Reply actions' }).first().getByRole('button', { name: 'Copy message' }).focus()
+  expect(await violations(page, '[role="log"]')).toEqual([])
+
+  await page.getByRole('button', { name: 'Instructions & parameters…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Session instructions & parameters' })
+  expect(await violations(page, 'dialog[open]')).toEqual([])
+  // With an error shown (a value out of range) and the field marked.
+  await dialog.getByLabel('Temperature').fill('3')
+  await dialog.getByRole('button', { name: 'Save for this session' }).click()
+  await expect(dialog.getByRole('alert')).toContainText('Temperature must be from 0 to 2')
+  expect(await violations(page, 'dialog[open]')).toEqual([])
+  await dialog.getByLabel('Temperature').fill('0.5')
+  await dialog.getByRole('button', { name: 'Save for this session' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(page.getByTestId('session-overrides-line')).toContainText('temperature 0.5')
+  expect(await violations(page, 'header')).toEqual([])
 })
