@@ -304,6 +304,30 @@ describe('retry, another model, restart, search and refusals', () => {
   })
 })
 
+describe('diagnostics follow the active branch', () => {
+  it("name the branch shown against what is stored, and the agent's last turn is the active branch's", async () => {
+    const { sessionId, prefix } = await session()
+    const row = async () => (await h.call('diagnostics.session', { id: sessionId })).rows.find((r) => r.field === 'branch')
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'read_file'), workspace })
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_diag', name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_diag', reply: 'Read it.' },
+    ])
+    const first = await turn(h.call('chat.send', { sessionId, text: 'read it' }))
+    expect(await row()).toBeUndefined()
+    const [, reply] = await shown(sessionId)
+    fake.script({ pathPrefix: prefix, reply: 'Not reading.', times: 1 })
+    const second = await turn(h.call('chat.regenerate', { sessionId, messageId: reply!.id }))
+    let d = await h.call('diagnostics.session', { id: sessionId })
+    expect(d.agent?.lastTurn?.turnId).toBe(second)
+    expect(d.rows.find((r) => r.field === 'branch')).toMatchObject({ label: 'Active branch', active: '2 of 3 stored messages shown and sent; other versions at 1 point' })
+    await h.call('sessions.selectBranch', { sessionId, messageId: reply!.id })
+    d = await h.call('diagnostics.session', { id: sessionId })
+    expect(d.agent?.lastTurn?.turnId).toBe(first)
+    expect(d.agent?.lastTurn?.steps.map((s) => s.finishReason)).toEqual(['tool-calls', 'text'])
+  })
+})
+
 describe('migration 015 (message branches) on a database made at schema 14', () => {
   it('links each message to the one before it, sets the active leaf, backs up first, and the session goes on', async () => {
     const old = openAtSchema(14)

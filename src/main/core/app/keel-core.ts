@@ -20,6 +20,7 @@ import { IdentityService } from '../identity/identity-service'
 import { repairBindings } from '../identity/binding-repair'
 import { buildSessionDiagnostics } from '../diagnostics/session-diagnostics'
 import { buildAgentDiagnostics } from '../diagnostics/agent-diagnostics'
+import { branchDiagnosticRow, latestStepsOnBranch } from '../diagnostics/branch-diagnostics'
 import { KEY_SOURCE_ORDER, databaseIntegrity, migrationRecords } from '../diagnostics/app-diagnostics'
 import { dataPaths } from '../paths'
 import { keyRequired } from '../providers/kinds'
@@ -357,6 +358,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
       sessionRevision: profiles.summaries([id]).get(id)?.revision ?? null,
       ledger: agents.ledger,
       grants: grants.list(),
+      // What the next request sends: the latest agent turn of the active branch (issue #12).
+      latestSteps: latestStepsOnBranch(sessions, agents.ledger, id),
     })
     const built = buildSessionDiagnostics({
       sessionId: id,
@@ -374,7 +377,10 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     const withFallback = fallback.latest || fallback.chain ? [...built.rows, fallbackDiagnosticRow(fallback)] : built.rows
     // The session's own instructions and parameters (issue #12): a row naming what it overrides and what is sent.
     const overrides = sessionOverridesView({ overrides: sessionOverrides, profileForSession: (s) => profiles.profileForSession(s) }, id)
-    const rows = overrides.line ? [...withFallback, overridesDiagnosticRow(overrides)] : withFallback
+    const withOverrides = overrides.line ? [...withFallback, overridesDiagnosticRow(overrides)] : withFallback
+    // Which branch is shown and sent, when the session has versions (issue #12).
+    const branchRow = branchDiagnosticRow(sessions, id)
+    const rows = branchRow ? [...withOverrides, branchRow] : withOverrides
     return { ...built, rows, agent, fallback, overrides }
   }
   const appDiagnostics = async (): Promise<AppDiagnostics> => {

@@ -13,10 +13,12 @@ export interface AgentDiagnosticsInput {
   sessionRevision: string | null
   ledger: ToolLedger
   grants: readonly Grant[]
+  /** The latest turn with steps to describe (the active branch's, issue #12); the session's latest when absent. */
+  latestSteps?: ReturnType<ToolLedger['latestSteps']>
 }
 
 export function buildAgentDiagnostics(input: AgentDiagnosticsInput): AgentDiagnostics {
-  const latest = input.ledger.latestSteps(input.sessionId)
+  const latest = input.latestSteps !== undefined ? input.latestSteps : input.ledger.latestSteps(input.sessionId)
   const steps = latest?.steps.map((s) => ({ step: s.step, identityKey: s.identityKey, finishReason: s.finishReason, tools: s.tools })) ?? []
   const profileId = input.profile.missing ? null : input.profile.id
   const grants = input.grants

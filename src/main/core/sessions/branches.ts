@@ -117,6 +117,15 @@ export class MessageTree {
     return out
   }
 
+  /** What the active branch shows against what is stored (diagnostics; reads the session's index, not a hot path). */
+  summary(sessionId: string): { activeLeafId: string | null; shown: number; stored: number; versionPoints: number } {
+    const activeLeafId = this.activeLeaf(sessionId)
+    const shown = activeLeafId ? ((this.st('SELECT depth FROM messages WHERE id = ?').get(activeLeafId) as { depth: number } | undefined)?.depth ?? 0) : 0
+    const stored = (this.st('SELECT COUNT(*) AS n FROM messages WHERE session_id = ?').get(sessionId) as { n: number }).n
+    const versionPoints = (this.st('SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages INDEXED BY messages_by_parent WHERE session_id = ? GROUP BY parent_id HAVING COUNT(*) > 1)').get(sessionId) as { n: number }).n
+    return { activeLeafId, shown, stored, versionPoints }
+  }
+
   /** Every message of the session, oldest first, whatever its branch (export reads the whole tree). */
   all(sessionId: string): TreeRow[] {
     return this.st('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as TreeRow[]
