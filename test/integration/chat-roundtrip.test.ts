@@ -25,7 +25,8 @@ describe('chat round trip on a named provider', () => {
       ['user', 'hello there'],
       ['assistant', 'Echo [gpt-work]: hello there'],
     ])
-    expect(view.messages[1]!.producedWith).toEqual({ entryId: 'work-gateway', model: 'gpt-work', baseUrl: `${fake.url}/work/v1`, api: 'openai-chat' })
+    // The reply names the entry that produced it (issue #12's identity line), as its step recorded it.
+    expect(view.messages[1]!.producedWith).toEqual({ entryId: 'work-gateway', entryName: 'Work gateway', model: 'gpt-work', baseUrl: `${fake.url}/work/v1`, api: 'openai-chat' })
     await h.close()
 
     h = await CoreHarness.open(dataDir, service)

@@ -12,6 +12,7 @@ import type { ChatEvent } from '../../src/shared/contract'
 import type { RecordedRequest } from '../fake-provider/types'
 import { openAtSchema } from '../support/previous-schema'
 import { openDatabase } from '../../src/main/core/sessions/database'
+import { LATEST_SCHEMA_VERSION } from '../../src/main/core/sessions/migrations/index'
 import { CHILD_PROCESS_TIMEOUT_MS, crashMidTurn } from '../support/crash'
 import { doctorCli } from '../support/doctor-cli'
 import { filesContaining } from '../support/data-scan'
@@ -338,8 +339,9 @@ describe('fallback across a restart and on an older database', { timeout: CHILD_
     old.db.prepare("INSERT INTO sessions (id, title, created_at, updated_at) VALUES ('s-old', 'Old', 1, 1)").run()
     old.db.close()
     const backupsBefore = fs.existsSync(old.backups) ? fs.readdirSync(old.backups).length : 0
+    // Up to the latest schema (issue #12 adds 015–017 after 014).
     const opened = openDatabase(old.file, old.backups)
-    expect(opened.schemaVersion).toBe(14)
+    expect(opened.schemaVersion).toBe(LATEST_SCHEMA_VERSION)
     expect(fs.readdirSync(old.backups).length).toBe(backupsBefore + 1)
     const row = opened.db.prepare("SELECT fallback_json FROM sessions WHERE id = 's-old'").get() as { fallback_json: string | null }
     expect(row.fallback_json).toBeNull()
