@@ -3,6 +3,7 @@
 // KEEL_SHOTS=approval-card takes only the approval card (docs/approval-card.png); KEEL_SHOTS=mcp-servers only
 // Settings → MCP servers (docs/mcp-servers.png); KEEL_SHOTS=usage only Settings → Usage (docs/usage.png);
 // KEEL_SHOTS=branches only a conversation with a regenerated reply and an edited prompt (docs/branches.png).
+// KEEL_SHOTS=attachments only a pasted chart and a picked file, sent, and more staged (docs/attachments.png).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,6 +12,7 @@ import { startFakeProvider } from '../test/fake-provider/server'
 import { startHost } from '../test/e2e/support/host'
 import { addProvider, newSession, pickModel, trustMcpServer } from '../test/e2e/support/ui'
 import { EVERYTHING_SERVER } from '../test/support/mcp-servers'
+import { pdfWithText } from '../test/support/pdf-fixture'
 
 const OUT = path.resolve(import.meta.dirname, '../docs')
 
@@ -230,9 +232,73 @@ async function branchesShot() {
   }
 }
 
+/**
+ * Attachments (issue #12): a chart pasted into the composer (drawn on a canvas in the page, pasted as a PNG file) and
+ * a text file picked, sent; the transcript shows the thumbnail and the chip, the composer a staged PDF (docs/attachments.png).
+ */
+async function attachmentsShot() {
+  const fake = await startFakeProvider()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-vision'] }],
+      default: { entryId: 'work', model: 'gpt-vision' },
+    }),
+  )
+  fake.script({ reply: 'The chart shows weekly sign-ups rising from 120 to 410 over six weeks, with the largest jump in week 4 — the week the **launch notes** in `notes.md` mention the new onboarding flow.' })
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  try {
+    await page.goto(host.url)
+    await newSession(page)
+    // A bar chart drawn on a canvas and pasted as a PNG file, as a screenshot tool's copy would.
+    await page.getByLabel('Message').evaluate(async (box) => {
+      const dom = globalThis as unknown as { document: { createElement(t: string): any }; DataTransfer: new () => any; ClipboardEvent: new (t: string, i: object) => never; File: new (p: unknown[], n: string, o: object) => unknown }
+      const canvas = dom.document.createElement('canvas')
+      canvas.width = 320
+      canvas.height = 200
+      const g = canvas.getContext('2d')
+      g.fillStyle = '#ffffff'
+      g.fillRect(0, 0, 320, 200)
+      ;[120, 150, 190, 300, 360, 410].forEach((v: number, i: number) => {
+        g.fillStyle = '#2f63d8'
+        g.fillRect(20 + i * 50, 190 - v * 0.42, 34, v * 0.42)
+      })
+      const blob: unknown = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'))
+      const data = new dom.DataTransfer()
+      data.items.add(new dom.File([blob], 'signups.png', { type: 'image/png' }))
+      box.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }))
+    })
+    await page.getByTestId('attach-input').setInputFiles({ name: 'notes.md', mimeType: 'text/markdown', buffer: Buffer.from('# Launch notes\n\nWeek 4: new onboarding flow shipped.\n') })
+    await page.getByRole('list', { name: 'Attachments' }).getByText('notes.md').waitFor()
+    await page.getByRole('list', { name: 'Attachments' }).getByRole('img', { name: 'signups.png' }).waitFor()
+    await page.getByLabel('Message').fill('What happened in week 4?')
+    await page.getByLabel('Message').press('Enter')
+    await page.getByRole('article', { name: 'assistant message', exact: true }).getByText('The chart shows').waitFor()
+    await page.getByRole('article', { name: 'user message' }).getByRole('img', { name: 'signups.png' }).waitFor()
+    // The next message's files, staged in the composer: a PDF (sent as its text) and one Keel refuses, saying why.
+    await page.getByTestId('attach-input').setInputFiles([
+      { name: 'q3-report.pdf', mimeType: 'application/pdf', buffer: pdfWithText('Q3 report: sign-ups up 240 percent.') },
+      { name: 'photo.heic', mimeType: 'image/heic', buffer: Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(16)]) },
+    ])
+    await page.getByRole('list', { name: 'Attachments' }).getByRole('alert').waitFor()
+    await page.getByRole('list', { name: 'Attachments' }).getByText('PDF (sent as its text)', { exact: false }).waitFor()
+    await page.getByLabel('Message').fill('And how does this compare?')
+    await page.screenshot({ path: path.join(OUT, 'attachments.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+    await fake.close()
+  }
+}
+
 async function main() {
   if (process.env.KEEL_SHOTS === 'branches') return branchesShot()
   if (process.env.KEEL_SHOTS === 'usage') return usageShot()
+  if (process.env.KEEL_SHOTS === 'attachments') return attachmentsShot()
   if (process.env.KEEL_SHOTS === 'approval-card') return approvalCardShot()
   if (process.env.KEEL_SHOTS === 'mcp-servers') return mcpServersShot()
   const fake = await startFakeProvider()
