@@ -651,6 +651,8 @@ export const Preferences = z.object({
   /** An Electron accelerator that shows Keel and starts a new session; empty to disable. */
   globalShortcut: z.string().max(64),
   notifyWhenHidden: z.boolean(),
+  /** The sidebar is collapsed to a rail (Ctrl/Cmd+B); a narrow window collapses it whatever this says. */
+  sidebarCollapsed: z.boolean(),
   /** Automatic backups of the whole of Keel and how many to keep (Settings → Data; src/shared/transfer.ts). */
   backupSchedule: BackupSchedule,
 })

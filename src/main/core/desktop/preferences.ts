@@ -9,6 +9,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
   closeToTrayHintShown: false,
   globalShortcut: 'CommandOrControl+Shift+K',
   notifyWhenHidden: true,
+  sidebarCollapsed: false,
   // Off until the user turns it on in Settings → Data (a data directory never fills with backups unasked).
   backupSchedule: { every: 'off', keep: 7 },
 }

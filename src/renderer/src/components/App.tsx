@@ -10,6 +10,7 @@ import { useProviders } from '../hooks/useProviders'
 import type { MessageTarget } from '../hooks/useSessionView'
 import { useSessions } from '../hooks/useSessions'
 import { useShortcuts } from '../hooks/useShortcuts'
+import { useNarrowWindow } from '../hooks/useNarrowWindow'
 import { applyTheme } from '../lib/theme'
 import { closeAllModals } from '../state/modalStack'
 import { acceptSnapshot, resetSnapshots } from '../state/snapshotStore'
@@ -36,7 +37,8 @@ function storedOpenSession(): string | null {
 
 export function App() {
   const [query, setQuery] = useState('')
-  const sessions = useSessions(query)
+  const [archivedView, setArchivedView] = useState(false)
+  const sessions = useSessions(query, archivedView)
   const providers = useProviders()
   const appState = useAppState()
   const preferences = usePreferences()
@@ -71,7 +73,8 @@ export function App() {
     }
   }, [selectedId])
 
-  const newSession = useCallback(async (profileId?: string) => {
+  // `reuseEmpty` (Ctrl/Cmd+N): an untouched "New session" is opened again rather than another one made.
+  const newSession = useCallback(async (profileId?: string, reuseEmpty = false) => {
     if (creating) return
     // Leave the current session at once (its composer unmounts and saves its draft), so nothing typed while the
     // new session is being created can land in the old one.
@@ -79,9 +82,10 @@ export function App() {
     setSelectedId(null)
     setCreating(true)
     try {
-      const session = await call('sessions.create', profileId ? { profileId } : {})
+      const session = await call('sessions.create', { ...(profileId ? { profileId } : {}), ...(reuseEmpty ? { reuseEmpty } : {}) })
       acceptSnapshot(session.identity)
       setQuery('')
+      setArchivedView(false)
       setSelectedId(session.id)
       setTarget(null)
       sessions.accept(session, true)
@@ -96,7 +100,22 @@ export function App() {
 
   const openSettings = useCallback(() => setSettings({ kind: 'list' }), [])
   const openDiagnostics = useCallback(() => setDiagnosticsOpen(true), [])
-  useShortcuts({ onNewSession: () => void newSession(), onOpenSettings: openSettings, onOpenDiagnostics: openDiagnostics })
+  // The sidebar: collapsed as the preference says, or by itself in a narrow window (where expanding is not saved).
+  const narrow = useNarrowWindow()
+  const [narrowExpanded, setNarrowExpanded] = useState(false)
+  useEffect(() => setNarrowExpanded(false), [narrow])
+  const savedCollapsed = preferences.preferences?.sidebarCollapsed ?? false
+  const sidebarCollapsed = narrow ? !narrowExpanded : savedCollapsed
+  const savePreferences = preferences.save
+  const toggleSidebar = useCallback(() => {
+    if (narrow) {
+      setNarrowExpanded((v) => !v)
+      return
+    }
+    savePreferences({ sidebarCollapsed: !savedCollapsed }).catch((e: unknown) => notify(`Could not save the sidebar setting: ${toErrorData(e).message}`, 'error'))
+  }, [narrow, savedCollapsed, savePreferences, notify])
+
+  useShortcuts({ onNewSession: () => void newSession(undefined, true), onOpenSettings: openSettings, onOpenDiagnostics: openDiagnostics, onToggleSidebar: toggleSidebar })
 
   // Main asks the window to show something: the tray, the app menu, a notification, a keel:// link, or a
   // quick-resume from Recent sessions. Whatever dialog is open gives way first.
@@ -137,9 +156,10 @@ export function App() {
   }, [theme])
 
   const listed = selectedId ? sessions.sessions.find((s) => s.id === selectedId) : undefined
+  // The open session's pane names the window after the session (its own summary, listed or not).
   useEffect(() => {
-    document.title = listed ? `${listed.title} — Keel` : 'Keel'
-  }, [listed])
+    if (!selectedId) document.title = 'Keel'
+  }, [selectedId])
 
   const configError = appState.app?.config.error ?? null
   const runtime = appState.app?.runtime ?? (window.keel ? 'electron' : 'host')
@@ -182,7 +202,7 @@ export function App() {
   return (
     <div className="app">
       <ConnectionBanner />
-      <div className="shell">
+      <div className={`shell${sidebarCollapsed ? ' shell--collapsed' : ''}${narrow && !sidebarCollapsed ? ' shell--overlay' : ''}`}>
         <Sidebar
           sessions={sessions}
           query={query}
@@ -199,6 +219,10 @@ export function App() {
           onResumeSession={resumeSession}
           runtime={runtime}
           creating={creating}
+          collapsed={sidebarCollapsed}
+          onToggleCollapsed={toggleSidebar}
+          archivedView={archivedView}
+          onToggleArchivedView={() => setArchivedView((v) => !v)}
         />
         <main className="main">
           {appState.app ? <EnvironmentBanners app={appState.app} onCheckAgain={appState.refetch} /> : null}

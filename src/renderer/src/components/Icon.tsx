@@ -12,7 +12,9 @@ const PATHS = {
   warning: 'M12 4 21.5 20h-19zM12 10v4.5M12 17.3v.2',
   info: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v5.5M12 7.8v.2',
   chevron: 'M9.5 6l6 6-6 6',
+  archive: 'M4 5h16v4H4zM5 9v10h14V9M10 13h4',
   download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  sidebar: 'M4 5h16v14H4zM9 5v14',
 } as const
 
 export type IconName = keyof typeof PATHS

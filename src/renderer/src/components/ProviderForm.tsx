@@ -1,6 +1,7 @@
 // Add or edit a provider entry. The API key goes to main once, straight into the keychain; it is never shown,
 // prefilled or sent back. Edits send only the fields that changed, so an unchanged entry keeps its revision.
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
+import type { ConnectionTestResult } from '../../../shared/connection-test'
 import type { ChannelInput } from '../../../shared/contract'
 import type { KeelErrorData, ProviderApi, ProviderEntryView, ProviderKind, StreamTimeouts } from '../../../shared/domain'
 import { KIND_DEFAULTS } from '../../../shared/provider-kinds'
@@ -9,8 +10,11 @@ import { call } from '../bridge'
 import { toErrorData } from '../errors'
 import { formatHeaders, parseHeaders } from '../lib/headers'
 import { APIS, KEY_STATUS_TEXT, KIND_INFO, KINDS, type ProviderAuth } from '../lib/providerKinds'
+import { providerWarnings, isCustomUrl, type ProviderWarning } from '../lib/providerWarnings'
+import { ConfirmDialog } from './ConfirmDialog'
 import { ErrorNote } from './ErrorNote'
 import { Field } from './Field'
+import { ConnectionTestNote } from './providers/ConnectionTestNote'
 
 interface ProviderFormProps {
   /** The entry being edited; absent when adding. */
@@ -99,6 +103,16 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
   const [idle, setIdle] = useState(secondsText(entry?.timeouts?.idleMs))
   const [error, setError] = useState<KeelErrorData | null>(null)
   const [busy, setBusy] = useState(false)
+  // "Remove key" is a change like any other: confirmed, then applied on Save (Cancel leaves the key stored).
+  const [confirmingRemove, setConfirmingRemove] = useState(false)
+  const [removeKeyOnSave, setRemoveKeyOnSave] = useState(false)
+  const [testing, setTesting] = useState(false)
+  /** The latest test and the form values it was made with (its 404 warns only while they are unchanged). */
+  const [tested, setTested] = useState<{ values: string; result: ConnectionTestResult } | null>(null)
+  /** Warnings shown before saving, and the values they were shown for: Save with the same values saves. */
+  const [warned, setWarned] = useState<{ values: string; warnings: ProviderWarning[] } | null>(null)
+  const formRef = useRef<HTMLFormElement>(null)
+  const warningsRef = useRef<HTMLDivElement>(null)
 
   const info = KIND_INFO[kind]
   const invalid = (field: string) => (error?.field === field ? true : undefined)
@@ -109,8 +123,8 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
     if (!authTouched) setAuth(KIND_INFO[next].defaultAuth)
   }
 
-  const validate = (): KeelErrorData | null => {
-    if (!name.trim()) return { kind: 'invalid-input', field: 'name', message: 'Name is required', fix: 'Give the provider a name you will recognise' }
+  const validate = ({ forTest = false } = {}): KeelErrorData | null => {
+    if (!forTest && !name.trim()) return { kind: 'invalid-input', field: 'name', message: 'Name is required', fix: 'Give the provider a name you will recognise' }
     if (kind === 'openai-compatible' && !baseUrl.trim()) {
       return { kind: 'invalid-input', field: 'baseUrl', message: 'Base URL is required for an OpenAI-compatible provider', fix: 'Enter the server address, for example http://127.0.0.1:8000/v1' }
     }
@@ -143,14 +157,88 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
     return patch
   }
 
-  const save = async () => {
+  // A problem with a field: that field is brought into view and focused; any other error is scrolled to.
+  useEffect(() => {
+    if (!error) return
+    const form = formRef.current
+    const field = form?.querySelector<HTMLElement>('[aria-invalid="true"]')
+    const target = field ?? form?.querySelector<HTMLElement>('.provider-form__error')
+    target?.scrollIntoView({ block: 'center' })
+    field?.focus()
+  }, [error])
+  useEffect(() => {
+    if (warned) warningsRef.current?.scrollIntoView({ block: 'center' })
+  }, [warned])
+
+  /** The form's values as a test sends them (the typed key stays out of the signature). */
+  const draft = () => {
+    const parsedHeaders = parseHeaders(headers)
+    const headerMap = parsedHeaders.ok ? parsedHeaders.headers : {}
+    return {
+      ...(name.trim() ? { name: name.trim() } : {}),
+      kind,
+      api,
+      auth,
+      ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
+      ...(Object.keys(headerMap).length > 0 ? { headers: headerMap } : {}),
+    }
+  }
+  const typedKeyNow = () => (auth === 'api-key' ? key.trim() : '')
+  const keyUsed = () => (typedKeyNow() ? `typed:${typedKeyNow().length}` : removeKeyOnSave ? 'none' : 'stored')
+  const valuesOf = () => JSON.stringify({ ...draft(), key: keyUsed(), defaultModel: defaultModel.trim(), models: splitModels(models) })
+
+  const runTest = async (): Promise<ConnectionTestResult | null> => {
+    const values = valuesOf()
+    const typedKey = typedKeyNow()
+    setTesting(true)
+    try {
+      const result = await call('providers.testConnection', {
+        draft: draft(),
+        // The stored key is used only for the entry being edited, and not once its removal is pending.
+        ...(entry && !removeKeyOnSave ? { entryId: entry.id } : {}),
+        ...(typedKey ? { key: typedKey } : {}),
+      })
+      setTested({ values, result })
+      return result
+    } catch (e) {
+      setError(toErrorData(e))
+      return null
+    } finally {
+      setTesting(false)
+    }
+  }
+
+  const testConnection = async () => {
+    const problem = validate({ forTest: true })
+    if (problem) {
+      setError(problem)
+      return
+    }
+    setError(null)
+    await runTest()
+  }
+
+  const save = async (anyway = false) => {
     const problem = validate()
     if (problem) {
       setError(problem)
       return
     }
-    setBusy(true)
     setError(null)
+    const values = valuesOf()
+    if (!anyway && warned?.values !== values) {
+      const modelList = splitModels(models)
+      let check = tested?.values === values ? tested.result : null
+      // With no model at all the models list is the only way to one: a custom URL is checked before saving.
+      if (!check && isCustomUrl(baseUrl, info.defaultBaseUrl) && !defaultModel.trim() && modelList.length === 0) check = await runTest()
+      const warnings = providerWarnings({ entryName: name.trim(), defaultModel, modelList, baseUrl, kindDefaultUrl: info.defaultBaseUrl, check })
+      if (warnings.length > 0) {
+        setWarned({ values, warnings })
+        return
+      }
+    }
+    setWarned(null)
+    setBusy(true)
     // A key typed before switching to "No key needed" is not sent.
     const typedKey = auth === 'api-key' ? key.trim() : ''
     try {
@@ -186,23 +274,14 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
         saved = await call('providers.setKey', { id: entry.id, key: typedKey })
         setEntry(saved)
         setKey('')
+      } else if (removeKeyOnSave && entry.keyStatus === 'stored') {
+        saved = await call('providers.deleteKey', { id: entry.id })
+        setEntry(saved)
+        setRemoveKeyOnSave(false)
       }
       onSaved(saved, false)
     } catch (e) {
       setError(toErrorData(e))
-      setBusy(false)
-    }
-  }
-
-  const removeKey = async () => {
-    if (!entry) return
-    setBusy(true)
-    setError(null)
-    try {
-      setEntry(await call('providers.deleteKey', { id: entry.id }))
-    } catch (e) {
-      setError(toErrorData(e))
-    } finally {
       setBusy(false)
     }
   }
@@ -213,7 +292,7 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
   }
 
   return (
-    <form className="provider-form" onSubmit={submit} noValidate aria-label={entry ? `Edit ${entry.name}` : 'New provider'}>
+    <form ref={formRef} className="provider-form" onSubmit={submit} noValidate aria-label={entry ? `Edit ${entry.name}` : 'New provider'}>
       <h3 className="provider-form__title">{entry ? `Edit ${entry.name}` : 'New provider'}</h3>
 
       <Field label="Name">
@@ -350,11 +429,36 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
         </Field>
       ) : null}
       {entry?.keyStatus === 'stored' ? (
-        <div className="button-row">
-          <button type="button" className="button button--small" onClick={() => void removeKey()} disabled={busy}>
-            Remove key
-          </button>
-        </div>
+        removeKeyOnSave ? (
+          <div className="button-row provider-form__pending" role="status">
+            <span>The stored key will be removed from the keychain when you save.</span>
+            <button type="button" className="button button--small" onClick={() => setRemoveKeyOnSave(false)}>
+              Keep key
+            </button>
+          </div>
+        ) : (
+          <div className="button-row">
+            <button type="button" className="button button--small" onClick={() => setConfirmingRemove(true)} disabled={busy}>
+              Remove key
+            </button>
+          </div>
+        )
+      ) : null}
+      {confirmingRemove && entry ? (
+        <ConfirmDialog
+          title="Remove the stored key?"
+          confirmLabel="Remove on save"
+          onClose={() => setConfirmingRemove(false)}
+          onConfirm={async () => {
+            setRemoveKeyOnSave(true)
+            setKey('')
+          }}
+        >
+          <p>
+            The key of “{entry.name}” will be deleted from the system keychain when you save this form. Until then it
+            stays; Cancel on the form keeps it. Sessions on this entry cannot send without a key.
+          </p>
+        </ConfirmDialog>
       ) : null}
 
       <Field label="Headers" help="Optional. One `Name: value` per line. No keys here: use API key.">
@@ -410,9 +514,28 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
         </div>
       </details>
 
-      {error ? <ErrorNote error={error} /> : null}
+      {tested ? <ConnectionTestNote result={tested.result} /> : null}
+
+      {error ? <ErrorNote error={error} className="provider-form__error" /> : null}
+
+      {warned ? (
+        <div ref={warningsRef} className="provider-form__warnings" role="alert" aria-label="Before saving" tabIndex={-1}>
+          <p className="provider-form__warnings-title">Before saving</p>
+          <ul>
+            {warned.warnings.map((w) => (
+              <li key={w.id}>{w.text}</li>
+            ))}
+          </ul>
+          <button type="button" className="button button--small" onClick={() => void save(true)} disabled={busy}>
+            Save anyway
+          </button>
+        </div>
+      ) : null}
 
       <div className="button-row button-row--end">
+        <button type="button" className="button provider-form__test" onClick={() => void testConnection()} disabled={testing || busy} aria-busy={testing}>
+          {testing ? 'Testing…' : 'Test connection'}
+        </button>
         <button type="button" className="button" onClick={onCancel}>
           Cancel
         </button>

@@ -10,12 +10,15 @@ interface SessionActionsProps {
   /** With it: Export as Markdown / JSON (issue #12). */
   sessionId?: string
   pinned: boolean
+  /** Absent: no Archive action (the list's own rows always have one). */
+  archived?: boolean
   onRename: () => void
   onTogglePin: () => void
+  onToggleArchive?: () => void
   onDelete: () => void
 }
 
-export function SessionActions({ title, sessionId, pinned, onRename, onTogglePin, onDelete }: SessionActionsProps) {
+export function SessionActions({ title, sessionId, pinned, archived, onRename, onTogglePin, onToggleArchive, onDelete }: SessionActionsProps) {
   const [open, setOpen] = useState(false)
   const panelId = useId()
   const root = useRef<HTMLDivElement>(null)
@@ -74,6 +77,17 @@ export function SessionActions({ title, sessionId, pinned, onRename, onTogglePin
             <Icon name="pin" />
             {pinned ? 'Unpin' : 'Pin'}
           </button>
+          {onToggleArchive ? (
+            <button
+              type="button"
+              className="popup__item session-actions__item"
+              aria-label={`${archived ? 'Unarchive' : 'Archive'} session ${title}`}
+              onClick={run(onToggleArchive)}
+            >
+              <Icon name="archive" />
+              {archived ? 'Unarchive' : 'Archive'}
+            </button>
+          ) : null}
           {sessionId ? <SessionExportItems sessionId={sessionId} title={title} onDone={() => setOpen(false)} /> : null}
           <button
             type="button"

@@ -75,16 +75,16 @@ function IdentityLine({ snapshot }: { snapshot: IdentitySnapshot | null }) {
     : undefined
 
   return (
-    <div className="identity" title={details}>
+    <div className="identity identity--runtime" data-testid="identity-line" title={details}>
       {identity ? (
         <>
-          <span className="identity__provider" data-testid="identity-provider">
+          <span className="identity__provider" data-testid="identity-provider" title={entryName ?? identity.entryName}>
             {entryName ?? identity.entryName}
           </span>
           <span className="identity__sep" aria-hidden="true">
             ·
           </span>
-          <span className="identity__model" data-testid="identity-model">
+          <span className="identity__model" data-testid="identity-model" title={identity.model}>
             {identity.model}
           </span>
           {state.kind === 'config-changed' ? (

@@ -26,10 +26,11 @@ interface SessionItemProps extends ListRowProps {
   onOpen: () => void
   onRename: (title: string) => Promise<void>
   onTogglePin: () => void
+  onToggleArchive: () => void
   onDelete: () => void
 }
 
-export function SessionItem({ session, snapshot, selected, onOpen, onRename, onTogglePin, onDelete, ...row }: SessionItemProps) {
+export function SessionItem({ session, snapshot, selected, onOpen, onRename, onTogglePin, onToggleArchive, onDelete, ...row }: SessionItemProps) {
   const [renaming, setRenaming] = useState(false)
   const metaId = useId()
   const title = session.title
@@ -56,7 +57,9 @@ export function SessionItem({ session, snapshot, selected, onOpen, onRename, onT
           aria-describedby={metaId}
           aria-current={selected ? 'true' : undefined}
         >
-          <span className="session-item__title">{title}</span>
+          <span className="session-item__title" title={title}>
+            {title}
+          </span>
           <span className="session-item__meta" id={metaId} aria-hidden="true">
             {session.pinned ? <Icon name="pin" className="session-item__pin" title="Pinned" /> : null}
             {session.running ? <span className="session-item__running" title="Running" /> : null}
@@ -70,8 +73,10 @@ export function SessionItem({ session, snapshot, selected, onOpen, onRename, onT
           title={title}
           sessionId={session.id}
           pinned={session.pinned}
+          archived={session.archived}
           onRename={() => setRenaming(true)}
           onTogglePin={onTogglePin}
+          onToggleArchive={onToggleArchive}
           onDelete={onDelete}
         />
       )}

@@ -2,7 +2,7 @@
 // many sessions there are, and the next page is asked for as the end of the loaded ones scrolls into view.
 // Arrow keys move between rows (Home/End to the ends of what is loaded); the focused row stays rendered.
 import { useVirtualizer, defaultRangeExtractor, type Range } from '@tanstack/react-virtual'
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react'
+import { useCallback, useEffect, useReducer, useRef, useState, type KeyboardEvent, type RefObject } from 'react'
 import type { SearchHit, SessionSummary } from '../../../shared/domain'
 import { call } from '../bridge'
 import { toErrorData } from '../errors'
@@ -22,6 +22,8 @@ interface SessionListProps {
   hasMore: boolean
   selectedId: string | null
   searching: boolean
+  /** The Archived view: only archived sessions are listed. */
+  archivedView?: boolean
   /** False while the page has no connection to Keel: an empty list then says nothing about the data. */
   connected: boolean
   /** The element that scrolls the list. */
@@ -37,6 +39,7 @@ const LOAD_AHEAD = 25
 
 export function SessionList(props: SessionListProps) {
   const { sessions, hits, total, hasMore, selectedId, searching, connected, scroller, onOpen, onDeleted, onLoadMore, onChanged } = props
+  const archivedView = props.archivedView ?? false
   const snapshots = useSnapshots()
   const notify = useNotify()
   const [deleting, setDeleting] = useState<SessionSummary | null>(null)
@@ -65,6 +68,10 @@ export function SessionList(props: SessionListProps) {
     useFlushSync: false,
   })
   const rows = virtualizer.getVirtualItems()
+  // The scrolling element is the sidebar's (a parent): its ref is attached after this list's layout effects, so a
+  // list mounted with sessions already loaded (the sidebar expanded again) renders once more to find it.
+  const [, remeasure] = useReducer((n: number) => n + 1, 0)
+  useEffect(() => remeasure(), [])
 
   const lastRendered = rows.length > 0 ? rows[rows.length - 1]!.index : -1
   useEffect(() => {
@@ -115,16 +122,26 @@ export function SessionList(props: SessionListProps) {
     }
   }
 
+  const toggleArchive = async (session: SessionSummary) => {
+    try {
+      const changed = await call('sessions.archive', { id: session.id, archived: !session.archived })
+      onChanged(changed)
+      notify(changed.archived ? `Archived “${session.title}”` : `“${session.title}” is back in the list`, 'success')
+    } catch (e) {
+      notify(`Could not ${session.archived ? 'unarchive' : 'archive'} “${session.title}”: ${toErrorData(e).message}`, 'error')
+    }
+  }
+
   return (
     <>
       {count === 0 ? (
-        <p className="session-list__empty">{!connected ? 'Sessions are not shown while this page is not connected to Keel.' : searching ? 'No sessions match.' : 'No sessions yet.'}</p>
+        <p className="session-list__empty">{!connected ? 'Sessions are not shown while this page is not connected to Keel.' : searching ? 'No sessions match.' : archivedView ? 'No archived sessions.' : 'No sessions yet.'}</p>
       ) : null}
       <ul
         ref={list}
         className="session-list"
         role="list"
-        aria-label={searching ? 'Sessions (search results)' : 'Sessions'}
+        aria-label={searching ? 'Sessions (search results)' : archivedView ? 'Archived sessions' : 'Sessions'}
         style={{ height: virtualizer.getTotalSize() }}
         onKeyDown={onKeyDown}
         onFocus={(event) => {
@@ -164,6 +181,7 @@ export function SessionList(props: SessionListProps) {
               onOpen={() => onOpen(session.id)}
               onRename={(title) => rename(session, title)}
               onTogglePin={() => void togglePin(session)}
+              onToggleArchive={() => void toggleArchive(session)}
               onDelete={() => setDeleting(session)}
             />
           )

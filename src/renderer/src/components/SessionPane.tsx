@@ -1,8 +1,9 @@
 // One open session: identity header, message log, why it cannot send (if so), and the composer.
 // Mounted per session (keyed by id) so nothing — drafts, streamed text, scroll — leaks between sessions.
-import { useId, useMemo, useState } from 'react'
+import { useEffect, useId, useMemo, useState } from 'react'
 import type { AppDefault, ProviderEntryView, SessionProfile } from '../../../shared/domain'
 import { useSessionView, type MessageTarget } from '../hooks/useSessionView'
+import { useSessionSummary } from '../hooks/useSessionSummary'
 import { useToastClearance } from '../hooks/useToastClearance'
 import { useSnapshot } from '../hooks/useSnapshots'
 import { buildChatItems } from '../lib/chatItems'
@@ -22,7 +23,7 @@ interface SessionPaneProps {
   sessionId: string
   /** A search hit's message to open the session at (the page around it). */
   target: MessageTarget | null
-  /** The title from the session list, which is refreshed on rename; the view's title otherwise. */
+  /** The title from the session list, until the session's own summary is read (which the header follows). */
   listedTitle: string | null
   /** The agent profile from the session list (refreshed when profiles change); the view's otherwise. */
   listedProfile: SessionProfile | null
@@ -37,6 +38,12 @@ interface SessionPaneProps {
 
 export function SessionPane({ sessionId, target, listedTitle, listedProfile, listedWorkspace, providers, appDefault, onOpenSettings, onOpenDiagnostics, onMissing }: SessionPaneProps) {
   const session = useSessionView(sessionId, target)
+  // The header follows the session's own summary, never the sidebar's (which may not list it: search, Archived).
+  const summary = useSessionSummary(sessionId, session.view?.session ?? null)
+  const summaryTitle = summary?.title ?? null
+  useEffect(() => {
+    if (summaryTitle !== null) document.title = `${summaryTitle} — Keel`
+  }, [summaryTitle])
   const snapshot = useSnapshot(sessionId)
   const [picking, setPicking] = useState(false)
   /** The reply a model is being picked for (Regenerate with another model…), or null. */
@@ -85,7 +92,7 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
     )
   }
 
-  const title = listedTitle ?? session.view.session.title
+  const title = summary?.title ?? listedTitle ?? session.view.session.title
   const unresolved = snapshot?.state.kind === 'unresolved' ? snapshot.state : null
 
   return (

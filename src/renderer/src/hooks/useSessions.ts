@@ -59,7 +59,8 @@ interface SearchState {
   nextCursor: string | null
 }
 
-export function useSessions(query: string): SessionsState {
+/** `archived`: the sidebar's Archived view (only archived sessions) instead of the main list (none of them). */
+export function useSessions(query: string, archived = false): SessionsState {
   const debouncedQuery = useDebouncedValue(query.trim(), 150)
   const { generation } = useConnection()
   const [list, setList] = useState<LoadedList | null>(null)
@@ -76,7 +77,7 @@ export function useSessions(query: string): SessionsState {
   const refetch = useCallback(() => {
     const mine = ++epoch.current
     loading.current = true
-    call('sessions.list', { limit: PAGE })
+    call('sessions.list', { limit: PAGE, archived })
       .then((page) => {
         if (mine !== epoch.current) return
         acceptSnapshots(page.items)
@@ -89,9 +90,13 @@ export function useSessions(query: string): SessionsState {
       .finally(() => {
         if (mine === epoch.current) loading.current = false
       })
-  }, [])
+  }, [archived])
 
+  // Another view's sessions are not shown while this one's first page loads.
+  useEffect(() => setList(null), [archived])
   useEffect(() => refetch(), [refetch, generation])
+  const archivedRef = useRef(archived)
+  archivedRef.current = archived
 
   // An empty query matches nothing and costs nothing: the search is asked only while there is one.
   const searchEpoch = useRef(0)
@@ -142,7 +147,7 @@ export function useSessions(query: string): SessionsState {
     if (!loadedList?.nextCursor || loading.current) return
     const mine = epoch.current
     loading.current = true
-    call('sessions.list', { cursor: loadedList.nextCursor, limit: PAGE })
+    call('sessions.list', { cursor: loadedList.nextCursor, limit: PAGE, archived: archivedRef.current })
       .then((page) => {
         if (mine !== epoch.current) return
         acceptSnapshots(page.items)
@@ -157,7 +162,17 @@ export function useSessions(query: string): SessionsState {
   }, [])
 
   const patch = useCallback((fresh: SessionSummary[], deleted: string[], created: string[]) => {
-    setList((l) => (l ? patchList(l, fresh, deleted, created) : l))
+    // A session archived (or unarchived) leaves the list it was in and joins the other one.
+    const view = archivedRef.current
+    const belongs = fresh.filter((s) => s.archived === view)
+    const moved = fresh.filter((s) => s.archived !== view)
+    setList((l) => {
+      if (!l) return l
+      const loaded = new Set(l.items.map((s) => s.id))
+      const left = moved.filter((s) => loaded.has(s.id)).map((s) => s.id)
+      const joined = belongs.filter((s) => !loaded.has(s.id) && !created.includes(s.id)).map((s) => s.id)
+      return patchList(l, belongs, [...deleted, ...left], [...created.filter((id) => belongs.some((s) => s.id === id)), ...joined])
+    })
     if (fresh.length === 0 && deleted.length === 0) return
     const byId = new Map(fresh.map((s) => [s.id, s]))
     const gone = new Set(deleted)
