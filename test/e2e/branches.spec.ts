@@ -1,6 +1,7 @@
 // Message actions and branches through the browser host (issue #12): Regenerate (same model, and another one from
 // the picker), Edit + resend, Retry after a provider error, and moving between versions with the keyboard (‹ n / m ›,
-// named buttons, the position read out). The provider receives only the branch shown; a reload keeps it.
+// named buttons, the position read out). The provider receives only the branch shown; a reload keeps it; a search
+// hit on another version opens that version.
 import type { Page } from '@playwright/test'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, pickModel, send, test } from './support/fixtures'
 
@@ -99,4 +100,12 @@ test('regenerate, edit, retry and version navigation by keyboard; only the shown
   await expect(assistantMessages(page)).toHaveText(['Second take', 'Echo [gpt-other]: go on'])
   await expect(promptVersions(page).getByTestId('version-position')).toHaveText('Version 1 / 2')
   await expect(replyVersions(page).getByTestId('version-position')).toHaveText('Version 2 / 2')
+
+  // A search hit on the other version of the prompt opens that version (it becomes the branch shown and sent).
+  await page.getByRole('searchbox', { name: 'Search sessions' }).fill('fail once')
+  const hits = page.getByRole('list', { name: 'Sessions (search results)' }).getByRole('listitem')
+  await hits.filter({ hasText: 'fail once' }).first().getByRole('button').first().click()
+  await expect(userMessages(page)).toHaveText(['hello again', 'fail once'])
+  await expect(promptVersions(page).getByTestId('version-position')).toHaveText('Version 2 / 2')
+  await expect(assistantMessages(page).nth(1)).toHaveText('Echo [gpt-other]: fail once')
 })

@@ -304,6 +304,25 @@ describe('retry, another model, restart, search and refusals', () => {
   })
 })
 
+describe('a paused turn keeps its branch', () => {
+  it('switching versions is refused while a turn is paused at its step limit; Stop ends the pause and then it works', async () => {
+    const { sessionId, prefix } = await session()
+    await turn(h.call('chat.send', { sessionId, text: 'plain first' }))
+    const [, firstReply] = await shown(sessionId)
+    fake.script({ pathPrefix: prefix, reply: 'another take', times: 1 })
+    await turn(h.call('chat.regenerate', { sessionId, messageId: firstReply!.id }))
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'read_file'), workspace, stepLimit: 1 })
+    fake.script({ pathPrefix: prefix, toolCalls: [{ id: 'call_pause', name: 'read_file', arguments: { path: 'hello.txt' } }], times: 1 })
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'read, then stop at the limit' })
+    const end = await h.waitFor('chat', (e) => e.type === 'turn-ended' && e.turnId === turnId, 10_000, mark)
+    expect(end).toMatchObject({ pause: { reason: 'step-limit' } })
+    expect(await h.fail('sessions.selectBranch', { sessionId, messageId: firstReply!.id })).toMatchObject({ kind: 'conflict', message: 'A turn of this branch is paused.' })
+    await h.call('chat.stop', { sessionId })
+    expect(await h.call('sessions.selectBranch', { sessionId, messageId: firstReply!.id })).toEqual({ leafId: firstReply!.id })
+  })
+})
+
 describe('diagnostics follow the active branch', () => {
   it("name the branch shown against what is stored, and the agent's last turn is the active branch's", async () => {
     const { sessionId, prefix } = await session()

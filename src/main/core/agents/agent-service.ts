@@ -331,8 +331,11 @@ export class AgentService {
     if (this.running.has(sessionId) || this.resuming.has(sessionId)) {
       throw KeelError.of('conflict', 'A reply is still streaming in this session.', { fix: 'Wait for it to finish or press Stop, then switch versions.' })
     }
-    if (this.ledger.pausedTurn(sessionId)?.pause.reason === 'awaiting-approval') {
-      throw KeelError.of('conflict', 'A tool call of this branch is waiting for your approval.', { fix: 'Approve, deny or stop it first, then switch versions.' })
+    // A paused turn's reply, once continued, belongs to the branch it was asked on.
+    const paused = this.ledger.pausedTurn(sessionId)
+    if (paused) {
+      const why = paused.pause.reason === 'awaiting-approval' ? 'A tool call of this branch is waiting for your approval.' : 'A turn of this branch is paused.'
+      throw KeelError.of('conflict', why, { fix: 'Answer it, continue it or press Stop first, then switch versions.' })
     }
     const leafId = this.sessions.tree.latestLeafUnder(sessionId, messageId)
     this.sessions.tree.setActiveLeaf(sessionId, leafId)

@@ -215,6 +215,9 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
   const latestAsked = useRef(0)
   const latestApplied = useRef(0)
 
+  /** Opens around a message in flight: opening a hit on another version switches to it, and that read shows it. */
+  const aroundPending = useRef(0)
+
   const aroundId = target?.messageId
   const jump = target?.jump ?? 0
   /** Opens the session: at the latest messages, or around `around`. */
@@ -223,7 +226,11 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
       const request = ++latestRequest.current
       loading.current = { older: false, newer: false }
       const order = ++latestAsked.current
+      if (around) aroundPending.current += 1
       call('sessions.open', around ? { id: sessionId, around } : { id: sessionId })
+        .finally(() => {
+          if (around) aroundPending.current -= 1
+        })
         .then((view) => {
           if (request !== latestRequest.current) return
           acceptSnapshot(view.session.identity)
@@ -334,7 +341,9 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
   useBridgeEvent('sessions', (event: EventPayload<'sessions'>) => {
     if (event.reason !== 'branch' || !event.changes.some((c) => c.id === sessionId)) return
     dispatch({ type: 'branched' })
-    open()
+    // A search hit on another version switched the branch for the open in flight, which reads the new branch:
+    // opening the latest page now would replace the page around the hit.
+    if (aroundPending.current === 0) open()
   })
 
   useBridgeEvent('sessions', (event: EventPayload<'sessions'>) => {
