@@ -4,6 +4,7 @@
 // Settings → MCP servers (docs/mcp-servers.png); KEEL_SHOTS=usage only Settings → Usage (docs/usage.png);
 // KEEL_SHOTS=branches only a conversation with a regenerated reply and an edited prompt (docs/branches.png).
 // KEEL_SHOTS=attachments only a pasted chart and a picked file, sent, and more staged (docs/attachments.png).
+// KEEL_SHOTS=data only Settings → Data: backups, the schedule, an import and a restore waiting (docs/data.png).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -295,7 +296,55 @@ async function attachmentsShot() {
   }
 }
 
+/**
+ * Settings → Data (issue #12): two backups, the automatic schedule, a ChatGPT conversations.json just imported, and
+ * a restore waiting for the next start with the keychain items it needs.
+ */
+async function dataShot() {
+  const fake = await startFakeProvider()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [
+        { id: 'openai', name: 'OpenAI', kind: 'openai', api: 'openai-responses', baseUrl: `${fake.url}/openai/v1`, models: ['gpt-4o'] },
+        { id: 'desk', name: 'LM Studio (desk)', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b'] },
+      ],
+      default: { entryId: 'desk', model: 'qwen/qwen3.6-27b' },
+    }),
+  )
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  try {
+    await page.goto(host.url)
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+    const data = page.getByRole('dialog', { name: 'Settings' }).getByRole('region', { name: 'Data' })
+    await data.getByLabel('Automatic backups', { exact: true }).selectOption('daily')
+    await data.getByRole('button', { name: 'Save schedule' }).click()
+    await data.getByRole('list', { name: 'Backups' }).getByRole('listitem').first().waitFor()
+    await data.getByLabel('File to import').setInputFiles(path.resolve(import.meta.dirname, '../test/fixtures/chatgpt-conversations.json'))
+    await data.getByRole('status', { name: 'Import result' }).waitFor()
+    await data.getByRole('button', { name: 'Back up now' }).click()
+    await data.getByRole('list', { name: 'Backups' }).getByRole('listitem').nth(1).waitFor()
+    await data.getByRole('button', { name: /^Restore keel-manual-/ }).click()
+    await page.getByRole('dialog', { name: 'Restore this backup?' }).getByRole('button', { name: 'Restore at next start' }).click()
+    await data.getByRole('status', { name: 'Restore waiting' }).waitFor()
+    await page.getByRole('dialog', { name: 'Restore this backup?' }).waitFor({ state: 'detached' })
+    const dismiss = page.getByRole('button', { name: 'Dismiss notice' })
+    while ((await dismiss.count()) > 0) await dismiss.first().dispatchEvent('click')
+    await page.getByRole('heading', { name: 'Data', exact: true }).evaluate((el) => el.parentElement?.parentElement?.scrollIntoView({ block: 'start' }))
+    await page.screenshot({ path: path.join(OUT, 'data.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+    await fake.close()
+  }
+}
+
 async function main() {
+  if (process.env.KEEL_SHOTS === 'data') return dataShot()
   if (process.env.KEEL_SHOTS === 'branches') return branchesShot()
   if (process.env.KEEL_SHOTS === 'usage') return usageShot()
   if (process.env.KEEL_SHOTS === 'attachments') return attachmentsShot()
