@@ -3,6 +3,8 @@
 // KEEL_SHOTS=approval-card takes only the approval card (docs/approval-card.png); KEEL_SHOTS=mcp-servers only
 // Settings → MCP servers (docs/mcp-servers.png); KEEL_SHOTS=usage only Settings → Usage (docs/usage.png);
 // KEEL_SHOTS=branches only a conversation with a regenerated reply and an edited prompt (docs/branches.png).
+// KEEL_SHOTS=message-chrome only two replies on two entries with the switch divider, a copied code block and the
+// header's instructions & parameters override (docs/message-chrome.png).
 // KEEL_SHOTS=attachments only a pasted chart and a picked file, sent, and more staged (docs/attachments.png).
 // KEEL_SHOTS=data only Settings → Data: backups, the schedule, an import and a restore waiting (docs/data.png).
 import fs from 'node:fs'
@@ -343,7 +345,66 @@ async function dataShot() {
   }
 }
 
+/**
+ * Message chrome and session overrides (issue #12): two replies on two entries with the "Switched to … on …" divider
+ * between them, each reply's identity line, a code block with its language and Copy (just pressed: "Copied"), the
+ * message actions shown on hover, and the header's instructions & parameters override (docs/message-chrome.png).
+ */
+async function messageChromeShot() {
+  const fake = await startFakeProvider()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-4.1'] }],
+      default: { entryId: 'work', model: 'gpt-4.1' },
+    }),
+  )
+  fake.sequence([
+    { pathPrefix: '/work', reply: 'Iterate over the file object: it yields one line at a time.\n\n```python\nwith open("notes.txt", encoding="utf-8") as f:\n    for line in f:\n        print(line.rstrip())\n```' },
+    { pathPrefix: '/anthropic', reply: 'Use a `BufReader` and its `lines()` iterator:\n\n```rust\nuse std::io::{BufRead, BufReader};\n\nlet file = std::fs::File::open("notes.txt")?;\nfor line in BufReader::new(file).lines() {\n    println!("{}", line?);\n}\n```' },
+  ])
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'])
+  const page = await context.newPage()
+  try {
+    await page.goto(host.url)
+    await addProvider(page, { name: 'Anthropic', kind: 'Anthropic', baseUrl: `${fake.url}/anthropic`, model: 'claude-sonnet-4-5', key: `sk-ant-shots-${Date.now()}` })
+    await page.keyboard.press('Escape')
+    await newSession(page)
+    await page.getByRole('button', { name: 'Instructions & parameters…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Session instructions & parameters' })
+    await dialog.getByRole('checkbox', { name: 'Use this session’s own instructions' }).check()
+    await dialog.getByLabel('Instructions', { exact: true }).fill('Answer briefly, with one code example.')
+    await dialog.getByLabel('Temperature').fill('0.2')
+    await dialog.getByRole('button', { name: 'Save for this session' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.getByLabel('Message').fill('How do I read a file line by line in Python?')
+    await page.getByLabel('Message').press('Enter')
+    await page.getByTestId('reply-identity').first().waitFor()
+    await pickModel(page, 'Anthropic', 'claude-sonnet-4-5')
+    await page.getByLabel('Message').fill('And in Rust?')
+    await page.getByLabel('Message').press('Enter')
+    await page.getByRole('separator', { name: 'Switched to claude-sonnet-4-5 on Anthropic' }).waitFor()
+    await page.getByTestId('reply-identity').nth(1).waitFor()
+    // The "Added …" toast of the setup is not part of the picture.
+    while ((await page.getByRole('button', { name: 'Dismiss notice' }).count()) > 0) await page.getByRole('button', { name: 'Dismiss notice' }).first().click()
+    await page.getByRole('group', { name: 'rust code' }).getByRole('button', { name: 'Copy code' }).click()
+    await page.getByRole('article', { name: 'assistant message', exact: true }).last().hover()
+    await page.screenshot({ path: path.join(OUT, 'message-chrome.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+    await fake.close()
+  }
+}
+
+
 async function main() {
+  if (process.env.KEEL_SHOTS === 'message-chrome') return messageChromeShot()
   if (process.env.KEEL_SHOTS === 'data') return dataShot()
   if (process.env.KEEL_SHOTS === 'branches') return branchesShot()
   if (process.env.KEEL_SHOTS === 'usage') return usageShot()
