@@ -1,7 +1,8 @@
 // Attachments through the browser host (issue #12): an image pasted into the message box (a real paste event
 // carrying a File), a text file picked with the file picker, a refused file that says why, then Send: the thumbnail
 // and the chip are in the transcript and the fake provider received the image as image input. And a model whose
-// list says it takes no images: the send is refused before anything goes out, and the picked files stay.
+// list says it takes no images: the send is refused before anything goes out, and the picked files stay; a file
+// dropped on the composer is attached too.
 import type { Page } from '@playwright/test'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, test } from './support/fixtures'
 
@@ -75,7 +76,7 @@ test('paste an image and pick a text file: both shown in the transcript, the ima
   await expect(page.getByRole('article', { name: 'user message' }).getByRole('img', { name: 'screenshot.png' })).toBeVisible()
 })
 
-test('a model whose list says it takes no images: refused before sending, with the files kept', async ({ page, fake, keel }) => {
+test('a model whose list says it takes no images: refused before sending, with the files kept; a dropped file attaches too', async ({ page, fake, keel }) => {
   fake.script({ protocol: 'models', models: ['gpt-x'], modelInputs: { 'gpt-x': ['text'] } })
   await keel.launch()
   await page.getByRole('button', { name: 'Add provider' }).first().click()
@@ -93,4 +94,18 @@ test('a model whose list says it takes no images: refused before sending, with t
   await expect(page.getByRole('list', { name: 'Attachments' }).getByRole('img', { name: 'chart.png' })).toBeVisible()
   await keel.settled()
   expect(completions(fake)).toHaveLength(0)
+
+  // A file dropped on the composer is attached as well (a drop event carrying a File, as from a file manager).
+  await page.getByRole('form', { name: 'Composer' }).evaluate((form) => {
+    const dom = globalThis as unknown as {
+      DataTransfer: new () => { items: { add(file: unknown): void } }
+      DragEvent: new (type: string, init: object) => never
+      File: new (parts: unknown[], name: string, options: object) => unknown
+    }
+    const data = new dom.DataTransfer()
+    data.items.add(new dom.File(['dropped text'], 'dropped.txt', { type: 'text/plain' }))
+    form.dispatchEvent(new dom.DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }))
+    form.dispatchEvent(new dom.DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }))
+  })
+  await expect(page.getByRole('list', { name: 'Attachments' }).getByTestId('staged-attachment').filter({ hasText: 'dropped.txt' })).toContainText('text · 12 B')
 })
