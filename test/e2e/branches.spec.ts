@@ -2,11 +2,19 @@
 // the picker), Edit + resend, Retry after a provider error, and moving between versions with the keyboard (‹ n / m ›,
 // named buttons, the position read out). The provider receives only the branch shown; a reload keeps it; a search
 // hit on another version opens that version.
+import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, pickModel, send, test } from './support/fixtures'
 
 type Sent = { role: string; content: unknown }
 const userTexts = (body: unknown) => ((body as { messages: Sent[] }).messages ?? []).filter((m) => m.role !== 'system').map((m) => [m.role, typeof m.content === 'string' ? m.content : JSON.stringify(m.content)])
+
+/** axe-core (WCAG 2.1 A/AA) on the branch controls: action bars, navigators, the edit form, the regenerate picker. */
+async function violations(page: Page, include: string) {
+  await expect(page.locator(include).first()).toBeVisible()
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include(include).analyze()
+  return result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))
+}
 
 const replyVersions = (page: Page) => page.getByRole('group', { name: 'Versions of this reply' })
 const promptVersions = (page: Page) => page.getByRole('group', { name: 'Versions of this prompt' })
@@ -29,6 +37,7 @@ test('regenerate, edit, retry and version navigation by keyboard; only the shown
   await expect(assistantMessages(page)).toHaveText(['Second take'])
   await expect(replyVersions(page).getByTestId('version-position')).toHaveText('Version 2 / 2')
   expect(userTexts(fake.requests().at(-1)!.body)).toEqual([['user', 'hello']])
+  expect(await violations(page, '.branch-actions')).toEqual([])
 
   // ‹ with the keyboard: Tab to the button, Enter; then → on the navigator goes forward again.
   const previous = page.getByRole('button', { name: 'Previous version of this reply' })
@@ -47,6 +56,7 @@ test('regenerate, edit, retry and version navigation by keyboard; only the shown
   await page.getByRole('button', { name: 'Edit', exact: true }).click()
   const editor = page.getByRole('textbox', { name: 'Edited prompt' })
   await expect(editor).toHaveValue('hello')
+  expect(await violations(page, '.message-edit')).toEqual([])
   await editor.fill('hello again')
   await page.getByRole('button', { name: 'Send edited prompt' }).click()
   await expect(userMessages(page)).toHaveText(['hello again'])
@@ -59,6 +69,7 @@ test('regenerate, edit, retry and version navigation by keyboard; only the shown
   await send(page, 'fail once')
   const error = page.getByRole('alert', { name: 'Turn error' })
   await expect(error).toContainText('the gateway fell over')
+  expect(await violations(page, '.branch-actions--retry')).toEqual([])
   await page.getByRole('button', { name: 'Retry', exact: true }).click()
   await expect(assistantMessages(page).nth(1)).toHaveText('Echo [gpt-work]: fail once')
   await expect(error).toHaveCount(0)
@@ -74,6 +85,7 @@ test('regenerate, edit, retry and version navigation by keyboard; only the shown
   const picker = page.getByRole('dialog', { name: 'Regenerate with another model' })
   const group = picker.getByRole('button', { name: 'Work gateway', exact: true })
   if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click()
+  expect(await violations(page, 'dialog[open]')).toEqual([])
   await picker.getByLabel('Model id').fill('gpt-other')
   await picker.getByRole('button', { name: 'Use model' }).click()
   await expect(picker).toBeHidden()
