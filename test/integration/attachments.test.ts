@@ -115,7 +115,7 @@ describe('attachments on the wire', () => {
     expect(parts[3]).toEqual({ type: 'input_text', text: 'Describe.' })
   })
 
-  it('Anthropic: an image block with a base64 source, text blocks for the files, an attachment-only message', async () => {
+  it('Anthropic: an image block with a base64 source, the text file as text, the PDF as a document block, an attachment-only message', async () => {
     const h = await core()
     await withEntries(h)
     const { choices } = await stageAll(h)
@@ -127,11 +127,24 @@ describe('attachments on the wire', () => {
     const blocks = bodyOf(req).messages!.at(-1)!.content as Array<Record<string, unknown>>
     expect(blocks[0]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: b64(PNG) } })
     expect(blocks[1]).toEqual({ type: 'text', text: `<attachment name="notes.ts" type="text/x-typescript">\n${NOTES}\n</attachment>` })
-    expect(String(blocks[2]!.text)).toContain(PDF_SENTENCE)
+    // Anthropic's own API reads a PDF whole (pages and figures): it goes as a document, not as extracted text.
+    expect(blocks[2]).toEqual({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: b64(pdfWithText(PDF_SENTENCE)) }, title: 'harbour.pdf' })
     expect(blocks).toHaveLength(3)
     // The session is titled after the first file when there was no text.
     const [summary] = await h.call('sessions.summaries', { ids: [id] })
     expect(summary!.title).toBe('dot.png')
+  })
+
+  it('an Anthropic-compatible server (not Anthropic\'s API) gets the PDF\'s extracted text', async () => {
+    const h = await core()
+    await h.call('providers.create', { id: 'compat', name: 'Compatible', kind: 'openai-compatible', api: 'anthropic-messages', baseUrl: `${fake.url}/compat`, auth: 'none' })
+    const { pdf } = await stageAll(h)
+    const id = await sessionOn(h, 'compat', 'kimi-k2')
+    expect(await sendAndEnd(h, id, 'summarise', [{ id: pdf.id, name: 'harbour.pdf' }])).toMatchObject({ status: 'done' })
+    const req = completions().at(-1)!
+    expect(req.protocol).toBe('anthropic-messages')
+    const blocks = bodyOf(req).messages!.at(-1)!.content as Array<Record<string, unknown>>
+    expect(blocks[0]).toEqual({ type: 'text', text: `<attachment name="harbour.pdf" type="application/pdf" note="text extracted from the PDF">\n${PDF_SENTENCE}\n</attachment>` })
   })
 })
 
@@ -224,7 +237,7 @@ describe('kept', () => {
     await sendAndEnd(again, id, 'second')
     const first = bodyOf(completions().at(-1)!).messages![0]!.content as Array<Record<string, unknown>>
     expect(first[0]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: b64(PNG) } })
-    expect(JSON.stringify(first)).toContain(PDF_SENTENCE)
+    expect(first[2]).toMatchObject({ type: 'document', title: 'harbour.pdf' })
   })
 
   it('an edited message keeps its attachments: the new version shows them and sends them again', async () => {

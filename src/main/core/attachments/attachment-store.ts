@@ -199,7 +199,10 @@ export class AttachmentStore {
   wireAttachment(r: AttachmentRef): WireAttachment {
     try {
       if (r.kind === 'image') return { kind: 'image', name: r.name, mime: r.mime, data: fs.readFileSync(this.file(r.id)).toString('base64') }
-      if (r.kind === 'pdf') return { kind: 'text', name: r.name, mime: r.mime, text: fs.readFileSync(this.file(r.id) + '.txt', 'utf8'), extractedFromPdf: true }
+      if (r.kind === 'pdf') {
+        const text = fs.readFileSync(this.file(r.id) + '.txt', 'utf8')
+        return { kind: 'text', name: r.name, mime: r.mime, text, extractedFromPdf: true, pdfData: fs.readFileSync(this.file(r.id)).toString('base64') }
+      }
       return { kind: 'text', name: r.name, mime: r.mime, text: fs.readFileSync(this.file(r.id), 'utf8') }
     } catch {
       // A file removed from the data directory by hand: the model is told, rather than the history failing.

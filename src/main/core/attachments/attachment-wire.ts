@@ -2,10 +2,12 @@
 // parts with a data URL, Responses `input_image`, Anthropic `image` blocks with a base64 source); text and code
 // files, and the text extracted from a PDF, go as text delimited by the file's name. A user message's attachments
 // come before its typed text (Anthropic recommends images before the question; the other two APIs do not mind).
+// Anthropic's own API also takes a PDF whole, as a `document` block (it reads the pages, figures included); there the
+// PDF goes as a document instead of its extracted text.
 
 export type WireAttachment =
   | { kind: 'image'; name: string; mime: string; data: string }
-  | { kind: 'text'; name: string; mime: string; text: string; extractedFromPdf?: boolean }
+  | { kind: 'text'; name: string; mime: string; text: string; extractedFromPdf?: boolean; pdfData?: string }
 
 /** A text attachment as the model reads it: the file's name and type on the opening tag, the text whole. */
 export function attachmentText(a: Extract<WireAttachment, { kind: 'text' }>): string {
@@ -38,10 +40,19 @@ export function responsesUserContent(text: string, attachments: readonly WireAtt
   ]
 }
 
-/** Anthropic content blocks of a user message (the caller keeps a plain string when there are no attachments). */
-export function anthropicUserBlocks(text: string, attachments: readonly WireAttachment[] | undefined): unknown[] {
+/**
+ * Anthropic content blocks of a user message (the caller keeps a plain string when there are no attachments).
+ * `pdfDocuments`: PDFs go as `document` blocks (Anthropic's own API), else as their extracted text.
+ */
+export function anthropicUserBlocks(text: string, attachments: readonly WireAttachment[] | undefined, pdfDocuments = false): unknown[] {
   return [
-    ...(attachments ?? []).map((a) => (a.kind === 'image' ? { type: 'image', source: { type: 'base64', media_type: a.mime, data: a.data } } : { type: 'text', text: attachmentText(a) })),
+    ...(attachments ?? []).map((a) =>
+      a.kind === 'image'
+        ? { type: 'image', source: { type: 'base64', media_type: a.mime, data: a.data } }
+        : pdfDocuments && a.pdfData
+          ? { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: a.pdfData }, title: a.name }
+          : { type: 'text', text: attachmentText(a) },
+    ),
     ...textOrNothing(text).map((t) => ({ type: 'text', text: t })),
   ]
 }

@@ -175,7 +175,8 @@ export function anthropicBody(req: StreamRequest): Record<string, unknown> {
     model: req.identity.model,
     max_tokens: p.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     ...(instructions ? { system: instructions } : {}),
-    messages: anthropicMessages(req.messages),
+    // PDFs whole as `document` blocks on Anthropic's own API; Anthropic-compatible servers get their text.
+    messages: anthropicMessages(req.messages, { pdfDocuments: req.entry.kind === 'anthropic' }),
     ...(req.tools && req.tools.length > 0 ? { tools: anthropicTools(req.tools) } : {}),
     ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
     stream: true as const,

@@ -169,7 +169,8 @@ export function responsesInput(messages: readonly WireMessage[]): unknown[] {
  * first in the user message after the calls, and a user message right after them joins that message (the API
  * wants the results immediately after the calls; text may follow them).
  */
-export function anthropicMessages(messages: readonly WireMessage[]): unknown[] {
+export function anthropicMessages(messages: readonly WireMessage[], options: { pdfDocuments?: boolean } = {}): unknown[] {
+  const userBlocks = (m: WireMessage) => anthropicUserBlocks(m.content, m.attachments, options.pdfDocuments)
   const out: Array<{ role: string; content: unknown }> = []
   for (const m of messages) {
     if (m.role === 'assistant' && m.toolCalls && m.toolCalls.length > 0) {
@@ -191,16 +192,16 @@ export function anthropicMessages(messages: readonly WireMessage[]): unknown[] {
         content: r.images && r.images.length > 0 ? [{ type: 'text', text: r.content }, ...r.images.map((i) => ({ type: 'image', source: { type: 'base64', media_type: i.mimeType, data: i.data } }))] : r.content,
         ...(r.isError ? { is_error: true } : {}),
       }))
-      blocks.push(...anthropicUserBlocks(m.content, m.attachments))
+      blocks.push(...userBlocks(m))
       out.push({ role: 'user', content: blocks })
       continue
     }
     const prev = out[out.length - 1]
     if (m.role === 'user' && prev?.role === 'user' && Array.isArray(prev.content)) {
-      ;(prev.content as unknown[]).push(...anthropicUserBlocks(m.content, m.attachments))
+      ;(prev.content as unknown[]).push(...userBlocks(m))
       continue
     }
-    out.push({ role: m.role, content: m.role === 'user' && m.attachments?.length ? anthropicUserBlocks(m.content, m.attachments) : m.content })
+    out.push({ role: m.role, content: m.role === 'user' && m.attachments?.length ? userBlocks(m) : m.content })
   }
   return out
 }
