@@ -288,7 +288,7 @@ async function attachmentsShot() {
       { name: 'photo.heic', mimeType: 'image/heic', buffer: Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(16)]) },
     ])
     await page.getByRole('list', { name: 'Attachments' }).getByRole('alert').waitFor()
-    await page.getByRole('list', { name: 'Attachments' }).getByText('PDF (sent as its text)', { exact: false }).waitFor()
+    await page.getByRole('list', { name: 'Attachments' }).getByText('PDF ·', { exact: false }).waitFor()
     await page.getByLabel('Message').fill('And how does this compare?')
     await page.screenshot({ path: path.join(OUT, 'attachments.png') })
   } finally {
@@ -401,7 +401,6 @@ async function messageChromeShot() {
     await fake.close()
   }
 }
-
 
 async function main() {
   if (process.env.KEEL_SHOTS === 'message-chrome') return messageChromeShot()

@@ -156,7 +156,8 @@ describe('refused before anything is sent', () => {
     const unsupported = await h.fail('attachments.stage', { name: 'blob.bin', dataBase64: b64(binary) })
     expect(unsupported).toMatchObject({ kind: 'invalid-input', field: 'attachments' })
     expect(unsupported.message).toContain('"blob.bin" is not a file Keel can attach')
-    const bmp = await h.fail('attachments.stage', { name: 'old.bmp', dataBase64: b64(Buffer.concat([Buffer.from('BM'), Buffer.alloc(40)])) })
+    const bmpBytes = Buffer.concat([Buffer.from('BM'), Buffer.from([70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0]), Buffer.alloc(24)])
+    const bmp = await h.fail('attachments.stage', { name: 'old.bmp', dataBase64: b64(bmpBytes) })
     expect(bmp.message).toContain('"old.bmp" is a BMP image, which the model APIs do not take')
 
     // Over 5 MB: uploaded in pieces (the host carries at most 2 MB per message), then refused by its cap.

@@ -20,6 +20,8 @@ const ID = /^[0-9a-f]{64}$/
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Staged files nobody sent are kept this long (a window may still hold their chips across a restart of the core). */
 export const ORPHAN_GRACE_MS = 24 * 60 * 60 * 1000
+/** Uploads in progress at once (each at most the largest per-file cap). */
+const MAX_UPLOADS = 8
 
 type Row = { message_id: string; ordinal: number; sha256: string; name: string; mime: string; size: number; kind: AttachmentKind }
 
@@ -43,6 +45,10 @@ export class AttachmentStore {
     const now = Date.now()
     // Uploads abandoned by a closed window are dropped after ten minutes.
     for (const [id, u] of this.uploads) if (now - u.at > 10 * 60 * 1000) this.uploads.delete(id)
+    // A window uploads one file at a time per chip; a bound keeps a misbehaving client from holding memory.
+    if (!this.uploads.has(uploadId) && this.uploads.size >= MAX_UPLOADS) {
+      throw KeelError.of('conflict', `Keel is receiving ${MAX_UPLOADS} files already.`, { field: 'uploadId', fix: 'Wait for them to finish, then attach this one again.' })
+    }
     const u = this.uploads.get(uploadId) ?? { parts: [], size: 0, at: now }
     u.parts.push(bytes)
     u.size += bytes.length

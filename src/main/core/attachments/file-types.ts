@@ -18,7 +18,8 @@ function imageMime(b: Buffer): string | null {
 
 /** Images the APIs do not take, named so the refusal can say what the file is. */
 function otherImage(b: Buffer): string | null {
-  if (startsWith(b, ascii('BM'))) return 'a BMP image'
+  // "BM" alone would catch text ("BMW…"): a BMP also has a DIB header of one of the known sizes at offset 14.
+  if (startsWith(b, ascii('BM')) && b.length >= 18 && [12, 40, 52, 56, 64, 108, 124].includes(b.readUInt32LE(14))) return 'a BMP image'
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a])) return 'a TIFF image'
   if (startsWith(b, ascii('ftypheic'), 4) || startsWith(b, ascii('ftypheix'), 4) || startsWith(b, ascii('ftypmif1'), 4)) return 'a HEIC image'
   if (startsWith(b, [0x00, 0x00, 0x01, 0x00])) return 'an ICO image'

@@ -6,7 +6,7 @@ import { call } from '../../bridge'
 import '../../styles/attachments.css'
 
 export function kindLabel(kind: AttachmentKind): string {
-  return kind === 'image' ? 'image' : kind === 'pdf' ? 'PDF (sent as its text)' : 'text'
+  return kind === 'image' ? 'image' : kind === 'pdf' ? 'PDF' : 'text'
 }
 
 /** Thumbnails already fetched, by content address (the same image in several messages is asked for once). */
