@@ -34,6 +34,15 @@ const WALK = `WITH RECURSIVE ancestors(id, parent_id, seq, n) AS (
   )
   SELECT m.* FROM ancestors JOIN messages m ON m.id = ancestors.id ORDER BY ancestors.n`
 
+/** The same walk with only the keys: for long walks (down to a search hit) of which a page is then read. */
+const WALK_KEYS = `WITH RECURSIVE ancestors(id, parent_id, seq, n) AS (
+    SELECT id, parent_id, seq, 1 FROM messages WHERE id = ? AND session_id = ? AND seq >= ?
+    UNION ALL
+    SELECT m.id, m.parent_id, m.seq, ancestors.n + 1 FROM ancestors JOIN messages m ON m.id = ancestors.parent_id
+    WHERE ancestors.n < ? AND m.seq >= ?
+  )
+  SELECT id, parent_id, seq FROM ancestors ORDER BY n`
+
 export class MessageTree {
   private readonly st: (sql: string) => Database.Statement
 
@@ -64,6 +73,31 @@ export class MessageTree {
     return this.st(WALK).all(fromId, sessionId, minSeq, limit, minSeq) as TreeRow[]
   }
 
+  /** As walk, keys only (id, parent, seq): cheap however long the walk. */
+  walkKeys(sessionId: string, fromId: string | null, limit = Number.MAX_SAFE_INTEGER, minSeq = 0): Array<Pick<TreeRow, 'id' | 'parent_id' | 'seq'>> {
+    if (fromId === null || limit <= 0) return []
+    return this.st(WALK_KEYS).all(fromId, sessionId, minSeq, limit, minSeq) as Array<Pick<TreeRow, 'id' | 'parent_id' | 'seq'>>
+  }
+
+  /** The rows of these messages of the session, in the order of `ids`. */
+  rows(sessionId: string, ids: readonly string[]): TreeRow[] {
+    if (ids.length === 0) return []
+    const rows = this.st('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?)) AND session_id = ?').all(JSON.stringify(ids), sessionId) as TreeRow[]
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    return ids.flatMap((id) => byId.get(id) ?? [])
+  }
+
+  /**
+   * The first `limit` messages of the active branch from seq `fromSeq` on (oldest first), and the one after them
+   * (undefined: they reach the leaf). The walk from the leaf reads keys only; only the page's rows are read whole.
+   */
+  below(sessionId: string, fromSeq: number, limit: number): { rows: TreeRow[]; next: TreeRow | undefined } {
+    const keys = this.walkKeys(sessionId, this.activeLeaf(sessionId), Number.MAX_SAFE_INTEGER, fromSeq).reverse()
+    const wanted = keys.slice(0, limit + 1).map((k) => k.id)
+    const rows = this.rows(sessionId, wanted)
+    return { rows: rows.slice(0, limit), next: rows[limit] }
+  }
+
   /** The active branch, first message first (whole-session work: a turn's history, export). */
   activePath(sessionId: string): TreeRow[] {
     return this.walk(sessionId, this.activeLeaf(sessionId)).reverse()
@@ -73,7 +107,7 @@ export class MessageTree {
   onActivePath(sessionId: string, id: string): boolean {
     const target = this.row(sessionId, id)
     if (!target) return false
-    const up = this.walk(sessionId, this.activeLeaf(sessionId), Number.MAX_SAFE_INTEGER, target.seq)
+    const up = this.walkKeys(sessionId, this.activeLeaf(sessionId), Number.MAX_SAFE_INTEGER, target.seq)
     return up.at(-1)?.id === id
   }
 

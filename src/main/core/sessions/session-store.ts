@@ -398,14 +398,13 @@ export class SessionStore {
     if (at.around !== undefined) {
       const above = Math.floor(limit / 3)
       const older = this.tree.walk(sessionId, parentAt(at.around)?.parent_id ?? null, above).reverse()
-      const rest = this.tree.walk(sessionId, leaf, Number.MAX_SAFE_INTEGER, at.around).reverse()
-      const take = limit - older.length
-      rows = [...older, ...rest.slice(0, take)]
-      next = rest[take]
+      const rest = this.tree.below(sessionId, at.around, limit - older.length)
+      rows = [...older, ...rest.rows]
+      next = rest.next
     } else if (at.after !== undefined) {
-      const below = this.tree.walk(sessionId, leaf, Number.MAX_SAFE_INTEGER, at.after + 1).reverse()
-      rows = below.slice(0, limit)
-      next = below[limit]
+      const below = this.tree.below(sessionId, at.after + 1, limit)
+      rows = below.rows
+      next = below.next
     } else if (at.before !== undefined) {
       const anchor = this.st('SELECT * FROM messages WHERE session_id = ? AND seq = ?').get(sessionId, at.before) as TreeRow | undefined
       rows = anchor ? this.tree.walk(sessionId, anchor.parent_id, limit).reverse() : []
