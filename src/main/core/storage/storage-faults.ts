@@ -82,6 +82,7 @@ export const UNSAVED_BY_CHANNEL: Readonly<Record<string, string>> = {
   'sessions.rename': 'the new title',
   'sessions.pin': 'the pin',
   'sessions.setWorkspace': 'the workspace folder',
+  'sessions.setOverrides': 'the session’s instructions and parameters',
   'sessions.archive': 'the archive change',
   'sessions.delete': 'the deletion',
   'sessions.bind': 'the model choice',
