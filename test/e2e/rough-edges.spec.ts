@@ -42,8 +42,9 @@ test('Remove key asks first and waits for Save: Cancel keeps the key in the keyc
   // Confirmed: pending only. The key is still in the keychain, and Cancel on the form leaves it there.
   await form.getByRole('button', { name: 'Remove key' }).click()
   await confirm.getByRole('button', { name: 'Remove on save' }).click()
-  await expect(form.getByRole('status').filter({ hasText: 'will be removed from the keychain when you save' })).toBeVisible()
+  await expect(confirm).toBeHidden()
   expect(await keytar.getPassword(keel.keychainService, 'provider:work')).toBe(key)
+  await expect(form.getByRole('status').filter({ hasText: 'will be removed from the keychain when you save' })).toBeVisible()
   await form.getByRole('button', { name: 'Cancel' }).click()
   await expect(form).toBeHidden()
   expect(await keytar.getPassword(keel.keychainService, 'provider:work')).toBe(key)
