@@ -105,4 +105,9 @@ export const UNSAVED_BY_CHANNEL: Readonly<Record<string, string>> = {
   'mcp.setEnabled': 'the MCP server change',
   'mcp.trust': 'the trust in the MCP server',
   'mcp.import': 'the imported MCP servers (nothing was imported)',
+  'data.backupNow': 'the backup (no backup file was kept)',
+  'data.setSchedule': 'the backup schedule',
+  'data.upload': 'the file being sent (pick it again)',
+  'data.restore': 'the restore (nothing was staged; your data is unchanged)',
+  'data.import': 'the import (nothing was imported)',
 }

@@ -202,7 +202,7 @@ export function DataSection() {
           Export all as Markdown
         </button>
         <button type="button" className="button" disabled={busy !== null} onClick={() => importInput.current?.click()}>
-          {busy === 'import' ? 'Importing…' : 'Import…'}
+          {busy === 'import' ? 'Importing…' : 'Import sessions…'}
         </button>
         <input
           ref={importInput}
