@@ -112,6 +112,58 @@ describe('Keel JSON and Markdown export', () => {
   })
 })
 
+describe('branches and attachments', () => {
+  it('an edited prompt, a regenerated reply and an attached file export and import back as the same tree', async () => {
+    const dataDir = tempDataDir('keel-export-branches')
+    const h = await CoreHarness.open(dataDir, service)
+    await h.call('providers.create', { name: 'Work gateway', kind: 'openai-compatible', baseUrl: `${fake.url}/work/v1`, defaultModel: 'gpt-work', key: testKey('branches') })
+    const s = await h.call('sessions.create', {})
+    const notes = Buffer.from('line one of the notes\nline two ✓\n')
+    const staged = await h.call('attachments.stage', { name: 'notes.txt', mime: 'text/plain', dataBase64: notes.toString('base64') })
+    const first = await h.call('chat.send', { sessionId: s.id, text: 'summarise the notes', attachments: [{ id: staged.id, name: 'notes.txt' }] })
+    await h.turnEnded(first.turnId)
+    let view = await h.call('sessions.open', { id: s.id })
+    const [u1, a1] = view.messages
+    const regen = await h.call('chat.regenerate', { sessionId: s.id, messageId: a1!.id })
+    await h.turnEnded(regen.turnId)
+    const edit = await h.call('chat.edit', { sessionId: s.id, messageId: u1!.id, text: 'summarise the notes in one line' })
+    await h.turnEnded(edit.turnId)
+    view = await h.call('sessions.open', { id: s.id })
+    const shown = view.messages.map((m) => m.content)
+    expect(shown).toHaveLength(2)
+    expect(shown[0]).toBe('summarise the notes in one line')
+
+    const doc = JSON.parse((await h.call('data.exportSession', { id: s.id, format: 'json' })).text) as KeelSessionExport
+    const m = doc.session.messages
+    const idx = (id: string | null) => (id === null ? null : m.findIndex((x) => x.id === id))
+    // u1, its reply, the regenerated reply (beside it), the edited prompt (beside u1) and its reply.
+    expect(m.map((x) => [x.role, idx(x.parentId)])).toEqual([
+      ['user', null],
+      ['assistant', 0],
+      ['assistant', 0],
+      ['user', null],
+      ['assistant', 3],
+    ])
+    expect(idx(doc.session.activeLeafId)).toBe(4)
+    expect(m[0]!.attachments).toEqual([expect.objectContaining({ id: staged.id, name: 'notes.txt', size: notes.length, data: notes.toString('base64') })])
+    const md = (await h.call('data.exportSession', { id: s.id, format: 'markdown' })).text
+    expect(md).toContain('<details><summary>1 other version of this message</summary>')
+    expect(md.indexOf('summarise the notes in one line')).toBeLessThan(md.indexOf('1 other version'))
+
+    const imported = await h.call('data.import', { format: 'keel', text: JSON.stringify(doc) })
+    const again = JSON.parse((await h.call('data.exportSession', { id: imported.sessions[0]!.id, format: 'json' })).text) as KeelSessionExport
+    expect(kept(again.session)).toEqual(kept(doc.session))
+    // The imported session opens on the same branch, with the other version one click away.
+    const opened = await h.call('sessions.open', { id: imported.sessions[0]!.id })
+    expect(opened.messages.map((x) => x.content)).toEqual(shown)
+    expect(opened.messages[0]!.versions?.count).toBe(2)
+    await h.call('sessions.selectBranch', { sessionId: imported.sessions[0]!.id, messageId: opened.messages[0]!.versions!.siblingIds[0]! })
+    const other = await h.call('sessions.open', { id: imported.sessions[0]!.id })
+    expect(other.messages[0]!.attachments).toEqual([expect.objectContaining({ id: staged.id, name: 'notes.txt' })])
+    await h.close()
+  })
+})
+
 describe('ChatGPT import', () => {
   it('keeps text, branches and model names as history, and binds to nothing', async () => {
     const dataDir = tempDataDir('keel-chatgpt')
