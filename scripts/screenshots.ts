@@ -7,6 +7,8 @@
 // header's instructions & parameters override (docs/message-chrome.png).
 // KEEL_SHOTS=attachments only a pasted chart and a picked file, sent, and more staged (docs/attachments.png).
 // KEEL_SHOTS=data only Settings → Data: backups, the schedule, an import and a restore waiting (docs/data.png).
+// KEEL_SHOTS=narrow only an 800×600 window: the sidebar collapsed to a rail, a long title and identity on one row each
+// (docs/narrow.png).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -350,6 +352,39 @@ async function dataShot() {
  * between them, each reply's identity line, a code block with its language and Copy (just pressed: "Copied"), the
  * message actions shown on hover, and the header's instructions & parameters override (docs/message-chrome.png).
  */
+/** An 800×600 window: the sidebar collapses itself to a rail; the header's long title and identity stay one row. */
+async function narrowShot() {
+  const fake = await startFakeProvider()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [{ id: 'desk', name: 'LM Studio on the desk machine', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b-instruct-q4_k_m'] }],
+      default: { entryId: 'desk', model: 'qwen/qwen3.6-27b-instruct-q4_k_m' },
+    }),
+  )
+  fake.script({ reply: 'Low tide on Sunday is at 06:12 and 18:40; high tide at 12:25. The spring tide peaks on Monday.' })
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const page = await browser.newPage({ viewport: { width: 800, height: 600 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  try {
+    await page.goto(host.url)
+    await page.getByRole('button', { name: 'Expand sidebar' }).waitFor()
+    await newSession(page)
+    await page.getByLabel('Message').fill('When are the low and high tides at the harbour mouth this Sunday, and when is the spring tide?')
+    await page.getByLabel('Message').press('Enter')
+    await page.getByText('The spring tide peaks on Monday.').waitFor()
+    const dismiss = page.getByRole('button', { name: 'Dismiss notice' })
+    while ((await dismiss.count()) > 0) await dismiss.first().dispatchEvent('click')
+    await page.screenshot({ path: path.join(OUT, 'narrow.png') })
+  } finally {
+    await browser.close()
+    await host.stop()
+    await fake.close()
+  }
+}
+
 async function messageChromeShot() {
   const fake = await startFakeProvider()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
@@ -405,6 +440,7 @@ async function messageChromeShot() {
 async function main() {
   if (process.env.KEEL_SHOTS === 'message-chrome') return messageChromeShot()
   if (process.env.KEEL_SHOTS === 'data') return dataShot()
+  if (process.env.KEEL_SHOTS === 'narrow') return narrowShot()
   if (process.env.KEEL_SHOTS === 'branches') return branchesShot()
   if (process.env.KEEL_SHOTS === 'usage') return usageShot()
   if (process.env.KEEL_SHOTS === 'attachments') return attachmentsShot()
