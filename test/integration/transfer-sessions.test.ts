@@ -8,6 +8,9 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { KeelSessionExport, KeelSessionsExport } from '../../src/shared/transfer'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { sessionOnFakeApi } from '../support/agent-sessions'
+import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
+import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -160,6 +163,34 @@ describe('branches and attachments', () => {
     await h.call('sessions.selectBranch', { sessionId: imported.sessions[0]!.id, messageId: opened.messages[0]!.versions!.siblingIds[0]! })
     const other = await h.call('sessions.open', { id: imported.sessions[0]!.id })
     expect(other.messages[0]!.attachments).toEqual([expect.objectContaining({ id: staged.id, name: 'notes.txt' })])
+    await h.close()
+  })
+})
+
+describe('tool items', () => {
+  it('an agent turn exports its tool call (arguments, state, result) in JSON and Markdown', async () => {
+    const dataDir = tempDataDir('keel-export-tools')
+    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-export-ws-')))
+    fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+    const toolSets = new Map<string, SessionToolSet>()
+    const h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+    const { sessionId, prefix, key } = await sessionOnFakeApi(h, fake, 'openai-chat', { id: 'tools' })
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'read_file'), workspace })
+    fake.sequence([
+      { pathPrefix: prefix, reply: 'Let me look.', toolCalls: [{ id: 'call_x1', name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_x1', reply: 'The file greets you.' },
+    ])
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'What does hello.txt say?' })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+
+    const json = (await h.call('data.exportSession', { id: sessionId, format: 'json' })).text
+    const doc = JSON.parse(json) as KeelSessionExport
+    expect(doc.session.toolCalls).toEqual([expect.objectContaining({ turnId, name: 'read_file', source: 'builtin', effect: 'read', state: 'succeeded', arguments: JSON.stringify({ path: 'hello.txt' }) })])
+    expect(doc.session.toolCalls[0]!.result).toContain('hello from the workspace')
+    const md = (await h.call('data.exportSession', { id: sessionId, format: 'markdown' })).text
+    expect(md.split('> Tool call `read_file` (builtin, succeeded)')).toHaveLength(2)
+    expect(md.indexOf('> Tool call `read_file`')).toBeLessThan(md.indexOf('The file greets you.'))
+    for (const text of [json, md]) expect(text.includes(key)).toBe(false)
     await h.close()
   })
 })

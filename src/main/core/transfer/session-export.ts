@@ -180,8 +180,11 @@ export function sessionMarkdown(session: ExportedSession, exportedAt: number): s
   const callsByTurn = new Map<string, ExportedToolCall[]>()
   for (const c of session.toolCalls) callsByTurn.set(c.turnId, [...(callsByTurn.get(c.turnId) ?? []), c])
   const out = [`# ${session.title}`, '', `- Exported: ${stamp(exportedAt)}`, `- Created: ${stamp(session.createdAt)}`, `- Messages: ${session.messages.length} (${branch.length} on the branch shown)`, '']
+  // A turn's tool calls go once, before its first reply on the branch (an agent turn may store several replies).
+  const shownTurns = new Set<string>()
   for (const m of branch) {
-    const calls = m.role === 'assistant' && m.turnId ? (callsByTurn.get(m.turnId) ?? []) : []
+    const calls = m.role === 'assistant' && m.turnId && !shownTurns.has(m.turnId) ? (callsByTurn.get(m.turnId) ?? []) : []
+    if (m.turnId) shownTurns.add(m.turnId)
     for (const c of calls) {
       const f = fence(c.arguments + (c.result ?? ''))
       out.push(`> Tool call \`${c.name}\` (${c.source}, ${c.state})`, '', `${f}json`, c.arguments, f, '')
