@@ -143,6 +143,11 @@ describe('restore', () => {
     const damaged = zipSync({ ...entries, 'keel.db': strToU8('not the database') })
     expect((await h.fail('data.restore', { uploadId: await upload(damaged) })).message).toBe('This backup is damaged: keel.db does not match its checksum.')
 
+    // A manifest naming a path outside what a backup holds (a zip-slip) is refused before anything is written.
+    const escaping = zipSync({ ...entries, '../outside.txt': strToU8('x'), 'manifest.json': strToU8(JSON.stringify({ ...manifest, files: [...manifest.files, { path: '../outside.txt', size: 1, sha256: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' }] })) })
+    expect((await h.fail('data.restore', { uploadId: await upload(escaping) })).message).toBe('This file is not a Keel backup: manifest.json lists "../outside.txt", which is not a file a backup holds.')
+    expect(fs.existsSync(path.join(dataDir, '..', 'outside.txt'))).toBe(false)
+
     expect((await h.call('data.status', {})).pendingRestore).toBeNull()
     expect(strays(dataDir)).toEqual([])
     await h.close()
