@@ -168,3 +168,24 @@ describe('test connection', () => {
     await h.close()
   })
 })
+
+describe('archived count', () => {
+  it('the list totals stay right through archive, unarchive, deleting an archived session and a restart', async () => {
+    const { dataDir, h } = await open()
+    const ids: string[] = []
+    for (let i = 0; i < 4; i++) ids.push((await h.call('sessions.create', {})).id)
+    await h.call('sessions.archive', { id: ids[0]!, archived: true })
+    await h.call('sessions.archive', { id: ids[0]!, archived: true }) // already archived: counted once
+    await h.call('sessions.archive', { id: ids[1]!, archived: true })
+    const totals = async (k: CoreHarness) => [(await k.call('sessions.list', {})).total, (await k.call('sessions.list', { archived: true })).total]
+    expect(await totals(h)).toEqual([2, 2])
+    await h.call('sessions.delete', { id: ids[1]! })
+    await h.call('sessions.archive', { id: ids[0]!, archived: false })
+    expect(await totals(h)).toEqual([3, 0])
+    await h.call('sessions.archive', { id: ids[2]!, archived: true })
+    await h.close()
+    const again = await CoreHarness.open(dataDir, service)
+    expect(await totals(again)).toEqual([2, 1])
+    await again.close()
+  })
+})

@@ -102,6 +102,8 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
   const config = new ConfigService((options.configBackend ?? createConfBackend)(paths.dataDir), retiredEntries)
   const keychain = new Keychain(options.keychainService ?? DEFAULT_KEYCHAIN_SERVICE)
   const sessions = new SessionStore(db)
+  // Counted once here (a scan), then kept by the store: the list's totals leave archived sessions out.
+  sessions.archivedCount()
   const grants = new GrantStore(db)
   // Settings → Agents offers the tools of every configured MCP server that is running (grouped by server).
   const profiles = new ProfileService(config, db, () => mcpToolOptions(config.current().mcpServers, mcpRuntime))

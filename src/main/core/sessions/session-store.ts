@@ -176,6 +176,8 @@ function toTurn(r: RawTurn): TurnRow {
 export class SessionStore {
   /** A prepared statement, prepared on first use and reused (preparing costs more than running a keyed read). */
   private readonly st: (sql: string) => Database.Statement
+  /** The archived sessions' count once read (see archivedCount). */
+  private archived: number | null = null
 
   /** The message tree: parents, versions, the active branch (issue #12). */
   readonly tree: MessageTree
@@ -223,9 +225,13 @@ export class SessionStore {
     return { rows: raw.slice(0, limit).map(toSession), more: raw.length > limit }
   }
 
-  /** How many sessions are archived (few, next to the counter of all sessions: counted, not kept). */
+  /**
+   * How many sessions are archived. Counted once (a scan: call it at startup, not on a hot path), then kept by
+   * setArchived and delete, the only writes that change it.
+   */
   archivedCount(): number {
-    return (this.st('SELECT COUNT(*) AS n FROM sessions WHERE archived = 1').get() as { n: number }).n
+    this.archived ??= (this.st('SELECT COUNT(*) AS n FROM sessions WHERE archived = 1').get() as { n: number }).n
+    return this.archived
   }
 
   /**
@@ -327,13 +333,21 @@ export class SessionStore {
     this.st('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id)
   }
   setArchived(id: string, archived: boolean): void {
-    this.st('UPDATE sessions SET archived = ? WHERE id = ?').run(archived ? 1 : 0, id)
+    const changed = this.st('UPDATE sessions SET archived = ? WHERE id = ? AND archived != ?').run(archived ? 1 : 0, id, archived ? 1 : 0).changes > 0
+    if (changed) this.archivedChanged(archived ? 1 : -1)
+  }
+  /** Inside a transaction the change may be rolled back: the count is read again when next needed instead. */
+  private archivedChanged(by: 1 | -1): void {
+    if (this.archived === null) return
+    this.archived = this.db.inTransaction ? null : this.archived + by
   }
   touch(id: string, now = Date.now()): void {
     this.st('UPDATE sessions SET updated_at = ? WHERE id = ?').run(now, id)
   }
   delete(id: string): boolean {
-    return this.st('DELETE FROM sessions WHERE id = ?').run(id).changes > 0
+    const gone = this.st('DELETE FROM sessions WHERE id = ? RETURNING archived').get(id) as { archived: number } | undefined
+    if (gone?.archived === 1) this.archivedChanged(-1)
+    return gone !== undefined
   }
   saveDraft(id: string, text: string, now = Date.now()): boolean {
     return this.st('UPDATE sessions SET draft = ?, draft_updated_at = ? WHERE id = ?').run(text, now, id).changes > 0
