@@ -14,6 +14,7 @@ import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { AttachmentStore } from '../../src/main/core/attachments/attachment-store'
 import { ATTACHMENT_LIMITS } from '../../src/shared/attachments'
+import { mountSmallDisk, mountUnavailable } from '../support/small-disk'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -315,5 +316,29 @@ describe('migration 016', () => {
     await sendAndEnd(h, sessionId, 'after', [{ id: image.id, name: 'dot.png' }])
     const after = (await h.call('sessions.open', { id: sessionId })).messages
     expect(after.find((m) => m.content === 'after')!.attachments).toHaveLength(1)
+  })
+})
+
+const noMount = mountUnavailable()
+describe.skipIf(noMount !== null)(`a full disk${noMount ? ` (skipped: ${noMount})` : ''}`, () => {
+  it('staging on a full disk names it and what was not kept, leaves no partial file, and works once there is room', async () => {
+    const disk = mountSmallDisk(4 * 1024 * 1024)
+    try {
+      const h = await core(path.join(disk.dir, 'data'))
+      const notes = Buffer.from('x'.repeat(200_000))
+      disk.fill()
+      const refused = await h.fail('attachments.stage', { name: 'big-notes.txt', dataBase64: b64(notes) })
+      expect(refused.kind).toBe('disk-full')
+      expect(refused.message).toContain('the attachment (nothing was kept; attach it again once there is room)')
+      const dir = path.join(disk.dir, 'data', 'attachments')
+      expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([])
+      disk.free()
+      const kept = await h.call('attachments.stage', { name: 'big-notes.txt', dataBase64: b64(notes) })
+      expect(fs.readFileSync(path.join(dir, kept.id)).equals(notes)).toBe(true)
+      await h.close()
+      open = []
+    } finally {
+      disk.unmount()
+    }
   })
 })

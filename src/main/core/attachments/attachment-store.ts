@@ -101,14 +101,20 @@ export class AttachmentStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
     }
     const tmp = path.join(this.dir, `.tmp-${randomUUID()}`)
-    const handle = await open(tmp, 'wx', 0o600)
     try {
-      await handle.writeFile(bytes)
-      await handle.sync()
-    } finally {
-      await handle.close()
+      const handle = await open(tmp, 'wx', 0o600)
+      try {
+        await handle.writeFile(bytes)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(tmp, target)
+    } catch (err) {
+      // A full disk (or any failure) leaves no part of the file behind, under either name.
+      await rm(tmp, { force: true }).catch(() => undefined)
+      throw err
     }
-    await rename(tmp, target)
   }
 
   private async keepPdfText(id: string, name: string, bytes: Buffer): Promise<void> {
