@@ -160,6 +160,19 @@ function moveAside(paths: DataPaths, item: string): void {
  * staging left. Returns what it applied (null: nothing was pending). Must run with the data-dir lock held.
  */
 export async function applyPendingRestore(paths: DataPaths, keychain: readonly KeychainItemNeeded[], step?: RestoreStep): Promise<AppliedRestore | null> {
+  try {
+    return await applySteps(paths, keychain, step)
+  } catch (err) {
+    if (err instanceof KeelError) throw err
+    const code = (err as NodeJS.ErrnoException).code ?? 'an error'
+    // Every step is a rename read back from the disk: the next start continues where this one stopped.
+    throw KeelError.of('database', `Keel could not finish restoring a backup into ${paths.dataDir} (${code}); nothing was lost and the data is as the last completed step left it.`, {
+      fix: code === 'ENOSPC' ? 'Free some disk space, then start Keel again: the restore continues where it stopped.' : 'Check that the data directory is writable, then start Keel again: the restore continues where it stopped.',
+    })
+  }
+}
+
+async function applySteps(paths: DataPaths, keychain: readonly KeychainItemNeeded[], step?: RestoreStep): Promise<AppliedRestore | null> {
   for (const name of safeReaddir(paths.dataDir)) if (STRAY.test(name)) fs.rmSync(path.join(paths.dataDir, name), { recursive: true, force: true })
   const staged = path.join(paths.dataDir, STAGED)
   const applying = path.join(paths.dataDir, APPLYING)
