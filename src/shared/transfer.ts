@@ -3,7 +3,7 @@
 import { z } from 'zod'
 
 /** How a backup came to be: the user's "Back up now", the schedule, or the copy made before a restore replaces data. */
-export const BackupKind = z.enum(['manual', 'auto', 'before-restore', 'uploaded'])
+export const BackupKind = z.enum(['manual', 'auto', 'before-restore'])
 export type BackupKind = z.infer<typeof BackupKind>
 
 /** A backup file's name inside the backups folder: no path separators, the Keel extension. */

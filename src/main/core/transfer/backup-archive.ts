@@ -57,7 +57,7 @@ export function backupFileName(kind: BackupKind, at: number): string {
   return `keel-${kind}-${new Date(at).toISOString().replace(/[:.]/g, '-')}${BACKUP_EXTENSION}`
 }
 
-const NAME_PATTERN = /^keel-(manual|auto|before-restore|uploaded)-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(?:-\d+)?\.keelbackup$/
+const NAME_PATTERN = /^keel-(manual|auto|before-restore)-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(?:-\d+)?\.keelbackup$/
 
 /** The kind and time a backup's file name records, or null for a file Keel did not name. */
 export function parseBackupFileName(name: string): { kind: BackupKind; createdAt: number } | null {

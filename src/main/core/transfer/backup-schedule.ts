@@ -17,7 +17,7 @@ export function nextBackupDue(schedule: BackupSchedule, backups: readonly Backup
   return newest === null ? 0 : newest + SCHEDULE_INTERVAL_MS[schedule.every]
 }
 
-/** The automatic backups beyond the newest `keep` (manual, uploaded and before-restore backups are never pruned). */
+/** The automatic backups beyond the newest `keep` (manual and before-restore backups are never pruned). */
 export function backupsToPrune(backups: readonly BackupInfo[], keep: number): BackupInfo[] {
   return backups
     .filter((b) => b.kind === 'auto')

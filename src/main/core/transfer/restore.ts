@@ -18,7 +18,7 @@ import type { DataPaths } from '../paths'
 import { LATEST_SCHEMA_VERSION } from '../sessions/migrations/index'
 import { BACKED_UP_DIRS, BACKED_UP_FILES, BackupManifest, readBackup, writeBackup, writeFileDurably, type KeychainItemNeeded } from './backup-archive'
 
-/** A test's window into the steps (it kills the process at one); production passes nothing. */
+/** A test's window into the steps (it kills the process at one); the app passes nothing. */
 export type RestoreStep = (step: string) => void | Promise<void>
 
 const STAGED = 'restore-staged'

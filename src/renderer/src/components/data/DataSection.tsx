@@ -13,7 +13,7 @@ import { ErrorNote } from '../ErrorNote'
 import { useNotify } from '../Notices'
 import '../../styles/data.css'
 
-const KIND_LABEL: Record<BackupInfo['kind'], string> = { manual: 'manual', auto: 'automatic', 'before-restore': 'before a restore', uploaded: 'uploaded' }
+const KIND_LABEL: Record<BackupInfo['kind'], string> = { manual: 'manual', auto: 'automatic', 'before-restore': 'before a restore' }
 const when = (ms: number) => new Date(ms).toLocaleString()
 
 export function DataSection() {
