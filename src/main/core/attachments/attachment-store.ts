@@ -20,12 +20,21 @@ const ID = /^[0-9a-f]{64}$/
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Staged files nobody sent are kept this long (a window may still hold their chips across a restart of the core). */
 export const ORPHAN_GRACE_MS = 24 * 60 * 60 * 1000
+/** How much encoded file content is kept for requests (characters; about 64 MB of base64). */
+const WIRE_CACHE_CHARS = 64 * 1024 * 1024
 /** Uploads in progress at once (each at most the largest per-file cap). */
 const MAX_UPLOADS = 8
 
 type Row = { message_id: string; ordinal: number; sha256: string; name: string; mime: string; size: number; kind: AttachmentKind }
 
 export class AttachmentStore {
+  /**
+   * What requests carry of recent files (base64 of an image, a text): an agent turn rebuilds its history at every
+   * step, and files are content-addressed (never change), so they are read and encoded once while in use.
+   */
+  private readonly wireCache = new Map<string, string>()
+  private wireCacheChars = 0
+
   /** Chunked uploads in progress (the host carries at most 2 MB per message): upload id → bytes so far. */
   private readonly uploads = new Map<string, { parts: Buffer[]; size: number; at: number }>()
 
@@ -210,16 +219,33 @@ export class AttachmentStore {
 
   wireAttachment(r: AttachmentRef): WireAttachment {
     try {
-      if (r.kind === 'image') return { kind: 'image', name: r.name, mime: r.mime, data: fs.readFileSync(this.file(r.id)).toString('base64') }
-      if (r.kind === 'pdf') {
-        const text = fs.readFileSync(this.file(r.id) + '.txt', 'utf8')
-        return { kind: 'text', name: r.name, mime: r.mime, text, extractedFromPdf: true, pdfData: fs.readFileSync(this.file(r.id)).toString('base64') }
-      }
-      return { kind: 'text', name: r.name, mime: r.mime, text: fs.readFileSync(this.file(r.id), 'utf8') }
+      if (r.kind === 'image') return { kind: 'image', name: r.name, mime: r.mime, data: this.encoded(r.id, 'base64') }
+      if (r.kind === 'pdf') return { kind: 'text', name: r.name, mime: r.mime, text: this.encoded(r.id, 'pdf-text'), extractedFromPdf: true, pdfData: this.encoded(r.id, 'base64') }
+      return { kind: 'text', name: r.name, mime: r.mime, text: this.encoded(r.id, 'utf8') }
     } catch {
       // A file removed from the data directory by hand: the model is told, rather than the history failing.
       return { kind: 'text', name: r.name, mime: 'text/plain', text: '[This attachment is missing from Keel\'s data directory.]' }
     }
+  }
+
+  private encoded(id: string, as: 'base64' | 'utf8' | 'pdf-text'): string {
+    const key = `${as}:${id}`
+    const hit = this.wireCache.get(key)
+    if (hit !== undefined) {
+      // Most recently used last.
+      this.wireCache.delete(key)
+      this.wireCache.set(key, hit)
+      return hit
+    }
+    const value = as === 'pdf-text' ? fs.readFileSync(this.file(id) + '.txt', 'utf8') : fs.readFileSync(this.file(id)).toString(as)
+    this.wireCache.set(key, value)
+    this.wireCacheChars += value.length
+    for (const [k, v] of this.wireCache) {
+      if (this.wireCacheChars <= WIRE_CACHE_CHARS) break
+      this.wireCache.delete(k)
+      this.wireCacheChars -= v.length
+    }
+    return value
   }
 
   /**
