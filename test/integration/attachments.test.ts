@@ -329,7 +329,7 @@ describe.skipIf(noMount !== null)(`a full disk${noMount ? ` (skipped: ${noMount}
       disk.fill()
       const refused = await h.fail('attachments.stage', { name: 'big-notes.txt', dataBase64: b64(notes) })
       expect(refused.kind).toBe('disk-full')
-      expect(refused.message).toContain('the attachment (nothing was kept; attach it again once there is room)')
+      expect(refused.message).toContain('the attachment (nothing was kept; attach it again)')
       const dir = path.join(disk.dir, 'data', 'attachments')
       expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([])
       disk.free()

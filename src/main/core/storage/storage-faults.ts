@@ -99,7 +99,7 @@ export const UNSAVED_BY_CHANNEL: Readonly<Record<string, string>> = {
   'providers.models': 'the model list cache',
   'preferences.set': 'the preference',
   'chat.send': 'your message (nothing was sent; it stays in the message box)',
-  'attachments.stage': 'the attachment (nothing was kept; attach it again once there is room)',
+  'attachments.stage': 'the attachment (nothing was kept; attach it again)',
   'mcp.create': 'the new MCP server',
   'mcp.update': 'the MCP server change',
   'mcp.delete': 'the removal of the MCP server',
