@@ -56,10 +56,11 @@ describe('tray menu model', () => {
     expect(items[0]!.type === 'session' && items[0]!.label.startsWith(`${'x'.repeat(39)}…`)).toBe(true)
   })
 
-  it('leaves empty sessions out: a "New session" with no message yet has nothing to resume', () => {
+  it('leaves empty sessions out: a "New session" with no message yet has nothing to resume; one the user named stays', () => {
     const empty = session('e', 9, { title: 'New session', messageCount: 0 })
-    const items = sessionItems(buildTrayMenu([empty, session('m', 5)], { windowVisible: true, revision: 1 }))
-    expect(items.map((i) => (i.type === 'session' ? i.sessionId : ''))).toEqual(['m'])
+    const named = session('n', 7, { title: 'Plans', messageCount: 0 })
+    const items = sessionItems(buildTrayMenu([empty, named, session('m', 5)], { windowVisible: true, revision: 1 }))
+    expect(items.map((i) => (i.type === 'session' ? i.sessionId : ''))).toEqual(['n', 'm'])
   })
 
   it('ends with New session, Show/Hide Keel, Diagnostics and Quit', () => {

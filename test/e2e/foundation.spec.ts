@@ -45,7 +45,10 @@ test('a deleted key puts the session in an unresolved state after restart and se
   await page.getByRole('button', { name: 'Add provider' }).first().click()
   await addProvider(page, { name: 'Acme', kind: 'OpenAI-compatible', baseUrl: `${fake.url}/acme/v1`, model: 'acme-1', key: keel.newKey('acme') })
   await page.getByRole('button', { name: 'Edit Acme' }).click()
+  // Remove key asks first and is applied on Save (issue #12).
   await page.getByRole('button', { name: 'Remove key' }).click()
+  await page.getByRole('dialog', { name: 'Remove the stored key?' }).getByRole('button', { name: 'Remove on save' }).click()
+  await page.getByRole('form', { name: 'Edit Acme' }).getByRole('button', { name: 'Save', exact: true }).click()
   await expect(page.getByText('No key — add one')).toBeVisible()
   await closeSettings(page)
   await newSession(page)

@@ -98,6 +98,9 @@ describe('archive', () => {
     const listed = (await h.call('tray.menu', {})).items.flatMap((i) => (i.type === 'session' ? [i.sessionId] : []))
     expect(listed).toEqual([used.id])
     expect(listed).not.toContain(empty.id)
+    // Named by the user, it is theirs to resume even before its first message.
+    await h.call('sessions.rename', { id: empty.id, title: 'Plans' })
+    expect((await h.call('tray.menu', {})).items.flatMap((i) => (i.type === 'session' ? [i.sessionId] : [])).sort()).toEqual([empty.id, used.id].sort())
     await h.close()
   })
 })

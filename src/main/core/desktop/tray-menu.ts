@@ -1,6 +1,7 @@
 // The tray menu as data: a plain function of the session summaries (and their identity snapshots), so its rules —
 // ordering, labels, markers, limits — are tested under Node; the Electron adapter only maps it to a native menu.
 import type { SessionSummary, TrayItem, TrayMenuModel } from '../../../shared/domain'
+import { DEFAULT_TITLE } from '../sessions/session-store'
 
 export const TRAY_RECENT_LIMIT = 8
 const TITLE_MAX = 40
@@ -29,8 +30,8 @@ function clip(text: string): string {
 
 export function buildTrayMenu(sessions: readonly SessionSummary[], options: { windowVisible: boolean; revision: number }): TrayMenuModel {
   const recent = sessions
-    // Archived sessions are put away; an empty one (no message yet) has nothing to resume.
-    .filter((s) => !s.archived && s.messageCount > 0)
+    // Archived sessions are put away; an empty one (untitled, no message yet) has nothing to resume.
+    .filter((s) => !s.archived && !(s.messageCount === 0 && s.title === DEFAULT_TITLE))
     .slice()
     .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt)
     .slice(0, TRAY_RECENT_LIMIT)

@@ -246,10 +246,15 @@ export class SessionStore {
     return rows.find((r) => accept(r.id))?.id ?? null
   }
 
-  /** The first `limit` sessions in list order that are neither archived nor empty (the tray's recent sessions). */
+  /**
+   * The first `limit` sessions in list order that are neither archived nor empty (the tray's recent sessions). Empty:
+   * untitled with no message yet; a session the user named is listed even before its first message.
+   */
   recent(limit: number): SessionRow[] {
     return (
-      this.st(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = 0 AND EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) ORDER BY ${LIST_ORDER} LIMIT ?`).all(limit) as RawSession[]
+      this.st(
+        `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.archived = 0 AND (s.title != ? OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)) ORDER BY ${LIST_ORDER} LIMIT ?`,
+      ).all(DEFAULT_TITLE, limit) as RawSession[]
     ).map(toSession)
   }
 

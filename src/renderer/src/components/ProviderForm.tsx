@@ -187,6 +187,7 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
   const keyUsed = () => (typedKeyNow() ? `typed:${typedKeyNow().length}` : removeKeyOnSave ? 'none' : 'stored')
   const valuesOf = () => JSON.stringify({ ...draft(), key: keyUsed(), defaultModel: defaultModel.trim(), models: splitModels(models) })
 
+  /** The test's result; null when main refused the values themselves (the error, naming the field, is shown). */
   const runTest = async (): Promise<ConnectionTestResult | null> => {
     const values = valuesOf()
     const typedKey = typedKeyNow()
@@ -201,7 +202,9 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
       setTested({ values, result })
       return result
     } catch (e) {
-      setError(toErrorData(e))
+      const refused = toErrorData(e)
+      // The same values go into the entry on Save: a field the test input names is the form's field.
+      setError(refused.field?.startsWith('draft.') ? { ...refused, field: refused.field.slice('draft.'.length) } : refused)
       return null
     } finally {
       setTesting(false)
@@ -230,7 +233,11 @@ export function ProviderForm({ entry: initialEntry, onSaved, onCancel }: Provide
       const modelList = splitModels(models)
       let check = tested?.values === values ? tested.result : null
       // With no model at all the models list is the only way to one: a custom URL is checked before saving.
-      if (!check && isCustomUrl(baseUrl, info.defaultBaseUrl) && !defaultModel.trim() && modelList.length === 0) check = await runTest()
+      if (!check && isCustomUrl(baseUrl, info.defaultBaseUrl) && !defaultModel.trim() && modelList.length === 0) {
+        check = await runTest()
+        // Refused values are refused by Save too: their error is shown, not warnings on top of it.
+        if (!check) return
+      }
       const warnings = providerWarnings({ entryName: name.trim(), defaultModel, modelList, baseUrl, kindDefaultUrl: info.defaultBaseUrl, check })
       if (warnings.length > 0) {
         setWarned({ values, warnings })
