@@ -23,6 +23,8 @@ export const GROUPS = [
       integration('identity-authority'), integration('identity-edge-cases'), integration('alias-prefixes'), integration('live-key-removed'),
       integration('resume-unresolved'), integration('quick-resume'), integration('retired-entries'), integration('config-edits'),
       integration('identity-repair'),
+      // identity/fallback.ts (issue #11): the fallback rules and the chains on the wire.
+      core('fallback-rules'), integration('fallback'),
     ],
   },
   {
