@@ -13,7 +13,9 @@ const settingsDialog = (page: Page) => page.getByRole('dialog', { name: 'Setting
 /** How many text lines an element takes: its height over its line height (no sleeping, no pixel guesses). */
 async function lineCount(locator: Locator): Promise<number> {
   return locator.evaluate((el) => {
-    const style = getComputedStyle(el)
+    // Runs in the page (the test's tsconfig has no DOM library).
+    const view = el.ownerDocument.defaultView as unknown as { getComputedStyle(e: unknown): { lineHeight: string; fontSize: string } }
+    const style = view.getComputedStyle(el)
     const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2
     return Math.round(el.getBoundingClientRect().height / lineHeight)
   })
