@@ -1,0 +1,38 @@
+// An entry that needs no key (a local server, a gateway with auth "none") while the OS keychain is locked: there is
+// nothing to unlock for it, so Settings says no key is needed and its sessions still send. Only an entry that needs
+// a key makes Keel ask whether the keychain is locked. A real gnome-keyring on a private bus, locked with the Secret
+// Service Lock method. Written for the identity group's mutation survivors at 62b79dc (docs/mutation.md).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+import { startPrivateKeyring, type PrivateKeyring } from '../support/private-keyring'
+
+const fake = fakeProviderForFile()
+
+let keyring: PrivateKeyring
+let h: CoreHarness
+const savedBus = process.env.DBUS_SESSION_BUS_ADDRESS
+beforeAll(async () => {
+  keyring = await startPrivateKeyring()
+  h = await CoreHarness.open(tempDataDir(), testKeychainService())
+})
+afterAll(async () => {
+  await h?.close()
+  await keyring?.stop()
+  process.env.DBUS_SESSION_BUS_ADDRESS = savedBus
+})
+
+describe('a keyless entry on a locked keychain', () => {
+  it('Settings says "not needed" (not "keychain locked"), the session is resolved, and a send goes out', async () => {
+    await h.call('providers.create', { id: 'lan', name: 'LAN server', kind: 'openai-compatible', baseUrl: `${fake.url}/lan/v1`, api: 'openai-chat', defaultModel: 'l', auth: 'none' })
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'lan', model: 'l' })
+
+    await keyring.lock()
+
+    expect((await h.call('providers.list', {})).map((p) => [p.id, p.keyStatus])).toEqual([['lan', 'not-needed']])
+    expect((await h.call('sessions.open', { id: s.id })).session.identity.state).toEqual({ kind: 'resolved' })
+    const { turnId } = await h.call('chat.send', { sessionId: s.id, text: 'hello' })
+    expect((await h.turnEnded(turnId)) as { status: string }).toMatchObject({ status: 'done' })
+    expect(fake.requests().filter((r) => r.protocol !== 'models').map((r) => r.path)).toEqual(['/lan/v1/chat/completions'])
+  })
+})
