@@ -10,7 +10,6 @@ import { MessageItem, ReplyText, StepText, UserMessage } from './MessageItem'
 import { ToolCallDraftRow, ToolCallRow } from './agents/ToolCallRow'
 import { TurnPausePanel } from './agents/TurnPausePanel'
 import { TurnError } from './TurnError'
-import { BranchActionBar } from './branches/BranchActionBar'
 import { RetryAction } from './branches/RetryAction'
 import { IdentitySwitch } from './messages/ReplyIdentityLine'
 import { switchText } from '../lib/replyIdentity'
@@ -196,12 +195,8 @@ export function ChatView(props: ChatViewProps) {
 function ChatRow({ item, running }: { item: ChatItem; running: boolean }) {
   switch (item.kind) {
     case 'message':
-      return (
-        <>
-          <MessageItem message={item.message} usage={item.usage ?? null} fallbacks={item.fallbacks} />
-          <BranchActionBar message={item.message} />
-        </>
-      )
+      // Its actions (Copy, and the branch actions from BranchContext) are inside it: one row under each message.
+      return <MessageItem message={item.message} usage={item.usage ?? null} fallbacks={item.fallbacks} />
     case 'pending-user':
       return <UserMessage text={item.text} />
     case 'reply-text':

@@ -8,6 +8,7 @@ import { Markdown } from './Markdown'
 import type { TurnUsageView } from '../../../shared/usage'
 import { answeredBy } from '../lib/replyIdentity'
 import { MessageActions } from './messages/MessageActions'
+import { BranchActionBar } from './branches/BranchActionBar'
 import { ReplyIdentityLine } from './messages/ReplyIdentityLine'
 import '../styles/messages.css'
 import type { AttachmentRef } from '../../../shared/attachments'
@@ -18,7 +19,7 @@ import { fallbackLine, type StepFallbackView } from '../../../shared/fallback'
 export const MessageItem = memo(function MessageItem({ message, usage = null, fallbacks }: { message: ChatMessage; usage?: TurnUsageView | null; fallbacks?: StepFallbackView[] }) {
   const note = message.status === 'stopped' ? 'Stopped' : message.status === 'interrupted' ? 'Interrupted' : null
   const lineId = useId()
-  if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} attachments={message.attachments} actions={<MessageActions text={message.content} role="user" />} />
+  if (message.role === 'user') return <UserMessage text={message.content} time={message.createdAt} attachments={message.attachments} actions={<MessageActions text={message.content} role="user"><BranchActionBar message={message} /></MessageActions>} />
   const producedWith = message.producedWith ? `${message.producedWith.entryId} · ${message.producedWith.model}` : ''
   const identity = answeredBy(message, usage)
   // The reply's description for screen readers: who answered (and the fallback lines, when a fallback did).
@@ -41,7 +42,10 @@ export const MessageItem = memo(function MessageItem({ message, usage = null, fa
           {fallbackLine(f)}
         </p>
       ))}
-      <MessageActions text={message.content} role="assistant" />
+      {/* One row of actions per message: Copy, then the branch actions (edit, regenerate, versions). */}
+      <MessageActions text={message.content} role="assistant">
+        <BranchActionBar message={message} />
+      </MessageActions>
     </div>
   )
 })
