@@ -272,16 +272,21 @@ test('Archive and the Archived view, by keyboard: archived sessions leave the li
   await expect(recent.getByRole('menuitem', { name: /groceries/ })).toHaveCount(0)
   await page.keyboard.press('Escape')
   await page.keyboard.press('Escape')
+  // Search still finds it, marked archived.
+  await page.getByLabel('Search sessions').fill('groceries')
+  await expect(page.getByRole('list', { name: 'Sessions (search results)' }).getByRole('listitem').first()).toContainText('Archived · ')
+  await page.getByLabel('Search sessions').fill('')
+  await expect(list.getByRole('button', { name: 'planning the trip', exact: true })).toBeVisible()
 
   const toggle = page.getByRole('button', { name: 'Archived', exact: true })
   await toggle.focus()
   await page.keyboard.press('Enter')
   await expect(toggle).toHaveAttribute('aria-pressed', 'true')
   const archived = page.getByRole('list', { name: 'Archived sessions' })
-  await expect(archived.getByRole('button', { name: 'groceries for the week' })).toBeVisible()
+  await expect(archived.getByRole('button', { name: 'groceries for the week', exact: true })).toBeVisible()
   await expect(archived.getByRole('button', { name: 'planning the trip' })).toHaveCount(0)
   // An archived session opens as any other (its messages untouched), and Unarchive brings it back.
-  await archived.getByRole('button', { name: 'groceries for the week' }).click()
+  await archived.getByRole('button', { name: 'groceries for the week', exact: true }).click()
   await expect(assistantMessages(page).last()).toContainText('groceries for the week')
   await archived.getByRole('listitem').filter({ hasText: 'groceries' }).getByRole('button', { name: 'More' }).click()
   await page.getByRole('button', { name: 'Unarchive session groceries for the week' }).click()

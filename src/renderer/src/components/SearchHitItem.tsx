@@ -22,6 +22,8 @@ export function SearchHitItem({ hit, selected, onOpen, ...row }: SearchHitItemPr
       <button type="button" className="session-item__open" onClick={onOpen} aria-describedby={snippetId}>
         <span className="session-item__title">{inTitle ? <Highlighted text={hit.snippet} /> : hit.session.title}</span>
         <span className="search-hit__snippet" id={snippetId}>
+          {/* Search reaches archived sessions too; they say so, as the main list does not show them. */}
+          {hit.session.archived ? <span className="muted">Archived · </span> : null}
           {inTitle ? (
             <span className="muted">Title match</span>
           ) : (
