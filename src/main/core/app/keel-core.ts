@@ -768,7 +768,9 @@ async function composeKeelCore(options: KeelCoreOptions, lock: DataDirLock): Pro
     'chat.send': async ({ sessionId, text, attachments }) => {
       requireSession(sessionId)
       // Limits, types and the model's image input are checked before the profile's turn begins or anything is sent.
-      const files = await checkAttachments({ attachments: attachmentStore, catalog, identity }, sessionId, attachments ?? [])
+      // Without files nothing is awaited here: the turn's keychain read is queued at once, as the call arrives (a key
+      // deleted right after a send must not slip in before the turn boundary's read; live-key-removed.test.ts).
+      const files = attachments?.length ? await checkAttachments({ attachments: attachmentStore, catalog, identity }, sessionId, attachments) : []
       // The session's profile as of this turn: refused if it was deleted, and an edit since the last turn is said.
       const profileChange = profiles.beginTurn(sessionId)
       if (profileChange) emit('notice', { sessionId, level: 'info', text: profileChange })
