@@ -39,6 +39,22 @@ describe('legacy alias prefixes on a canonical entry', () => {
     })
   }
 
+  // On entry "openai" above, the prefixes are the entry's own (its legacy aliases, its kind). A binding written with
+  // the legacy id itself is the other path: its prefix goes even where the entry's rules would keep an id whole
+  // (a local server whose list is not known yet).
+  it('binding the legacy id "lm-studio" to "lm-studio/qwen/qwen3.6-27b" stores and sends LM Studio\'s "qwen/qwen3.6-27b"', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await h.call('providers.create', { id: 'lmstudio', name: 'LM Studio', kind: 'lmstudio', baseUrl: `${fake.url}/lms-alias/v1` })
+    const s = await h.call('sessions.create', {})
+    const bound = await h.call('sessions.bind', { id: s.id, entryId: 'lm-studio', model: 'lm-studio/qwen/qwen3.6-27b' })
+    expect(bound.identity.binding).toMatchObject({ entryId: 'lmstudio', model: 'qwen/qwen3.6-27b' })
+    expect(row(h.dataDir, s.id)).toEqual({ entryId: 'lmstudio', model: 'qwen/qwen3.6-27b' })
+    const { turnId } = await h.call('chat.send', { sessionId: s.id, text: 'hi' })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    expect(fake.requests().filter((r) => r.path.startsWith('/lms-alias/')).map((r) => [r.path, r.model])).toEqual([['/lms-alias/v1/chat/completions', 'qwen/qwen3.6-27b']])
+    await h.close()
+  })
+
   it('a row written as entry "openai", model "openai-codex/gpt-5.5" is repaired at startup', async () => {
     const dataDir = tempDataDir()
     let h = await withOpenAI(dataDir)

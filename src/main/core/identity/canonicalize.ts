@@ -85,7 +85,9 @@ function stripEntryPrefix(entry: ProviderEntry, model: string, known: KnownModel
   const candidates = prefixes.map((prefix) => ({ probe: [] as string[], prefix })).map((c) => ({ ...c, stripped: stripPrefix(model, c.prefix, c.probe) })).filter((c) => c.stripped !== model)
   // Most ids carry none of these prefixes: then there is nothing to decide and no catalog to read.
   if (candidates.length === 0) return model
-  const listed = new Set([...(entry.models ?? []), ...(entry.defaultModel ? [entry.defaultModel] : []), ...known(entry)])
+  const listed = new Set(known(entry))
+  entry.models?.forEach((id) => listed.add(id))
+  if (entry.defaultModel) listed.add(entry.defaultModel)
   if (listed.has(model)) return model
   const firstParty = FIRST_PARTY_KINDS.has(entry.kind)
   const chosen = candidates.find((c) => firstParty || listed.has(c.stripped))
@@ -94,8 +96,9 @@ function stripEntryPrefix(entry: ProviderEntry, model: string, known: KnownModel
   return chosen.stripped
 }
 
+/** `openai/` alone strips to an empty id, which the caller refuses ("A model id is required."), never stores. */
 function stripPrefix(model: string, prefix: string, changes: string[]): string {
-  if (!model.toLowerCase().startsWith(`${prefix.toLowerCase()}/`) || model.length <= prefix.length + 1) return model
+  if (!model.toLowerCase().startsWith(`${prefix.toLowerCase()}/`)) return model
   const bare = model.slice(prefix.length + 1)
   changes.push(`model "${model}" → "${bare}" (entry prefix removed)`)
   return bare
