@@ -123,8 +123,11 @@ describe('identity details the user sees', () => {
     await h.call('providers.create', { id: 'back', name: 'Back', kind: 'openai-compatible', baseUrl: `${fake.url}/back/v1`, api: 'openai-chat', defaultModel: 'm-2', key: testKey('back') })
     const s = await h.call('sessions.create', {})
     await h.call('sessions.bind', { id: s.id, entryId: 'prim', model: 'm-1' })
-    await h.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [{ entryId: 'gone', model: 'm-2' }, { entryId: 'back', model: 'm-2' }] } })
+    const set = await h.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [{ entryId: 'gone', model: 'm-2' }, { entryId: 'back', model: 'm-2' }] } })
+    expect(set.problems).toEqual([])
     await h.call('providers.delete', { id: 'gone' })
+    // The header lists the one that cannot resolve now, and only it (the other's key is read by its entry id).
+    expect((await h.call('sessions.fallbacks', { id: s.id })).problems.map((p) => [p.entryId, p.reason])).toEqual([['gone', 'its entry was deleted']])
     const notices = () => h.events('notice').filter((e) => e.sessionId === s.id).map((e) => e.text)
 
     fake.script({ pathPrefix: '/prim', status: 503, times: 1 })
