@@ -331,6 +331,19 @@ describe('fallback bindings', () => {
       expect.objectContaining({ entryId: 'no-such-entry', reason: 'its entry was deleted', outcome: 'unresolved' }),
     ])
   })
+
+  it('a session with no list of its own and a profile whose list is empty (or no profile) has no fallbacks, and diagnostics shows no fallback row', async () => {
+    const a = await entry('openai-chat', 'none-a')
+    const profile = await h.call('profiles.create', { name: `Empty fallback profile ${n}`, binding: { mode: 'pinned', entryId: a.id, model: 'm-1' }, fallback: { bindings: [] } })
+    const withProfile = await h.call('sessions.create', { profileId: profile.id })
+    const plain = await h.call('sessions.create', {})
+    for (const s of [withProfile, plain]) {
+      await h.call('sessions.bind', { id: s.id, entryId: a.id, model: 'm-1' })
+      expect(await h.call('sessions.fallbacks', { id: s.id })).toMatchObject({ source: 'none', chain: null, problems: [] })
+      const diag = await h.call('diagnostics.session', { id: s.id })
+      expect(diag.rows.find((r) => r.field === 'fallback')).toBeUndefined()
+    }
+  })
 })
 
 describe('fallback across a restart and on an older database', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
