@@ -4,6 +4,7 @@
 // list says it takes no images: the send is refused before anything goes out, and the picked files stay; a file
 // dropped on the composer is attached too.
 import type { Page } from '@playwright/test'
+import AxeBuilder from '@axe-core/playwright'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, test } from './support/fixtures'
 
 const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
@@ -28,6 +29,12 @@ async function pasteImage(page: Page, name: string): Promise<void> {
   )
 }
 
+/** axe-core (WCAG 2.1 A/AA) on a part of the page, as in accessibility.spec.ts. */
+async function violations(page: Page, include: string) {
+  const result = await new AxeBuilder({ page }).include(include).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  return result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))
+}
+
 const completions = (fake: { requests(): Array<{ protocol: string; body?: unknown }> }) => fake.requests().filter((r) => r.protocol !== 'models')
 
 test('paste an image and pick a text file: both shown in the transcript, the image reached the model as image input', async ({ page, fake, keel }) => {
@@ -47,6 +54,8 @@ test('paste an image and pick a text file: both shown in the transcript, the ima
   await expect(staged.getByTestId('staged-attachment').filter({ hasText: 'notes.txt' })).toContainText('text · 41 B')
   // A file Keel cannot attach says so on its chip, and is removed by the user.
   await expect(staged.getByRole('alert')).toContainText('"archive.bin" is not a file Keel can attach')
+  // The staged thumbnail, the chip and the refused chip (with its reason and Remove) are accessible.
+  expect(await violations(page, 'form')).toEqual([])
   await staged.getByRole('button', { name: 'Remove archive.bin' }).click()
   await expect(staged.getByTestId('staged-attachment')).toHaveCount(2)
 
@@ -58,6 +67,7 @@ test('paste an image and pick a text file: both shown in the transcript, the ima
   const sent = page.getByRole('article', { name: 'user message' })
   await expect(sent.getByRole('list', { name: 'Attached files' }).getByRole('img', { name: 'screenshot.png' })).toBeVisible()
   await expect(sent.getByTestId('message-attachment').filter({ hasText: 'notes.txt' })).toBeVisible()
+  expect(await violations(page, '[role="log"]')).toEqual([])
   // The composer's files went with the message.
   await expect(page.getByRole('list', { name: 'Attachments' })).toHaveCount(0)
 
