@@ -8,7 +8,7 @@
 // KEEL_SHOTS=attachments only a pasted chart and a picked file, sent, and more staged (docs/attachments.png).
 // KEEL_SHOTS=data only Settings → Data: backups, the schedule, an import and a restore waiting (docs/data.png).
 // KEEL_SHOTS=narrow only an 800×600 window: the sidebar collapsed to a rail, a long title and identity on one row each
-// (docs/narrow.png).
+// (docs/narrow.png). Without KEEL_SHOTS it takes every one of them.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -22,6 +22,29 @@ import { pdfWithText } from '../test/support/pdf-fixture'
 const OUT = path.resolve(import.meta.dirname, '../docs')
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+
+const SCHEME = (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark'
+
+/** A fresh data directory for one screenshot, with its config.json when given. */
+function shotDataDir(config?: object): string {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
+  if (config) fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(config))
+  return dataDir
+}
+
+/** Keel for one screenshot: the browser host on that data directory and its own keychain service, and a page. */
+async function openShot(dataDir: string, viewport: { width: number; height: number }) {
+  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const page = await browser.newPage({ viewport, colorScheme: SCHEME })
+  return { host, browser, page }
+}
+
+async function closeShot(browser: { close(): Promise<void> }, host: { stop(): Promise<unknown> }, fake?: { close(): Promise<unknown> }) {
+  await browser.close()
+  await host.stop()
+  await fake?.close()
+}
 
 /**
  * An agent session (a profile with read_file and edit_file on a small workspace) where the model read a file and
@@ -63,7 +86,7 @@ async function approvalCardShot() {
   const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   // Taller than the other shots: the transcript's tool rows and the whole card.
-  const page = await browser.newPage({ viewport: { width: 1280, height: 960 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 960 }, colorScheme: SCHEME })
   try {
     await page.goto(host.url)
     await newSession(page)
@@ -73,9 +96,7 @@ async function approvalCardShot() {
     await page.getByTestId('approval-diff').getByText('+  requestTimeoutMs: 60_000').waitFor()
     await page.screenshot({ path: path.join(OUT, 'approval-card.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
     fs.rmSync(workspace, { recursive: true, force: true })
   }
 }
@@ -102,9 +123,7 @@ async function mcpServersShot() {
       ],
     }),
   )
-  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const { host, browser, page } = await openShot(dataDir, { width: 1280, height: 900 })
   try {
     await page.goto(host.url)
     await page.getByRole('button', { name: 'Settings' }).click()
@@ -121,8 +140,7 @@ async function mcpServersShot() {
     await page.getByRole('heading', { name: 'MCP servers' }).evaluate((el) => el.parentElement?.scrollIntoView({ block: 'start' }))
     await page.screenshot({ path: path.join(OUT, 'mcp-servers.png') })
   } finally {
-    await browser.close()
-    await host.stop()
+    await closeShot(browser, host)
   }
 }
 
@@ -132,24 +150,20 @@ async function mcpServersShot() {
  */
 async function usageShot() {
   const fake = await startFakeProvider()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [
-        { id: 'router', name: 'OpenRouter', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/router/v1`, auth: 'none', models: ['anthropic/claude-sonnet-4', 'openai/gpt-4o-mini'] },
-        { id: 'desk', name: 'LM Studio (desk)', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b'] },
-      ],
-      default: { entryId: 'router', model: 'anthropic/claude-sonnet-4' },
-      prices: {
-        router: {
-          'anthropic/claude-sonnet-4': { input: 3, cachedInput: 0.3, output: 15, source: 'provider' },
-          'openai/gpt-4o-mini': { input: 0.15, output: 0.6, source: 'provider' },
-        },
+  const dataDir = shotDataDir({
+    version: 1,
+    providers: [
+      { id: 'router', name: 'OpenRouter', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/router/v1`, auth: 'none', models: ['anthropic/claude-sonnet-4', 'openai/gpt-4o-mini'] },
+      { id: 'desk', name: 'LM Studio (desk)', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b'] },
+    ],
+    default: { entryId: 'router', model: 'anthropic/claude-sonnet-4' },
+    prices: {
+      router: {
+        'anthropic/claude-sonnet-4': { input: 3, cachedInput: 0.3, output: 15, source: 'provider' },
+        'openai/gpt-4o-mini': { input: 0.15, output: 0.6, source: 'provider' },
       },
-    }),
-  )
+    },
+  })
   const runs: Array<{ model: string; prefix: string; usage: { input: number; output: number; cached?: number } | 'none' }> = [
     { model: 'anthropic/claude-sonnet-4', prefix: '/router', usage: { input: 18_400, output: 1_250, cached: 12_000 } },
     { model: 'anthropic/claude-sonnet-4', prefix: '/router', usage: { input: 21_900, output: 2_310, cached: 18_000 } },
@@ -158,9 +172,7 @@ async function usageShot() {
     { model: 'qwen/qwen3.6-27b', prefix: '/lms', usage: 'none' },
   ]
   fake.sequence(runs.map((r) => ({ pathPrefix: r.prefix, usage: r.usage, reply: 'Done: the summary is in the notes.' })))
-  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const { host, browser, page } = await openShot(dataDir, { width: 1280, height: 900 })
   try {
     await page.goto(host.url)
     let model = ''
@@ -181,9 +193,7 @@ async function usageShot() {
     await page.getByRole('heading', { name: 'Usage' }).evaluate((el) => el.parentElement?.scrollIntoView({ block: 'start' }))
     await page.screenshot({ path: path.join(OUT, 'usage.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
   }
 }
 
@@ -193,24 +203,18 @@ async function usageShot() {
  */
 async function branchesShot() {
   const fake = await startFakeProvider()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-work'] }],
-      default: { entryId: 'work', model: 'gpt-work' },
-    }),
-  )
+  const dataDir = shotDataDir({
+    version: 1,
+    providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-work'] }],
+    default: { entryId: 'work', model: 'gpt-work' },
+  })
   fake.sequence([
     { reply: 'How about **Tiller**: short, nautical, and easy to say.' },
     { reply: 'A few ideas: **Leeward**, **Bowline** or **Tiller**. Leeward reads well as an app icon word.' },
     { reply: 'Tiller is already short; **Luff** is shorter still.' },
     { reply: '**Luff**: four letters, and every sailor knows it.' },
   ])
-  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const { host, browser, page } = await openShot(dataDir, { width: 1280, height: 800 })
   const replies = page.getByRole('article', { name: 'assistant message', exact: true })
   try {
     await page.goto(host.url)
@@ -231,9 +235,7 @@ async function branchesShot() {
     while ((await page.getByRole('button', { name: 'Dismiss notice' }).count()) > 0) await page.getByRole('button', { name: 'Dismiss notice' }).first().click()
     await page.screenshot({ path: path.join(OUT, 'branches.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
   }
 }
 
@@ -243,19 +245,13 @@ async function branchesShot() {
  */
 async function attachmentsShot() {
   const fake = await startFakeProvider()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-vision'] }],
-      default: { entryId: 'work', model: 'gpt-vision' },
-    }),
-  )
+  const dataDir = shotDataDir({
+    version: 1,
+    providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-vision'] }],
+    default: { entryId: 'work', model: 'gpt-vision' },
+  })
   fake.script({ reply: 'The chart shows weekly sign-ups rising from 120 to 410 over six weeks, with the largest jump in week 4 — the week the **launch notes** in `notes.md` mention the new onboarding flow.' })
-  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const { host, browser, page } = await openShot(dataDir, { width: 1280, height: 800 })
   try {
     await page.goto(host.url)
     await newSession(page)
@@ -294,9 +290,7 @@ async function attachmentsShot() {
     await page.getByLabel('Message').fill('And how does this compare?')
     await page.screenshot({ path: path.join(OUT, 'attachments.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
   }
 }
 
@@ -306,21 +300,15 @@ async function attachmentsShot() {
  */
 async function dataShot() {
   const fake = await startFakeProvider()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [
-        { id: 'openai', name: 'OpenAI', kind: 'openai', api: 'openai-responses', baseUrl: `${fake.url}/openai/v1`, models: ['gpt-4o'] },
-        { id: 'desk', name: 'LM Studio (desk)', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b'] },
-      ],
-      default: { entryId: 'desk', model: 'qwen/qwen3.6-27b' },
-    }),
-  )
-  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const dataDir = shotDataDir({
+    version: 1,
+    providers: [
+      { id: 'openai', name: 'OpenAI', kind: 'openai', api: 'openai-responses', baseUrl: `${fake.url}/openai/v1`, models: ['gpt-4o'] },
+      { id: 'desk', name: 'LM Studio (desk)', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b'] },
+    ],
+    default: { entryId: 'desk', model: 'qwen/qwen3.6-27b' },
+  })
+  const { host, browser, page } = await openShot(dataDir, { width: 1280, height: 900 })
   try {
     await page.goto(host.url)
     await page.getByRole('button', { name: 'Settings', exact: true }).click()
@@ -341,33 +329,20 @@ async function dataShot() {
     await page.getByRole('heading', { name: 'Data', exact: true }).evaluate((el) => el.parentElement?.parentElement?.scrollIntoView({ block: 'start' }))
     await page.screenshot({ path: path.join(OUT, 'data.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
   }
 }
 
-/**
- * Message chrome and session overrides (issue #12): two replies on two entries with the "Switched to … on …" divider
- * between them, each reply's identity line, a code block with its language and Copy (just pressed: "Copied"), the
- * message actions shown on hover, and the header's instructions & parameters override (docs/message-chrome.png).
- */
 /** An 800×600 window: the sidebar collapses itself to a rail; the header's long title and identity stay one row. */
 async function narrowShot() {
   const fake = await startFakeProvider()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'desk', name: 'LM Studio on the desk machine', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b-instruct-q4_k_m'] }],
-      default: { entryId: 'desk', model: 'qwen/qwen3.6-27b-instruct-q4_k_m' },
-    }),
-  )
+  const dataDir = shotDataDir({
+    version: 1,
+    providers: [{ id: 'desk', name: 'LM Studio on the desk machine', kind: 'lmstudio', api: 'openai-chat', baseUrl: `${fake.url}/lms/v1`, auth: 'none', models: ['qwen/qwen3.6-27b-instruct-q4_k_m'] }],
+    default: { entryId: 'desk', model: 'qwen/qwen3.6-27b-instruct-q4_k_m' },
+  })
   fake.script({ reply: 'Low tide on Sunday is at 06:12 and 18:40; high tide at 12:25. The spring tide peaks on Monday.' })
-  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const page = await browser.newPage({ viewport: { width: 800, height: 600 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const { host, browser, page } = await openShot(dataDir, { width: 800, height: 600 })
   try {
     await page.goto(host.url)
     await page.getByRole('button', { name: 'Expand sidebar' }).waitFor()
@@ -379,30 +354,29 @@ async function narrowShot() {
     while ((await dismiss.count()) > 0) await dismiss.first().dispatchEvent('click')
     await page.screenshot({ path: path.join(OUT, 'narrow.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
   }
 }
 
+/**
+ * Message chrome and session overrides (issue #12): two replies on two entries with the "Switched to … on …" divider
+ * between them, each reply's identity line, a code block with its language and Copy (just pressed: "Copied"), the
+ * message actions shown on hover, and the header's instructions & parameters override (docs/message-chrome.png).
+ */
 async function messageChromeShot() {
   const fake = await startFakeProvider()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-4.1'] }],
-      default: { entryId: 'work', model: 'gpt-4.1' },
-    }),
-  )
+  const dataDir = shotDataDir({
+    version: 1,
+    providers: [{ id: 'work', name: 'Work gateway', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/work/v1`, auth: 'none', models: ['gpt-4.1'] }],
+    default: { entryId: 'work', model: 'gpt-4.1' },
+  })
   fake.sequence([
     { pathPrefix: '/work', reply: 'Iterate over the file object: it yields one line at a time.\n\n```python\nwith open("notes.txt", encoding="utf-8") as f:\n    for line in f:\n        print(line.rstrip())\n```' },
     { pathPrefix: '/anthropic', reply: 'Use a `BufReader` and its `lines()` iterator:\n\n```rust\nuse std::io::{BufRead, BufReader};\n\nlet file = std::fs::File::open("notes.txt")?;\nfor line in BufReader::new(file).lines() {\n    println!("{}", line?);\n}\n```' },
   ])
   const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: SCHEME })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   const page = await context.newPage()
   try {
@@ -431,9 +405,7 @@ async function messageChromeShot() {
     await page.getByRole('article', { name: 'assistant message', exact: true }).last().hover()
     await page.screenshot({ path: path.join(OUT, 'message-chrome.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
   }
 }
 
@@ -449,9 +421,7 @@ async function main() {
   const fake = await startFakeProvider()
   fake.script({ protocol: 'openai-chat', reply: 'Here is a **typed** helper:\n\n```ts\nexport function identityKey(entryId: string, model: string): string {\n  return `${entryId}:${model}`\n}\n```\n\nIt keeps the entry id and the wire model as two values.' , times: 1 })
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-shots-'))
-  const host = await startHost(dataDir, { KEEL_KEYCHAIN_SERVICE: `keel-shots-${Date.now()}` })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: (process.env.KEEL_SHOT_SCHEME as 'dark' | 'light') ?? 'dark' })
+  const { host, browser, page } = await openShot(dataDir, { width: 1280, height: 800 })
   try {
     await page.goto(host.url)
     await page.getByRole('button', { name: 'Add provider' }).first().click()
@@ -492,19 +462,26 @@ async function main() {
     // A session whose entry lost its key: the explicit unresolved state.
     await page.getByRole('button', { name: 'Settings' }).click()
     await page.getByRole('button', { name: 'Edit Work gateway' }).click()
+    // Remove key asks first and is applied on Save.
     await page.getByRole('button', { name: 'Remove key' }).click()
+    await page.getByRole('dialog', { name: 'Remove the stored key?' }).getByRole('button', { name: 'Remove on save' }).click()
+    await page.getByRole('form', { name: 'Edit Work gateway' }).getByRole('button', { name: 'Save', exact: true }).click()
+    await page.getByText('No key — add one').first().waitFor()
     await page.keyboard.press('Escape')
     await page.getByRole('alert').filter({ hasText: 'No API key' }).first().waitFor()
+    while ((await page.getByRole('button', { name: 'Dismiss notice' }).count()) > 0) await page.getByRole('button', { name: 'Dismiss notice' }).first().click()
     await page.screenshot({ path: path.join(OUT, 'unresolved.png') })
   } finally {
-    await browser.close()
-    await host.stop()
-    await fake.close()
+    await closeShot(browser, host, fake)
   }
   await approvalCardShot()
   await mcpServersShot()
   await usageShot()
   await branchesShot()
+  await attachmentsShot()
+  await dataShot()
+  await narrowShot()
+  await messageChromeShot()
   console.log(`screenshots written to ${OUT}`)
 }
 
