@@ -82,4 +82,11 @@ describe('chat rows of agent turns', () => {
     expect(mergeToolCalls([call({ state: 'succeeded' })], new Map([['c1', call({ state: 'running' })]]))[0]!.state).toBe('succeeded')
     expect(mergeToolCalls([], new Map([['c9', call({ id: 'c9' })]])).map((c) => c.id)).toEqual(['c9'])
   })
+
+  it('the message shown right after Send carries its files until the stored one (with its files) is read', () => {
+    const png = { id: 'a'.repeat(64), name: 'chart.png', mime: 'image/png', size: 120, kind: 'image' } as const
+    const sent = { turnId: 't2', text: 'What changed?', attachments: [png], createdAt: 9 }
+    const rows = buildChatItems(view({ messages: [user, reply] }), new Map(), sent)
+    expect(rows.at(-1)).toMatchObject({ kind: 'pending-user', text: 'What changed?', attachments: [png] })
+  })
 })

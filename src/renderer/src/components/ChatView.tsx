@@ -198,7 +198,7 @@ function ChatRow({ item, running }: { item: ChatItem; running: boolean }) {
       // Its actions (Copy, and the branch actions from BranchContext) are inside it: one row under each message.
       return <MessageItem message={item.message} usage={item.usage ?? null} fallbacks={item.fallbacks} />
     case 'pending-user':
-      return <UserMessage text={item.text} />
+      return <UserMessage text={item.text} attachments={item.attachments} />
     case 'reply-text':
       return <ReplyText text={item.text} streaming={item.streaming} note={item.note} />
     case 'turn-error':

@@ -3,6 +3,7 @@
 // that sent. A send that fails puts the text back. A draft main could not save (a full or read-only disk) stays in
 // the box and in this window's draft cache, and the box says it was not saved. Mount one per session (the caller
 // keys it by session id).
+import type { AttachmentRef } from '../../../shared/attachments'
 import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react'
 import type { KeelErrorData } from '../../../shared/domain'
 import { call } from '../bridge'
@@ -22,7 +23,7 @@ interface ComposerProps {
   running: boolean
   /** Id of the element explaining why sending is impossible (the unresolved alert), or null when it is possible. */
   blockedBy: string | null
-  onSent: (turnId: string, text: string) => void
+  onSent: (turnId: string, text: string, attachments: readonly AttachmentRef[]) => void
 }
 
 const SAVE_DELAY_MS = 300
@@ -141,7 +142,7 @@ export function Composer({ sessionId, sessionTitle, initialDraft, running, block
       const attachments = files.map((f) => ({ id: f.ref.id, name: f.ref.name }))
       const { turnId } = await call('chat.send', { sessionId, text: value, ...(attachments.length > 0 ? { attachments } : {}) })
       staged.sent(files.map((f) => f.key))
-      onSent(turnId, value)
+      onSent(turnId, value, files.map((f) => f.ref))
       // Nothing typed since: make sure no stale copy of the sent text comes back as a draft.
       if (cachedDraft(sessionId) === '') saveDraft(sessionId, '', draftSaved)
     } catch (e) {

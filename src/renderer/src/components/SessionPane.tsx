@@ -146,8 +146,8 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
           initialDraft={session.view.draft}
           running={session.running}
           blockedBy={unresolved ? unresolvedId : null}
-          onSent={(turnId, text) => {
-            session.markSent(turnId, text)
+          onSent={(turnId, text, attachments) => {
+            session.markSent(turnId, text, attachments)
             // After a jump the loaded messages may end before the latest: the reply is shown with the latest.
             if (session.view?.page.newerCursor) session.reload()
             setFollowSignal((n) => n + 1)

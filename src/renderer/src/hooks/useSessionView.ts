@@ -3,6 +3,7 @@
 // events). Streaming text is shown as it arrives, a frame at a time; when a turn starts or ends only the latest
 // page is read and patched onto the window's end, and the persisted messages replace the streamed text. Mount one
 // instance per session (the caller keys it by session id).
+import type { AttachmentRef } from '../../../shared/attachments'
 import { useCallback, useEffect, useReducer, useRef } from 'react'
 import type { ChatEvent, EventPayload } from '../../../shared/contract'
 import type { KeelErrorData, MessagePage, SessionView, ToolCallView, TurnPauseView, TurnView } from '../../../shared/domain'
@@ -49,7 +50,7 @@ type Action =
   | { type: 'turn-ended'; turnId: string; status: 'done' | 'stopped' | 'error'; error: KeelErrorData | null; pause: TurnPauseView | null }
   | { type: 'tool-call'; turnId: string; call: ToolCallView }
   | { type: 'tool-call-delta'; turnId: string; draft: ToolCallDraft }
-  | { type: 'sent'; turnId: string; text: string }
+  | { type: 'sent'; turnId: string; text: string; attachments: readonly AttachmentRef[] }
   /** The active branch changed (edit, regenerate, retry, another version picked): what ended on the old one goes. */
   | { type: 'branched' }
 
@@ -165,7 +166,7 @@ function reducer(state: State, action: Action): State {
     case 'sent': {
       const live = new Map(state.live)
       if (!live.has(action.turnId)) live.set(action.turnId, carryLive(action.turnId, undefined, {}))
-      const sent = { turnId: action.turnId, text: action.text, createdAt: Date.now() }
+      const sent = { turnId: action.turnId, text: action.text, attachments: action.attachments, createdAt: Date.now() }
       const pending = state.view && isPendingStored(state.view, live, sent) ? null : sent
       return { ...state, live, pending }
     }
@@ -189,7 +190,7 @@ export interface SessionViewState {
   /** Adds the page below (after a jump, the loaded messages may end before the latest). */
   loadNewer: () => void
   /** Tells the view a turn was just sent from this window, so the user's text shows at once. */
-  markSent: (turnId: string, text: string) => void
+  markSent: (turnId: string, text: string, attachments?: readonly AttachmentRef[]) => void
 }
 
 /** What the latest-page patch asks for: a turn adds two messages, so this always overlaps the window's end. */
@@ -351,7 +352,7 @@ export function useSessionView(sessionId: string, target: MessageTarget | null =
     if (stateRef.current.view?.turns.some((t) => t.pause)) loadPage('latest')
   })
 
-  const markSent = useCallback((turnId: string, text: string) => dispatch({ type: 'sent', turnId, text }), [])
+  const markSent = useCallback((turnId: string, text: string, attachments: readonly AttachmentRef[] = []) => dispatch({ type: 'sent', turnId, text, attachments }), [])
 
   const running = [...state.live.values()].some((t) => t.ended === null)
 

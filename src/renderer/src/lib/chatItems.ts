@@ -2,6 +2,7 @@
 // A turn's error is placed right after the user message that started it, and is never shown as a reply.
 // An agent turn's steps sit between the user message and the reply, in order: each step's text, then its tool calls;
 // a turn paused on its step limit or a changed identity ends with the panel that asks how to go on.
+import type { AttachmentRef } from '../../../shared/attachments'
 import type { ChatMessage, KeelErrorData, SessionView, ToolCallView, TurnPauseView, TurnView } from '../../../shared/domain'
 import type { LiveTurn, PendingUserMessage, ToolCallDraft } from './liveTurn'
 import type { TurnUsageView } from '../../../shared/usage'
@@ -15,7 +16,7 @@ export type ReplyNote = 'Stopped' | 'Interrupted' | 'Incomplete: the reply was c
 export type ChatItem =
   /** `usage`: what the reply's turn consumed (assistant messages of turns with recorded usage). */
   | { kind: 'message'; key: string; message: ChatMessage; usage?: TurnUsageView | null; fallbacks?: StepFallbackView[] }
-  | { kind: 'pending-user'; key: string; text: string }
+  | { kind: 'pending-user'; key: string; text: string; attachments?: readonly AttachmentRef[] }
   /** Assistant text of a turn that has no stored reply (yet): streaming, or cut short. */
   | { kind: 'reply-text'; key: string; turnId: string; text: string; streaming: boolean; note: ReplyNote | null }
   | { kind: 'turn-error'; key: string; turnId: string; error: KeelErrorData }
@@ -206,13 +207,13 @@ export function buildChatItems(
   let pendingPlaced = false
   for (const turn of trailing) {
     if (pendingShown && !pendingPlaced && turn.id === pending.turnId) {
-      items.push({ kind: 'pending-user', key: `pending:${pending.turnId}`, text: pending.text })
+      items.push({ kind: 'pending-user', key: `pending:${pending.turnId}`, text: pending.text, attachments: pending.attachments })
       pendingPlaced = true
     }
     place(turn)
   }
   if (pendingShown && !pendingPlaced) {
-    items.push({ kind: 'pending-user', key: `pending:${pending.turnId}`, text: pending.text })
+    items.push({ kind: 'pending-user', key: `pending:${pending.turnId}`, text: pending.text, attachments: pending.attachments })
   }
   return items
 }

@@ -1,5 +1,6 @@
 // What the open session knows of turns from chat events, before (or until) a refetched view reports them. Types
 // only, free of React and the bridge, so the pure chat-row builder (and its tests) can use them.
+import type { AttachmentRef } from '../../../shared/attachments'
 import type { KeelErrorData, TurnPauseView } from '../../../shared/domain'
 
 /** A turn as seen from events, before (or until) a refetched view reports it. */
@@ -32,5 +33,7 @@ export interface ToolCallDraft {
 export interface PendingUserMessage {
   turnId: string
   text: string
+  /** The files sent with it, shown with the text until the stored message (with its files) is read. */
+  attachments?: readonly AttachmentRef[]
   createdAt: number
 }
