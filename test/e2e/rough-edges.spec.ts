@@ -285,12 +285,15 @@ test('Archive and the Archived view, by keyboard: archived sessions leave the li
   const archived = page.getByRole('list', { name: 'Archived sessions' })
   await expect(archived.getByRole('button', { name: 'groceries for the week', exact: true })).toBeVisible()
   await expect(archived.getByRole('button', { name: 'planning the trip' })).toHaveCount(0)
-  // An archived session opens as any other (its messages untouched), and Unarchive brings it back.
+  // An archived session opens as any other (its messages untouched), its header says it is archived, and
+  // Unarchive (there, or in the list's More menu) brings it back.
   await archived.getByRole('button', { name: 'groceries for the week', exact: true }).click()
   await expect(assistantMessages(page).last()).toContainText('groceries for the week')
-  await archived.getByRole('listitem').filter({ hasText: 'groceries' }).getByRole('button', { name: 'More' }).click()
-  await page.getByRole('button', { name: 'Unarchive session groceries for the week' }).click()
+  const header = page.getByRole('banner', { name: 'Session identity' })
+  await expect(header.getByTestId('session-archived')).toContainText('Archived')
+  await header.getByRole('button', { name: 'Unarchive' }).click()
   await expect(page.getByText('No archived sessions.')).toBeVisible()
+  await expect(header.getByTestId('session-archived')).toHaveCount(0)
   await toggle.click()
   await expect(toggle).toHaveAttribute('aria-pressed', 'false')
   await expect(page.getByRole('list', { name: 'Sessions' }).getByRole('button', { name: 'groceries for the week' })).toBeVisible()

@@ -20,15 +20,28 @@ interface SessionHeaderProps {
   snapshot: IdentitySnapshot | null
   onChangeModel: () => void
   onOpenDiagnostics: () => void
+  /** An archived session opened from the Archived view (or a search hit) says so, with Unarchive at hand. */
+  archived?: boolean
+  onUnarchive?: () => void
 }
 
-export function SessionHeader({ sessionId, title, profile, workspace = null, snapshot, onChangeModel, onOpenDiagnostics }: SessionHeaderProps) {
+export function SessionHeader({ sessionId, title, profile, workspace = null, snapshot, onChangeModel, onOpenDiagnostics, archived = false, onUnarchive }: SessionHeaderProps) {
   return (
     <header role="banner" aria-label="Session identity" className="session-header">
       <div className="session-header__main">
         <h1 className="session-header__title" title={title}>
           {title}
         </h1>
+        {archived ? (
+          <p className="session-header__archived" data-testid="session-archived">
+            <span className="badge">Archived</span> Not in the session list or the tray.{' '}
+            {onUnarchive ? (
+              <button type="button" className="button button--small" onClick={onUnarchive}>
+                Unarchive
+              </button>
+            ) : null}
+          </p>
+        ) : null}
         <SessionProfileLine sessionId={sessionId} profile={profile} />
         <SessionWorkspaceLine sessionId={sessionId} profile={profile} workspace={workspace} />
         <IdentityLine snapshot={snapshot} />

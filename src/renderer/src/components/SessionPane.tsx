@@ -18,6 +18,8 @@ import { SessionHeader } from './SessionHeader'
 import { UnresolvedPanel } from './UnresolvedPanel'
 import { BranchContext, type BranchActions } from './branches/BranchContext'
 import { call } from '../bridge'
+import { toErrorData } from '../errors'
+import { useNotify } from './Notices'
 
 interface SessionPaneProps {
   sessionId: string
@@ -40,6 +42,7 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
   const session = useSessionView(sessionId, target)
   // The header follows the session's own summary, never the sidebar's (which may not list it: search, Archived).
   const summary = useSessionSummary(sessionId, session.view?.session ?? null)
+  const notify = useNotify()
   const summaryTitle = summary?.title ?? null
   useEffect(() => {
     if (summaryTitle !== null) document.title = `${summaryTitle} — Keel`
@@ -97,7 +100,14 @@ export function SessionPane({ sessionId, target, listedTitle, listedProfile, lis
 
   return (
     <section className="session-pane" aria-label="Session">
-      <SessionHeader sessionId={sessionId} title={title} profile={listedProfile ?? session.view.session.profile} workspace={listedWorkspace !== undefined ? listedWorkspace : (session.view.session.workspace ?? null)} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics} />
+      <SessionHeader sessionId={sessionId} title={title} profile={listedProfile ?? session.view.session.profile} workspace={listedWorkspace !== undefined ? listedWorkspace : (session.view.session.workspace ?? null)} snapshot={snapshot} onChangeModel={() => setPicking(true)} onOpenDiagnostics={onOpenDiagnostics}
+        archived={summary?.archived ?? session.view.session.archived}
+        onUnarchive={() => {
+          call('sessions.archive', { id: sessionId, archived: false })
+            .then(() => notify(`“${title}” is back in the list`, 'success'))
+            .catch((e: unknown) => notify(`Could not unarchive “${title}”: ${toErrorData(e).message}`, 'error'))
+        }}
+      />
       <BranchContext.Provider value={branchActions}>
       <ChatView
         key={session.window}
