@@ -46,8 +46,11 @@ export function SessionHeader({ sessionId, title, profile, workspace = null, sna
         <SessionWorkspaceLine sessionId={sessionId} profile={profile} workspace={workspace} />
         <IdentityLine snapshot={snapshot} />
         <SessionUsageLine sessionId={sessionId} />
-        <SessionFallbackLine sessionId={sessionId} />
-        <SessionOverridesLine sessionId={sessionId} />
+        {/* The session's own settings share one row (wrapping in a narrow window): the header stays short. */}
+        <div className="session-header__settings">
+          <SessionFallbackLine sessionId={sessionId} />
+          <SessionOverridesLine sessionId={sessionId} />
+        </div>
       </div>
       <div className="session-header__actions">
         <button

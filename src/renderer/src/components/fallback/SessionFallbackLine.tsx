@@ -27,7 +27,9 @@ export function SessionFallbackLine({ sessionId }: { sessionId: string }) {
           {fallbackLine(data.latest)}
         </span>
       ) : null}
-      <span className="session-header__profile-label">Fallbacks</span>
+      <button type="button" className="button button--small" aria-haspopup="dialog" onClick={() => setEditing(true)}>
+        Fallbacks…
+      </button>
       <span className="session-header__profile" data-testid="session-fallback-source">
         {count === 0 ? 'none' : `${count} (${data.source === 'session' ? 'this session’s' : 'from the profile'})`}
       </span>
@@ -36,9 +38,6 @@ export function SessionFallbackLine({ sessionId }: { sessionId: string }) {
           {p.entryName} · {p.model}: {p.reason}
         </span>
       ))}
-      <button type="button" className="button button--small" aria-haspopup="dialog" onClick={() => setEditing(true)}>
-        Fallbacks…
-      </button>
       {editing ? (
         <FallbackDialog
           sessionId={sessionId}

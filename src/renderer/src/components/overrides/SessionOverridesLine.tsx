@@ -19,7 +19,10 @@ export function SessionOverridesLine({ sessionId }: { sessionId: string }) {
   if (!data) return null
   return (
     <div className="identity session-header__profile-line" data-testid="session-overrides">
-      <span className="session-header__profile-label">Instructions & parameters</span>
+      {/* The button names the setting; what is in force follows it (the header stays one row shorter). */}
+      <button type="button" className="button button--small" aria-haspopup="dialog" onClick={() => setEditing(true)}>
+        Instructions & parameters…
+      </button>
       {data.line ? (
         <span className="badge badge--accent" data-testid="session-overrides-line" title={overrideTooltip(data)}>
           this session’s: {data.line}
@@ -29,9 +32,6 @@ export function SessionOverridesLine({ sessionId }: { sessionId: string }) {
           {data.profile ? 'the profile’s' : 'none'}
         </span>
       )}
-      <button type="button" className="button button--small" aria-haspopup="dialog" onClick={() => setEditing(true)}>
-        Instructions & parameters…
-      </button>
       {editing ? (
         <OverridesDialog
           sessionId={sessionId}
