@@ -25,6 +25,8 @@ export const GROUPS = [
       integration('identity-repair'), integration('identity-details'), integration('identity-keyless-locked'),
       // identity/fallback.ts (issue #11): the fallback rules and the chains on the wire.
       core('fallback-rules'), integration('fallback'),
+      // binding-store unbind: an imported session is bound to nothing (checked precisely there).
+      integration('transfer-sessions'),
     ],
   },
   {

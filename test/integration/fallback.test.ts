@@ -110,6 +110,8 @@ describe('fallback bindings', () => {
         skipped: [expect.objectContaining({ entryId: a.id, reason: 'HTTP 503', outcome: 'failed' })],
       }),
     ])
+    // The record keeps which runtime identity answered (entry, URL, key, model), not only the entry's name.
+    expect(view.turns.at(-1)!.fallbacks![0]!.answered!.identityKey).toMatch(/\S/)
     // Usage is billed to the entry that answered.
     expect(view.turns.at(-1)!.usage).toMatchObject({ entryId: b.id, model: 'm-2' })
     // Nothing about the fallback reached the session's binding (invariant 17).

@@ -35,4 +35,13 @@ describe('a keyless entry on a locked keychain', () => {
     expect((await h.turnEnded(turnId)) as { status: string }).toMatchObject({ status: 'done' })
     expect(fake.requests().filter((r) => r.protocol !== 'models').map((r) => r.path)).toEqual(['/lan/v1/chat/completions'])
   })
+
+  it('an entry listed after the keyless one, that needs a key, says "keychain locked" (not "key missing")', async () => {
+    // Whether an entry expects a key is asked of that entry, not of the first one in config.json (here: "lan").
+    await h.call('providers.create', { id: 'paid', name: 'Paid', kind: 'openai-compatible', baseUrl: `${fake.url}/paid/v1`, api: 'openai-chat', defaultModel: 'p', auth: 'api-key' })
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'paid', model: 'p' })
+    await keyring.lock()
+    expect((await h.call('sessions.open', { id: s.id })).session.identity.state).toMatchObject({ kind: 'unresolved', reason: 'keychain-locked' })
+  })
 })
