@@ -8,7 +8,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
-import { requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
+import { openAgentHarness, requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { openAtSchema } from '../support/previous-schema'
 import { toolResultsSent } from '../fake-provider/server'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
@@ -24,10 +24,7 @@ let workspace: string
 const toolSets = new Map<string, SessionToolSet>()
 
 beforeAll(async () => {
-  dataDir = tempDataDir('keel-branches')
-  workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
-  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
-  h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+  ;({ h, dataDir, workspace } = await openAgentHarness('keel-branches', service, toolSets))
 })
 afterAll(async () => {
   await h.close()

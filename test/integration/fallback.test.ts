@@ -2,10 +2,9 @@
 // recording fake provider. Every case checks what reached the fake on the wire (path = the entry's URL, the key,
 // the model), what the turn records (selected vs answered, and why), and that the session's binding never changes.
 import fs from 'node:fs'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
-import { requestsTo, resultSentFor, type WireApi } from '../support/agent-sessions'
+import { openAgentHarness, requestsTo, resultSentFor, type WireApi } from '../support/agent-sessions'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import type { ChatEvent } from '../../src/shared/contract'
@@ -26,10 +25,7 @@ let workspace: string
 const toolSets = new Map<string, SessionToolSet>()
 
 beforeAll(async () => {
-  dataDir = tempDataDir('keel-fallback')
-  workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-fb-ws-')))
-  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
-  h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+  ;({ h, dataDir, workspace } = await openAgentHarness('keel-fallback', service, toolSets))
 })
 afterAll(async () => {
   await h.close()

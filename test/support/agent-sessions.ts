@@ -3,8 +3,10 @@
 import type { FakeProvider } from '../fake-provider/server'
 import { toolResultsSent } from '../fake-provider/server'
 import type { RecordedRequest } from '../fake-provider/types'
-import type { CoreHarness } from './core-harness'
-import { testKey } from './core-harness'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
+import { CoreHarness, tempDataDir, testKey } from './core-harness'
 
 export type WireApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
 export const WIRE_APIS: WireApi[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
@@ -45,4 +47,16 @@ export function resultSentFor(r: RecordedRequest, callId: string): string {
   const sent = toolResultsSent(r).find((x) => x.callId === callId)
   if (!sent) throw new Error(`no result for ${callId} in the request`)
   return typeof sent.content === 'string' ? sent.content : JSON.stringify(sent.content)
+}
+
+/**
+ * A core whose sessions run agent turns with the tool set a test puts in `toolSets` (by session id), and a
+ * workspace folder (with hello.txt) beside its data directory for the tools to work in.
+ */
+export async function openAgentHarness(label: string, service: string, toolSets: ReadonlyMap<string, SessionToolSet>) {
+  const dataDir = tempDataDir(label)
+  const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', `${label}-ws-`)))
+  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+  const h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+  return { h, dataDir, workspace }
 }
