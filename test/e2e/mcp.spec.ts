@@ -173,6 +173,9 @@ test('edit refuses a credential as plain env and keeps the text; a server that e
   await form.getByRole('button', { name: 'Save' }).click()
   await expect(form).toHaveCount(0)
   await expect(row).toContainText('BROKEN_TOKEN (stored)')
+  // The list shows the edited launch before trusting: a prompt opened on the launch before the edit would (rightly)
+  // refuse to trust it once the edit arrives ("changed while this was open"), and its button would stay disabled.
+  await expect(row).toContainText('env: LOG_LEVEL=debug')
   const keychain = new Keychain(keel.keychainService)
   expect(await keychain.readSecret('mcp:broken:BROKEN_TOKEN')).toBe(replaced)
   const edited = JSON.parse(fs.readFileSync(path.join(keel.dataDir, 'config.json'), 'utf8'))
