@@ -3,22 +3,19 @@
 // a key makes Keel ask whether the keychain is locked. A real gnome-keyring on a private bus, locked with the Secret
 // Service Lock method. Written for the identity group's mutation survivors at 62b79dc (docs/mutation.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
-import { startPrivateKeyring, type PrivateKeyring } from '../support/private-keyring'
+import { fakeProviderForFile, type CoreHarness } from '../support/core-harness'
+import { openCoreOnPrivateKeyring, type PrivateKeyring } from '../support/private-keyring'
 
 const fake = fakeProviderForFile()
 
 let keyring: PrivateKeyring
 let h: CoreHarness
-const savedBus = process.env.DBUS_SESSION_BUS_ADDRESS
+let close: (() => Promise<void>) | undefined
 beforeAll(async () => {
-  keyring = await startPrivateKeyring()
-  h = await CoreHarness.open(tempDataDir(), testKeychainService())
+  ;({ keyring, h, close } = await openCoreOnPrivateKeyring())
 })
 afterAll(async () => {
-  await h?.close()
-  await keyring?.stop()
-  process.env.DBUS_SESSION_BUS_ADDRESS = savedBus
+  await close?.()
 })
 
 describe('a keyless entry on a locked keychain', () => {

@@ -2,22 +2,19 @@
 // lookup with "nothing" (no unlock prompt can be shown), so without asking the collection Keel would say "No API
 // key is stored". A real gnome-keyring on a private bus, locked with the Secret Service Lock method.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
-import { startPrivateKeyring, type PrivateKeyring } from '../support/private-keyring'
+import { fakeProviderForFile, testKey, type CoreHarness } from '../support/core-harness'
+import { openCoreOnPrivateKeyring, type PrivateKeyring } from '../support/private-keyring'
 
 const fake = fakeProviderForFile()
 
 let keyring: PrivateKeyring
 let h: CoreHarness
-const savedBus = process.env.DBUS_SESSION_BUS_ADDRESS
+let close: (() => Promise<void>) | undefined
 beforeAll(async () => {
-  keyring = await startPrivateKeyring()
-  h = await CoreHarness.open(tempDataDir(), testKeychainService())
+  ;({ keyring, h, close } = await openCoreOnPrivateKeyring())
 })
 afterAll(async () => {
-  await h?.close()
-  await keyring?.stop()
-  process.env.DBUS_SESSION_BUS_ADDRESS = savedBus
+  await close?.()
 })
 
 describe('locked keychain', () => {

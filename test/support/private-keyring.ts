@@ -7,6 +7,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { secretServiceLockState } from '../../src/main/core/secrets/keychain-lock'
+import { CoreHarness, tempDataDir, testKeychainService } from './core-harness'
 
 const PASSWORD = 'keel-test'
 const DEFAULT_COLLECTION = '/org/freedesktop/secrets/aliases/default'
@@ -110,5 +111,24 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
       await waitForLockState('unlocked')
     },
     stop,
+  }
+}
+
+/**
+ * A private keyring (lockable) and a core on it, for a test file; `close` stops both and gives the process its
+ * D-Bus session address back (the keyring points DBUS_SESSION_BUS_ADDRESS at its own bus).
+ */
+export async function openCoreOnPrivateKeyring(): Promise<{ keyring: PrivateKeyring; h: CoreHarness; close(): Promise<void> }> {
+  const savedBus = process.env.DBUS_SESSION_BUS_ADDRESS
+  const keyring = await startPrivateKeyring()
+  const h = await CoreHarness.open(tempDataDir(), testKeychainService())
+  return {
+    keyring,
+    h,
+    async close() {
+      await h.close()
+      await keyring.stop()
+      process.env.DBUS_SESSION_BUS_ADDRESS = savedBus
+    },
   }
 }
