@@ -22,7 +22,7 @@ export const GROUPS = [
       core('canonicalize'), core('canonicalize-edges'),
       integration('identity-authority'), integration('identity-edge-cases'), integration('alias-prefixes'), integration('live-key-removed'),
       integration('resume-unresolved'), integration('quick-resume'), integration('retired-entries'), integration('config-edits'),
-      integration('identity-repair'), integration('identity-details'), integration('identity-keyless-locked'),
+      integration('identity-repair'), integration('identity-details'), integration('identity-keyless-locked'), integration('identity-keep-restart'),
       // identity/fallback.ts (issue #11): the fallback rules and the chains on the wire.
       core('fallback-rules'), integration('fallback'),
       // binding-store unbind: an imported session is bound to nothing (checked precisely there).
