@@ -241,4 +241,23 @@ describe('Keep the previous runtime, across restarts', () => {
     expect(rotated.credential.fingerprint).not.toBe(bound.credential.fingerprint)
     await h.close()
   })
+  it('the startup repair of a legacy model id leaves a kept session alone: after a restart it still sends to the kept URL', async () => {
+    // Bound as `lmstudio/qwen/qwen3.6-27b` before the entry's list was known; once the list (cached by the picker)
+    // names `qwen/qwen3.6-27b`, the startup repair would canonicalize the row — and so end the Keep in silence.
+    const dataDir = tempDataDir()
+    let h = await CoreHarness.open(dataDir, service, { watchConfig: true })
+    await h.call('providers.create', { id: 'lms', name: 'Desk', kind: 'lmstudio', baseUrl: `${fake.url}/lmk-old/v1`, defaultModel: 'x' })
+    fake.script({ protocol: 'models', pathPrefix: '/lmk-', models: ['qwen/qwen3.6-27b'] })
+    const s = await keptSession(h, dataDir, 'lms', 'lmstudio/qwen/qwen3.6-27b', (e) => (e.baseUrl = `${fake.url}/lmk-new/v1`))
+    expect((await h.call('providers.models', { entryId: 'lms' })).models).toContain('qwen/qwen3.6-27b')
+    await h.close()
+
+    h = await CoreHarness.open(dataDir, service)
+    const view = (await h.call('sessions.open', { id: s.id })).session.identity
+    expect(view.state).toMatchObject({ kind: 'config-changed', kept: true })
+    expect(view.identity?.baseUrl).toBe(`${fake.url}/lmk-old/v1`)
+    await chat(h, s.id)
+    expect(lastChat().path).toMatch(/^\/lmk-old\/v1\//)
+    await h.close()
+  })
 })

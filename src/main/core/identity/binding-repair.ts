@@ -3,11 +3,14 @@
 // are canonicalized — after a database backup — through the one binding writer, and what changed is recorded in
 // migration_log for diagnostics.
 // Rows that cannot be canonicalized (a bare resolved class such as "custom" names no entry) are left for the user
-// to re-bind: Keel never guesses an entry from a base URL.
+// to re-bind: Keel never guesses an entry from a base URL. Rows held by a Keep are left too, as at a turn
+// (canonicalizeAtTurn): the Keep names the row's binding, and a rewritten row would end it in silence — the next
+// send would go to the new config the user chose not to use.
 import type Database from 'better-sqlite3'
 import type { ProviderEntry } from '../../../shared/domain'
 import { backupDatabase } from '../sessions/database'
 import { BindingStore } from './binding-store'
+import { KeptRuntimeStore } from './kept-runtime-store'
 
 export interface RepairReport {
   backupPath: string | null
@@ -17,7 +20,8 @@ export interface RepairReport {
 
 export function repairBindings(db: Database.Database, providers: readonly ProviderEntry[], backupsDir: string, schemaVersion: number): RepairReport {
   const store = new BindingStore(db)
-  const candidates = store.nonCanonical(providers)
+  const kept = new KeptRuntimeStore(db)
+  const candidates = store.nonCanonical(providers).filter((row) => !kept.read(row.sessionId))
   const report: RepairReport = { backupPath: null, repaired: [], unrepairable: [] }
   const fixable: Array<{ row: (typeof candidates)[number]; to: { entryId: string; model: string }; changes: string[] }> = []
   for (const row of candidates) {
