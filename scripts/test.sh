@@ -22,9 +22,11 @@ echo "== build" >&2
 electron-vite build >test-results/build.log 2>&1 || { cat test-results/build.log >&2; echo "build failed" >&2; status=1; }
 
 echo "== vitest (core + integration)" >&2
+bash "$root/scripts/keyring-ensure.sh" || status=1
 vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=1
 
 echo "== playwright (end-to-end)" >&2
+bash "$root/scripts/keyring-ensure.sh" || status=1
 playwright test || status=1
 
 node scripts/test-summary.mjs test-results/vitest.json test-results/playwright.json || status=1

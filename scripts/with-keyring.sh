@@ -10,5 +10,7 @@ exec dbus-run-session -- bash -c '
   # A throwaway keyring home: never the developer'"'"'s real keyrings.
   export XDG_DATA_HOME="$(mktemp -d)"
   export HOME_KEYRING_DIR="$XDG_DATA_HOME/keyrings"
-  printf "keel-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  # --daemonize: a session of its own, so no signal meant for the test run'"'"'s process group reaches it.
+  printf "keel-test" | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null 2>&1
+  bash "'"$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"'/keyring-ensure.sh" || exit 1
   exec "$@"' keel-keyring "$@"
