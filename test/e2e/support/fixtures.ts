@@ -1,6 +1,7 @@
 // Playwright fixtures: a recording fake provider, a fresh data dir and keychain service per test, and helpers
 // that drive the host the way a user would.
-import { test as base, expect } from '@playwright/test'
+import { test as base, expect, type TestInfo } from '@playwright/test'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -39,6 +40,7 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
     await fake.close()
   },
   keel: async ({ page }, use, testInfo) => {
+    ensureTestKeyring(testInfo)
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-e2e-'))
     const keychainService = `keel-e2e-${randomBytes(5).toString('hex')}`
     let host: HostProcess | null = null
@@ -96,6 +98,18 @@ export const test = base.extend<{ fake: FakeProvider; keel: Keel }>({
     assertNoKeyBytes(dataDir, keel.keys, logs.join('\n'))
   },
 })
+
+/**
+ * The shared test keyring (scripts/with-keyring.sh) is test infrastructure: if it has gone (it did once on CI,
+ * cause unknown, and every later test failed at its first key), it is started again on the same keyring file before
+ * this test, and the test's report says so. Keel's own handling of a missing or locked keychain has tests of its own.
+ */
+function ensureTestKeyring(testInfo: TestInfo): void {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS || process.platform !== 'linux') return
+  const result = spawnSync('bash', [path.resolve(import.meta.dirname, '../../../scripts/keyring-ensure.sh')], { encoding: 'utf8', timeout: 60_000 })
+  if (result.stderr.trim()) testInfo.annotations.push({ type: 'test keyring', description: result.stderr.trim() })
+  if (result.stderr.trim()) process.stderr.write(`${result.stderr.trim()}\n`)
+}
 
 export function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
