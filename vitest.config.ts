@@ -8,6 +8,8 @@ export default defineConfig({
     exclude: ['test/e2e/**', 'node_modules/**'],
     environment: 'node',
     pool: 'forks',
+    // Each test file starts on a usable test keyring (brought back, and said so, if it has gone).
+    setupFiles: ['test/support/test-keyring.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },
