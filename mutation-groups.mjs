@@ -55,8 +55,8 @@ export const GROUPS = [
     name: 'agent-service',
     mutate: ['src/main/core/agents/agent-service.ts'],
     tests: [
-      // approval-race is left out here: its every-microtask loop runs past the test timeout on a loaded machine.
-      integration('agent-loop'), integration('agent-crash'), integration('approvals'), integration('run-again'),
+      // approval-race sweeps every microtask between the card event and the pause write, one test per microtask.
+      integration('agent-loop'), integration('approval-race'), integration('agent-crash'), integration('approvals'), integration('run-again'),
       integration('tool-result-channel'), integration('live-key-removed'), integration('recovery'), integration('stop-and-checkpoint'), integration('provider-errors'),
       integration('chat-roundtrip'), integration('grants'), integration('session-workspace'),
     ],
