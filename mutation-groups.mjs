@@ -35,6 +35,9 @@ export const GROUPS = [
     tests: [
       integration('sessions-store'), integration('sessions-scale'), integration('chat-roundtrip'), integration('tool-search'), integration('renderer-paging'),
       integration('retired-entries'), integration('stop-and-checkpoint'), integration('storage-faults'), core('storage-faults'), integration('recovery'),
+      // Issue #12's parts of the session store: branches (edit, regenerate, versions), per-session overrides,
+      // attachments, and sessions imported from a file.
+      integration('branches'), core('branch-turns'), integration('session-overrides'), integration('attachments'), integration('transfer-sessions'),
     ],
   },
   {
