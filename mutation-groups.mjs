@@ -38,6 +38,9 @@ export const GROUPS = [
       // Issue #12's parts of the session store: branches (edit, regenerate, versions), per-session overrides,
       // attachments, and sessions imported from a file.
       integration('branches'), core('branch-turns'), integration('session-overrides'), integration('attachments'), integration('transfer-sessions'),
+      // Opening keel.db (damaged, newer, read-only, full disk, migrations); Ctrl+N reuse and the archived count; a
+      // session's workspace folder.
+      integration('database-open'), integration('rough-edges'), integration('session-workspace'),
     ],
   },
   {

@@ -63,6 +63,14 @@ function openReadOnly(file: string, latest: number): OpenedDatabase {
       // Header bytes 18-19 say "WAL" (2); an in-memory image must say rollback journal (1) or SQLite won't read it.
       if (image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1
       db = new Database(image, { readonly: true })
+      // A file SQLite cannot read fails at the first read, not at the open: read here, so that it gets the same
+      // "damaged" error (and fix) as in a writable directory rather than SQLite's bare message.
+      try {
+        schemaVersionOf(db)
+      } catch (err) {
+        db.close()
+        throw err
+      }
     } catch (err) {
       throw databaseError(file, err)
     }
@@ -97,8 +105,14 @@ export function openDatabase(file: string, backupsDir: string, migrations: reado
   let version: number
   try {
     db = new Database(file)
+  } catch (err) {
+    throw databaseError(file, err)
+  }
+  try {
     version = schemaVersionOf(db)
   } catch (err) {
+    // A damaged file opens and fails at the first read: closed here, so that it can be moved aside at once.
+    db.close()
     throw databaseError(file, err)
   }
   if (version > latest) {
