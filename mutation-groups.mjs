@@ -55,6 +55,8 @@ export const GROUPS = [
       integration('doctor-ledger'), integration('diagnostics-agent'), integration('ledger-check'), integration('agent-profiles-edits'), integration('tool-result-preview'),
       // profile-tool-set.ts's MCP part (issue #10): the tools a profile's `mcp:<id>` items offer.
       integration('mcp-agent'), integration('mcp-agent-tools'),
+      // Written for the survivors of the run at 86fef90 (issue #13).
+      integration('mcp-profile-tools'), integration('agent-profile-revisions'),
     ],
   },
   {
