@@ -180,7 +180,7 @@ describe("a profile's MCP tools next to its workspace and built-in tools", () =>
     expect(s.requests()).toEqual([])
   })
 
-  it("each server offers the tools its own items name: one server's named tool, another's all, and \"*\" next to a named tool", async () => {
+  it("each server offers the tools its own items name (one server's named tool, another's all, \"*\" next to a named tool) at every step, and no notice while all are up", async () => {
     const remove: SdkTool = { name: 'remove', inputSchema: { item: z.string() }, annotations: { destructiveHint: true }, handler: async () => ({ content: [{ type: 'text', text: 'removed' }] }) }
     const s = await setUp({ notes: [echo, remove], files: [echo, remove], links: [echo, remove] }, [
       { source: 'mcp:notes', name: 'echo' },
@@ -188,16 +188,21 @@ describe("a profile's MCP tools next to its workspace and built-in tools", () =>
       { source: 'mcp:links', name: '*' },
       { source: 'mcp:links', name: 'echo' },
     ])
-    fake.sequence([{ reply: 'Nothing to do.' }])
+    fake.sequence([{ toolCalls: [{ name: 'notes__echo', id: 'call_echo', arguments: { message: 'hi' } }] }, { toolResultFor: 'call_echo', reply: 'Echoed.' }])
     const { turnId } = await s.h.call('chat.send', { sessionId: s.sessionId, text: 'hello' })
     expect(await s.h.waitFor('chat', (e) => e.type === 'turn-ended' && e.turnId === turnId, 10_000)).toMatchObject({ status: 'done' })
-    const [first] = s.requests()
-    expect(((first!.body as { tools: Array<{ function: { name: string } }> }).tools).map((t) => t.function.name)).toEqual([
-      'notes__echo',
-      'files__echo',
-      'files__remove',
-      'links__echo',
-      'links__remove',
-    ])
+    const steps = s.requests()
+    expect(steps).toHaveLength(2)
+    // The same tools at both steps (the second step asks the servers again), and no notice: every server is up.
+    for (const step of steps) {
+      expect(((step.body as { tools: Array<{ function: { name: string } }> }).tools).map((t) => t.function.name)).toEqual([
+        'notes__echo',
+        'files__echo',
+        'files__remove',
+        'links__echo',
+        'links__remove',
+      ])
+    }
+    expect(s.h.events('notice').filter((n) => n.sessionId === s.sessionId)).toEqual([])
   })
 })
