@@ -11,25 +11,3 @@ export const MessageVersions = z.object({
   siblingIds: z.array(z.string()).min(2),
 })
 export type MessageVersions = z.infer<typeof MessageVersions>
-
-/** A message of a session's whole tree (every version on every branch), for export. */
-export interface TreeMessage {
-  id: string
-  parentId: string | null
-  seq: number
-  turnId: string | null
-  role: 'user' | 'assistant'
-  content: string
-  status: 'complete' | 'stopped' | 'interrupted'
-  createdAt: number
-  producedWith: { entryId: string; model: string; baseUrl: string; api: string } | null
-}
-
-/** A session's messages as a tree: all of them (append-only, oldest first), and the branch the user is on. */
-export interface MessageTreeView {
-  messages: TreeMessage[]
-  /** The last message of the active branch (null: no messages). */
-  activeLeafId: string | null
-  /** The ids of the active branch, first message first. */
-  activePath: string[]
-}

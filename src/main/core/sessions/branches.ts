@@ -98,11 +98,6 @@ export class MessageTree {
     return { rows: rows.slice(0, limit), next: rows[limit] }
   }
 
-  /** The active branch, first message first (whole-session work: a turn's history, export). */
-  activePath(sessionId: string): TreeRow[] {
-    return this.walk(sessionId, this.activeLeaf(sessionId)).reverse()
-  }
-
   /** Whether a message is on the active branch: a walk from the leaf that stops at its seq. */
   onActivePath(sessionId: string, id: string): boolean {
     const target = this.row(sessionId, id)
@@ -158,11 +153,6 @@ export class MessageTree {
     const stored = (this.st('SELECT COUNT(*) AS n FROM messages WHERE session_id = ?').get(sessionId) as { n: number }).n
     const versionPoints = (this.st('SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages INDEXED BY messages_by_parent WHERE session_id = ? GROUP BY parent_id HAVING COUNT(*) > 1)').get(sessionId) as { n: number }).n
     return { activeLeafId, shown, stored, versionPoints }
-  }
-
-  /** Every message of the session, oldest first, whatever its branch (export reads the whole tree). */
-  all(sessionId: string): TreeRow[] {
-    return this.st('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as TreeRow[]
   }
 
   /** The seq of the latest message of `turnIds` that has a reply (the turns whose reply was stored). */

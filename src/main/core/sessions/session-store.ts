@@ -8,7 +8,6 @@ import type { ChatMessage, HighlightedText, KeelErrorData, MessagePageInfo, Turn
 import { KeelError } from '../errors'
 import { preparedStatements } from './prepared-statements'
 import { MessageTree, turnOnBranch, type TreeRow } from './branches'
-import type { MessageTreeView } from '../../../shared/branches'
 
 export const DEFAULT_TITLE = 'New session'
 
@@ -356,25 +355,6 @@ export class SessionStore {
   }
   saveDraft(id: string, text: string, now = Date.now()): boolean {
     return this.st('UPDATE sessions SET draft = ?, draft_updated_at = ? WHERE id = ?').run(text, now, id).changes > 0
-  }
-
-  /** The messages of the active branch, oldest first (whole-session work; the view reads pages). */
-  messages(sessionId: string): ChatMessage[] {
-    return this.tree.activePath(sessionId).map(toMessage)
-  }
-
-  /**
-   * The whole tree of a session: every message on every branch with its parent (oldest first), and the active
-   * branch. For export (issue #12: branches are exported too); nothing here is ever rewritten.
-   */
-  messageTree(sessionId: string): MessageTreeView {
-    const all = this.tree.all(sessionId)
-    const path = this.tree.activePath(sessionId).map((r) => r.id)
-    return {
-      messages: all.map((r) => ({ ...toMessage(r), parentId: r.parent_id, seq: r.seq })),
-      activeLeafId: path.at(-1) ?? null,
-      activePath: path,
-    }
   }
 
   /**
