@@ -51,7 +51,7 @@ describe('agent profiles: fallback lists and revisions', () => {
     await h.close()
   })
 
-  it("the built-in profiles' revisions are the ones an earlier Keel recorded in its sessions", async () => {
+  it("the built-in profiles' revisions are pinned: sessions record them, so another way of computing them would tell every session its profile changed", async () => {
     const { h } = await openWithDefault()
     const revisions = Object.fromEntries((await h.call('profiles.list', {})).profiles.filter((p) => p.builtin).map((p) => [p.id, p.revision]))
     expect(revisions).toEqual({ chat: 'ede83520f46b', 'workspace-agent': 'e2b072e229f9' })
