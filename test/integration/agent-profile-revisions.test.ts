@@ -6,32 +6,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+import { fakeProviderForFile, testKeychainService } from '../support/core-harness'
+import { noticeAtNextTurn, openWithDefault as openProfilesCore } from '../support/profile-notices'
 
 const service = testKeychainService()
 const fake = fakeProviderForFile()
 
-async function openWithDefault() {
-  const dataDir = tempDataDir()
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'fake', name: 'Fake', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/v1`, auth: 'none', models: ['m-1', 'm-2'] }],
-      default: { entryId: 'fake', model: 'm-1' },
-    }),
-  )
-  return { dataDir, h: await CoreHarness.open(dataDir, service) }
-}
-
-/** Sends one message and returns the notice about the profile shown at that turn (null: none). */
-async function noticeAtNextTurn(h: CoreHarness, sessionId: string, text: string): Promise<string | null> {
-  const seen = h.events('notice').length
-  const { turnId } = await h.call('chat.send', { sessionId, text })
-  expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
-  const notices = h.events('notice').slice(seen).filter((n) => n.sessionId === sessionId && /agent profile/.test(n.text))
-  return notices.length ? notices.map((n) => n.text).join('\n') : null
-}
+const openWithDefault = () => openProfilesCore(fake.url, service)
 
 describe('agent profiles: fallback lists and revisions', () => {
   it('a profile is created and edited with a fallback list (written canonical), and an edit of only the list is named at the next turn', async () => {

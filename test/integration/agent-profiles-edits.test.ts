@@ -5,33 +5,13 @@ import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
+import { fakeProviderForFile, testKeychainService } from '../support/core-harness'
+import { noticeAtNextTurn, openWithDefault as openProfilesCore } from '../support/profile-notices'
 
 const service = testKeychainService()
 const fake = fakeProviderForFile()
 
-async function openWithDefault() {
-  const dataDir = tempDataDir()
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'fake', name: 'Fake', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}/v1`, auth: 'none', models: ['m-1', 'm-2'] }],
-      default: { entryId: 'fake', model: 'm-1' },
-    }),
-  )
-  return { dataDir, h: await CoreHarness.open(dataDir, service) }
-}
-
-/** Sends one message and returns the notice about the profile shown at that turn (null: none). */
-async function noticeAtNextTurn(h: CoreHarness, sessionId: string, text: string): Promise<string | null> {
-  const seen = h.events('notice').length
-  const { turnId } = await h.call('chat.send', { sessionId, text })
-  expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
-  // The notice is given as the turn starts, so before it ends.
-  const notices = h.events('notice').slice(seen).filter((n) => n.sessionId === sessionId && /agent profile/.test(n.text))
-  return notices.length ? notices.map((n) => n.text).join('\n') : null
-}
+const openWithDefault = () => openProfilesCore(fake.url, service)
 
 describe('agent profiles: what an edit says, and what errors name', () => {
   it('the notice at the next turn names every change, bindings and parameters with before → after; a workspace-only edit is a change', async () => {
