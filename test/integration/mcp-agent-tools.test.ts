@@ -8,7 +8,7 @@
 // (the ledger stays paired), and Stop cancels a call that is running on the server.
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { profileToolSet } from '../../src/main/core/agents/profile-tool-set'
 import type { ResolvedSessionProfile } from '../../src/main/core/agents/profiles'
@@ -21,24 +21,11 @@ import type { ToolCallView } from '../../src/shared/domain'
 import { toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { mcpEntry } from '../support/mcp-servers'
-import { SdkMcpRuntime, type SdkTool } from '../support/sdk-mcp-runtime'
+import { SdkMcpRuntime, closedAfterEach, echoTool, type SdkTool } from '../support/sdk-mcp-runtime'
 
 const fake = fakeProviderForFile()
-const opened: Array<{ h: CoreHarness; runtime: SdkMcpRuntime }> = []
-afterEach(async () => {
-  for (const o of opened.splice(0)) {
-    await o.h.core.close()
-    await o.runtime.stopAll()
-  }
-})
-
-const echo: SdkTool = {
-  name: 'echo',
-  description: 'Echoes the message',
-  inputSchema: { message: z.string() },
-  annotations: { readOnlyHint: true },
-  handler: async (args) => ({ content: [{ type: 'text', text: `Echo: ${String(args.message)}` }] }),
-}
+const opened = closedAfterEach<CoreHarness>()
+const echo = echoTool
 const getSum: SdkTool = {
   name: 'get-sum',
   description: 'Adds two numbers',

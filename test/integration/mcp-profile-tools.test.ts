@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { profileToolSet } from '../../src/main/core/agents/profile-tool-set'
 import type { ProfileTool, ResolvedSessionProfile } from '../../src/main/core/agents/profiles'
@@ -15,24 +15,11 @@ import { KeelError } from '../../src/main/core/errors'
 import type { ToolSetItem } from '../../src/shared/agent-profiles'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { mcpEntry } from '../support/mcp-servers'
-import { SdkMcpRuntime, type SdkTool } from '../support/sdk-mcp-runtime'
+import { SdkMcpRuntime, closedAfterEach, echoTool, type SdkTool } from '../support/sdk-mcp-runtime'
 
 const fake = fakeProviderForFile()
-const opened: Array<{ h: CoreHarness; runtime: SdkMcpRuntime }> = []
-afterEach(async () => {
-  for (const o of opened.splice(0)) {
-    await o.h.core.close()
-    await o.runtime.stopAll()
-  }
-})
-
-const echo: SdkTool = {
-  name: 'echo',
-  description: 'Echoes the message',
-  inputSchema: { message: z.string() },
-  annotations: { readOnlyHint: true },
-  handler: async (args) => ({ content: [{ type: 'text', text: `Echo: ${String(args.message)}` }] }),
-}
+const opened = closedAfterEach<CoreHarness>()
+const echo = echoTool
 
 /** The real core whose one session gets its tools from profileToolSet: `builtins` and the items over `tools`. */
 async function setUp(tools: SdkTool[] | Record<string, SdkTool[]>, items: ToolSetItem[], opts: { builtins?: ProfileTool[]; workspace?: string | null } = {}) {

@@ -7,7 +7,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
-import type { z } from 'zod'
+import { afterEach } from 'vitest'
+import { z } from 'zod'
 import { KeelError } from '../../src/main/core/errors'
 import type { McpCallOptions, McpCallResult, McpContent, McpRuntime, McpTool } from '../../src/main/core/mcp/types'
 import { schemaHash, type JsonSchema } from '../../src/main/core/tools/tool-definition'
@@ -173,4 +174,28 @@ function toContent(c: CallToolResult['content'][number]): McpContent {
   if (c.type === 'audio') return { type: 'audio', data: c.data, mimeType: c.mimeType }
   if (c.type === 'resource') return { type: 'resource', uri: c.resource.uri, mimeType: c.resource.mimeType ?? null, text: 'text' in c.resource ? String(c.resource.text) : null }
   return { type: 'resource', uri: c.uri, mimeType: c.mimeType ?? null, text: null }
+}
+
+/** A read-only tool that echoes its message: the plainest tool a server can offer. */
+export const echoTool: SdkTool = {
+  name: 'echo',
+  description: 'Echoes the message',
+  inputSchema: { message: z.string() },
+  annotations: { readOnlyHint: true },
+  handler: async (args) => ({ content: [{ type: 'text', text: `Echo: ${String(args.message)}` }] }),
+}
+
+/**
+ * The cores and runtimes a test file opened, closed after each test (core first: it stops asking the servers). Call
+ * once at the top of a file; push what each test opens.
+ */
+export function closedAfterEach<T extends { core: { close(): Promise<void> } }>(): Array<{ h: T; runtime: SdkMcpRuntime }> {
+  const opened: Array<{ h: T; runtime: SdkMcpRuntime }> = []
+  afterEach(async () => {
+    for (const o of opened.splice(0)) {
+      await o.h.core.close()
+      await o.runtime.stopAll()
+    }
+  })
+  return opened
 }
