@@ -38,6 +38,8 @@ export const GROUPS = [
       // Issue #12's parts of the session store: branches (edit, regenerate, versions), per-session overrides,
       // attachments, and sessions imported from a file.
       integration('branches'), core('branch-turns'), integration('session-overrides'), integration('attachments'), integration('transfer-sessions'),
+      // The migration log's words (Diagnostics, the doctor).
+      integration('migration-log'),
       // Written for the survivors in branches.ts and session-overrides.ts (small pages, versions of the first prompt).
       integration('branch-edges'), core('branch-turn-boundaries'), integration('session-overrides-edges'),
       // Opening keel.db (damaged, newer, read-only, full disk, migrations); Ctrl+N reuse and the archived count; a
