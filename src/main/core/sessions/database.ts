@@ -42,6 +42,16 @@ export function backupDatabase(db: Database.Database, backupsDir: string, label:
   return target
 }
 
+/** The schema version, read now: a file SQLite cannot read fails here (not at the open), and is closed. */
+function versionOrClose(db: Database.Database): number {
+  try {
+    return schemaVersionOf(db)
+  } catch (err) {
+    db.close()
+    throw err
+  }
+}
+
 /**
  * Opens the database for reading only, for a data directory Keel cannot write: the user still sees sessions and
  * history, and each write is refused with SQLITE_READONLY (which Keel reports as such). A WAL database cannot be
@@ -49,14 +59,10 @@ export function backupDatabase(db: Database.Database, backupsDir: string, label:
  */
 function openReadOnly(file: string, latest: number): OpenedDatabase {
   let db: Database.Database
+  let version: number
   try {
     db = new Database(file, { readonly: true, fileMustExist: true })
-    try {
-      schemaVersionOf(db)
-    } catch (err) {
-      db.close()
-      throw err
-    }
+    version = versionOrClose(db)
   } catch {
     try {
       const image = fs.readFileSync(file)
@@ -65,17 +71,11 @@ function openReadOnly(file: string, latest: number): OpenedDatabase {
       db = new Database(image, { readonly: true })
       // A file SQLite cannot read fails at the first read, not at the open: read here, so that it gets the same
       // "damaged" error (and fix) as in a writable directory rather than SQLite's bare message.
-      try {
-        schemaVersionOf(db)
-      } catch (err) {
-        db.close()
-        throw err
-      }
+      version = versionOrClose(db)
     } catch (err) {
       throw databaseError(file, err)
     }
   }
-  const version = schemaVersionOf(db)
   if (version !== latest) {
     db.close()
     throw KeelError.of('read-only', `The session database ${file} needs an upgrade (schema ${version} → ${latest}), but its directory is read-only.`, {
@@ -109,10 +109,9 @@ export function openDatabase(file: string, backupsDir: string, migrations: reado
     throw databaseError(file, err)
   }
   try {
-    version = schemaVersionOf(db)
+    // A damaged file opens and fails at the first read: closed there, so that it can be moved aside at once.
+    version = versionOrClose(db)
   } catch (err) {
-    // A damaged file opens and fails at the first read: closed here, so that it can be moved aside at once.
-    db.close()
     throw databaseError(file, err)
   }
   if (version > latest) {
