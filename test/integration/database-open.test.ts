@@ -115,6 +115,13 @@ describe('a read-only database (a data directory Keel cannot write, or another K
   })
 })
 
+/** What a start on a full disk says, naming the data directory. */
+const fullDiskAtStart = (dataDir: string) => ({
+  kind: 'disk-full',
+  message: `Keel cannot start: the disk holding its data directory (${dataDir}) is full. Nothing was changed.`,
+  fix: 'Free some space on that disk, then start Keel again.',
+})
+
 describe.skipIf(unavailable !== null)(`full and read-only disks${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let disk: SmallDisk | null = null
   let h: CoreHarness | null = null
@@ -188,11 +195,7 @@ describe.skipIf(unavailable !== null)(`full and read-only disks${unavailable ? `
     fs.mkdirSync(dataDir)
     disk.fill()
     const file = path.join(dataDir, 'keel.db')
-    expect(refusal(() => openDatabase(file, path.join(dataDir, 'backups')))).toEqual({
-      kind: 'disk-full',
-      message: `Keel cannot start: the disk holding its data directory (${dataDir}) is full. Nothing was changed.`,
-      fix: 'Free some space on that disk, then start Keel again.',
-    })
+    expect(refusal(() => openDatabase(file, path.join(dataDir, 'backups')))).toEqual(fullDiskAtStart(dataDir))
     expect(openHandles(file)).toEqual([])
     disk.free()
     const opened = openDatabase(file, path.join(dataDir, 'backups'))
@@ -212,11 +215,7 @@ describe.skipIf(unavailable !== null)(`full and read-only disks${unavailable ? `
     const file = path.join(dataDir, 'keel.db')
     fs.copyFileSync(copy, file)
     disk.fill()
-    expect(refusal(() => openDatabase(file, path.join(dataDir, 'backups')))).toEqual({
-      kind: 'disk-full',
-      message: `Keel cannot start: the disk holding its data directory (${dataDir}) is full. Nothing was changed.`,
-      fix: 'Free some space on that disk, then start Keel again.',
-    })
+    expect(refusal(() => openDatabase(file, path.join(dataDir, 'backups')))).toEqual(fullDiskAtStart(dataDir))
     expect(openHandles(file)).toEqual([])
     disk.free()
     const opened = openDatabase(file, path.join(dataDir, 'backups'))
