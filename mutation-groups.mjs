@@ -27,6 +27,8 @@ export const GROUPS = [
       core('fallback-rules'), integration('fallback'),
       // binding-store unbind: an imported session is bound to nothing (checked precisely there).
       integration('transfer-sessions'),
+      // resolve.ts: the message and fix of each unresolved reason, word for word (the keychain ones in their files).
+      integration('identity-unresolved-words'), integration('keychain-unavailable'), integration('keychain-locked'),
     ],
   },
   {

@@ -35,7 +35,12 @@ describe('keychain unavailable', () => {
     expect(state.keychain.error?.kind).toBe('keychain-unavailable')
     await h.call('providers.create', { name: 'Hosted', kind: 'openrouter', defaultModel: 'openrouter/auto' })
     const s = await h.call('sessions.create', {})
-    expect(s.identity.state).toMatchObject({ kind: 'unresolved', reason: 'keychain-unavailable' })
+    expect(s.identity.state).toEqual({
+      kind: 'unresolved',
+      reason: 'keychain-unavailable',
+      message: 'The OS keychain is unavailable, so the key of "Hosted" cannot be read. Nothing will be sent.',
+      fix: 'Unlock or start your keyring, then re-open the session.',
+    })
     expect((await h.call('providers.list', {}))[0]!.keyStatus).toBe('keychain-unavailable')
     expect((await h.fail('chat.send', { sessionId: s.id, text: 'hi' })).kind).toBe('unresolved')
     // Removing a key needs the keychain too: the cause is named, not "key removed".
