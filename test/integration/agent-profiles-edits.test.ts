@@ -80,11 +80,54 @@ describe('agent profiles: what an edit says, and what errors name', () => {
 
   it('editing, duplicating, deleting or making default a profile that does not exist names its id', async () => {
     const { h } = await openWithDefault()
-    const notFound = { kind: 'not-found', field: 'id', message: 'There is no agent profile "nobody".' }
+    const notFound = { kind: 'not-found', field: 'id', message: 'There is no agent profile "nobody".', fix: 'Pick a profile listed in Settings → Agents.' }
     expect(await h.fail('profiles.update', { id: 'nobody', patch: { name: 'X' } })).toMatchObject(notFound)
     expect(await h.fail('profiles.duplicate', { id: 'nobody' })).toMatchObject(notFound)
     expect(await h.fail('profiles.delete', { id: 'nobody' })).toMatchObject(notFound)
     expect(await h.fail('profiles.setDefault', { id: 'nobody' })).toMatchObject(notFound)
+    await h.close()
+  })
+
+  it('a built-in profile, a taken or retired id, the default profile and a session on a deleted profile are refused with what to do instead; nothing changes', async () => {
+    const { dataDir, h } = await openWithDefault()
+    const builtin = { kind: 'forbidden', field: 'id', message: '"Chat" is a built-in profile and cannot be changed or deleted.', fix: 'Duplicate it and edit the copy.' }
+    expect(await h.fail('profiles.update', { id: 'chat', patch: { name: 'Mine' } })).toMatchObject(builtin)
+    expect(await h.fail('profiles.delete', { id: 'chat' })).toMatchObject(builtin)
+
+    await h.call('profiles.create', { name: 'Helper' })
+    const taken = (id: string) => ({
+      kind: 'conflict',
+      field: 'id',
+      message: `The profile id "${id}" is taken (or was used by a deleted profile; ids are never reused).`,
+      fix: 'Choose another id, or leave it out to have one made from the name.',
+    })
+    expect(await h.fail('profiles.create', { name: 'Another', id: 'helper' })).toMatchObject(taken('helper'))
+
+    await h.call('profiles.setDefault', { id: 'helper' })
+    expect(await h.fail('profiles.delete', { id: 'helper' })).toMatchObject({
+      kind: 'conflict',
+      field: 'id',
+      message: '"Helper" is the default profile for new sessions, so it cannot be deleted.',
+      fix: 'Make another profile the default first.',
+    })
+    expect((await h.call('profiles.list', {})).defaultProfileId).toBe('helper')
+
+    // A session on a profile that is then deleted: its next send is refused (never run as another profile).
+    const s = await h.call('sessions.create', { profileId: 'helper' })
+    await h.call('profiles.setDefault', { id: 'chat' })
+    await h.call('profiles.delete', { id: 'helper' })
+    expect(await h.fail('profiles.create', { name: 'Helper again', id: 'helper' })).toMatchObject(taken('helper'))
+    const requests = fake.requests().length
+    expect(await h.fail('chat.send', { sessionId: s.id, text: 'still there?' })).toMatchObject({
+      kind: 'not-found',
+      field: 'profileId',
+      message: 'This session\'s agent profile "helper" was deleted, so Keel will not run this session as another profile.',
+      fix: 'Pick another profile for this session in its header, or start a new session.',
+    })
+    expect(fake.requests().length).toBe(requests)
+    expect((await h.call('sessions.open', { id: s.id })).messages).toEqual([])
+    const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'config.json'), 'utf8')) as { agentProfiles: Array<{ id: string }> }
+    expect(stored.agentProfiles.map((p) => p.id)).toEqual([])
     await h.close()
   })
 

@@ -79,7 +79,7 @@ describe('paged session list', () => {
     expect((await h.call('sessions.list', {})).total).toBe(23)
 
     // A cursor Keel did not hand out is refused with a clear error, not a guess.
-    expect(await h.fail('sessions.list', { cursor: 'page-2' })).toMatchObject({ kind: 'invalid-input', field: 'cursor' })
+    expect(await h.fail('sessions.list', { cursor: 'page-2' })).toMatchObject({ kind: 'invalid-input', field: 'cursor', message: 'That page cursor is not one Keel handed out.', fix: 'Reload the list from its first page.' })
     await h.close()
   })
 
@@ -149,7 +149,7 @@ describe('paged messages', () => {
     const below = await h.call('sessions.messages', { id: s.id, after: around.page.newerCursor!, limit: 5 })
     expect(below.messages[0]!.content).toBe('message number 57')
     expect(await h.fail('sessions.open', { id: s.id, around: 'not-a-message' })).toMatchObject({ kind: 'not-found', field: 'around' })
-    expect(await h.fail('sessions.messages', { id: s.id, before: 'x1' })).toMatchObject({ kind: 'invalid-input', field: 'before' })
+    expect(await h.fail('sessions.messages', { id: s.id, before: 'x1' })).toMatchObject({ kind: 'invalid-input', field: 'before', message: 'That page cursor is not one Keel handed out.', fix: 'Reopen the session.' })
     side.close()
     await h.close()
   })
