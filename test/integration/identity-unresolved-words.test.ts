@@ -100,4 +100,22 @@ describe('the words of an unresolved session', () => {
     })
     await h.close()
   })
+
+  it('picking an entry that does not exist, or following an app default there is none of, is refused with what to do; the binding stays', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    const s = await h.call('sessions.create', {})
+    expect(await h.fail('sessions.followDefault', { id: s.id })).toMatchObject({
+      kind: 'unresolved',
+      message: 'There is no app default to follow.',
+      fix: 'Set a default provider and model in Settings.',
+    })
+    expect(await h.fail('sessions.bind', { id: s.id, entryId: 'nowhere', model: 'n-1' })).toMatchObject({
+      kind: 'not-found',
+      field: 'entryId',
+      message: 'There is no provider entry "nowhere".',
+      fix: 'Pick an entry listed in Settings.',
+    })
+    expect((await listed(h, s.id)).state).toMatchObject({ kind: 'unresolved', reason: 'no-binding' })
+    await h.close()
+  })
 })
