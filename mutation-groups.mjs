@@ -73,6 +73,8 @@ export const GROUPS = [
       integration('agent-loop'), integration('approval-race'), integration('agent-crash'), integration('approvals'), integration('run-again'),
       integration('tool-result-channel'), integration('live-key-removed'), integration('recovery'), integration('stop-and-checkpoint'), integration('provider-errors'),
       integration('chat-roundtrip'), integration('grants'), integration('session-workspace'),
+      // A refusal's or a pause's words, word for word (string mutants); fallback: skip notices, cooldowns, all-failed fix.
+      integration('agent-refusal-words'), integration('fallback'),
     ],
   },
   {

@@ -273,7 +273,7 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     const mark = h.mark()
     await h.call('chat.send', { sessionId, text: 'loop forever' })
     const paused = await ended(sessionId, mark)
-    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'step-limit', limit: 2 } })
+    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'step-limit', limit: 2, message: 'The turn reached its step limit (2 steps) and paused. Continue for more steps, or stop.' } })
     expect(mine(prefix)).toHaveLength(2)
     fake.resetScript()
     fake.script({ pathPrefix: prefix, reply: 'Done looping.' })
@@ -298,7 +298,13 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     await h.call('providers.update', { id: entryId, patch: { baseUrl } })
     gate.open('done waiting')
     const paused = await ended(sessionId, mark)
-    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'identity-changed' } })
+    expect(paused).toMatchObject({
+      status: 'stopped',
+      pause: {
+        reason: 'identity-changed',
+        message: 'This session now resolves to a different runtime than the one this turn started on. The turn paused before its next step; nothing was sent. Continue on the new runtime, or stop.',
+      },
+    })
     expect(paused.pause!.differences!.map((d) => d.field)).toContain('baseUrl')
     expect(fake.requests().filter((r) => r.path.startsWith(`${moved}/`))).toHaveLength(0)
     expect(mine(prefix)).toHaveLength(1)

@@ -167,7 +167,43 @@ describe('fallback bindings', () => {
     expect(turns.at(-1)!.fallbacks![0]!.skipped[0]).toMatchObject({ entryId: a.id, reason: 'rate limited', message: expect.stringContaining('asked Keel to wait') })
     // Without a fallback list the cooldown still refuses the turn before anything is stored or sent.
     await h.call('sessions.setFallbacks', { id: sessionId, chain: { bindings: [] } })
-    expect((await h.fail('chat.send', { sessionId, text: 'three' })).kind).toBe('rate-limited')
+    const refused = await h.fail('chat.send', { sessionId, text: 'three' })
+    expect(refused).toMatchObject({ kind: 'rate-limited', fix: 'Wait, or change the key of this entry (a new key starts without a cooldown).' })
+    expect(refused.message).toMatch(new RegExp(`^"Entry ${a.id}" asked Keel to wait before the next request \\((119|120) s left\\)\\. Nothing was sent\\.$`))
+    expect(requestsTo(fake, a.prefix)).toHaveLength(1)
+  })
+
+  it('a fallback still waiting out its own Retry-After is passed over, saying how long is left; the next one answers', async () => {
+    const a = await entry('openai-chat', 'cool-a')
+    const b = await entry('openai-chat', 'cool-b')
+    const c = await entry('openai-chat', 'cool-c')
+    const sessionId = await sessionWith(a, [b, c])
+    // Turn one: the primary fails, b asks Keel to wait, c answers. Turn two: b is not asked again.
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 2 })
+    fake.script({ pathPrefix: b.prefix, status: 429, retryAfter: 120, times: 1 })
+    expect((await send(sessionId, 'one')).status).toBe('done')
+    expect((await send(sessionId, 'two')).status).toBe('done')
+    expect([a, b, c].map((e) => requestsTo(fake, e.prefix).length)).toEqual([2, 1, 2])
+    const skipped = (await h.call('sessions.open', { id: sessionId })).turns.at(-1)!.fallbacks![0]!.skipped
+    expect(skipped.map((s) => [s.entryId, s.reason, s.outcome])).toEqual([
+      [a.id, 'HTTP 503', 'failed'],
+      [b.id, 'cooling down', 'unresolved'],
+    ])
+    expect(skipped[1]!.message).toMatch(new RegExp(`^Fallback Entry ${b.id} · m-2 skipped: it asked Keel to wait \\((119|120) s left\\)\\.$`))
+    expect(noticesOf(sessionId)).toContain(skipped[1]!.message)
+  })
+
+  it('a primary waiting out a Retry-After, with a list that does not name rate limits: the turn fails saying so, and nothing is sent', async () => {
+    const a = await entry('openai-chat', 'nowait-a')
+    const b = await entry('openai-chat', 'nowait-b')
+    const sessionId = await sessionWith(a, [b], ['server'])
+    fake.script({ pathPrefix: a.prefix, status: 429, retryAfter: 120, times: 1 })
+    expect((await send(sessionId, 'one')).error).toMatchObject({ kind: 'rate-limited', status: 429 })
+    const end = await send(sessionId, 'two')
+    expect(end.status).toBe('error')
+    expect(end.error).toMatchObject({ kind: 'rate-limited', fix: 'Wait, or change the key of this entry (a new key starts without a cooldown).' })
+    expect(end.error!.message).toMatch(new RegExp(`^"Entry ${a.id}" asked Keel to wait before the next request \\((119|120) s left\\)\\. Nothing was sent\\.$`))
+    expect([a, b].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 0])
   })
 
   it('401 on the primary: no fallback (a wrong key is fixed, not routed around)', async () => {
@@ -239,6 +275,7 @@ describe('fallback bindings', () => {
     const end = await send(sessionId, 'hello')
     expect(end.status).toBe('error')
     expect(end.error!.kind).toBe('server')
+    expect(end.error!.fix).toBe('Each binding is listed with why it failed: fix one (a key, an entry), or wait and send again.')
     expect(end.error!.message).toBe(
       `Every binding failed, nothing answered: selected Entry ${a.id} · m-1: HTTP 503; fallback Entry ${b.id} · m-2: HTTP 429; fallback ${gone.id} · m-2: its entry was deleted; fallback Entry ${c.id} · m-2: HTTP 500.`,
     )

@@ -58,7 +58,7 @@ describe('a key removed while the session is live', () => {
     const sending = h.fail('chat.send', { sessionId, text: 'second' })
     const deleting = new Keychain(service).deleteKey('primary')
     const [error] = await Promise.all([sending, deleting])
-    expect(error).toMatchObject({ kind: 'unresolved', message: expect.stringContaining('Nothing was sent') })
+    expect(error).toMatchObject({ kind: 'unresolved', message: 'The key of "Primary" was removed from the keychain. Nothing was sent.', fix: 'Add the key for "Primary" in Settings.' })
     expect(fake.requests()).toEqual([])
     await h.close()
   })

@@ -52,6 +52,15 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     expect(view.recovery).toMatchObject({ turnId, status: 'continued', differences: [] })
     expect(JSON.stringify(view)).not.toContain(RECOVERY_NOTE)
     expect(noteStoredIn(dataDir)).toEqual([])
+    // The continued reply answers no message of the user's: regenerating it is refused, pointing at the one before.
+    const asked = fake.requests().length
+    expect(await h.fail('chat.regenerate', { sessionId, messageId: view.messages.at(-1)!.id })).toMatchObject({
+      kind: 'conflict',
+      message: 'This reply continued an interrupted one, so there is no message of yours to answer again.',
+      fix: 'Regenerate the reply before it.',
+    })
+    expect(fake.requests()).toHaveLength(asked)
+    expect((await h.call('sessions.open', { id: sessionId })).messages).toHaveLength(3)
     await h.close()
     expect(noteStoredIn(dataDir)).toEqual([])
   })

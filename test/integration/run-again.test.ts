@@ -72,7 +72,7 @@ describe.each(WIRE_APIS)('run again on %s', (api) => {
     const m3 = h.mark()
     const again = await h.call('tools.runAgain', { callId: first!.id })
     expect(again.callId).not.toBe(first!.id)
-    expect(await ended(h, sessionId, m3)).toMatchObject({ turnId: again.turnId, pause: { reason: 'awaiting-approval' } })
+    expect(await ended(h, sessionId, m3)).toMatchObject({ turnId: again.turnId, pause: { reason: 'awaiting-approval', message: 'A tool call is waiting for your approval.' } })
     expect(gates.get(sessionId)!.gate.runs() + second.gate.runs()).toBe(1)
     let view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls!.map((c) => [c.id, c.toolName, c.state])).toEqual([
