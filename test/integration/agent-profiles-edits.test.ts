@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { fakeProviderForFile, testKeychainService } from '../support/core-harness'
+import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { Keychain } from '../../src/main/core/secrets/keychain'
 import { noticeAtNextTurn, openWithDefault as openProfilesCore } from '../support/profile-notices'
 
 const service = testKeychainService()
@@ -128,6 +129,22 @@ describe('agent profiles: what an edit says, and what errors name', () => {
     expect((await h.call('sessions.open', { id: s.id })).messages).toEqual([])
     const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'config.json'), 'utf8')) as { agentProfiles: Array<{ id: string }> }
     expect(stored.agentProfiles.map((p) => p.id)).toEqual([])
+    await h.close()
+  })
+
+  it('a session deleted while its send is being prepared: the send is refused with "pick another session", nothing is sent', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await h.call('providers.create', { id: 'keyed', name: 'Keyed', kind: 'openai-compatible', baseUrl: `${fake.url}/keyed/v1`, defaultModel: 'k-1', key: testKey('keyed') })
+    const s = await h.call('sessions.create', {})
+    // chat.send queues the turn boundary's key lookup at once; this lookup is queued right behind it (the process has
+    // one keychain queue), and the per-turn key read behind that: the session is deleted while the key is read, so
+    // the turn's next look at the session's profile finds no session.
+    const sending = h.fail('chat.send', { sessionId: s.id, text: 'hello?' })
+    const deleting = new Keychain(service).readKey('keyed').then(() => h.call('sessions.delete', { id: s.id }))
+    const [refused] = await Promise.all([sending, deleting])
+    expect(refused).toMatchObject({ kind: 'not-found', message: 'That session no longer exists.', fix: 'Pick another session from the list.' })
+    expect(fake.requests().filter((r) => r.protocol !== 'models')).toEqual([])
+    expect((await h.call('sessions.list', {})).items).toEqual([])
     await h.close()
   })
 
