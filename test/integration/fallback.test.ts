@@ -16,6 +16,7 @@ import { CHILD_PROCESS_TIMEOUT_MS, crashMidTurn } from '../support/crash'
 import { doctorCli } from '../support/doctor-cli'
 import { filesContaining } from '../support/data-scan'
 import { fallbackLine } from '../../src/shared/fallback'
+import { Keychain } from '../../src/main/core/secrets/keychain'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -377,6 +378,56 @@ describe('fallback bindings', () => {
       expect(await h.call('sessions.fallbacks', { id: s.id })).toMatchObject({ source: 'none', chain: null, problems: [] })
       const diag = await h.call('diagnostics.session', { id: s.id })
       expect(diag.rows.find((r) => r.field === 'fallback')).toBeUndefined()
+    }
+  })
+})
+
+describe('a fallback key removed while the fallback is being prepared', () => {
+  it('its lookup saw the key, its read finds none: it is skipped saying its key is missing from the keychain, and the next one answers', async () => {
+    // A core of its own: the session's entry is also the app default, so the turn boundary looks up one key.
+    const dir = tempDataDir('keel-fallback-race')
+    const own = await CoreHarness.open(dir, service)
+    try {
+      const make = async (id: string) => {
+        const key = testKey(id)
+        await own.call('providers.create', { id, name: `Entry ${id}`, kind: 'openai-compatible', baseUrl: `${fake.url}/${id}/v1`, key, api: 'openai-chat' })
+        return { id, prefix: `/${id}`, key }
+      }
+      const a = await make('race-a')
+      const b = await make('race-b')
+      const c = await make('race-c')
+      const s = await own.call('sessions.create', {})
+      await own.call('sessions.bind', { id: s.id, entryId: a.id, model: 'm-1' })
+      await own.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [b, c].map((f) => ({ entryId: f.id, model: 'm-2' })) } })
+      // Turn one: the primary asks Keel to wait; b answers.
+      fake.script({ pathPrefix: a.prefix, status: 429, retryAfter: 120, times: 1 })
+      const first = await own.call('chat.send', { sessionId: s.id, text: 'one' })
+      expect(await own.turnEnded(first.turnId)).toMatchObject({ status: 'done' })
+      expect(requestsTo(fake, b.prefix)).toHaveLength(1)
+      // Turn two, ordered on the process's one keychain queue: the turn boundary's lookup (queued by chat.send at
+      // once), then ours; the turn's key read, then ours; b's lookup (the primary is passed over while it waits),
+      // then the delete of b's key; then b's key read, which finds none.
+      const kc = new Keychain(service)
+      const sending = own.call('chat.send', { sessionId: s.id, text: 'two' })
+      const deleting = kc
+        .readKey(a.id)
+        .then(() => kc.readKey(a.id))
+        .then(() => kc.deleteKey(b.id))
+      const [second] = await Promise.all([sending, deleting])
+      expect(await own.turnEnded(second.turnId)).toMatchObject({ status: 'done' })
+      const message = `Fallback Entry ${b.id} · m-2 skipped: its key is missing from the keychain.`
+      expect(own.events('notice').filter((e) => e.sessionId === s.id).map((e) => e.text)).toContain(message)
+      const record = (await own.call('sessions.open', { id: s.id })).turns.at(-1)!.fallbacks![0]!
+      expect(record.skipped.map((x) => [x.entryId, x.reason, x.outcome])).toEqual([
+        [a.id, 'rate limited', 'failed'],
+        [b.id, 'its key is missing', 'unresolved'],
+      ])
+      expect(record.skipped[1]!.message).toBe(message)
+      expect(record.answered).toMatchObject({ entryId: c.id })
+      // Nothing went to b without its key: its one request is turn one's.
+      expect([a, b, c].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 1, 1])
+    } finally {
+      await own.close()
     }
   })
 })
