@@ -47,6 +47,8 @@ export const GROUPS = [
       // Opening keel.db (damaged, newer, read-only, full disk, migrations); Ctrl+N reuse and the archived count; a
       // session's workspace folder.
       integration('database-open'), integration('rough-edges'), integration('session-workspace'),
+      // Written for the survivors in ftsQuery, search()'s paging and the cursor decoders (typed queries, every page start).
+      integration('search-paging'),
     ],
   },
   {
