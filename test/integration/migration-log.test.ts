@@ -35,7 +35,27 @@ describe('the migration log', () => {
     expect(byVersion.get(4)!.details).toEqual([{ messages: 0, sessions: 0 }])
     expect(byVersion.get(10)!.details).toEqual([{ calls: 0 }])
     expect(byVersion.get(11)!.details).toEqual([{ sessions: 0 }])
+    // The counts of 014-017, as the doctor lists them after the words (each migration's own count of what it kept).
+    expect(byVersion.get(14)!.details).toEqual([{ sessions: 0 }])
+    expect(byVersion.get(15)!.details).toEqual([{ messages: 0, sessions: 0 }])
+    expect(byVersion.get(16)!.details).toEqual([{ messages: 0 }])
+    expect(byVersion.get(17)!.details).toEqual([{ sessions: 0 }])
     await h.close()
+  })
+
+  it('an upgraded database keeps the trust of an MCP server the user trusts after the upgrade (012 made its table)', async () => {
+    const dataDir = tempDataDir('keel-migration-log-trust')
+    openAtSchema(1, dataDir).db.close()
+    const service = testKeychainService()
+    const h = await CoreHarness.open(dataDir, service)
+    // Disabled: nothing is started; trust is recorded for the launch the user saw.
+    const created = await h.call('mcp.create', { name: 'Notes', enabled: false, transport: { type: 'stdio', command: 'notes-mcp', args: [], env: {} } })
+    expect(created.trusted).toBe(false)
+    expect((await h.call('mcp.trust', { id: 'notes', launchHash: created.launchHash })).trusted).toBe(true)
+    await h.close()
+    const again = await CoreHarness.open(dataDir, service)
+    expect((await again.call('mcp.list', {})).map((v) => [v.entry.id, v.trusted])).toEqual([['notes', true]])
+    await again.close()
   })
 
   it('a new database records its creation as schema 1', async () => {
