@@ -49,6 +49,8 @@ export const GROUPS = [
       integration('database-open'), integration('rough-edges'), integration('session-workspace'),
       // Written for the survivors in ftsQuery, search()'s paging and the cursor decoders (typed queries, every page start).
       integration('search-paging'),
+      // Written for the paging survivors: a page after the newest message, no-reply turn cards, reply versions, drafts.
+      integration('message-page-edges'),
     ],
   },
   {

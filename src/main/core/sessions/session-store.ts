@@ -406,7 +406,10 @@ export class SessionStore {
       next = below.next
     } else if (at.before !== undefined) {
       const anchor = this.st('SELECT * FROM messages WHERE session_id = ? AND seq = ?').get(sessionId, at.before) as TreeRow | undefined
-      rows = anchor ? this.tree.walk(sessionId, anchor.parent_id, limit).reverse() : []
+      // No message at that seq: the older cursor of a page after the newest message (see olderCursor below). The page
+      // above it ends at the leaf when the leaf is below it; else (a cursor of 0) nothing is above.
+      const top = anchor ? anchor.parent_id : leaf !== null && (this.tree.row(sessionId, leaf)?.seq ?? at.before) < at.before ? leaf : null
+      rows = this.tree.walk(sessionId, top, limit).reverse()
       next = anchor
     } else {
       rows = this.tree.walk(sessionId, leaf, limit).reverse()
