@@ -55,6 +55,9 @@ describe('what a typed query finds', () => {
     expect(await found('  bird   heron  ')).toEqual([heronBird])
     expect(await found('heron -')).toEqual([heronBird, birdsong].sort())
     expect(await found('- , heron')).toEqual([heronBird, birdsong].sort())
+    // A "word" with no letter or digit in it, like an icon glyph pasted from a terminal prompt (a private-use
+    // character, which the index would otherwise keep as a word), is left out like punctuation, not required.
+    expect(await found('heron \uE0A0')).toEqual([heronBird, birdsong].sort())
     // Only punctuation: nothing to search, and no next page to ask for.
     expect(await h.call('sessions.search', { query: '- , ;' })).toEqual({ hits: [], nextCursor: null })
     await h.close()
