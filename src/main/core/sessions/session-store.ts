@@ -419,7 +419,6 @@ export class SessionStore {
     const last = rows[rows.length - 1]
     const hasOlder = first ? first.parent_id !== null : at.after !== undefined && this.st('SELECT 1 FROM messages WHERE session_id = ? AND seq <= ? LIMIT 1').get(sessionId, at.after) !== undefined
     const total = leaf ? ((this.st('SELECT depth FROM messages WHERE id = ?').get(leaf) as { depth: number } | undefined)?.depth ?? 0) : 0
-    const isLatest = next === undefined && (rows.length > 0 || at.before === undefined)
     const versions = this.tree.versions(sessionId, rows)
     const messages = rows.map((r) => {
       const m: ChatMessage = toMessage(r)
@@ -434,7 +433,7 @@ export class SessionStore {
     })
     return {
       messages,
-      turns: this.turnsForPage(sessionId, rows, next ?? null, hasOlder, next?.created_at ?? null, isLatest),
+      turns: this.turnsForPage(sessionId, rows, next ?? null, hasOlder),
       page: {
         olderCursor: hasOlder && first ? String(first.seq) : hasOlder && at.after !== undefined ? String(at.after + 1) : null,
         newerCursor: next && last ? String(last.seq) : null,
@@ -451,9 +450,10 @@ export class SessionStore {
    * running turn or one that failed before any reply is there too. Read by key and through indexes, so a page
    * costs the same in a session of any length.
    */
-  private turnsForPage(sessionId: string, rows: RawMessage[], nextRow: RawMessage | null, hasOlder: boolean, nextCreatedAt: number | null, isLatest: boolean): TurnView[] {
+  private turnsForPage(sessionId: string, rows: RawMessage[], nextRow: RawMessage | null, hasOlder: boolean): TurnView[] {
     const from = hasOlder && rows[0] ? rows[0].created_at : Number.MIN_SAFE_INTEGER
-    const to = isLatest || nextCreatedAt === null ? Number.MAX_SAFE_INTEGER : nextCreatedAt
+    // The range ends where the next page begins; the latest page (nothing after it) runs to the end.
+    const to = nextRow === null ? Number.MAX_SAFE_INTEGER : nextRow.created_at
     const ids = new Set(rows.map((r) => r.id))
     const turnIds = [...new Set(rows.flatMap((r) => (r.turn_id ? [r.turn_id] : [])))]
     const byId = new Map<string, TurnRow>()
