@@ -3,7 +3,7 @@
 // a key makes Keel ask whether the keychain is locked. A real gnome-keyring on a private bus, locked with the Secret
 // Service Lock method. Written for the identity group's mutation survivors at 62b79dc (docs/mutation.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fakeProviderForFile, type CoreHarness } from '../support/core-harness'
+import { CoreHarness, fakeProviderForFile } from '../support/core-harness'
 import { openCoreOnPrivateKeyring, type PrivateKeyring } from '../support/private-keyring'
 
 const fake = fakeProviderForFile()
@@ -40,5 +40,22 @@ describe('a keyless entry on a locked keychain', () => {
     await h.call('sessions.bind', { id: s.id, entryId: 'paid', model: 'p' })
     await keyring.lock()
     expect((await h.call('sessions.open', { id: s.id })).session.identity.state).toMatchObject({ kind: 'unresolved', reason: 'keychain-locked' })
+  })
+
+  it('after a restart on the still-locked keychain, the list resolves the keyless session afresh: it is not "locked" because a keyed entry read with it is', async () => {
+    // The running core holds each resolved session's runtime; a restart makes the list resolve every session from
+    // one keychain read of all entries, in which the keyed "paid" finds the keychain locked.
+    await h.close()
+    const again = await CoreHarness.open(h.dataDir, h.keychainService)
+    try {
+      const listed = (await again.call('sessions.list', { limit: 50 })).items
+      const states = listed.map((i) => [i.identity.binding?.entryId, i.identity.state.kind === 'unresolved' ? i.identity.state.reason : i.identity.state.kind])
+      expect(states.sort()).toEqual([
+        ['lan', 'resolved'],
+        ['paid', 'keychain-locked'],
+      ])
+    } finally {
+      await again.close()
+    }
   })
 })
