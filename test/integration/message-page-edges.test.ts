@@ -3,39 +3,15 @@
 // card of a turn that has no reply (it shows on the one page whose messages it sits among, never on another), the
 // "Show the earlier reply" versions (only at the end of the branch), a draft for a session deleted meanwhile, and an
 // imported session's last activity.
-import fs from 'node:fs'
-import path from 'node:path'
-import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { MessagePage } from '../../src/shared/domain'
-import { CoreHarness, tempDataDir, testKeychainService } from '../support/core-harness'
-import { LONG_SESSION_ID, longMessageText, seedDataDir } from '../e2e/support/seed'
+import { longTexts, seededCoreEachTest } from '../support/seeded-core'
+import { LONG_SESSION_ID } from '../e2e/support/seed'
 
-let harness: CoreHarness | null = null
-let dir: string | null = null
-afterEach(async () => {
-  await harness?.core.close()
-  harness = null
-  if (dir) fs.rmSync(dir, { recursive: true, force: true })
-})
-
-async function open(spec: Parameters<typeof seedDataDir>[1], more?: (db: Database.Database) => void): Promise<CoreHarness> {
-  dir = tempDataDir('keel-page-edges')
-  seedDataDir(dir, spec)
-  if (more) {
-    const db = new Database(path.join(dir, 'keel.db'))
-    try {
-      more(db)
-    } finally {
-      db.close()
-    }
-  }
-  harness = await CoreHarness.open(dir, testKeychainService())
-  return harness
-}
+const open = seededCoreEachTest('keel-page-edges')
 
 const texts = (page: Pick<MessagePage, 'messages'>) => page.messages.map((m) => m.content)
-const expected = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => longMessageText(from + i))
+const expected = longTexts
 
 describe('a page after the newest message', () => {
   it('is empty and not a dead end: its older cursor leads back to the newest messages, every one once', async () => {

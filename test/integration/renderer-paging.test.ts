@@ -1,31 +1,17 @@
 // The renderer's paging logic (src/renderer/src/lib) fed by the real core on a real SQLite file: the windows it
 // builds from pages are exactly the session's messages, and the list it patches from `sessions` events is exactly
 // what a fresh read of the list says.
-import fs from 'node:fs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SessionView } from '../../src/shared/domain'
 import { withPage } from '../../src/renderer/src/lib/messageWindow'
 import { appendPage, patchList, type LoadedList } from '../../src/renderer/src/lib/sessionPages'
-import { CoreHarness, tempDataDir, testKeychainService } from '../support/core-harness'
-import { LONG_SESSION_ID, longMessageText, seedDataDir } from '../e2e/support/seed'
+import { longTexts, seededCoreEachTest } from '../support/seeded-core'
+import { LONG_SESSION_ID, longMessageText } from '../e2e/support/seed'
 
-let harness: CoreHarness | null = null
-let dir: string | null = null
-afterEach(async () => {
-  await harness?.core.close()
-  harness = null
-  if (dir) fs.rmSync(dir, { recursive: true, force: true })
-})
-
-async function open(spec: Parameters<typeof seedDataDir>[1]): Promise<CoreHarness> {
-  dir = tempDataDir('keel-paging')
-  seedDataDir(dir, spec)
-  harness = await CoreHarness.open(dir, testKeychainService())
-  return harness
-}
+const open = seededCoreEachTest('keel-paging')
 
 const texts = (view: SessionView) => view.messages.map((m) => m.content)
-const expected = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => longMessageText(from + i))
+const expected = longTexts
 
 describe('message window', () => {
   it('scrolling up from the latest page, page by page, ends with every message once, in order', async () => {
