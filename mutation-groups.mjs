@@ -77,6 +77,9 @@ export const GROUPS = [
       integration('agent-loop'), integration('approval-race'), integration('agent-crash'), integration('approvals'), integration('run-again'),
       integration('tool-result-channel'), integration('live-key-removed'), integration('recovery'), integration('stop-and-checkpoint'), integration('provider-errors'),
       integration('chat-roundtrip'), integration('grants'), integration('session-workspace'),
+      // Issue #12's parts of the turn: edit, regenerate and switch versions, attachments, per-session overrides (the
+      // first partial run found them covered by none of the group's tests).
+      integration('branches'), integration('branch-edges'), integration('attachments'), integration('attachments-agent'), integration('session-overrides'),
       // A refusal's or a pause's words, word for word (string mutants); fallback: skip notices, cooldowns, all-failed fix.
       integration('agent-refusal-words'), integration('fallback'),
     ],
