@@ -80,6 +80,8 @@ export const GROUPS = [
       // Issue #12's parts of the turn: edit, regenerate and switch versions, attachments, per-session overrides (the
       // first partial run found them covered by none of the group's tests).
       integration('branches'), integration('branch-edges'), integration('attachments'), integration('attachments-agent'), integration('session-overrides'),
+      // A disk that refuses a checkpoint or the end of a turn (the third run found those paths covered by none).
+      integration('storage-faults'),
       // A refusal's or a pause's words, word for word (string mutants); fallback: skip notices, cooldowns, all-failed fix.
       integration('agent-refusal-words'), integration('fallback'),
     ],
