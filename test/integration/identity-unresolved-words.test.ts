@@ -17,6 +17,16 @@ const storedBinding = (dataDir: string, id: string, entryId: string | null, mode
   db.prepare('UPDATE sessions SET binding_entry_id = ?, binding_model = ?, binding_mode = ? WHERE id = ?').run(entryId, model, mode, id)
   db.close()
 }
+/** A session made with an app default ("main"), its binding then rewritten in keel.db, and Keel started again on it. */
+async function reopenedWithStoredBinding(entryId: string | null, model: string | null, mode: 'pinned' | 'follow-default') {
+  const dataDir = tempDataDir()
+  const first = await CoreHarness.open(dataDir, service)
+  await first.call('providers.create', { id: 'main', name: 'Main', kind: 'openai-compatible', baseUrl: `${fake.url}/main/v1`, defaultModel: 'm-1', key: testKey('main') })
+  const s = await first.call('sessions.create', {})
+  await first.close()
+  storedBinding(dataDir, s.id, entryId, model, mode)
+  return { h: await CoreHarness.open(dataDir, service), s }
+}
 const listed = async (h: CoreHarness, id: string) => (await h.call('sessions.list', { limit: 50 })).items.find((s) => s.id === id)!.identity
 
 /** The state the list shows, and the refusal a send gets: the same words, and nothing reaches a provider. */
@@ -40,13 +50,7 @@ describe('the words of an unresolved session', () => {
   })
 
   it('a pinned session bound to nothing while an app default exists: not handed to the default, and told to pick', async () => {
-    const dataDir = tempDataDir()
-    let h = await CoreHarness.open(dataDir, service)
-    await h.call('providers.create', { id: 'main', name: 'Main', kind: 'openai-compatible', baseUrl: `${fake.url}/main/v1`, defaultModel: 'm-1', key: testKey('main') })
-    const s = await h.call('sessions.create', {})
-    await h.close()
-    storedBinding(dataDir, s.id, null, null, 'pinned')
-    h = await CoreHarness.open(dataDir, service)
+    const { h, s } = await reopenedWithStoredBinding(null, null, 'pinned')
     expect((await listed(h, s.id)).binding).toBeNull()
     await expectRefused(h, s.id, {
       reason: 'no-binding',
@@ -57,13 +61,7 @@ describe('the words of an unresolved session', () => {
   })
 
   it('a row bound to a resolved class with no model: names the class, shows "(no model)", and guesses no entry', async () => {
-    const dataDir = tempDataDir()
-    let h = await CoreHarness.open(dataDir, service)
-    await h.call('providers.create', { id: 'main', name: 'Main', kind: 'openai-compatible', baseUrl: `${fake.url}/main/v1`, defaultModel: 'm-1', key: testKey('main') })
-    const s = await h.call('sessions.create', {})
-    await h.close()
-    storedBinding(dataDir, s.id, 'custom', '', 'follow-default')
-    h = await CoreHarness.open(dataDir, service)
+    const { h, s } = await reopenedWithStoredBinding('custom', '', 'follow-default')
     expect((await listed(h, s.id)).binding).toEqual({ entryId: 'custom', model: '(no model)', mode: 'follow-default' })
     await expectRefused(h, s.id, {
       reason: 'not-an-entry',
