@@ -175,6 +175,29 @@ describe('retry, another model, restart, search and refusals', () => {
     expect(await h.fail('chat.retry', { sessionId })).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/nothing to retry/i) })
   })
 
+  it('a reply stopped before any text stores no reply, yet there is nothing to retry: Stop is not a failure', async () => {
+    const { sessionId, prefix } = await session()
+    // The provider has the request but sends no text until the client goes away.
+    fake.script({ pathPrefix: prefix, stall: 'after-headers', times: 1 })
+    const asked = fake.requests().length
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'never mind' })
+    await fake.waitForRequests(asked + 1)
+    await h.call('chat.stop', { sessionId })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'stopped', error: null, assistantMessageId: null })
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(lines(view.messages)).toEqual([['user', 'never mind']])
+    expect(view.turns.map((t) => [t.id, t.status])).toEqual([[turnId, 'stopped']])
+    expect(await h.fail('chat.retry', { sessionId })).toMatchObject({
+      kind: 'conflict',
+      message: 'There is nothing to retry: the last message of this branch did not fail.',
+      fix: 'Regenerate a reply, or send a new message.',
+    })
+    // Nothing was sent or stored by the refusal.
+    expect(requestsTo(fake, prefix)).toHaveLength(1)
+    expect(storedMessages(sessionId).map((m) => m.content)).toEqual(['never mind'])
+    expect((await h.call('sessions.open', { id: sessionId })).turns.map((t) => [t.id, t.status])).toEqual([[turnId, 'stopped']])
+  })
+
   it('a regenerate that fails leaves the earlier reply one step away (replyVersions), and retry works there too', async () => {
     const { sessionId, prefix } = await session()
     await turn(h.call('chat.send', { sessionId, text: 'hi' }))

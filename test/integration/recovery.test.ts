@@ -5,7 +5,7 @@ import keytar from 'keytar'
 import fs from 'node:fs'
 import path from 'node:path'
 import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
-import { CHILD_PROCESS_TIMEOUT_MS, crashMidTurn } from '../support/crash'
+import { CHILD_PROCESS_TIMEOUT_MS, crashBeforeText, crashMidTurn } from '../support/crash'
 import { filesContaining } from '../support/data-scan'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
@@ -102,6 +102,50 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     await h.call('sessions.dismissRecovery', { id: sessionId })
     expect((await h.call('sessions.open', { id: sessionId })).recovery?.status).toBe('declined')
     expect(fake.requests()).toEqual([])
+    await h.close()
+  })
+
+  it('a crash before any text: nothing replied, so Retry answers the same message again on the current key', async () => {
+    const dataDir = tempDataDir()
+    const h0 = await CoreHarness.open(dataDir, service)
+    await h0.call('providers.create', { id: 'crashy', name: 'Crashy', kind: 'openai-compatible', baseUrl: `${fake.url}/crashy/v1`, defaultModel: 'c-1', key: testKey('crash') })
+    const s = await h0.call('sessions.create', {})
+    await h0.call('sessions.bind', { id: s.id, entryId: 'crashy', model: 'c-1' })
+    await h0.close()
+    // The provider has the request but sends no text: Keel is killed while it waits for the first word.
+    fake.script({ stall: 'after-headers', times: 1 })
+    const turnId = await crashBeforeText(dataDir, service, s.id, 'tell me a long story', () => fake.waitForRequests(1, CHILD_PROCESS_TIMEOUT_MS))
+    expect(fake.requests().map((r) => r.protocol)).toEqual(['openai-chat'])
+    fake.clear()
+    // A key rotated meanwhile: Keel asks instead of continuing on its own, so the turn stays interrupted.
+    const rotated = testKey('rotated')
+    await keytar.setPassword(service, 'provider:crashy', rotated)
+    const h = await CoreHarness.open(dataDir, service)
+    const view = await h.call('sessions.open', { id: s.id })
+    expect(view.messages.map((m) => [m.role, m.content])).toEqual([['user', 'tell me a long story']])
+    expect(view.turns.map((t) => [t.id, t.status])).toEqual([[turnId, 'interrupted']])
+    expect(view.recovery).toMatchObject({ turnId, status: 'pending', differences: [{ field: 'credential' }] })
+    expect(fake.requests()).toEqual([])
+
+    fake.script({ reply: 'Once upon a time, from the start.', times: 1 })
+    const retried = await h.call('chat.retry', { sessionId: s.id })
+    expect(await h.turnEnded(retried.turnId)).toMatchObject({ status: 'done' })
+    // One request, to the session's entry and model, with the key the keychain holds now, carrying the user's
+    // message as it was stored (nothing retyped) and no recovery note: it answers again, it does not continue.
+    const sent = fake.requests()
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).toMatchObject({ protocol: 'openai-chat', path: '/crashy/v1/chat/completions', model: 'c-1', bearer: rotated })
+    const asked = (sent[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages.filter((m) => m.role !== 'system')
+    expect(asked).toEqual([{ role: 'user', content: 'tell me a long story' }])
+    const after = await h.call('sessions.open', { id: s.id })
+    expect(after.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'tell me a long story'],
+      ['assistant', 'Once upon a time, from the start.'],
+    ])
+    expect(after.messages[0]!.id).toBe(view.messages[0]!.id)
+    // Answered now: nothing left to retry.
+    expect(await h.fail('chat.retry', { sessionId: s.id })).toMatchObject({ kind: 'conflict', message: 'There is nothing to retry: the last message of this branch did not fail.' })
+    expect(fake.requests()).toHaveLength(1)
     await h.close()
   })
 

@@ -5,22 +5,39 @@ import readline from 'node:readline'
 const ROOT = path.resolve(import.meta.dirname, '../..')
 
 /** Runs crash-child until its turn is checkpointed mid-stream, then kills it with SIGKILL. Returns the turn id. */
-export async function crashMidTurn(dataDir: string, keychainService: string, sessionId: string, text: string): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/crash-child.ts'), dataDir, keychainService, sessionId, text], {
+export function crashMidTurn(dataDir: string, keychainService: string, sessionId: string, text: string): Promise<string> {
+  return crashChild([dataDir, keychainService, sessionId, text], 'CHECKPOINTED ', async () => undefined)
+}
+
+/**
+ * Runs crash-child until its turn has started and `requestSent` resolves (the provider has the request; script it to
+ * send no text, e.g. `stall: 'after-headers'`), then kills it with SIGKILL: a crash before any text, so nothing was
+ * checkpointed. Returns the turn id.
+ */
+export function crashBeforeText(dataDir: string, keychainService: string, sessionId: string, text: string, requestSent: () => Promise<unknown>): Promise<string> {
+  return crashChild([dataDir, keychainService, sessionId, text, 'before-text'], 'STARTED ', requestSent)
+}
+
+async function crashChild(args: string[], reported: string, beforeKill: () => Promise<unknown>): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/crash-child.ts'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const turnId = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('CHECKPOINTED ')) resolve(line.slice('CHECKPOINTED '.length))
-      else if (line.startsWith('ERROR')) reject(new Error(line))
+  try {
+    const turnId = await new Promise<string>((resolve, reject) => {
+      readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith(reported)) resolve(line.slice(reported.length))
+        else if (line.startsWith('ERROR')) reject(new Error(line))
+      })
+      child.once('exit', (code) => reject(new Error(`crash child exited early (${code})`)))
     })
-    child.once('exit', (code) => reject(new Error(`crash child exited early (${code})`)))
-  })
-  child.kill('SIGKILL')
-  await exited
-  return turnId
+    await beforeKill()
+    return turnId
+  } finally {
+    child.kill('SIGKILL')
+    await exited
+  }
 }
 
 /**
