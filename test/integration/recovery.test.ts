@@ -105,6 +105,28 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     await h.close()
   })
 
+  it('a new message instead of Continue: the question about the interrupted reply is over, and Continue is refused', async () => {
+    const { dataDir, sessionId, turnId } = await sessionThatCrashed()
+    await keytar.setPassword(service, 'provider:crashy', testKey('rotated'))
+    const h = await CoreHarness.open(dataDir, service)
+    expect((await h.call('sessions.open', { id: sessionId })).recovery).toMatchObject({ turnId, status: 'pending' })
+    fake.script({ reply: 'About something else, then.', times: 1 })
+    const sent = await h.call('chat.send', { sessionId, text: 'never mind, tell me about ships' })
+    expect(await h.turnEnded(sent.turnId)).toMatchObject({ status: 'done' })
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.recovery).toMatchObject({ turnId, status: 'declined', message: 'You chose not to continue the interrupted reply.' })
+    expect(await h.fail('sessions.continue', { id: sessionId })).toMatchObject({ kind: 'conflict', message: 'There is no interrupted reply waiting to be continued.' })
+    // One request only: the new message's; no continuation went out after it.
+    expect(fake.requests().filter((r) => r.protocol === 'openai-chat')).toHaveLength(1)
+    expect(view.messages.at(-1)).toMatchObject({ role: 'assistant', content: 'About something else, then.' })
+    await h.close()
+    // A restart does not bring the question back.
+    const again = await CoreHarness.open(dataDir, service)
+    expect((await again.call('sessions.open', { id: sessionId })).recovery?.status).toBe('declined')
+    expect(fake.requests().filter((r) => r.protocol === 'openai-chat')).toHaveLength(1)
+    await again.close()
+  })
+
   it('a crash before any text: nothing replied, so Retry answers the same message again on the current key', async () => {
     const dataDir = tempDataDir()
     const h0 = await CoreHarness.open(dataDir, service)
@@ -143,6 +165,9 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
       ['assistant', 'Once upon a time, from the start.'],
     ])
     expect(after.messages[0]!.id).toBe(view.messages[0]!.id)
+    // The question about the interrupted reply is over: Continue would add a second reply after this one.
+    expect(after.recovery).toMatchObject({ turnId, status: 'declined' })
+    expect(await h.fail('sessions.continue', { id: s.id })).toMatchObject({ kind: 'conflict', message: 'There is no interrupted reply waiting to be continued.' })
     // Answered now: nothing left to retry.
     expect(await h.fail('chat.retry', { sessionId: s.id })).toMatchObject({ kind: 'conflict', message: 'There is nothing to retry: the last message of this branch did not fail.' })
     expect(fake.requests()).toHaveLength(1)

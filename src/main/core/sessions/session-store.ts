@@ -527,6 +527,9 @@ export class SessionStore {
     this.st(
       "INSERT INTO turns (id, session_id, seq, status, user_message_id, identity_key, entry_id, model, base_url, api, started_at, kind, continues_turn_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ).run(id, t.sessionId, seq, t.userMessageId, t.identity.identityKey, t.identity.entryId, t.identity.model, t.identity.baseUrl, t.identity.api, t.now ?? Date.now(), t.continues ? 'continuation' : 'user', t.continues ?? null)
+    // A new turn of the user's (a message, a retry, an edit, a regenerate) answers instead of the interrupted reply
+    // Keel was asking about: that question is over, and a later Continue would append a second reply after it.
+    if (!t.continues) this.st("UPDATE turns SET recovery = 'declined' WHERE session_id = ? AND recovery = 'pending'").run(t.sessionId)
     return id
   }
 
