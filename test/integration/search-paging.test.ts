@@ -63,6 +63,25 @@ describe('what a typed query finds', () => {
     await h.close()
   })
 
+  it('a word with a double quote inside it (12"x18") finds the text that has those words side by side', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    const s = await h.call('sessions.create', {})
+    const w = side(h)
+    const add = (content: string) => w.sessions.appendMessage({ sessionId: s.id, turnId: null, role: 'user', content })
+    const poster = add('the poster is 12"x18" framed in oak')
+    add('x18 is not 12 and not a poster size')
+    w.db.close()
+    const found = async (query: string) => (await h.call('sessions.search', { query })).hits.map((x) => x.messageId)
+
+    // The quote stays part of the word as typed (doubled inside FTS5's quotes): the index splits the text there, so
+    // the word is "12" then "x18", next to each other, not the one word "12x18" that no text has.
+    expect(await found('12"x18"')).toEqual([poster])
+    expect(await found('12"x18" framed')).toEqual([poster])
+    // A word quoted as a whole is the word itself.
+    expect(await found('"framed"')).toEqual([poster])
+    await h.close()
+  })
+
   it("a hit's snippet is exactly the text, with the matched word marked and no empty pieces", async () => {
     const h = await CoreHarness.open(tempDataDir(), service)
     const s = await h.call('sessions.create', {})
