@@ -1,17 +1,49 @@
 // The edges of paging a conversation (sessions.open / sessions.messages) and of the session rows around it, on a
-// real SQLite file seeded as Keel writes it: a page asked for after the newest message, a session with none, the
-// card of a turn that has no reply (it shows on the one page whose messages it sits among, never on another), the
-// "Show the earlier reply" versions (only at the end of the branch), a draft for a session deleted meanwhile, and an
-// imported session's last activity.
+// real SQLite file seeded as Keel writes it: a page asked for after the newest message or before the first, a session
+// with none, a page that ends at a user message whose reply opens the next page (its turn and tool calls come with
+// it), the card of a turn that has no reply (it shows on the one page whose messages it sits among, never on
+// another), a page's turns oldest first, the "Show the earlier reply" versions (only at the end of the branch), a
+// draft for a session deleted meanwhile, and an imported session's last activity.
 import { describe, expect, it } from 'vitest'
+import type Database from 'better-sqlite3'
 import type { MessagePage } from '../../src/shared/domain'
 import { longTexts, seededCoreEachTest } from '../support/seeded-core'
-import { LONG_SESSION_ID } from '../e2e/support/seed'
+import { LONG_SESSION_ID, longMessageText } from '../e2e/support/seed'
+import { SessionStore } from '../../src/main/core/sessions/session-store'
+import { ToolLedger, type NewToolCall } from '../../src/main/core/agents/tool-ledger'
 
 const open = seededCoreEachTest('keel-page-edges')
 
 const texts = (page: Pick<MessagePage, 'messages'>) => page.messages.map((m) => m.content)
 const expected = longTexts
+
+const IDENTITY = { identityKey: 'k1', entryId: 'e', model: 'm', baseUrl: 'http://127.0.0.1:1/v1', api: 'openai-chat' }
+/** The id of the seeded long session's message `seq`, and when it was written. */
+const msg = (seq: number) => `${LONG_SESSION_ID}-m${seq}`
+const writtenAt = (db: Database.Database, seq: number) => (db.prepare('SELECT created_at AS t FROM messages WHERE id = ?').get(msg(seq)) as { t: number }).t
+
+/**
+ * A turn from the long session's last message, `asked`, answered by the next one (the text `longTexts` expects of
+ * it), written as the agent loop does; with a tool call it made on the way. Returns the turn's id.
+ */
+function repliedTurn(db: Database.Database, asked: number, call?: { name: string; argumentsJson: string }): string {
+  const sessions = new SessionStore(db)
+  const turnId = sessions.startTurn({ sessionId: LONG_SESSION_ID, userMessageId: msg(asked), identity: IDENTITY, now: writtenAt(db, asked) })
+  if (call) {
+    const row: NewToolCall = { sessionId: LONG_SESSION_ID, turnId, step: 0, position: 0, providerCallId: 'call_0', source: 'builtin', name: call.name, schemaHash: 'h', argumentsJson: call.argumentsJson, effect: 'read', identityKey: 'k1', state: 'approved' }
+    new ToolLedger(db).record(row, writtenAt(db, asked))
+  }
+  sessions.appendMessage({ sessionId: LONG_SESSION_ID, turnId, role: 'assistant', content: longMessageText(asked + 1), now: writtenAt(db, asked) + 1 })
+  sessions.endTurn(turnId, 'done', null, '', writtenAt(db, asked) + 1)
+  return turnId
+}
+
+/** More messages of the long session after its last, `from`..`to`, one millisecond apart as the seed writes them. */
+function moreMessages(db: Database.Database, from: number, to: number): void {
+  const sessions = new SessionStore(db)
+  const base = writtenAt(db, 1) - 1
+  for (let seq = from; seq <= to; seq++) sessions.appendMessage({ sessionId: LONG_SESSION_ID, turnId: null, role: seq % 2 === 1 ? 'user' : 'assistant', content: longMessageText(seq), now: base + seq })
+}
 
 describe('a page after the newest message', () => {
   it('is empty and not a dead end: its older cursor leads back to the newest messages, every one once', async () => {
@@ -55,7 +87,65 @@ describe('a page after the newest message', () => {
   })
 })
 
+describe('a page before the first message', () => {
+  it('is empty and says nothing is older or newer, for position 0 as for the first message (not the newest messages again)', async () => {
+    const h = await open({ sessions: 0, long: { title: 'Long', messages: 60 } })
+    const none = { messages: [], turns: [], page: { olderCursor: null, newerCursor: null, endCursor: null, total: 60 } }
+    for (const before of ['0', '1']) {
+      const page = await h.call('sessions.messages', { id: LONG_SESSION_ID, before, limit: 20 })
+      expect({ messages: page.messages, turns: page.turns, page: page.page }).toEqual(none)
+    }
+  })
+})
+
+describe('a page that ends at a user message whose reply opens the next page', () => {
+  it('shows that turn with it: the tool call the turn made sits right under the message, before the reply is loaded', async () => {
+    // Message 33 asked, the agent read a file, message 34 is its reply; message 27 mentions a pelican (a search hit).
+    let turnId = ''
+    const h = await open({ sessions: 0, long: { title: 'Long', messages: 33, mark: { seq: 27, text: 'pelican' } } }, (db) => {
+      turnId = repliedTurn(db, 33, { name: 'read_file', argumentsJson: JSON.stringify({ path: 'tide-table.txt' }) })
+      moreMessages(db, 35, 40)
+    })
+    const hit = (await h.call('sessions.search', { query: 'pelican' })).hits.find((x) => x.field === 'message')
+    expect(hit?.messageId).toBe(msg(27))
+    // A page of 10 around the hit: 3 above it, the hit and 6 below, so it ends at message 33; 34 opens the next page.
+    const view = await h.call('sessions.open', { id: LONG_SESSION_ID, around: hit!.messageId!, limit: 10 })
+    const withMark = (from: number, to: number) => expected(from, to).map((t) => (t === longMessageText(27) ? `${t} pelican` : t))
+    expect(texts(view)).toEqual(withMark(24, 33))
+    expect(view.page.newerCursor).toBe('33')
+    const calls = (page: Pick<MessagePage, 'toolCalls'>) => (page.toolCalls ?? []).map((c) => [c.turnId, c.toolName, c.arguments])
+    const tideTable = [[turnId, 'read_file', JSON.stringify({ path: 'tide-table.txt' })]]
+    expect(view.turns.map((t) => [t.id, t.userMessageId, t.status])).toEqual([[turnId, msg(33), 'done']])
+    expect(calls(view)).toEqual(tideTable)
+
+    // The next page begins with the reply and has the turn too; scrolling up from it gives the same page as above.
+    const newer = await h.call('sessions.messages', { id: LONG_SESSION_ID, after: view.page.newerCursor!, limit: 10 })
+    expect(texts(newer)).toEqual(expected(34, 40))
+    expect(newer.turns.map((t) => t.id)).toEqual([turnId])
+    const above = await h.call('sessions.messages', { id: LONG_SESSION_ID, before: newer.page.olderCursor!, limit: 10 })
+    expect(texts(above)).toEqual(withMark(24, 33))
+    expect(above.turns.map((t) => t.id)).toEqual([turnId])
+    expect(calls(above)).toEqual(tideTable)
+  })
+})
+
 describe('turns without a reply', () => {
+  it('the turns of a page come oldest first: a continuation card before the turn of a later reply', async () => {
+    // A continuation that ended before any text after message 45, and a turn from message 57 answered by 58.
+    let replied = ''
+    const h = await open({ sessions: 0, long: { title: 'Long', messages: 57 } }, (db) => {
+      db.prepare(
+        "INSERT INTO turns (id, session_id, seq, status, user_message_id, identity_key, entry_id, model, base_url, api, started_at, ended_at, kind) VALUES ('continuation', ?, 1, 'stopped', NULL, 'k', 'e', 'm', 'http://127.0.0.1:9/v1', 'openai-chat', ?, ?, 'continuation')",
+      ).run(LONG_SESSION_ID, writtenAt(db, 45), writtenAt(db, 45))
+      replied = repliedTurn(db, 57)
+      moreMessages(db, 59, 60)
+    })
+    const view = await h.call('sessions.open', { id: LONG_SESSION_ID, limit: 20 })
+    expect(texts(view)).toEqual(expected(41, 60))
+    expect(view.turns.map((t) => t.id)).toEqual(['continuation', replied])
+  })
+
+
   it("a continuation's card comes with the page of the messages it sits among, and with no other page", async () => {
     // Two continuations that ended before any text (a crash recovery stopped at once): one after message 10, one
     // after message 55. Pages of 20: 41–60 (the latest), 21–40, 1–20.
