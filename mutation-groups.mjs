@@ -29,6 +29,8 @@ export const GROUPS = [
       integration('transfer-sessions'),
       // resolve.ts: the message and fix of each unresolved reason, word for word (the keychain ones in their files).
       integration('identity-unresolved-words'), integration('keychain-unavailable'), integration('keychain-locked'),
+      // identity-service.ts survivors (mut7): snapshot entry names, follow-default again, quick-resume after an edit.
+      integration('identity-service-survivors'),
     ],
   },
   {

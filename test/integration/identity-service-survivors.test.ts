@@ -1,0 +1,103 @@
+// identity-service.ts survivors of the identity group's mutation run (issue #13): what Diagnostics and the header
+// show for a session's entry, following the app default again, and quick-resume after a config edit.
+// Real SQLite files, the real keychain, the recording fake provider.
+import { describe, expect, it } from 'vitest'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+
+const fake = fakeProviderForFile()
+const service = testKeychainService()
+
+async function chat(h: CoreHarness, sessionId: string, text = 'hi') {
+  const { turnId } = await h.call('chat.send', { sessionId, text })
+  return h.turnEnded(turnId)
+}
+const lastChat = () => fake.requests().filter((r) => r.protocol !== 'models').at(-1)!
+
+/** Two entries: "first" is the app default, "second" is the one a session gets pinned to. */
+async function twoEntries(h: CoreHarness) {
+  await h.call('providers.create', { id: 'first', name: 'First', kind: 'openai-compatible', baseUrl: `${fake.url}/first/v1`, defaultModel: 'f-1', key: testKey('first') })
+  await h.call('providers.create', { id: 'second', name: 'Second', kind: 'openai-compatible', baseUrl: `${fake.url}/second/v1`, defaultModel: 's-1', key: testKey('second') })
+}
+
+describe('identity service: names, follow-default, quick-resume', () => {
+  it("a session pinned to the second entry shows that entry's name in its snapshot, not the first one's", async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    const view = await h.call('sessions.open', { id: s.id })
+    expect(view.session.identity.binding).toMatchObject({ entryId: 'second', model: 's-1', mode: 'pinned' })
+    expect(view.session.identity.entryName).toBe('Second')
+    await h.close()
+  })
+
+  it('following the app default again shows the default at once, not the runtime it was pinned to', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/second/')
+    const followed = await h.call('sessions.followDefault', { id: s.id })
+    expect(followed.identity.binding).toMatchObject({ entryId: 'first', model: 'f-1', mode: 'follow-default' })
+    expect(followed.identity.identity).toMatchObject({ entryId: 'first', entryName: 'First', model: 'f-1' })
+    expect(followed.identity.entryName).toBe('First')
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/first/')
+    await h.close()
+  })
+
+  it('with no app default in config, "follow default" keeps the entry the session is on (and says follow-default)', async () => {
+    const dataDir = tempDataDir()
+    let h = await CoreHarness.open(dataDir, service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    await h.close()
+    const file = path.join(dataDir, 'config.json')
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
+    delete cfg.default
+    fs.writeFileSync(file, JSON.stringify(cfg, null, 2))
+
+    h = await CoreHarness.open(dataDir, service)
+    const followed = await h.call('sessions.followDefault', { id: s.id })
+    expect(followed.identity.binding).toMatchObject({ entryId: 'second', model: 's-1', mode: 'follow-default' })
+    expect(followed.identity.state).toEqual({ kind: 'resolved' })
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/second/')
+    await h.close()
+  })
+
+  it('a follow-default session whose entry changed is not shown as "pinned to the previous runtime"; its next turn uses the new URL', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/first/')
+    await h.call('providers.update', { id: 'first', patch: { baseUrl: `${fake.url}/first-moved/v1` } })
+    const view = await h.call('sessions.open', { id: s.id })
+    expect(view.session.identity.binding).toMatchObject({ entryId: 'first', mode: 'follow-default' })
+    expect(view.session.identity.state.kind).not.toBe('config-changed')
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/first-moved/')
+    await h.close()
+  })
+
+  it("quick-resume of a pinned session whose entry's URL changed (no Keep) resolves it on the new config", async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    await chat(h, s.id)
+    await h.call('providers.update', { id: 'second', patch: { baseUrl: `${fake.url}/second-moved/v1` } })
+    expect((await h.call('sessions.open', { id: s.id })).session.identity.state).toMatchObject({ kind: 'config-changed' })
+    const resumed = await h.call('sessions.quickResume', { id: s.id })
+    expect(resumed.identity.state).toEqual({ kind: 'resolved' })
+    expect(resumed.identity.identity).toMatchObject({ entryId: 'second', baseUrl: `${fake.url}/second-moved/v1` })
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/second-moved/')
+    await h.close()
+  })
+})
