@@ -29,4 +29,16 @@ describe('streamed tool-call arguments', () => {
     vi.advanceTimersByTime(1_000)
     expect(shown).toHaveLength(3)
   })
+
+  it('a piece arriving exactly one interval after the last one shown is shown at once, not held back', () => {
+    vi.useFakeTimers()
+    const shown: string[] = []
+    const stream = new ArgumentStream((c) => shown.push(c.argumentsSoFar), 100)
+    stream.push(piece(0, '{"pa'))
+    vi.advanceTimersByTime(100)
+    // Nothing was pending, so no timer ran; the interval is over to the millisecond: this piece goes out now.
+    stream.push(piece(0, '{"path"'))
+    expect(shown).toEqual(['{"pa', '{"path"'])
+    stream.close()
+  })
 })

@@ -9,6 +9,8 @@ import { tempDataDir } from '../support/core-harness'
 import { openDatabase } from '../../src/main/core/sessions/database'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { WireHistoryCache } from '../../src/main/core/agents/wire-history'
+import { buildWireHistory } from '../../src/main/core/agents/agent-steps'
+import type { WireAttachment } from '../../src/main/core/attachments/attachment-wire'
 
 function open() {
   const dir = tempDataDir()
@@ -68,5 +70,55 @@ describe('the kept wire history', () => {
     // kept): nothing is sent.
     expect(cache.history(s)).toEqual([])
     expect(readFrom()).toEqual([])
+  })
+
+  it('a history up to an earlier message of the kept branch (a regenerate) is cut there, from what is kept', () => {
+    const { store, readFrom, say } = open()
+    const cache = new WireHistoryCache(store)
+    const s = store.create()
+    const u1 = say(s, 'first question')
+    say(s, 'first answer', 'assistant')
+    const u2 = say(s, 'second question')
+    expect(cache.history(s).map((m) => m.content)).toEqual(['first question', 'first answer', 'second question'])
+    expect(readFrom()).toEqual([0])
+    // Regenerating the first answer sends only the first question: not the answer being replaced, nor what follows.
+    expect(cache.history(s, u1)).toEqual([{ role: 'user', content: 'first question' }])
+    // Cut from what is kept: no read.
+    expect(readFrom()).toEqual([])
+    // Back to the second question: what is kept now ends at the first message (seq 1) and is extended from there.
+    expect(cache.history(s, u2).map((m) => m.content)).toEqual(['first question', 'first answer', 'second question'])
+    expect(readFrom()).toEqual([1])
+  })
+
+  it("a user message's files go with it, even a message with no text", () => {
+    const { store, say } = open()
+    const cache = new WireHistoryCache(store)
+    const s = store.create()
+    const u1 = say(s, 'what is in it?')
+    const u2 = say(s, '')
+    const file: WireAttachment = { kind: 'text', name: 'notes.txt', mime: 'text/plain', text: 'milk, eggs' }
+    cache.attachmentsOf = (ids) => new Map(ids.map((id) => [id, [file]]))
+    expect(cache.history(s)).toEqual([
+      { role: 'user', content: 'what is in it?', attachments: [file] },
+      { role: 'user', content: '', attachments: [file] },
+    ])
+    expect([u1, u2]).toHaveLength(2)
+  })
+})
+
+describe('the wire history of an agent session (buildWireHistory)', () => {
+  it("a user message's files go with it, even a message with no text; a message without files has none", () => {
+    const file: WireAttachment = { kind: 'image', name: 'shot.png', mime: 'image/png', data: 'iVBORw0KGgo=' }
+    const messages = [
+      { id: 'm1', role: 'user' as const, turnId: null, content: 'what is this?' },
+      { id: 'm2', role: 'user' as const, turnId: null, content: '' },
+      { id: 'm3', role: 'user' as const, turnId: null, content: 'and now?' },
+    ]
+    const wire = buildWireHistory(messages, [], [], [], undefined, new Map([['m1', [file]], ['m2', [file]]]))
+    expect(wire).toEqual([
+      { role: 'user', content: 'what is this?', attachments: [file] },
+      { role: 'user', content: '', attachments: [file] },
+      { role: 'user', content: 'and now?' },
+    ])
   })
 })
