@@ -2,6 +2,7 @@
 // show for a session's entry, following the app default again, and quick-resume after a config edit.
 // Real SQLite files, the real keychain, the recording fake provider.
 import { describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
@@ -100,4 +101,53 @@ describe('identity service: names, follow-default, quick-resume', () => {
     expect(lastChat().path).toContain('/second-moved/')
     await h.close()
   })
+})
+
+describe('identity service: what is refused, and what a turn waits for', () => {
+  it('binding to an entry that does not exist is refused even when other entries exist; the binding stays', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    expect(await h.fail('sessions.bind', { id: s.id, entryId: 'nowhere', model: 'n-1' })).toMatchObject({
+      kind: 'not-found',
+      field: 'entryId',
+      message: 'There is no provider entry "nowhere".',
+    })
+    const view = await h.call('sessions.open', { id: s.id })
+    expect(view.session.identity.binding).toMatchObject({ entryId: 'first', model: 'f-1', mode: 'follow-default' })
+    expect(view.session.identity.state).toEqual({ kind: 'resolved' })
+    await h.close()
+  })
+
+  it('a legacy pinned row bound to the class "custom": a send is refused as unresolved (not-an-entry), not as a failed write', async () => {
+    const dataDir = tempDataDir()
+    let h = await CoreHarness.open(dataDir, service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    await h.close()
+    const db = new Database(path.join(dataDir, 'keel.db'))
+    db.prepare("UPDATE sessions SET binding_entry_id = 'custom', binding_model = 'mimo-v2.5-pro', binding_mode = 'pinned' WHERE id = ?").run(s.id)
+    db.close()
+
+    h = await CoreHarness.open(dataDir, service)
+    const before = fake.requests().length
+    const refused = await h.fail('chat.send', { sessionId: s.id, text: 'where does this go?' })
+    expect(refused.kind).toBe('unresolved')
+    expect((await h.call('sessions.open', { id: s.id })).session.identity.state).toMatchObject({ kind: 'unresolved', reason: 'not-an-entry' })
+    expect(fake.requests().length).toBe(before)
+    await h.close()
+  })
+
+  it("the entry's own stream timeout holds from the session's first turn on (a stall ends as a timeout after 0.3 s)", async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await h.call('providers.create', { id: 'sleepy', name: 'Sleepy', kind: 'openai-compatible', baseUrl: `${fake.url}/sleepy/v1`, defaultModel: 'z-1', key: testKey('sleepy'), timeouts: { firstByteMs: 300, idleMs: 300 } })
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.open', { id: s.id })
+    fake.script({ stall: 'before-headers', pathPrefix: '/sleepy' })
+    const ended = await chat(h, s.id)
+    if (ended.type !== 'turn-ended') throw new Error('unreachable')
+    expect(ended.error).toMatchObject({ kind: 'timeout' })
+    expect(ended.error!.message).toMatch(/^"Sleepy" did not answer within 0\.3 s/)
+    await h.close()
+  }, 15_000)
 })
