@@ -151,3 +151,31 @@ describe('identity service: what is refused, and what a turn waits for', () => {
     await h.close()
   }, 15_000)
 })
+
+describe('identity service: canonicalization at a turn waits for a pending config change', () => {
+  it("a pinned row made non-canonical while its entry's config change is pending is not corrected (nor moved to the new URL) until the user decides", async () => {
+    const dataDir = tempDataDir()
+    const h = await CoreHarness.open(dataDir, service)
+    // Same kind and URL: the two entries have the same revision, so only the session's own entry may decide.
+    await h.call('providers.create', { id: 'first', name: 'First', kind: 'openai-compatible', baseUrl: `${fake.url}/shared/v1`, defaultModel: 'f-1', key: testKey('first') })
+    await h.call('providers.create', { id: 'second', name: 'Second', kind: 'openai-compatible', baseUrl: `${fake.url}/shared/v1`, defaultModel: 's-1', key: testKey('second') })
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/shared/')
+    // The row is edited behind Keel's back to a prefixed id, then the entry's URL changes: a pending config change.
+    const db = new Database(path.join(dataDir, 'keel.db'))
+    db.prepare("UPDATE sessions SET binding_model = 'second/s-1' WHERE id = ?").run(s.id)
+    db.close()
+    await h.call('providers.update', { id: 'second', patch: { baseUrl: `${fake.url}/second-moved/v1` } })
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/shared/')
+    expect(lastChat().path).not.toContain('/second-moved/')
+    const view = await h.call('sessions.open', { id: s.id })
+    expect(view.session.identity.state).toMatchObject({ kind: 'config-changed' })
+    const ro = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
+    expect(ro.prepare('SELECT binding_model AS model FROM sessions WHERE id = ?').get(s.id)).toEqual({ model: 'second/s-1' })
+    ro.close()
+    await h.close()
+  })
+})
