@@ -69,6 +69,8 @@ export const GROUPS = [
       integration('mcp-agent'), integration('mcp-agent-tools'),
       // Written for the survivors of the run at 86fef90 (issue #13).
       integration('mcp-profile-tools'), integration('agent-profile-revisions'),
+      // branch-turns.ts's branchTurns (the sort by start time) is tested there, next to the rule it applies (issue #13).
+      core('branch-turns'),
     ],
   },
   {

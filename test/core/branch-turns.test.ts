@@ -2,7 +2,12 @@
 // pages and an agent turn's wire history use, so that a regenerated, retried or abandoned branch's turns (and their
 // tool calls) never show or go out with another branch.
 import { describe, expect, it } from 'vitest'
+import path from 'node:path'
 import { turnOnBranch, type BranchTurn } from '../../src/main/core/sessions/branches'
+import { branchTurns } from '../../src/main/core/agents/branch-turns'
+import { openDatabase } from '../../src/main/core/sessions/database'
+import { SessionStore } from '../../src/main/core/sessions/session-store'
+import { tempDataDir } from '../support/core-harness'
 
 const t = (id: string, userMessageId: string | null, startedAt: number): BranchTurn => ({ id, userMessageId, startedAt })
 
@@ -55,5 +60,24 @@ describe('turnOnBranch', () => {
   it('a continuation without a reply stays with the page (no prompt to place it by)', () => {
     expect(turnOnBranch(t('c', null, 5), context([['u', 1]]))).toBe(true)
     expect(turnOnBranch(t('c', null, 5), context([['u', 1]], { replied: ['c'] }))).toBe(false)
+  })
+})
+
+describe('branchTurns (an agent turn\'s history, agents/branch-turns.ts)', () => {
+  it('of two attempts at one prompt it keeps the one the view shows (the later start time), even when the clock was set back between them', () => {
+    const dir = tempDataDir()
+    const store = new SessionStore(openDatabase(path.join(dir, 'keel.db'), path.join(dir, 'backups')).db)
+    const identity = { identityKey: 'k', entryId: 'e', model: 'm', baseUrl: 'http://127.0.0.1', api: 'openai-chat' }
+    const s = store.create()
+    const u = store.appendMessage({ sessionId: s, turnId: null, role: 'user', content: 'list the files' })
+    // Two attempts that failed before a reply; the second (seq 2) was started after the clock went back an hour.
+    const first = store.startTurn({ sessionId: s, userMessageId: u, identity, now: 10_000_000 })
+    const second = store.startTurn({ sessionId: s, userMessageId: u, identity, now: 10_000_000 - 3_600_000 })
+    // The view places turns by start time (latestTurnOf): the first attempt is the one it shows.
+    expect(store.tree.latestTurnOf([u]).get(u)).toBe(first)
+    // The agent's history takes the same one (its tool calls go out with the prompt), not the other.
+    const kept = branchTurns(store, store.historyRows(s), store.turns(s)).map((t) => t.id)
+    expect(kept).toEqual([first])
+    expect(kept).not.toContain(second)
   })
 })
