@@ -201,3 +201,25 @@ describe('identity service: a Keep with nothing to keep', () => {
     await h.close()
   })
 })
+
+describe('identity service: a new session records the default it started from', () => {
+  it('a session created under an app default that is later removed from config.json stays on that entry (it is not left bound to nothing)', async () => {
+    const dataDir = tempDataDir()
+    let h = await CoreHarness.open(dataDir, service)
+    await twoEntries(h)
+    const s = await h.call('sessions.create', {})
+    await h.close()
+    const file = path.join(dataDir, 'config.json')
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
+    delete cfg.default
+    fs.writeFileSync(file, JSON.stringify(cfg, null, 2))
+
+    h = await CoreHarness.open(dataDir, service)
+    const view = await h.call('sessions.open', { id: s.id })
+    expect(view.session.identity.binding).toMatchObject({ entryId: 'first', model: 'f-1', mode: 'follow-default' })
+    expect(view.session.identity.state).toEqual({ kind: 'resolved' })
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/first/')
+    await h.close()
+  })
+})
