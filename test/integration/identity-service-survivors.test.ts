@@ -16,6 +16,23 @@ async function chat(h: CoreHarness, sessionId: string, text = 'hi') {
 }
 const lastChat = () => fake.requests().filter((r) => r.protocol !== 'models').at(-1)!
 
+/** Rewrites the session's row behind Keel's back (a legacy or hand-edited row). */
+function rewriteRow(dataDir: string, sessionId: string, set: string) {
+  const db = new Database(path.join(dataDir, 'keel.db'))
+  db.prepare(`UPDATE sessions SET ${set} WHERE id = ?`).run(sessionId)
+  db.close()
+}
+
+/** The model id stored in the session's row, as written. */
+function storedModel(dataDir: string, sessionId: string): string {
+  const ro = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
+  try {
+    return (ro.prepare('SELECT binding_model AS model FROM sessions WHERE id = ?').get(sessionId) as { model: string }).model
+  } finally {
+    ro.close()
+  }
+}
+
 /** Two entries: "first" is the app default, "second" is the one a session gets pinned to. */
 async function twoEntries(h: CoreHarness) {
   await h.call('providers.create', { id: 'first', name: 'First', kind: 'openai-compatible', baseUrl: `${fake.url}/first/v1`, defaultModel: 'f-1', key: testKey('first') })
@@ -125,9 +142,7 @@ describe('identity service: what is refused, and what a turn waits for', () => {
     await twoEntries(h)
     const s = await h.call('sessions.create', {})
     await h.close()
-    const db = new Database(path.join(dataDir, 'keel.db'))
-    db.prepare("UPDATE sessions SET binding_entry_id = 'custom', binding_model = 'mimo-v2.5-pro', binding_mode = 'pinned' WHERE id = ?").run(s.id)
-    db.close()
+    rewriteRow(dataDir, s.id, "binding_entry_id = 'custom', binding_model = 'mimo-v2.5-pro', binding_mode = 'pinned'")
 
     h = await CoreHarness.open(dataDir, service)
     const before = fake.requests().length
@@ -164,18 +179,14 @@ describe('identity service: canonicalization at a turn waits for a pending confi
     await chat(h, s.id)
     expect(lastChat().path).toContain('/shared/')
     // The row is edited behind Keel's back to a prefixed id, then the entry's URL changes: a pending config change.
-    const db = new Database(path.join(dataDir, 'keel.db'))
-    db.prepare("UPDATE sessions SET binding_model = 'second/s-1' WHERE id = ?").run(s.id)
-    db.close()
+    rewriteRow(dataDir, s.id, "binding_model = 'second/s-1'")
     await h.call('providers.update', { id: 'second', patch: { baseUrl: `${fake.url}/second-moved/v1` } })
     await chat(h, s.id)
     expect(lastChat().path).toContain('/shared/')
     expect(lastChat().path).not.toContain('/second-moved/')
     const view = await h.call('sessions.open', { id: s.id })
     expect(view.session.identity.state).toMatchObject({ kind: 'config-changed' })
-    const ro = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
-    expect(ro.prepare('SELECT binding_model AS model FROM sessions WHERE id = ?').get(s.id)).toEqual({ model: 'second/s-1' })
-    ro.close()
+    expect(storedModel(dataDir, s.id)).toBe('second/s-1')
     await h.close()
   })
 })
@@ -189,15 +200,11 @@ describe('identity service: a Keep with nothing to keep', () => {
     await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
     await chat(h, s.id)
     await h.call('sessions.keepRuntime', { id: s.id })
-    const db = new Database(path.join(dataDir, 'keel.db'))
-    db.prepare("UPDATE sessions SET binding_model = 'second/s-1' WHERE id = ?").run(s.id)
-    db.close()
+    rewriteRow(dataDir, s.id, "binding_model = 'second/s-1'")
     await chat(h, s.id)
     const notices = h.events('notice').filter((e) => e.sessionId === s.id).map((e) => e.text)
     expect(notices.filter((t) => t.startsWith('The model id of this session was corrected before sending:') && t.includes('second/s-1'))).toHaveLength(1)
-    const ro = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
-    expect(ro.prepare('SELECT binding_model AS model FROM sessions WHERE id = ?').get(s.id)).toEqual({ model: 's-1' })
-    ro.close()
+    expect(storedModel(dataDir, s.id)).toBe('s-1')
     await h.close()
   })
 })
