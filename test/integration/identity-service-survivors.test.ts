@@ -16,6 +16,16 @@ async function chat(h: CoreHarness, sessionId: string, text = 'hi') {
 }
 const lastChat = () => fake.requests().filter((r) => r.protocol !== 'models').at(-1)!
 
+/** Closes Keel, removes the app default from config.json by hand, and starts Keel again. */
+async function reopenWithoutDefault(h: CoreHarness, dataDir: string): Promise<CoreHarness> {
+  await h.close()
+  const file = path.join(dataDir, 'config.json')
+  const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
+  delete cfg.default
+  fs.writeFileSync(file, JSON.stringify(cfg, null, 2))
+  return CoreHarness.open(dataDir, service)
+}
+
 /** Rewrites the session's row behind Keel's back (a legacy or hand-edited row). */
 function rewriteRow(dataDir: string, sessionId: string, set: string) {
   const db = new Database(path.join(dataDir, 'keel.db'))
@@ -33,18 +43,23 @@ function storedModel(dataDir: string, sessionId: string): string {
   }
 }
 
-/** Two entries: "first" is the app default, "second" is the one a session gets pinned to. */
-async function twoEntries(h: CoreHarness) {
+/**
+ * A new data dir with two entries — "first", the app default, and "second", the one a session gets pinned to — and
+ * one session on the default, or pinned to "second" with `pinned`.
+ */
+async function sessionOnTwoEntries(pinned = false) {
+  const dataDir = tempDataDir()
+  const h = await CoreHarness.open(dataDir, service)
   await h.call('providers.create', { id: 'first', name: 'First', kind: 'openai-compatible', baseUrl: `${fake.url}/first/v1`, defaultModel: 'f-1', key: testKey('first') })
   await h.call('providers.create', { id: 'second', name: 'Second', kind: 'openai-compatible', baseUrl: `${fake.url}/second/v1`, defaultModel: 's-1', key: testKey('second') })
+  const s = await h.call('sessions.create', {})
+  if (pinned) await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+  return { dataDir, h, s }
 }
 
 describe('identity service: names, follow-default, quick-resume', () => {
   it("a session pinned to the second entry shows that entry's name in its snapshot, not the first one's", async () => {
-    const h = await CoreHarness.open(tempDataDir(), service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
-    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    const { h, s } = await sessionOnTwoEntries(true)
     const view = await h.call('sessions.open', { id: s.id })
     expect(view.session.identity.binding).toMatchObject({ entryId: 'second', model: 's-1', mode: 'pinned' })
     expect(view.session.identity.entryName).toBe('Second')
@@ -52,10 +67,7 @@ describe('identity service: names, follow-default, quick-resume', () => {
   })
 
   it('following the app default again shows the default at once, not the runtime it was pinned to', async () => {
-    const h = await CoreHarness.open(tempDataDir(), service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
-    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    const { h, s } = await sessionOnTwoEntries(true)
     await chat(h, s.id)
     expect(lastChat().path).toContain('/second/')
     const followed = await h.call('sessions.followDefault', { id: s.id })
@@ -68,18 +80,9 @@ describe('identity service: names, follow-default, quick-resume', () => {
   })
 
   it('with no app default in config, "follow default" keeps the entry the session is on (and says follow-default)', async () => {
-    const dataDir = tempDataDir()
-    let h = await CoreHarness.open(dataDir, service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
-    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
-    await h.close()
-    const file = path.join(dataDir, 'config.json')
-    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
-    delete cfg.default
-    fs.writeFileSync(file, JSON.stringify(cfg, null, 2))
-
-    h = await CoreHarness.open(dataDir, service)
+    const made = await sessionOnTwoEntries(true)
+    const { dataDir, s } = made
+    const h = await reopenWithoutDefault(made.h, dataDir)
     const followed = await h.call('sessions.followDefault', { id: s.id })
     expect(followed.identity.binding).toMatchObject({ entryId: 'second', model: 's-1', mode: 'follow-default' })
     expect(followed.identity.state).toEqual({ kind: 'resolved' })
@@ -89,9 +92,7 @@ describe('identity service: names, follow-default, quick-resume', () => {
   })
 
   it('a follow-default session whose entry changed is not shown as "pinned to the previous runtime"; its next turn uses the new URL', async () => {
-    const h = await CoreHarness.open(tempDataDir(), service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
+    const { h, s } = await sessionOnTwoEntries()
     await chat(h, s.id)
     expect(lastChat().path).toContain('/first/')
     await h.call('providers.update', { id: 'first', patch: { baseUrl: `${fake.url}/first-moved/v1` } })
@@ -104,10 +105,7 @@ describe('identity service: names, follow-default, quick-resume', () => {
   })
 
   it("quick-resume of a pinned session whose entry's URL changed (no Keep) resolves it on the new config", async () => {
-    const h = await CoreHarness.open(tempDataDir(), service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
-    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    const { h, s } = await sessionOnTwoEntries(true)
     await chat(h, s.id)
     await h.call('providers.update', { id: 'second', patch: { baseUrl: `${fake.url}/second-moved/v1` } })
     expect((await h.call('sessions.open', { id: s.id })).session.identity.state).toMatchObject({ kind: 'config-changed' })
@@ -122,9 +120,7 @@ describe('identity service: names, follow-default, quick-resume', () => {
 
 describe('identity service: what is refused, and what a turn waits for', () => {
   it('binding to an entry that does not exist is refused even when other entries exist; the binding stays', async () => {
-    const h = await CoreHarness.open(tempDataDir(), service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
+    const { h, s } = await sessionOnTwoEntries()
     expect(await h.fail('sessions.bind', { id: s.id, entryId: 'nowhere', model: 'n-1' })).toMatchObject({
       kind: 'not-found',
       field: 'entryId',
@@ -137,10 +133,9 @@ describe('identity service: what is refused, and what a turn waits for', () => {
   })
 
   it('a legacy pinned row bound to the class "custom": a send is refused as unresolved (not-an-entry), not as a failed write', async () => {
-    const dataDir = tempDataDir()
-    let h = await CoreHarness.open(dataDir, service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
+    const made = await sessionOnTwoEntries()
+    const { dataDir, s } = made
+    let h = made.h
     await h.close()
     rewriteRow(dataDir, s.id, "binding_entry_id = 'custom', binding_model = 'mimo-v2.5-pro', binding_mode = 'pinned'")
 
@@ -193,11 +188,7 @@ describe('identity service: canonicalization at a turn waits for a pending confi
 
 describe('identity service: a Keep with nothing to keep', () => {
   it('"Keep" on a pinned session whose entry has not changed records nothing: a non-canonical row is still corrected at the next turn, with a notice', async () => {
-    const dataDir = tempDataDir()
-    const h = await CoreHarness.open(dataDir, service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
-    await h.call('sessions.bind', { id: s.id, entryId: 'second', model: 's-1' })
+    const { dataDir, h, s } = await sessionOnTwoEntries(true)
     await chat(h, s.id)
     await h.call('sessions.keepRuntime', { id: s.id })
     rewriteRow(dataDir, s.id, "binding_model = 'second/s-1'")
@@ -211,17 +202,9 @@ describe('identity service: a Keep with nothing to keep', () => {
 
 describe('identity service: a new session records the default it started from', () => {
   it('a session created under an app default that is later removed from config.json stays on that entry (it is not left bound to nothing)', async () => {
-    const dataDir = tempDataDir()
-    let h = await CoreHarness.open(dataDir, service)
-    await twoEntries(h)
-    const s = await h.call('sessions.create', {})
-    await h.close()
-    const file = path.join(dataDir, 'config.json')
-    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
-    delete cfg.default
-    fs.writeFileSync(file, JSON.stringify(cfg, null, 2))
-
-    h = await CoreHarness.open(dataDir, service)
+    const made = await sessionOnTwoEntries()
+    const { dataDir, s } = made
+    const h = await reopenWithoutDefault(made.h, dataDir)
     const view = await h.call('sessions.open', { id: s.id })
     expect(view.session.identity.binding).toMatchObject({ entryId: 'first', model: 'f-1', mode: 'follow-default' })
     expect(view.session.identity.state).toEqual({ kind: 'resolved' })
