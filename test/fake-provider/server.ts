@@ -388,6 +388,7 @@ class FakeProviderServer implements FakeProvider {
       return
     }
     const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined, rule?.holdInArguments !== undefined ? this.hold(rule.holdInArguments).promise : undefined)
+    if (rule?.holdBefore) plan.holdsBefore = new Map(rule.holdBefore.map((h) => [h.chunk, this.hold(h.hold).promise]))
     if (protocol === 'openai-responses' && plan.ctx.toolCalls.length > 0) {
       this.responseCalls.set(plan.ctx.id, plan.ctx.toolCalls.map((call) => call.id))
     }

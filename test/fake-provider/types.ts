@@ -146,6 +146,12 @@ export interface RuleBehaviour {
    */
   hold?: string
   /**
+   * A stream that pauses before its text chunk number `chunk` (0-based; 0 = before any text) until `release(hold)`,
+   * one pause per entry: text that arrives in steps the test orders (e.g. a checkpoint refused before the first
+   * chunk, several chunks while the disk is full, the rest after it is freed).
+   */
+  holdBefore?: { chunk: number; hold: string }[]
+  /**
    * With `toolCalls`: the stream pauses halfway through the tool-call events (after the first argument deltas)
    * until `release(holdInArguments)`: a call whose arguments are mid-stream for as long as the test needs.
    */

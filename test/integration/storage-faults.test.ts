@@ -120,6 +120,37 @@ describe.skipIf(unavailable !== null)(`storage faults${unavailable ? ` (skipped:
     expect(await core.turnEnded(next.turnId)).toMatchObject({ status: 'done', error: null })
   })
 
+  it('disk full from the first checkpoint of a streaming reply: one warning, the reply keeps streaming, and once space is freed it ends done with the whole text', async () => {
+    disk = mountSmallDisk()
+    const dataDir = path.join(disk.dir, 'data')
+    const { session } = await setUp(dataDir)
+    const core = h!
+    const reply = 'one two three four five six'
+    // The stream waits before any text (the first delta is checkpointed at once) and again before its fourth word.
+    fake.script({ holdBefore: [{ chunk: 0, hold: 'before-text' }, { chunk: 3, hold: 'space-freed' }], reply })
+    const { turnId } = await core.call('chat.send', { sessionId: session.id, text: 'write while the disk is full' })
+    const faults = () => core.events('app').filter((e) => e.reason === 'storage-fault').length
+    const before = faults()
+    expect(disk.fill()).toBeGreaterThan(0)
+    fake.release('before-text')
+    // Three words stream onto the full disk: the first one's checkpoint is refused at once, the next two's by the
+    // timed checkpoint that follows (CHECKPOINT_MS later) — two refused checkpoints at least.
+    await core.waitFor('chat', (e) => e.type === 'delta' && e.turnId === turnId && e.text === 'three ')
+    await core.waitFor('app', () => faults() - before >= 2)
+    expect(core.events('chat').filter((e) => e.type === 'delta' && e.turnId === turnId).map((e) => (e.type === 'delta' ? e.text : ''))).toEqual(['one ', 'two ', 'three '])
+    const notices = () => core.events('notice').filter((n) => n.sessionId === session.id)
+    expect(notices()).toEqual([{ sessionId: session.id, level: 'warning', text: `The disk holding Keel's data directory (${dataDir}) is full: the reply so far was not saved. The reply keeps streaming.` }])
+
+    disk.free()
+    fake.release('space-freed')
+    expect(await core.turnEnded(turnId)).toMatchObject({ status: 'done', error: null })
+    expect(core.events('chat').filter((e) => e.type === 'delta' && e.turnId === turnId).map((e) => (e.type === 'delta' ? e.text : '')).join('')).toBe(reply)
+    // Still the one warning, and nothing lost: the whole reply is stored.
+    expect(notices()).toHaveLength(1)
+    const view = await core.call('sessions.open', { id: session.id })
+    expect(view.messages.map((m) => m.content)).toEqual(['write while the disk is full', reply])
+  })
+
   it('starting on a full disk is refused with the disk-full error naming the directory (not "could not lock"), and nothing is lost', async () => {
     disk = mountSmallDisk()
     const dataDir = path.join(disk.dir, 'data')
