@@ -131,15 +131,21 @@ describe.skipIf(unavailable !== null)(`storage faults${unavailable ? ` (skipped:
     const { turnId } = await core.call('chat.send', { sessionId: session.id, text: 'write while the disk is full' })
     const faults = () => core.events('app').filter((e) => e.reason === 'storage-fault').length
     const before = faults()
+    const notices = () => core.events('notice').filter((n) => n.sessionId === session.id)
+    const warning = { sessionId: session.id, level: 'warning', text: `The disk holding Keel's data directory (${dataDir}) is full: the reply so far was not saved. The reply keeps streaming.` }
+    const sinceFill = core.mark()
     expect(disk.fill()).toBeGreaterThan(0)
     fake.release('before-text')
+    // The warning comes with the first refused checkpoint (the next one is a timer CHECKPOINT_MS away, and this
+    // waiter resumes before any timer runs).
+    expect(await core.waitFor('notice', (n) => n.sessionId === session.id, 10_000, sinceFill)).toEqual(warning)
+    expect(faults() - before).toBe(1)
     // Three words stream onto the full disk: the first one's checkpoint is refused at once, the next two's by the
     // timed checkpoint that follows (CHECKPOINT_MS later) — two refused checkpoints at least.
     await core.waitFor('chat', (e) => e.type === 'delta' && e.turnId === turnId && e.text === 'three ')
     await core.waitFor('app', () => faults() - before >= 2)
     expect(core.events('chat').filter((e) => e.type === 'delta' && e.turnId === turnId).map((e) => (e.type === 'delta' ? e.text : ''))).toEqual(['one ', 'two ', 'three '])
-    const notices = () => core.events('notice').filter((n) => n.sessionId === session.id)
-    expect(notices()).toEqual([{ sessionId: session.id, level: 'warning', text: `The disk holding Keel's data directory (${dataDir}) is full: the reply so far was not saved. The reply keeps streaming.` }])
+    expect(notices()).toEqual([warning])
 
     disk.free()
     fake.release('space-freed')
