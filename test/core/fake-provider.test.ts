@@ -407,18 +407,19 @@ describe('broken and slow streams', () => {
   it('holdBefore pauses a stream before the named text chunks (0 = before any text) until each is released', async () => {
     fake.script({ holdBefore: [{ chunk: 0, hold: 'before-text' }, { chunk: 2, hold: 'before-third' }], reply: 'one two three' })
     const stream = await openai().chat.completions.create({ model: 'gpt-4o', messages: userHello, stream: true })
+    // The server itself says where it waits: before writing any text, and (below) before the third chunk.
+    await fake.waitForHeld('before-text')
     const deltas: string[] = []
-    let opened = false
+    fake.release('before-text')
     for await (const chunk of stream) {
       const delta = chunk.choices[0]?.delta.content
-      if (delta) deltas.push(delta)
-      // The opening event comes with no text: nothing else can arrive before the first release.
-      if (!opened) {
-        opened = true
-        expect(deltas).toEqual([])
-        fake.release('before-text')
+      if (!delta) continue
+      deltas.push(delta)
+      if (deltas.length === 2) {
+        await fake.waitForHeld('before-third')
+        expect(deltas).toEqual(['one ', 'two '])
+        fake.release('before-third')
       }
-      if (delta && deltas.length === 2) fake.release('before-third')
     }
     expect(deltas).toEqual(['one ', 'two ', 'three'])
   })

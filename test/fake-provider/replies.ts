@@ -20,8 +20,8 @@ export interface ReplyPlan {
   slow?: { chunks: number; intervalMs: number }
   /** Resolves when a held stream may go on after its first chunk. */
   hold?: Promise<void>
-  /** Pauses before a text chunk (by index): each resolves when the stream may send that chunk. */
-  holdsBefore?: Map<number, Promise<void>>
+  /** Pauses before a text chunk (by index): each call marks the stream as waiting and resolves when it may send that chunk. */
+  holdsBefore?: Map<number, () => Promise<void>>
   /** Resolves when a stream paused halfway through its tool-call events may go on. */
   argumentsHold?: Promise<void>
 }
@@ -49,7 +49,7 @@ export async function sendReply(res: ServerResponse, plan: ReplyPlan): Promise<v
   for (const [index, chunk] of chunks.entries()) {
     if (index > 0 && !(await pause(intervalMs, plan.signal))) return
     const before = plan.holdsBefore?.get(index)
-    if (before && !(await held(before, plan.signal))) return
+    if (before && !(await held(before(), plan.signal))) return
     writeEvents(res, plan.wire.delta(plan.ctx, chunk))
     if (index === 0 && plan.hold && !(await held(plan.hold, plan.signal))) return
   }

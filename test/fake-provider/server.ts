@@ -155,6 +155,8 @@ class FakeProviderServer implements FakeProvider {
   private responseCalls = new Map<string, string[]>()
   /** Named holds (`Rule.hold`): a promise per name, resolved by `release(name)`. */
   private holds = new Map<string, { promise: Promise<void>; release: () => void }>()
+  /** The holdBefore names a stream has reached (see waitForHeld). */
+  private waiting = new Set<string>()
   /** Emits `request` and `disconnect`; drives the waitFor* promises without polling. */
   private readonly events = new EventEmitter().setMaxListeners(0)
   private readonly admin = createAdminHandler(this)
@@ -210,10 +212,22 @@ class FakeProviderServer implements FakeProvider {
     // Streams still waiting on a hold are let go, so no test leaves one hanging for the next.
     for (const hold of this.holds.values()) hold.release()
     this.holds.clear()
+    this.waiting.clear()
   }
 
   release(name: string): void {
     this.hold(name).release()
+  }
+
+  waitForHeld(name: string, timeoutMs = 5000): Promise<true> {
+    return this.waitFor('held', () => (this.waiting.has(name) ? true : undefined), timeoutMs, `a stream held at "${name}"`)
+  }
+
+  /** A stream has reached the hold `name` (holdBefore) and waits there: announced, so a test can wait for it. */
+  private waitingOn(name: string): Promise<void> {
+    this.waiting.add(name)
+    this.events.emit('held')
+    return this.hold(name).promise
   }
 
   private hold(name: string): { promise: Promise<void>; release: () => void } {
@@ -388,7 +402,7 @@ class FakeProviderServer implements FakeProvider {
       return
     }
     const plan = replyPlan(exchange, protocol, checked.body, rule, rule?.hold !== undefined ? this.hold(rule.hold).promise : undefined, rule?.holdInArguments !== undefined ? this.hold(rule.holdInArguments).promise : undefined)
-    if (rule?.holdBefore) plan.holdsBefore = new Map(rule.holdBefore.map((h) => [h.chunk, this.hold(h.hold).promise]))
+    if (rule?.holdBefore) plan.holdsBefore = new Map(rule.holdBefore.map((h) => [h.chunk, () => this.waitingOn(h.hold)]))
     if (protocol === 'openai-responses' && plan.ctx.toolCalls.length > 0) {
       this.responseCalls.set(plan.ctx.id, plan.ctx.toolCalls.map((call) => call.id))
     }

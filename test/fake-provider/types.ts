@@ -221,6 +221,8 @@ export interface FakeProvider {
   disconnects(): RecordedRequest[]
   /** Resolves as soon as at least `n` client disconnects are seen; rejects after `timeoutMs`. */
   waitForDisconnects(n: number, timeoutMs?: number): Promise<RecordedRequest[]>
+  /** Resolves once a stream has reached the `holdBefore` hold `name` and waits there (before writing that chunk). */
+  waitForHeld(name: string, timeoutMs?: number): Promise<true>
   /** Append a scripted rule; rules are tried in insertion order, first match wins. */
   script(rule: Rule): void
   /**
