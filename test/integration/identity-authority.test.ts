@@ -5,16 +5,12 @@ import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import keytar from 'keytar'
 import path from 'node:path'
-import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+import { chat, CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
 const fake = fakeProviderForFile()
 
 const service = testKeychainService()
 
-async function chat(h: CoreHarness, sessionId: string, text = 'hi') {
-  const { turnId } = await h.call('chat.send', { sessionId, text })
-  return h.turnEnded(turnId)
-}
 const lastChat = () => fake.requests().filter((r) => r.protocol !== 'models').at(-1)!
 const row = (dataDir: string, id: string) => {
   const db = new Database(path.join(dataDir, 'keel.db'), { readonly: true })

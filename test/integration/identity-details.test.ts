@@ -7,17 +7,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import fs from 'node:fs'
 import keytar from 'keytar'
 import path from 'node:path'
-import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+import { chat, CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 import { DISPLAY_KEYS_MS } from '../../src/main/core/identity/identity-service'
-import type { ChatEvent } from '../../src/shared/contract'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
 
-async function chat(h: CoreHarness, sessionId: string, text = 'hi') {
-  const { turnId } = await h.call('chat.send', { sessionId, text })
-  return (await h.turnEnded(turnId)) as Extract<ChatEvent, { type: 'turn-ended' }>
-}
 const editConfig = (dataDir: string, edit: (cfg: any) => void) => {
   const file = path.join(dataDir, 'config.json')
   const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))

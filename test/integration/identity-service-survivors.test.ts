@@ -5,15 +5,11 @@ import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
-import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+import { chat, CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
 
-async function chat(h: CoreHarness, sessionId: string, text = 'hi') {
-  const { turnId } = await h.call('chat.send', { sessionId, text })
-  return h.turnEnded(turnId)
-}
 const lastChat = () => fake.requests().filter((r) => r.protocol !== 'models').at(-1)!
 
 /** Closes Keel, removes the app default from config.json by hand, and starts Keel again. */
@@ -155,7 +151,6 @@ describe('identity service: what is refused, and what a turn waits for', () => {
     await h.call('sessions.open', { id: s.id })
     fake.script({ stall: 'before-headers', pathPrefix: '/sleepy' })
     const ended = await chat(h, s.id)
-    if (ended.type !== 'turn-ended') throw new Error('unreachable')
     expect(ended.error).toMatchObject({ kind: 'timeout' })
     expect(ended.error!.message).toMatch(/^"Sleepy" did not answer within 0\.3 s/)
     await h.close()

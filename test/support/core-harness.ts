@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server'
 import { openKeelCore } from '../../src/main/core/app/keel-core'
 import type { KeelCore, KeelCoreOptions } from '../../src/main/core/app/keel-core.types'
-import type { Channel, ChannelInput, ChannelOutput, EventName, EventPayload } from '../../src/shared/contract'
+import type { Channel, ChannelInput, ChannelOutput, ChatEvent, EventName, EventPayload } from '../../src/shared/contract'
 
 export function tempDataDir(label = 'keel'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`))
@@ -106,6 +106,12 @@ export class CoreHarness {
  * One recording fake provider for the whole test file: started before its tests, closed after them, with scripted
  * rules and recorded requests reset before each test.
  */
+/** Sends `text` in the session and waits for the end of that turn (its turn-ended event). */
+export async function chat(h: CoreHarness, sessionId: string, text = 'hi'): Promise<Extract<ChatEvent, { type: 'turn-ended' }>> {
+  const { turnId } = await h.call('chat.send', { sessionId, text })
+  return (await h.turnEnded(turnId)) as Extract<ChatEvent, { type: 'turn-ended' }>
+}
+
 export function fakeProviderForFile(): FakeProvider {
   let real: FakeProvider | null = null
   beforeAll(async () => {
