@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { resolveCommand } from '../../src/main/core/mcp/command-lookup'
 import { resolveLoginEnvironment } from '../../src/main/core/mcp/login-environment'
 import { KeelError } from '../../src/main/core/errors'
-import { processAlive } from '../support/mcp-servers'
+import { processGone } from '../support/mcp-servers'
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'keel-login-'))
 
@@ -34,7 +34,7 @@ describe('the login shell’s environment', () => {
     const hung = await resolveLoginEnvironment({ shell, env: base, timeoutMs: 500 })
     expect(Date.now() - started).toBeLessThan(3_000)
     expect(hung).toEqual({ env: base, source: 'process' })
-    expect(processAlive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false)
+    expect(await processGone(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(true)
 
     expect(await resolveLoginEnvironment({ shell: path.join(dir, 'no-such-shell'), env: base })).toEqual({ env: base, source: 'process' })
   })

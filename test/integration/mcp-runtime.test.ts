@@ -10,7 +10,7 @@ import { KeelError } from '../../src/main/core/errors'
 import type { McpCallResult } from '../../src/main/core/mcp/types'
 import { testKey } from '../support/core-harness'
 import { openRuntime, type RuntimeHarness } from '../support/mcp-runtime'
-import { EVERYTHING_SERVER, everythingEntry, filesystemEntry, exitsAtOnceEntry, mcpEntry, processAlive, silentEntry, wrappedEverythingEntry, wrappedPids } from '../support/mcp-servers'
+import { EVERYTHING_SERVER, everythingEntry, filesystemEntry, exitsAtOnceEntry, mcpEntry, processAlive, processGone, silentEntry, wrappedEverythingEntry, wrappedPids } from '../support/mcp-servers'
 
 const open: RuntimeHarness[] = []
 function runtime(...args: Parameters<typeof openRuntime>): RuntimeHarness {
@@ -166,9 +166,9 @@ describe('MCP runtime over stdio (everything server)', { timeout: 60_000 }, () =
     const second = wrappedPids(pidFile)
     expect(second.server).not.toBe(first.server)
     expect(text(await call(h, 'crashy', 'echo', { message: 'back again' }))).toContain('back again')
-    expect(processAlive(first.wrapper)).toBe(false)
+    expect(await processGone(first.wrapper)).toBe(true)
     // What the crashed server's wrapper left in its process group was ended too.
-    expect(processAlive(first.helper)).toBe(false)
+    expect(await processGone(first.helper)).toBe(true)
   })
 
   it('gives up after the last restart attempt: the status says so and no restart is due', async () => {
@@ -203,7 +203,7 @@ describe('MCP runtime over stdio (everything server)', { timeout: 60_000 }, () =
     h.entries[0] = { ...entry, transport: { ...entry.transport, env: { NEW_SETTING: '1' } } as typeof entry.transport }
     h.runtime.configChanged()
     await h.waitForStatus('changing', (s) => s.state === 'untrusted')
-    expect(processAlive(pids.server)).toBe(false)
+    expect(await processGone(pids.server)).toBe(true)
     expect(await rejection(h.runtime.ensureReady('changing'))).toMatchObject({ data: { kind: 'forbidden' } })
 
     h.entries[1] = { ...other, enabled: false }
@@ -222,7 +222,7 @@ describe('MCP runtime over stdio (everything server)', { timeout: 60_000 }, () =
     expect((await rejection(starting)).message).toContain('stopped while it started')
     expect(Date.now() - started).toBeLessThan(10_000)
     expect(h.runtime.status('hung')).toEqual({ state: 'stopped' })
-    if (fs.existsSync(silentPid)) expect(processAlive(Number(fs.readFileSync(silentPid, 'utf8')))).toBe(false)
+    if (fs.existsSync(silentPid)) expect(await processGone(Number(fs.readFileSync(silentPid, 'utf8')))).toBe(true)
   })
 
   it('stopAll kills the whole process group: neither the wrapper nor the server or helper it started is left running', async () => {
@@ -242,9 +242,9 @@ describe('MCP runtime over stdio (everything server)', { timeout: 60_000 }, () =
     expect(processAlive(pids.helper)).toBe(true)
 
     await h.runtime.stopAll()
-    expect(processAlive(pids.wrapper)).toBe(false)
-    expect(processAlive(pids.server)).toBe(false)
-    expect(processAlive(pids.helper)).toBe(false)
+    expect(await processGone(pids.wrapper)).toBe(true)
+    expect(await processGone(pids.server)).toBe(true)
+    expect(await processGone(pids.helper)).toBe(true)
     expect(h.runtime.status('wrapped')).toEqual({ state: 'stopped' })
     expect(h.runtime.tools('wrapped')).toEqual([])
   })
@@ -353,7 +353,7 @@ describe('MCP servers that cannot start say where and why', { timeout: 60_000 },
     expect(err.data.kind).toBe('timeout')
     expect(err.message).toContain('did not answer initialize within 1 s')
     expect(h.runtime.status('silent')).toMatchObject({ state: 'failed', phase: 'initialize', restartAt: null })
-    expect(processAlive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false)
+    expect(await processGone(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(true)
   })
 
   it('untrusted and unresolved servers are not started: nothing runs, and the message says what to do', async () => {

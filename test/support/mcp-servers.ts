@@ -68,6 +68,20 @@ export function wrappedPids(pidFile: string): { wrapper: number; server: number;
   return { wrapper: wrapper!, server: server!, helper: helper! }
 }
 
+/**
+ * Whether the process is gone within `timeoutMs`: a SIGKILL is delivered when the kernel next schedules its target,
+ * so on a loaded machine a killed process can still look alive for a moment after the kill returned. Polls the
+ * process's state (not a timing guess); false when it is still running at the deadline.
+ */
+export async function processGone(pid: number, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return true
+}
+
 /** Whether a process with this pid is alive (signal 0 checks without sending anything). */
 export function processAlive(pid: number): boolean {
   // A zombie (exited, not yet reaped by whoever inherited it) runs nothing: it counts as gone.
