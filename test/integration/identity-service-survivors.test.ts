@@ -208,3 +208,127 @@ describe('identity service: a new session records the default it started from', 
     await h.close()
   })
 })
+
+/** Two entries of the same kind at the same URL (so the same config revision), both listing the model `m`. */
+async function twoEntriesSameModel(dataDir: string, url = (_id: string) => `${fake.url}/shared/v1`) {
+  const h = await CoreHarness.open(dataDir, service)
+  const keys = { first: testKey('first'), second: testKey('second') }
+  await h.call('providers.create', { id: 'first', name: 'First', kind: 'openai-compatible', baseUrl: url('first'), defaultModel: 'm', key: keys.first })
+  await h.call('providers.create', { id: 'second', name: 'Second', kind: 'openai-compatible', baseUrl: url('second'), defaultModel: 'm', key: keys.second })
+  return { h, keys }
+}
+
+const noticesOf = (h: CoreHarness, sessionId: string) => h.events('notice').filter((e) => e.sessionId === sessionId).map((e) => e.text)
+
+describe('identity service: a follow-default session when the app default moves', () => {
+  it('the default moves to another entry with the same model id (same URL): the next turn uses the new entry, with one notice naming both sides', async () => {
+    const dataDir = tempDataDir()
+    const { h, keys } = await twoEntriesSameModel(dataDir)
+    const s = await h.call('sessions.create', {})
+    await chat(h, s.id)
+    expect(lastChat().headers.authorization).toBe(`Bearer ${keys.first}`)
+    await h.call('providers.setDefault', { entryId: 'second', model: 'm' })
+    await chat(h, s.id)
+    expect(lastChat().headers.authorization).toBe(`Bearer ${keys.second}`)
+    await chat(h, s.id)
+    expect(noticesOf(h, s.id)).toEqual(['This session follows the app default and switched from First · m to Second · m.'])
+    expect((await h.call('sessions.open', { id: s.id })).session.identity.binding).toMatchObject({ entryId: 'second', model: 'm', mode: 'follow-default' })
+    await h.close()
+  })
+
+  it('the default moves to another model of the same entry: the next turn asks for that model, with one notice naming both sides', async () => {
+    const { h, s } = await sessionOnTwoEntries()
+    await chat(h, s.id)
+    expect(lastChat().model).toBe('f-1')
+    await h.call('providers.setDefault', { entryId: 'first', model: 'f-2' })
+    await chat(h, s.id)
+    expect(lastChat()).toMatchObject({ model: 'f-2' })
+    expect(lastChat().path).toContain('/first/')
+    await chat(h, s.id)
+    expect(noticesOf(h, s.id)).toEqual(['This session follows the app default and switched from First · f-1 to First · f-2.'])
+    await h.close()
+  })
+
+  it('a session already on the default gets no notice at its turns', async () => {
+    const { h, s } = await sessionOnTwoEntries()
+    await chat(h, s.id)
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/first/')
+    expect(noticesOf(h, s.id)).toEqual([])
+    await h.close()
+  })
+
+  it('the default moved to another entry with the same model id while Keel was closed: the first turn after the restart goes to the new entry', async () => {
+    const dataDir = tempDataDir()
+    let { h } = await twoEntriesSameModel(dataDir, (id) => `${fake.url}/${id}/v1`)
+    const s = await h.call('sessions.create', {})
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/first/')
+    await h.close()
+    const file = path.join(dataDir, 'config.json')
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
+    cfg.default = { entryId: 'second', model: 'm' }
+    fs.writeFileSync(file, JSON.stringify(cfg, null, 2))
+    h = await CoreHarness.open(dataDir, service)
+    await chat(h, s.id)
+    expect(lastChat()).toMatchObject({ model: 'm' })
+    expect(lastChat().path).toContain('/second/')
+    expect(noticesOf(h, s.id)).toEqual([])
+    await h.close()
+  })
+
+  it('the default moved to another model of the same entry while Keel was closed: the first turn after the restart asks for it', async () => {
+    const { dataDir, h: h0, s } = await sessionOnTwoEntries()
+    await chat(h0, s.id)
+    await h0.close()
+    const file = path.join(dataDir, 'config.json')
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'))
+    cfg.default = { entryId: 'first', model: 'f-2' }
+    fs.writeFileSync(file, JSON.stringify(cfg, null, 2))
+    const h = await CoreHarness.open(dataDir, service)
+    await chat(h, s.id)
+    expect(lastChat()).toMatchObject({ model: 'f-2' })
+    expect(lastChat().path).toContain('/first/')
+    expect(noticesOf(h, s.id)).toEqual([])
+    await h.close()
+  })
+
+  it('a follow-default row edited to a prefixed id goes back to the default at the next turn, without a "corrected" notice', async () => {
+    const { dataDir, h, s } = await sessionOnTwoEntries()
+    await chat(h, s.id)
+    rewriteRow(dataDir, s.id, "binding_model = 'first/f-1'")
+    await chat(h, s.id)
+    expect(lastChat()).toMatchObject({ model: 'f-1' })
+    expect(noticesOf(h, s.id)).toEqual([])
+    expect(storedModel(dataDir, s.id)).toBe('f-1')
+    await h.close()
+  })
+})
+
+describe('identity service: corrections and snapshots at a turn', () => {
+  it('a pinned row needing two corrections is corrected before sending, and the one notice lists both, separated by "; "', async () => {
+    const { dataDir, h, s } = await sessionOnTwoEntries(true)
+    await chat(h, s.id)
+    rewriteRow(dataDir, s.id, "binding_model = ' second/s-1'")
+    await chat(h, s.id)
+    expect(lastChat()).toMatchObject({ model: 's-1' })
+    expect(noticesOf(h, s.id)).toEqual(['The model id of this session was corrected before sending: trimmed whitespace; model "second/s-1" → "s-1" (entry prefix removed).'])
+    expect(storedModel(dataDir, s.id)).toBe('s-1')
+    await h.close()
+  })
+
+  it('while a turn streams and nothing changed, the live snapshot shows no "next turn" runtime', async () => {
+    const { h, s } = await sessionOnTwoEntries()
+    fake.script({ hold: 'idsvc-steady', times: 1, pathPrefix: '/first/' })
+    const { turnId } = await h.call('chat.send', { sessionId: s.id, text: 'long answer please' })
+    await h.waitFor('chat', (e) => e.type === 'delta' && e.turnId === turnId)
+    const out = (await h.call('sessions.list', {} as never)) as unknown
+    const rows = (Array.isArray(out) ? out : (out as { items: unknown[] }).items) as Array<{ id: string; identity: any }>
+    const live = rows.find((x) => x.id === s.id)!.identity
+    expect(live).toMatchObject({ authority: 'live', state: { kind: 'resolved' }, identity: { entryId: 'first', model: 'f-1' } })
+    expect(live.next).toBeNull()
+    fake.release('idsvc-steady')
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    await h.close()
+  })
+})
