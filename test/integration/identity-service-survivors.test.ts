@@ -274,6 +274,24 @@ describe('identity service: a follow-default session when the app default moves'
     expect(lastChat()).toMatchObject({ model: 'm' })
     expect(lastChat().path).toContain('/second/')
     expect(noticesOf(h, s.id)).toEqual([])
+    // The row now records the entry the session runs on: with the app default gone, it stays there.
+    h = await reopenWithoutDefault(h, dataDir)
+    await chat(h, s.id)
+    expect(lastChat().path).toContain('/second/')
+    await h.close()
+  })
+
+  it('an auth change on the default entry (none → API key) is used at the next turn of a session on the default', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await h.call('providers.create', { id: 'open', name: 'Open', kind: 'openai-compatible', baseUrl: `${fake.url}/open/v1`, defaultModel: 'o-1', auth: 'none' })
+    const s = await h.call('sessions.create', {})
+    await chat(h, s.id)
+    expect(lastChat().headers.authorization).toBeUndefined()
+    const key = testKey('open')
+    await h.call('providers.update', { id: 'open', patch: { auth: 'api-key' } })
+    await h.call('providers.setKey', { id: 'open', key })
+    await chat(h, s.id)
+    expect(lastChat().headers.authorization).toBe(`Bearer ${key}`)
     await h.close()
   })
 

@@ -256,7 +256,9 @@ export class IdentityService {
     // Stream timeouts say how long to wait, not where requests go: the next turn uses the edited values at once.
     if (entry.timeouts) a.entry.timeouts = entry.timeouts
     else delete a.entry.timeouts
-    if (a.identity.credential.present && fingerprint !== a.identity.credential.fingerprint) {
+    // So is a key that became needed and stored (auth none → API key, not a revision change): without this the
+    // session would go on sending no key, while a fresh resolution of the same entry sends it.
+    if (fingerprint !== a.identity.credential.fingerprint) {
       a.identity = identityFor(a.entry, a.identity.model, fingerprint)
     }
     const binding: Binding = { entryId: a.identity.entryId, model: a.identity.model, mode: stored.mode }
