@@ -249,12 +249,16 @@ describe('identity service: a follow-default session when the app default moves'
     await h.close()
   })
 
-  it('a session already on the default gets no notice at its turns', async () => {
+  it('a session already on the default gets no notice at its turns, and keeps its runtime (the header\'s "resolved" time does not move)', async () => {
     const { h, s } = await sessionOnTwoEntries()
     await chat(h, s.id)
+    const first = (await h.call('sessions.open', { id: s.id })).session.identity.identity!.resolvedAt
     await chat(h, s.id)
     expect(lastChat().path).toContain('/first/')
     expect(noticesOf(h, s.id)).toEqual([])
+    const second = (await h.call('sessions.open', { id: s.id })).session.identity.identity!
+    expect(second).toMatchObject({ entryId: 'first', model: 'f-1' })
+    expect(second.resolvedAt).toBe(first)
     await h.close()
   })
 
