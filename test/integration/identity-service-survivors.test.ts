@@ -22,6 +22,9 @@ async function reopenWithoutDefault(h: CoreHarness, dataDir: string): Promise<Co
   return CoreHarness.open(dataDir, service)
 }
 
+/** The notices shown for the session, in order. */
+const noticesOf = (h: CoreHarness, sessionId: string) => h.events('notice').filter((e) => e.sessionId === sessionId).map((e) => e.text)
+
 /** Rewrites the session's row behind Keel's back (a legacy or hand-edited row). */
 function rewriteRow(dataDir: string, sessionId: string, set: string) {
   const db = new Database(path.join(dataDir, 'keel.db'))
@@ -188,7 +191,7 @@ describe('identity service: a Keep with nothing to keep', () => {
     await h.call('sessions.keepRuntime', { id: s.id })
     rewriteRow(dataDir, s.id, "binding_model = 'second/s-1'")
     await chat(h, s.id)
-    const notices = h.events('notice').filter((e) => e.sessionId === s.id).map((e) => e.text)
+    const notices = noticesOf(h, s.id)
     expect(notices.filter((t) => t.startsWith('The model id of this session was corrected before sending:') && t.includes('second/s-1'))).toHaveLength(1)
     expect(storedModel(dataDir, s.id)).toBe('s-1')
     await h.close()
@@ -218,7 +221,6 @@ async function twoEntriesSameModel(dataDir: string, url = (_id: string) => `${fa
   return { h, keys }
 }
 
-const noticesOf = (h: CoreHarness, sessionId: string) => h.events('notice').filter((e) => e.sessionId === sessionId).map((e) => e.text)
 
 describe('identity service: a follow-default session when the app default moves', () => {
   it('the default moves to another entry with the same model id (same URL): the next turn uses the new entry, with one notice naming both sides', async () => {
