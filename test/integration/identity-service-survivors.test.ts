@@ -221,7 +221,6 @@ async function twoEntriesSameModel(dataDir: string, url = (_id: string) => `${fa
   return { h, keys }
 }
 
-
 describe('identity service: a follow-default session when the app default moves', () => {
   it('the default moves to another entry with the same model id (same URL): the next turn uses the new entry, with one notice naming both sides', async () => {
     const dataDir = tempDataDir()
