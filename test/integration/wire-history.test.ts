@@ -58,3 +58,38 @@ describe('the history a chat turn sends', () => {
     expect(sentMessages().at(-1)!.at(-1)).toEqual({ role: 'user', content: 'and again' })
   })
 })
+
+describe('the history a chat turn sends after moving between versions (issue #12)', () => {
+  it('is the chosen branch, whether the newer messages lie on another branch or on this one beside what was kept', async () => {
+    h = await CoreHarness.open(tempDataDir(), service)
+    await h.call('providers.create', { name: 'Work', kind: 'openai-compatible', baseUrl: `${fake.url}/v1`, defaultModel: 'm-1', key: testKey('versions') })
+    const { id } = await h.call('sessions.create', {})
+    /** Sends `text` and checks the provider got exactly the branch shown, then `text`. */
+    const sendChecked = async (text: string) => {
+      const expected = [...(await stored(h!, id)), { role: 'user', content: text }]
+      await send(h!, id, text)
+      expect(sentMessages().at(-1)).toEqual(expected)
+    }
+    await sendChecked('q1')
+    await sendChecked('q2')
+    const q2 = (await h.call('sessions.open', { id })).messages[2]!
+    expect(q2.content).toBe('q2')
+    // A second version of q2, answered; then a message on that branch (kept: q1, its reply, q2b, its reply).
+    const edited = await h.call('chat.edit', { sessionId: id, messageId: q2.id, text: 'q2b' })
+    expect(await h.turnEnded(edited.turnId)).toMatchObject({ status: 'done' })
+    await sendChecked('q3')
+
+    // Back to the first version: its branch has nothing newer than what was kept (it all lies before), so it is read
+    // again, not answered by the kept branch of q2b.
+    await h.call('sessions.selectBranch', { sessionId: id, messageId: q2.id })
+    await sendChecked('q4')
+    expect(JSON.stringify(sentMessages().at(-1))).not.toMatch(/q2b|q3/)
+
+    // And over to q2b's branch again: it has messages newer than the kept one (q2 branch's reply), but they start
+    // beside it, not after it; what is sent is q2b's branch alone, not both.
+    await h.call('sessions.selectBranch', { sessionId: id, messageId: edited.messageId })
+    await sendChecked('q5')
+    const sent = sentMessages().at(-1)!
+    expect(sent.map((m) => m.content).filter((c) => /^q\d/.test(c))).toEqual(['q1', 'q2b', 'q3', 'q5'])
+  })
+})
