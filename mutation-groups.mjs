@@ -71,6 +71,8 @@ export const GROUPS = [
       integration('mcp-profile-tools'), integration('agent-profile-revisions'),
       // branch-turns.ts's branchTurns (the sort by start time) is tested there, next to the rule it applies (issue #13).
       core('branch-turns'),
+      // grants.ts's withGrants for a source Keel no longer knows (a server removed mid-reply; mut8).
+      integration('grants-removed-server'),
     ],
   },
   {
