@@ -206,14 +206,15 @@ export interface ApprovalHook {
  * A session's tool set whose approval asks the grants first: a matching grant allows; otherwise the set's own
  * hook (the profile's per-tool setting) decides; otherwise the effect default. So every call the loop makes goes
  * through `approvalFor`, whoever built the tool set. `sourceHash` gives a tool source's config hash as it is now
- * (built-in: the constant; `mcp:<id>`: the server's launch hash); null (an unknown source) lets no grant apply.
+ * (built-in: the constant; `mcp:<id>`: the server's launch hash); null (an unknown source) lets no grant apply. The
+ * caller always says how (keel-core knows the MCP servers); there is no default to drift from it.
  */
 export function withGrants<T extends ApprovalHook>(
   set: T,
   store: GrantStore,
   sessionId: string,
   profileId: string | null,
-  sourceHash: (source: string) => string | null = (source) => (source === 'builtin' ? BUILTIN_SOURCE_CONFIG_HASH : null),
+  sourceHash: (source: string) => string | null,
 ): T {
   const own = set.approval?.bind(set)
   const refresh = set.refresh?.bind(set)
