@@ -192,4 +192,17 @@ describe('agent profiles: what an edit says, and what errors name', () => {
     expect(await noticeAtNextTurn(h, s.id, 'two')).toBe('The agent profile "Helper" changed since this session\'s last turn; this turn uses the new version.')
     await h.close()
   })
+
+  it('a session on a deleted profile whose recorded revision was lost outside Keel is shown missing, named from its snapshot, with no revision (the header says "unknown")', async () => {
+    const { dataDir, h } = await openWithDefault()
+    await h.call('profiles.create', { name: 'Helper', instructions: 'Be brief.' })
+    const s = await h.call('sessions.create', { profileId: 'helper' })
+    await h.call('profiles.delete', { id: 'helper' })
+    const db = new Database(path.join(dataDir, 'keel.db'))
+    db.prepare('UPDATE sessions SET profile_revision = NULL WHERE id = ?').run(s.id)
+    db.close()
+    // The window shows `revision || 'unknown'`: an empty revision, never a made-up one.
+    expect((await h.call('sessions.summaries', { ids: [s.id] }))[0]!.profile).toEqual({ id: 'helper', name: 'Helper', revision: '', missing: true, changed: false })
+    await h.close()
+  })
 })
