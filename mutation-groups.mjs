@@ -73,6 +73,8 @@ export const GROUPS = [
       core('branch-turns'),
       // grants.ts's withGrants for a source Keel no longer knows (a server removed mid-reply; mut8).
       integration('grants-removed-server'),
+      // agent-steps.ts's buildWireHistory on the wire: steps once, a failed turn's calls in place, is_error (mut8).
+      integration('agent-wire-steps'),
     ],
   },
   {
