@@ -53,6 +53,8 @@ export const GROUPS = [
       integration('search-paging'),
       // Written for the paging survivors: a page after the newest message, no-reply turn cards, reply versions, drafts.
       integration('message-page-edges'),
+      // Written for the store's write survivors (mut8): a schema-14 reply's runtime, continuations, checkpoints.
+      integration('session-store-writes'),
     ],
   },
   {
