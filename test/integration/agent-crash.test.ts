@@ -2,11 +2,9 @@
 // "interrupted by a restart: effect unknown", never re-run (it executes), and the request that follows — the
 // automatic continuation — carries that result and is accepted by the fake's strict pairing check, on each API.
 import Database from 'better-sqlite3'
-import { spawn } from 'node:child_process'
-import { CHILD_PROCESS_TIMEOUT_MS } from '../support/crash'
+import { CHILD_PROCESS_TIMEOUT_MS, crashDuringTool } from '../support/crash'
 import fs from 'node:fs'
 import path from 'node:path'
-import readline from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 import { sessionOnFakeApi, WIRE_APIS } from '../support/agent-sessions'
@@ -15,26 +13,6 @@ import { gatedTool } from '../support/agent-tools'
 import { INTERRUPTED_RESULT } from '../../src/main/core/agents/tool-ledger'
 
 const fake = fakeProviderForFile()
-const ROOT = path.resolve(import.meta.dirname, '../..')
-
-/** Runs the child until its tool's effect has started, then SIGKILLs it. Returns what the tool saw in the ledger. */
-async function crashDuringTool(dataDir: string, service: string, sessionId: string, workspace: string): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/agent-crash-child.ts'), dataDir, service, sessionId, workspace], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const state = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('EFFECT ')) resolve(line.slice('EFFECT '.length))
-      else if (line.startsWith('ERROR')) reject(new Error(line))
-    })
-    child.once('exit', (code) => reject(new Error(`crash child exited early (${code})`)))
-  })
-  child.kill('SIGKILL')
-  await exited
-  return state
-}
 
 describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', { timeout: CHILD_PROCESS_TIMEOUT_MS }, (api) => {
   it('the call becomes interrupted with the explicit result, is never re-run, and the continuation is accepted', async () => {

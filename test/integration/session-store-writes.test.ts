@@ -5,10 +5,8 @@
 // is the interrupted reply the user sees after a crash; continuing one interrupted reply leaves the question about
 // another one open. Real SQLite files made by the real migrations, the recording fake provider.
 import Database from 'better-sqlite3'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import readline from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
@@ -16,7 +14,7 @@ import { openAtSchema } from '../support/previous-schema'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 import { sessionOnFakeApi } from '../support/agent-sessions'
 import { gatedTool } from '../support/agent-tools'
-import { CHILD_PROCESS_TIMEOUT_MS } from '../support/crash'
+import { CHILD_PROCESS_TIMEOUT_MS, crashDuringTool } from '../support/crash'
 import { INTERRUPTED_RESULT } from '../../src/main/core/agents/tool-ledger'
 
 const fake = fakeProviderForFile()
@@ -24,25 +22,6 @@ const service = testKeychainService()
 const LATEST = MIGRATIONS.at(-1)!.version
 const IDENTITY = { identityKey: 'k1', entryId: 'gone', model: 'm-1', baseUrl: 'http://127.0.0.1:1/v1', api: 'openai-chat' }
 const bytes = (s: string) => Buffer.byteLength(s)
-const ROOT = path.resolve(import.meta.dirname, '../..')
-
-/** Runs test/support/agent-crash-child.ts until its tool's effect has started, then SIGKILLs it (a real crash). */
-async function crashDuringTool(dataDir: string, sessionId: string, workspace: string): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/agent-crash-child.ts'), dataDir, service, sessionId, workspace], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('EFFECT ')) resolve()
-      else if (line.startsWith('ERROR')) reject(new Error(line))
-    })
-    child.once('exit', (code) => reject(new Error(`crash child exited early (${code})`)))
-  })
-  child.kill('SIGKILL')
-  await exited
-}
 
 describe('what the session store writes', () => {
   it('a reply written on a schema-14 database (before branches) keeps the runtime that produced it, and the current Keel shows it', async () => {
@@ -172,7 +151,7 @@ describe('what the session store writes', () => {
       { pathPrefix: prefix, reply: 'Let me run it first.', toolCalls: [{ id: 'call_steps', name: 'slow_exec', arguments: { label: 'crash' } }] },
       { pathPrefix: prefix, toolResultFor: 'call_steps', reply: 'It was cut short by the restart.' },
     ])
-    await crashDuringTool(dataDir, sessionId, workspace)
+    await crashDuringTool(dataDir, service, sessionId, workspace)
 
     const { tool } = gatedTool('slow_exec', dataDir, 'execute')
     const h = await CoreHarness.open(dataDir, service, { toolSet: () => ({ tools: [tool], workspace, approval: () => 'allow' }) })

@@ -1,36 +1,15 @@
 // Usage survives a crash like the rest of the turn (issue #11): the step that called a tool committed its usage with
 // its end (with the call), so after a SIGKILL during that tool and a restart, the totals hold that step and the
 // continuation's step — exactly what the fake provider reported, nothing estimated for the step cut short.
-import { spawn } from 'node:child_process'
-import { CHILD_PROCESS_TIMEOUT_MS } from '../support/crash'
+import { CHILD_PROCESS_TIMEOUT_MS, crashDuringTool } from '../support/crash'
 import fs from 'node:fs'
 import path from 'node:path'
-import readline from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 import { sessionOnFakeApi } from '../support/agent-sessions'
 import { gatedTool } from '../support/agent-tools'
 
 const fake = fakeProviderForFile()
-const ROOT = path.resolve(import.meta.dirname, '../..')
-
-/** Runs test/support/agent-crash-child.ts until its tool's effect started, then SIGKILLs it. */
-async function crashDuringTool(dataDir: string, service: string, sessionId: string, workspace: string): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/agent-crash-child.ts'), dataDir, service, sessionId, workspace], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('EFFECT ')) resolve()
-      else if (line.startsWith('ERROR')) reject(new Error(line))
-    })
-    child.once('exit', (code) => reject(new Error(`crash child exited early (${code})`)))
-  })
-  child.kill('SIGKILL')
-  await exited
-}
 
 describe('usage across a crash', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('the step committed before the crash keeps its usage; the continuation adds its own; totals are the sum', async () => {

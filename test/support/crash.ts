@@ -6,7 +6,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 
 /** Runs crash-child until its turn is checkpointed mid-stream, then kills it with SIGKILL. Returns the turn id. */
 export function crashMidTurn(dataDir: string, keychainService: string, sessionId: string, text: string): Promise<string> {
-  return crashChild([dataDir, keychainService, sessionId, text], 'CHECKPOINTED ', async () => undefined)
+  return crashChild('crash-child.ts', [dataDir, keychainService, sessionId, text], 'CHECKPOINTED ', async () => undefined)
 }
 
 /**
@@ -15,11 +15,19 @@ export function crashMidTurn(dataDir: string, keychainService: string, sessionId
  * checkpointed. Returns the turn id.
  */
 export function crashBeforeText(dataDir: string, keychainService: string, sessionId: string, text: string, requestSent: () => Promise<unknown>): Promise<string> {
-  return crashChild([dataDir, keychainService, sessionId, text, 'before-text'], 'STARTED ', requestSent)
+  return crashChild('crash-child.ts', [dataDir, keychainService, sessionId, text, 'before-text'], 'STARTED ', requestSent)
 }
 
-async function crashChild(args: string[], reported: string, beforeKill: () => Promise<unknown>): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/crash-child.ts'), ...args], {
+/**
+ * Runs agent-crash-child until its tool's effect has started, then kills it with SIGKILL: a crash while a tool call
+ * runs. Returns what the tool saw in the ledger then (its call's state).
+ */
+export function crashDuringTool(dataDir: string, keychainService: string, sessionId: string, workspace: string): Promise<string> {
+  return crashChild('agent-crash-child.ts', [dataDir, keychainService, sessionId, workspace], 'EFFECT ', async () => undefined)
+}
+
+async function crashChild(script: string, args: string[], reported: string, beforeKill: () => Promise<unknown>): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support', script), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
