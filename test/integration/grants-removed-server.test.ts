@@ -4,15 +4,13 @@
 // decides, as it would without grants (and the effect default where the profile says nothing). On the real core, a
 // real SQLite file and the recording fake provider; the tools are served by a REAL SDK MCP server
 // (test/support/sdk-mcp-runtime.ts), and the server entry is removed through the core's own `mcp.delete`.
-import fs from 'node:fs'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { profileToolSet } from '../../src/main/core/agents/profile-tool-set'
 import type { ResolvedSessionProfile } from '../../src/main/core/agents/profiles'
 import type { ToolApproval } from '../../src/shared/agent-profiles'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
-import { mcpEntry } from '../support/mcp-servers'
+import { mcpEntry, writeAgentConfig } from '../support/mcp-servers'
 import { SdkMcpRuntime, closedAfterEach, type SdkTool } from '../support/sdk-mcp-runtime'
 
 const fake = fakeProviderForFile()
@@ -46,16 +44,7 @@ async function setUp(approvals: ToolApproval[]) {
   const dataDir = tempDataDir('keel-grants-removed')
   const notes = mcpEntry({ id: 'notes', name: 'Notes', transport: { type: 'stdio', command: process.execPath, args: ['notes-server.js'] } })
   const prefix = `/grants-removed-${Math.random().toString(36).slice(2, 8)}`
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'work', name: 'Work', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}${prefix}/v1`, defaultModel: 'gpt-work', auth: 'none' }],
-      default: { entryId: 'work', model: 'gpt-work' },
-      agentProfiles: [{ id: 'notes-agent', name: 'Notes agent', tools: [{ source: 'mcp:notes', name: '*' }], approvals }],
-      mcpServers: [notes],
-    }),
-  )
+  writeAgentConfig(dataDir, `${fake.url}${prefix}/v1`, { id: 'notes-agent', name: 'Notes agent', tools: [{ source: 'mcp:notes', name: '*' }], approvals }, [notes])
   const profile: ResolvedSessionProfile = {
     missing: false,
     id: 'notes-agent',

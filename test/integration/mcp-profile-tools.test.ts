@@ -14,7 +14,7 @@ import type { ProfileTool, ResolvedSessionProfile } from '../../src/main/core/ag
 import { KeelError } from '../../src/main/core/errors'
 import type { ToolSetItem } from '../../src/shared/agent-profiles'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
-import { mcpEntry } from '../support/mcp-servers'
+import { mcpEntry, writeAgentConfig } from '../support/mcp-servers'
 import { SdkMcpRuntime, closedAfterEach, echoTool, type SdkTool } from '../support/sdk-mcp-runtime'
 
 const fake = fakeProviderForFile()
@@ -29,16 +29,7 @@ async function setUp(tools: SdkTool[] | Record<string, SdkTool[]>, items: ToolSe
   const dataDir = tempDataDir('keel-mcp-profile-tools')
   const servers = Object.keys(defs).map((id) => mcpEntry({ id, name: id[0]!.toUpperCase() + id.slice(1), transport: { type: 'stdio', command: process.execPath, args: [`${id}-server.js`] } }))
   const prefix = `/mcp-pt-${Math.random().toString(36).slice(2, 8)}`
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({
-      version: 1,
-      providers: [{ id: 'work', name: 'Work', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}${prefix}/v1`, defaultModel: 'gpt-work', auth: 'none' }],
-      default: { entryId: 'work', model: 'gpt-work' },
-      agentProfiles: [{ id: 'tools-agent', name: 'Tools agent', tools: items }],
-      mcpServers: servers,
-    }),
-  )
+  writeAgentConfig(dataDir, `${fake.url}${prefix}/v1`, { id: 'tools-agent', name: 'Tools agent', tools: items }, servers)
   const profile: ResolvedSessionProfile = {
     missing: false,
     id: 'tools-agent',

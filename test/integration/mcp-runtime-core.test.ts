@@ -2,12 +2,11 @@
 // started with this Node) and an agent profile that uses it; the core's own McpServers starts it only once the user
 // trusts it (mcp.trust), and an agent turn driven by the recording fake provider calls echo and get-sum on it: the
 // tools reach the provider under their wire names and the server's answers come back as the tool results.
-import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
-import { everythingEntry } from '../support/mcp-servers'
+import { everythingEntry, writeAgentConfig } from '../support/mcp-servers'
 
 const fake = fakeProviderForFile()
 
@@ -15,16 +14,7 @@ describe('the MCP runtime in the core', () => {
   it('starts a trusted everything server for an agent turn, which calls echo and get-sum on it', { timeout: 60_000 }, async () => {
     const dataDir = tempDataDir('keel-mcp-core')
     const prefix = `/mcp-core-${Math.random().toString(36).slice(2, 8)}`
-    fs.writeFileSync(
-      path.join(dataDir, 'config.json'),
-      JSON.stringify({
-        version: 1,
-        providers: [{ id: 'work', name: 'Work', kind: 'openai-compatible', api: 'openai-chat', baseUrl: `${fake.url}${prefix}/v1`, defaultModel: 'gpt-work', auth: 'none' }],
-        default: { entryId: 'work', model: 'gpt-work' },
-        agentProfiles: [{ id: 'mcp-agent', name: 'MCP agent', tools: [{ source: 'mcp:everything', name: '*' }] }],
-        mcpServers: [everythingEntry('everything', { name: 'Everything' })],
-      }),
-    )
+    writeAgentConfig(dataDir, `${fake.url}${prefix}/v1`, { id: 'mcp-agent', name: 'MCP agent', tools: [{ source: 'mcp:everything', name: '*' }] }, [everythingEntry('everything', { name: 'Everything' })])
     const h = await CoreHarness.open(dataDir, testKeychainService())
     try {
       const [listed] = await h.call('mcp.list', {})

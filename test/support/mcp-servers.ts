@@ -24,6 +24,23 @@ export function mcpEntry(fields: { id: string; transport: unknown } & Record<str
   return McpServerEntry.parse({ name: fields.id, ...fields })
 }
 
+/**
+ * Writes a data dir's config.json for an agent on MCP tools: one keyless "Work" entry (`gpt-work`) at `baseUrl`, the
+ * default, one agent profile, and these servers.
+ */
+export function writeAgentConfig(dataDir: string, baseUrl: string, profile: { id: string; name: string; tools: unknown[]; approvals?: unknown[] }, mcpServers: McpServerEntry[]): void {
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({
+      version: 1,
+      providers: [{ id: 'work', name: 'Work', kind: 'openai-compatible', api: 'openai-chat', baseUrl, defaultModel: 'gpt-work', auth: 'none' }],
+      default: { entryId: 'work', model: 'gpt-work' },
+      agentProfiles: [profile],
+      mcpServers,
+    }),
+  )
+}
+
 /** The everything server over stdio, started with this Node. */
 export function everythingEntry(id: string, fields: Record<string, unknown> = {}): McpServerEntry {
   return mcpEntry({ id, transport: { type: 'stdio', command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'] }, ...fields })
