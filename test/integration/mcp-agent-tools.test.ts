@@ -306,6 +306,33 @@ describe('MCP tools in an agent turn', () => {
     void third
   })
 
+  // The tool set is listed afresh before every step after a turn's first (withGrants wraps what refresh hands back),
+  // so a kept approval must still apply to a call the model makes in a later step (issue #13, grants.ts:230).
+  it('a session grant still applies to a call in a later step of a turn, after the tools were listed afresh', async () => {
+    removed.length = 0
+    const s = await setUp([echo, remove])
+    fake.sequence([{ toolCalls: [{ name: 'tools__remove', id: 'call_1', arguments: { item: 'one' } }] }, { toolResultFor: 'call_1', reply: 'ok' }])
+    const first = await s.h.call('chat.send', { sessionId: s.sessionId, text: 'remove one' })
+    const asked = await callEvent(s, (c) => c.providerCallId === 'call_1' && c.state === 'awaiting-approval')
+    let since = s.h.mark()
+    await s.h.call('tools.approve', { callId: asked.id, scope: 'session' })
+    expect(await ended(s, first.turnId, since)).toMatchObject({ status: 'done' })
+    expect(await s.h.call('grants.list', {})).toEqual([expect.objectContaining({ source: 'mcp:tools', toolName: 'remove', scope: 'session', sessionId: s.sessionId })])
+
+    // Step 0 reads (runs without asking); step 1, on the refreshed tool set, removes: the grant covers it.
+    fake.sequence([
+      { toolCalls: [{ name: 'tools__echo', id: 'call_2', arguments: { message: 'look first' } }] },
+      { toolResultFor: 'call_2', toolCalls: [{ name: 'tools__remove', id: 'call_3', arguments: { item: 'two' } }] },
+      { toolResultFor: 'call_3', reply: 'removed two' },
+    ])
+    since = s.h.mark()
+    const second = await s.h.call('chat.send', { sessionId: s.sessionId, text: 'look, then remove two' })
+    expect(await ended(s, second.turnId, since)).toMatchObject({ status: 'done' })
+    const states = (await calls(s)).map((c) => [c.providerCallId, c.step, c.state])
+    expect(states).toEqual(expect.arrayContaining([['call_2', 0, 'succeeded'], ['call_3', 1, 'succeeded']]))
+    expect(removed).toEqual(['one', 'two'])
+  })
+
   it('a server that cannot start refuses the turn with its reason before anything is stored or sent', async () => {
     const s = await setUp([echo])
     s.runtime.refuse('tools', KeelError.of('conflict', 'The MCP server "Tools" is not trusted yet: nothing of it runs until you trust it.', { fix: 'Trust it in Settings → MCP servers.' }))
