@@ -142,4 +142,23 @@ describe('the tool ledger: answers', () => {
     expect(text(long).state).toBe('succeeded')
     db.close()
   })
+
+  it('a result exactly as long as the cap is stored whole; an approval moves only a call still waiting for one, and says whether it did', async () => {
+    const { db, ledger, call, first: sessionId } = await twoSessions('/at-cap')
+    const row = (id: string) => db.prepare('SELECT state, arguments_json, result_text FROM tool_calls WHERE id = ?').get(id) as { state: string; arguments_json: string; result_text: string | null }
+    // Nothing was cut, so no note may say it was.
+    const atCap = call(sessionId, 0, 'approved')
+    expect(ledger.answer(atCap, 'succeeded', 'y'.repeat(LEDGER_RESULT_CAP))).toBe(true)
+    expect(row(atCap).result_text).toBe('y'.repeat(LEDGER_RESULT_CAP))
+
+    // A card denied in the meantime: the late approval changes nothing and reports false (approve turns that into a conflict).
+    const denied = call(sessionId, 1, 'awaiting-approval')
+    expect(ledger.answer(denied, 'denied', 'denied by the user')).toBe(true)
+    expect(ledger.transition(denied, ['awaiting-approval'], 'approved', '{"edited":true}')).toBe(false)
+    expect(row(denied)).toEqual({ state: 'denied', arguments_json: '{}', result_text: 'denied by the user' })
+    const waiting = call(sessionId, 2, 'awaiting-approval')
+    expect(ledger.transition(waiting, ['awaiting-approval'], 'approved', '{"edited":true}')).toBe(true)
+    expect(row(waiting)).toEqual({ state: 'approved', arguments_json: '{"edited":true}', result_text: null })
+    db.close()
+  })
 })
