@@ -1,13 +1,20 @@
 // What an agent session's history puts on the wire (agents/agent-steps.ts, buildWireHistory): each step that made
 // calls once, its calls then its results, between the turn's question and its reply; nothing for a step that made
 // none; the calls of a turn that failed after them right after its question, before the next one; and, on
-// Anthropic, the error flag on exactly the results of calls that did not succeed. Real core, real files, the
-// recording fake provider (strict tool pairing on).
+// Anthropic, the error flag on exactly the results of calls that did not succeed; and the steps of a continuation
+// (a turn with no question of its own, after a crash) on every later step and before its reply. Real core, real
+// files, a real SIGKILL, the recording fake provider (strict tool pairing on).
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
+import { sessionOnFakeApi } from '../support/agent-sessions'
+import { gatedTool } from '../support/agent-tools'
+import { CHILD_PROCESS_TIMEOUT_MS, crashDuringTool } from '../support/crash'
+import { readFileTool } from '../../src/main/core/tools/read-tools'
+import { INTERRUPTED_RESULT } from '../../src/main/core/agents/tool-ledger'
+import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -113,5 +120,56 @@ describe("an agent turn's steps on the wire", () => {
     expect(results[0].isError).toBeUndefined()
     expect(results[1].isError).toBe(true)
     await h.close()
+  })
+})
+
+/** A Chat Completions history in short: each message's role and text, or the ids of its calls or of its result. */
+type ChatMessageSent = { role: string; content: string | null; tool_calls?: { id: string }[]; tool_call_id?: string }
+const shape = (messages: unknown[]) =>
+  (messages as ChatMessageSent[]).map((m) =>
+    m.tool_calls ? `calls ${m.tool_calls.map((c) => c.id).join(' ')}` : m.role === 'tool' ? `result ${m.tool_call_id}` : `${m.role}: ${m.content}`,
+  )
+
+describe("a continuation's steps on the wire", { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
+  it("a continuation that made calls: they go on its next step, and later before its reply, not after the next question", async () => {
+    const dataDir = tempDataDir('keel-steps-continued')
+    const ownService = testKeychainService()
+    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+    fs.writeFileSync(path.join(workspace, 'a.txt'), 'apple\n')
+    const prefix = '/steps-continued'
+    const setup = await CoreHarness.open(dataDir, ownService)
+    const { sessionId } = await sessionOnFakeApi(setup, fake, 'openai-chat', { id: 'c', prefix, key: testKey('continued') })
+    await setup.close()
+    fake.sequence([
+      // The turn the crash cuts short (in the child process), during its call.
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_crash', name: 'slow_exec', arguments: { label: 'crash' } }] },
+      // The continuation after the restart: a call of its own, then its reply.
+      { pathPrefix: prefix, toolResultFor: 'call_crash', toolCalls: [{ id: 'call_a', name: 'read_file', arguments: { path: 'a.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_a', reply: 'It says apple.' },
+      { pathPrefix: prefix, reply: 'Still apple.' },
+    ])
+    await crashDuringTool(dataDir, ownService, sessionId, workspace)
+
+    const { tool } = gatedTool('slow_exec', dataDir, 'execute')
+    const h = await CoreHarness.open(dataDir, ownService, { toolSet: () => ({ tools: [tool, readFileTool], workspace, approval: () => 'allow' }) })
+    try {
+      // The automatic continuation (same identity), a turn with no message of the user's.
+      const continued = await h.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === sessionId)
+      expect(continued).toMatchObject({ status: 'done', error: null })
+      expect(await send(h, sessionId, 'and now?')).toMatchObject({ status: 'done' })
+
+      const sent = chatSent(prefix)
+      expect(sent).toHaveLength(4)
+      const [, first, second, next] = sent
+      expect(shape(first)).toEqual(['user: run the slow command', 'calls call_crash', 'result call_crash', `user: ${RECOVERY_NOTE}`])
+      expect(first[2]).toMatchObject({ content: INTERRUPTED_RESULT })
+      // Its second step carries its own call and result (the continuation has no reply yet, nor a question).
+      expect(shape(second)).toEqual(['user: run the slow command', 'calls call_crash', 'result call_crash', 'calls call_a', 'result call_a'])
+      expect((second[4] as ChatMessageSent).content).toContain('apple')
+      // The next question: the continuation's steps stay before its reply, and the question comes last.
+      expect(next).toEqual([...second, { role: 'assistant', content: 'It says apple.' }, { role: 'user', content: 'and now?' }])
+    } finally {
+      await h.close()
+    }
   })
 })
