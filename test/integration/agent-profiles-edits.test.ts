@@ -79,6 +79,26 @@ describe('agent profiles: what an edit says, and what errors name', () => {
     await h.close()
   })
 
+  // Only a built-in tool's own name is checked against Keel's tools: `*` (every built-in tool) and an MCP server's
+  // tools by name (which Keel only learns from the server) are kept as written, in the tool set and the approvals.
+  it('a profile offering every built-in tool ("*") and MCP tools by name, with approval defaults for them, is saved as written', async () => {
+    const { dataDir, h } = await openWithDefault()
+    const tools = [{ source: 'builtin', name: '*' }, { source: 'mcp:notes', name: 'add_note' }]
+    const approvals = [{ source: 'builtin', name: '*', approval: 'ask' as const }, { source: 'mcp:notes', name: 'add_note', approval: 'allow' as const }]
+    const created = await h.call('profiles.create', { name: 'Everything', tools, approvals })
+    expect(created).toMatchObject({ id: 'everything', tools, approvals })
+    // The same items through edits: the approvals alone first (each list is checked on its own), then the tool set.
+    await h.call('profiles.create', { name: 'Later' })
+    await h.call('profiles.update', { id: 'later', patch: { approvals } })
+    await h.call('profiles.update', { id: 'later', patch: { tools } })
+    const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'config.json'), 'utf8')) as { agentProfiles: Array<{ id: string; tools: unknown[]; approvals: unknown[] }> }
+    expect(stored.agentProfiles.map((p) => [p.id, p.tools, p.approvals])).toEqual([
+      ['everything', tools, approvals],
+      ['later', tools, approvals],
+    ])
+    await h.close()
+  })
+
   it('editing, duplicating, deleting or making default a profile that does not exist names its id', async () => {
     const { h } = await openWithDefault()
     const notFound = { kind: 'not-found', field: 'id', message: 'There is no agent profile "nobody".', fix: 'Pick a profile listed in Settings → Agents.' }
