@@ -59,7 +59,7 @@ describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', { timeout: CHILD
 })
 
 describe('a restart while a call awaits approval', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
-  it('keeps the card: the call stays awaiting-approval, and approving it after the restart runs it and finishes the turn', async () => {
+  it('keeps the card: the call stays awaiting-approval, and approving it after the restart runs the same turn again (running, no longer paused), runs the call and finishes the turn', async () => {
     const dataDir = tempDataDir('keel-agent-restart')
     const service = testKeychainService()
     const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
@@ -74,7 +74,8 @@ describe('a restart while a call awaits approval', { timeout: CHILD_PROCESS_TIME
     const h1 = await CoreHarness.open(dataDir, service, { toolSet: writeSet })
     fake.sequence([
       { pathPrefix: prefix, toolCalls: [{ id: 'call_w', name: 'write_file', arguments: { path: 'after-restart.txt', content: 'written after restart' } }] },
-      { pathPrefix: prefix, toolResultFor: 'call_w', reply: 'Done.' },
+      // The continuation waits before its text, so the test can look at the turn while it runs again.
+      { pathPrefix: prefix, toolResultFor: 'call_w', reply: 'Done.', holdBefore: [{ chunk: 0, hold: 'restart-approval-continued' }] },
     ])
     await h1.call('chat.send', { sessionId: s.id, text: 'write it' })
     await h1.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === s.id)
@@ -87,6 +88,13 @@ describe('a restart while a call awaits approval', { timeout: CHILD_PROCESS_TIME
       expect(view.turns.at(-1)!.pause).toMatchObject({ reason: 'awaiting-approval' })
       const mark = h2.mark()
       await h2.call('tools.approve', { callId: view.toolCalls![0]!.id, scope: 'once' })
+      // The same turn runs again: the session shows it running, no longer paused for an approval.
+      await fake.waitForHeld('restart-approval-continued')
+      const during = await h2.call('sessions.open', { id: s.id })
+      expect(during.turns).toHaveLength(1)
+      expect(during.turns[0]!.status).toBe('running')
+      expect(during.turns[0]!.pause ?? null).toBeNull()
+      fake.release('restart-approval-continued')
       const ended = await h2.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === s.id, 10_000, mark)
       expect(ended).toMatchObject({ status: 'done', error: null })
       expect(fs.readFileSync(path.join(workspace, 'after-restart.txt'), 'utf8')).toBe('written after restart')
