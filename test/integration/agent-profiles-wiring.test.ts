@@ -76,6 +76,46 @@ describe('agent profiles on the wire', () => {
     await h.close()
   })
 
+  it("a profile's approval defaults for built-in tools decide over the effect's: its write runs without asking, its read asks", async () => {
+    // The opposite of the effect defaults (a read runs, a write asks), so each call shows the profile was asked.
+    const { dataDir, h } = await open()
+    const workspace = fs.mkdtempSync(path.join(dataDir, 'ws-'))
+    fs.writeFileSync(path.join(workspace, 'notes.txt'), 'hello world\n')
+    await h.call('profiles.create', {
+      name: 'Scribe',
+      tools: [
+        { source: 'builtin', name: 'read_file' },
+        { source: 'builtin', name: 'write_file' },
+      ],
+      approvals: [
+        { source: 'builtin', name: 'write_file', approval: 'allow' },
+        { source: 'builtin', name: 'read_file', approval: 'ask' },
+      ],
+      workspace,
+    })
+    const s = await h.call('sessions.create', { profileId: 'scribe' })
+    await h.call('sessions.bind', { id: s.id, entryId: 'work', model: 'm-1' })
+    fake.sequence([
+      {
+        toolCalls: [
+          { id: 'call_write', name: 'write_file', arguments: { path: 'todo.txt', content: 'buy milk\n' } },
+          { id: 'call_read', name: 'read_file', arguments: { path: 'notes.txt' } },
+        ],
+      },
+    ])
+    const { turnId } = await h.call('chat.send', { sessionId: s.id, text: 'write the list, then read the notes' })
+    expect(await h.turnEnded(turnId)).toMatchObject({ pause: { reason: 'awaiting-approval' } })
+    const rows = (await h.call('sessions.open', { id: s.id })).toolCalls ?? []
+    expect(rows.map((c) => [c.toolName, c.state])).toEqual([
+      ['write_file', 'succeeded'],
+      ['read_file', 'awaiting-approval'],
+    ])
+    expect(fs.readFileSync(path.join(workspace, 'todo.txt'), 'utf8')).toBe('buy milk\n')
+    expect(h.events('chat').some((e) => e.type === 'tool-call' && e.call.providerCallId === 'call_write' && e.call.state === 'awaiting-approval')).toBe(false)
+    await h.call('chat.stop', { sessionId: s.id })
+    await h.close()
+  })
+
   it('a Chat session sends no tools, no system prompt and no parameters (the wire of a plain chat)', async () => {
     const { h } = await open()
     const s = await h.call('sessions.create', {})

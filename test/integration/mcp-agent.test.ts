@@ -132,6 +132,33 @@ describe('MCP tools in agent turns (Keel runtime, real servers)', () => {
     expect((await a.h.call('sessions.open', { id: a.sessionId })).messages).toEqual([])
   })
 
+  it('a server whose paged tool list repeats a tool (the list changed between pages) offers it once at every step', async () => {
+    // A real stdio server (the SDK's low-level Server) that pages its tools/list: page 1 has echo, page 2 echo again
+    // and note, as a list that grew at the front between the two requests does. Keel's runtime joins the pages; two
+    // tools under one name would have the provider refuse the request (Anthropic: "Tool names must be unique").
+    const sdk = path.resolve(import.meta.dirname, '../../node_modules/@modelcontextprotocol/sdk/dist/cjs')
+    const script = [
+      `const { Server } = require(${JSON.stringify(`${sdk}/server/index.js`)})`,
+      `const { StdioServerTransport } = require(${JSON.stringify(`${sdk}/server/stdio.js`)})`,
+      `const { ListToolsRequestSchema, CallToolRequestSchema } = require(${JSON.stringify(`${sdk}/types.js`)})`,
+      `const echo = { name: 'echo', description: 'Echoes the message', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] }, annotations: { readOnlyHint: true } }`,
+      `const note = { name: 'note', description: 'Reads the note', inputSchema: { type: 'object', properties: {} }, annotations: { readOnlyHint: true } }`,
+      `const server = new Server({ name: 'paged', version: '1.0.0' }, { capabilities: { tools: {} } })`,
+      `server.setRequestHandler(ListToolsRequestSchema, async (req) => (req.params && req.params.cursor === 'page-2' ? { tools: [echo, note] } : { tools: [echo], nextCursor: 'page-2' }))`,
+      `server.setRequestHandler(CallToolRequestSchema, async (req) => ({ content: [{ type: 'text', text: 'Echo: ' + String((req.params.arguments || {}).message) }] }))`,
+      `void server.connect(new StdioServerTransport())`,
+    ].join('\n')
+    const a = await agentWith([{ name: 'Paged', transport: { type: 'stdio', command: process.execPath, args: ['-e', script] } }])
+    fake.sequence([{ toolCalls: [{ name: 'paged__echo', id: 'call_echo', arguments: { message: 'once' } }] }, { toolResultFor: 'call_echo', reply: 'Echoed.' }])
+    const { turnId } = await a.h.call('chat.send', { sessionId: a.sessionId, text: 'echo once' })
+    expect(await ended(a, turnId)).toMatchObject({ status: 'done' })
+    const steps = requests(a)
+    expect(steps).toHaveLength(2)
+    for (const step of steps) expect(offeredNames(step.body)).toEqual(['paged__echo', 'paged__note'])
+    expect(toolResultsSent(steps[1]!).map((r) => [r.callId, r.content])).toEqual([['call_echo', 'Echo: once']])
+    expect((await calls(a)).map((c) => [c.source, c.toolName, c.state])).toEqual([['mcp:paged', 'echo', 'succeeded']])
+  })
+
   it('Stop while a long-running tool runs on the server: the call ends cancelled and the turn stops', async () => {
     const a = await agentWith([everything])
     fake.sequence([{ toolCalls: [{ name: 'everything__trigger-long-running-operation', id: 'call_long', arguments: { duration: 60, steps: 60 } }] }])
