@@ -55,7 +55,11 @@ export default {
   ],
   // Per group, so two groups can run side by side.
   tempDirName: `.stryker-tmp/${group.name}`,
-  reporters: ['clear-text', 'progress', 'html', 'json'],
+  // event-recorder writes each mutant's result as it comes (reports/mutation/<group>/events), so the survivors of a
+  // run still going can be read with `node scripts/mutation-survivors.mjs <group>` and decided meanwhile: the json
+  // and html reports appear only at the end, and interrupting a run to read them costs its queue.
+  reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/${group.name}/events` },
   htmlReporter: { fileName: `reports/mutation/${group.name}/index.html` },
   jsonReporter: { fileName: `reports/mutation/${group.name}/mutation.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
