@@ -244,9 +244,9 @@ export class ToolLedger {
 
   // ---- pauses ----
 
-  /** A paused turn runs again: the same turn row, running, without its pause. */
-  reopen(turnId: string): boolean {
-    return this.st("UPDATE turns SET status = 'running', ended_at = NULL, error_json = NULL, pause_json = NULL WHERE id = ?").run(turnId).changes > 0
+  /** A paused turn runs again: the same turn row, running, without its pause. (Its one caller has just read the row.) */
+  reopen(turnId: string): void {
+    this.st("UPDATE turns SET status = 'running', ended_at = NULL, error_json = NULL, pause_json = NULL WHERE id = ?").run(turnId)
   }
 
   setPause(turnId: string, pause: TurnPause | null): void {
