@@ -77,6 +77,8 @@ export const GROUPS = [
       integration('grants-removed-server'),
       // agent-steps.ts's buildWireHistory on the wire: steps once, a failed turn's calls in place, is_error (mut8).
       integration('agent-wire-steps'),
+      // profiles.ts's session side (mut9): the built-in tools a profile names ('*' = all), its fallback list, a pre-profile session's first turn.
+      integration('agent-profiles-sessions'),
     ],
   },
   {
