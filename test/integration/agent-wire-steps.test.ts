@@ -2,7 +2,8 @@
 // calls once, its calls then its results, between the turn's question and its reply; nothing for a step that made
 // none; the calls of a turn that failed after them right after its question, before the next one; and, on
 // Anthropic, the error flag on exactly the results of calls that did not succeed; and the steps of a continuation
-// (a turn with no question of its own, after a crash) on every later step and before its reply. Real core, real
+// (a turn with no question of its own, after a crash) on every later step and before its reply; and no blank assistant
+// message for a reply that was only whitespace (kept in the session, not sent). Real core, real
 // files, a real SIGKILL, the recording fake provider (strict tool pairing on).
 import fs from 'node:fs'
 import path from 'node:path'
@@ -119,6 +120,31 @@ describe("an agent turn's steps on the wire", () => {
     expect(results.map((r) => r.callId)).toEqual(['toolu_found', 'toolu_missing'])
     expect(results[0].isError).toBeUndefined()
     expect(results[1].isError).toBe(true)
+    await h.close()
+  })
+
+  it('a reply that was only whitespace is kept in the session but not sent back: no blank assistant message on the wire', async () => {
+    const h = await CoreHarness.open(tempDataDir('keel-steps'), service)
+    await h.call('providers.create', { id: 'work', name: 'Work', kind: 'openai-compatible', baseUrl: `${fake.url}/steps-blank/v1`, auth: 'none', defaultModel: 'm-1' })
+    const sessionId = await readerSession(h, 'work', 'm-1')
+    fake.sequence([
+      { pathPrefix: '/steps-blank', toolCalls: [{ id: 'call_a', name: 'read_file', arguments: { path: 'a.txt' } }] },
+      // The step after the call answers with newlines and spaces only (models do this after a tool call).
+      { pathPrefix: '/steps-blank', toolResultFor: 'call_a', reply: '\n\n  \n' },
+      { pathPrefix: '/steps-blank', reply: 'It says apple.' },
+    ])
+    expect(await send(h, sessionId, 'read a.txt')).toMatchObject({ status: 'done' })
+    // The blank reply is a message of the session (the window shows the turn's reply, whatever it is).
+    const stored = await h.call('sessions.messages', { id: sessionId, limit: 10 })
+    expect(stored.messages.map((m) => [m.role, m.content])).toEqual([['user', 'read a.txt'], ['assistant', '\n\n  \n']])
+    expect(await send(h, sessionId, 'what does it say?')).toMatchObject({ status: 'done' })
+
+    const sent = chatSent('/steps-blank')
+    expect(sent).toHaveLength(3)
+    const [, second, third] = sent
+    // The next question follows the turn's call and result directly: the blank reply adds nothing to the wire.
+    expect(shape(third)).toEqual(['user: read a.txt', 'calls call_a', 'result call_a', 'user: what does it say?'])
+    expect(third).toEqual([...second, { role: 'user', content: 'what does it say?' }])
     await h.close()
   })
 })
