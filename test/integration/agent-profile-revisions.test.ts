@@ -32,6 +32,22 @@ describe('agent profiles: fallback lists and revisions', () => {
     await h.close()
   })
 
+  it('an edit of max output tokens or reasoning effort is named at the next turn with before → after, in Settings → Agents\' words', async () => {
+    const { h } = await openWithDefault()
+    const created = await h.call('profiles.create', { name: 'Thinker' })
+    const s = await h.call('sessions.create', { profileId: created.id })
+    expect(await noticeAtNextTurn(h, s.id, 'one')).toBeNull()
+    await h.call('profiles.update', { id: created.id, patch: { parameters: { maxOutputTokens: 2000, reasoningEffort: 'high' } } })
+    expect(await noticeAtNextTurn(h, s.id, 'two')).toBe(
+      'The agent profile "Thinker" changed since this session\'s last turn (max output tokens (default → 2000), reasoning effort (default → high)); this turn uses the new version.',
+    )
+    await h.call('profiles.update', { id: created.id, patch: { parameters: { maxOutputTokens: 500 } } })
+    expect(await noticeAtNextTurn(h, s.id, 'three')).toBe(
+      'The agent profile "Thinker" changed since this session\'s last turn (max output tokens (2000 → 500), reasoning effort (high → default)); this turn uses the new version.',
+    )
+    await h.close()
+  })
+
   it("the built-in profiles' revisions are pinned: sessions record them, so another way of computing them would tell every session its profile changed", async () => {
     const { h } = await openWithDefault()
     const revisions = Object.fromEntries((await h.call('profiles.list', {})).profiles.filter((p) => p.builtin).map((p) => [p.id, p.revision]))

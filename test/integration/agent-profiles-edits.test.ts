@@ -62,6 +62,17 @@ describe('agent profiles: what an edit says, and what errors name', () => {
     await h.close()
   })
 
+  it('an id is the name\'s words in lowercase joined by single dashes, at most 48 characters: the longest name (80) still makes a valid id', async () => {
+    const { h } = await openWithDefault()
+    expect((await h.call('profiles.create', { name: '(Code  Review) — Draft!' })).id).toBe('code-review-draft')
+    const long = 'Reviewer for the billing service, its nightly reports and the quarterly audits!!'
+    expect(long).toHaveLength(80)
+    const created = await h.call('profiles.create', { name: long })
+    expect(created).toMatchObject({ id: 'reviewer-for-the-billing-service-its-nightly-rep', name: long })
+    expect((await h.call('profiles.list', {})).profiles.map((p) => p.id)).toContain('reviewer-for-the-billing-service-its-nightly-rep')
+    await h.close()
+  })
+
   it('a profile that lists a tool twice, gives one two approval defaults or names a built-in tool Keel lacks is refused naming the field; nothing is written', async () => {
     const { dataDir, h } = await openWithDefault()
     const twice = await h.fail('profiles.create', { name: 'Twice', tools: [{ source: 'builtin', name: 'read_file' }, { source: 'builtin', name: 'read_file' }] })
