@@ -79,6 +79,8 @@ export const GROUPS = [
       integration('agent-wire-steps'),
       // profiles.ts's session side (mut9): the built-in tools a profile names ('*' = all), its fallback list, a pre-profile session's first turn.
       integration('agent-profiles-sessions'),
+      // profiles.ts's editor among several profiles (mut9): update/delete touch only the id asked, undefined patch keys, fallback cleared, long copy names.
+      integration('agent-profiles-editor'),
     ],
   },
   {
