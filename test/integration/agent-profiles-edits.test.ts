@@ -65,6 +65,9 @@ describe('agent profiles: what an edit says, and what errors name', () => {
   it('an id is the name\'s words in lowercase joined by single dashes, at most 48 characters: the longest name (80) still makes a valid id', async () => {
     const { h } = await openWithDefault()
     expect((await h.call('profiles.create', { name: '(Code  Review) — Draft!' })).id).toBe('code-review-draft')
+    // Accents are dropped, not made dashes; a cut at 48 that ends on a dash leaves it out.
+    expect((await h.call('profiles.create', { name: 'Résumé helper' })).id).toBe('resume-helper')
+    expect((await h.call('profiles.create', { name: `${'a'.repeat(47)} b` })).id).toBe('a'.repeat(47))
     const long = 'Reviewer for the billing service, its nightly reports and the quarterly audits!!'
     expect(long).toHaveLength(80)
     const created = await h.call('profiles.create', { name: long })

@@ -124,3 +124,15 @@ describe('an empty config.json', () => {
     await h.close()
   })
 })
+
+describe('an entry made from a name', () => {
+  it('gets the name\'s letters and digits as its id: accents dropped, other runs one dash, at most 48 characters, no dash at the ends', async () => {
+    const { h, file } = await openWith('')
+    expect((await h.call('providers.create', { name: 'Résumé API', kind: 'ollama' })).id).toBe('resume-api')
+    expect((await h.call('providers.create', { name: '  Ünïcödé — Local!! ', kind: 'ollama' })).id).toBe('unicode-local')
+    expect((await h.call('providers.create', { name: `${'a'.repeat(47)} b`, kind: 'ollama' })).id).toBe('a'.repeat(47))
+    expect((await h.call('providers.create', { name: '日本語', kind: 'ollama' })).id).toBe('provider')
+    expect(readConfig(file).providers.map((p) => p.id)).toEqual(['resume-api', 'unicode-local', 'a'.repeat(47), 'provider'])
+    await h.close()
+  })
+})

@@ -23,6 +23,7 @@ import {
 import type { z } from 'zod'
 import type { ConfigService } from '../config/config-service'
 import type { KeelConfig } from '../config/config-schema'
+import { slugFromName } from '../config/slug'
 import { KeelError } from '../errors'
 import { preparedStatements } from '../sessions/prepared-statements'
 import { BUILTIN_TOOLS, builtinTool } from '../tools/builtin-tools'
@@ -195,16 +196,6 @@ export function describeProfileChange(before: ProfileContent | null, after: Prof
   return out
 }
 
-function slugify(name: string): string {
-  const base = name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-  return base || 'profile'
-}
-
 function profileNotFound(id: string, field = 'id'): KeelError {
   return KeelError.of('not-found', `There is no agent profile "${id}".`, { field, fix: 'Pick a profile listed in Settings → Agents.' })
 }
@@ -264,7 +255,7 @@ export class ProfileService {
       if (taken(requested)) throw KeelError.of('conflict', `The profile id "${requested}" is taken (or was used by a deleted profile; ids are never reused).`, { field: 'id', fix: 'Choose another id, or leave it out to have one made from the name.' })
       return requested
     }
-    const base = slugify(name)
+    const base = slugFromName(name, 'profile')
     if (!taken(base)) return base
     for (let n = 2; ; n += 1) {
       const id = `${base.slice(0, 60)}-${n}`

@@ -2,19 +2,10 @@
 import type { ProviderEntry } from '../../../shared/domain'
 import type { ChannelInput } from '../../../shared/contract'
 import type { KeelConfig } from '../config/config-schema'
+import { slugFromName } from '../config/slug'
 import { KeelError } from '../errors'
 import { RESOLVED_CLASSES } from '../identity/canonicalize'
 import { KIND_DEFAULTS } from './kinds'
-
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-  return slug || 'provider'
-}
 
 function idTaken(cfg: KeelConfig, id: string): boolean {
   return RESOLVED_CLASSES.has(id) || cfg.providers.some((p) => p.id === id) || cfg.retiredProviderIds.includes(id)
@@ -28,7 +19,7 @@ export function allocateEntryId(cfg: KeelConfig, requested: string | undefined, 
     }
     return requested
   }
-  const base = slugify(name)
+  const base = slugFromName(name, 'provider')
   let id = base
   for (let n = 2; idTaken(cfg, id); n += 1) id = `${base}-${n}`
   return id
