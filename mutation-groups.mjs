@@ -61,7 +61,8 @@ export const GROUPS = [
     name: 'agents',
     // The agent loop's plain parts, the tool ledger and the grants (agent-service.ts is its own group: it is the
     // largest module and its tests are the slowest).
-    mutate: ['src/main/core/agents/**/*.ts', '!src/main/core/agents/agent-service.ts', 'src/main/core/tools/grants.ts'],
+    // config/slug.ts: the id a profile (or entry) gets from its name, tested through profiles.create (moved there from profiles.ts).
+    mutate: ['src/main/core/agents/**/*.ts', '!src/main/core/agents/agent-service.ts', 'src/main/core/tools/grants.ts', 'src/main/core/config/slug.ts'],
     tests: [
       core('cooldowns'), core('recovery-differences'), core('approval-markers'), core('chat-items'), core('wire-history-cache'), core('argument-stream'),
       integration('tool-ledger'), integration('wire-history'), integration('grants'), integration('approvals'), integration('approval-race'),
