@@ -65,30 +65,21 @@ describe('agent profiles: the editor among several profiles', () => {
 
   it('a patch that sends a field as undefined (the window\'s structured clone keeps the key) leaves that field as it was', async () => {
     const { dataDir, h } = await openWithDefault()
-    const created = await h.call('profiles.create', {
-      name: 'Keeper',
+    const kept = {
       instructions: 'Keep me.',
-      binding: { mode: 'pinned', entryId: 'fake', model: 'm-2' },
+      binding: { mode: 'pinned' as const, entryId: 'fake', model: 'm-2' },
       parameters: { temperature: 0.5 },
-      tools: [{ source: 'builtin', name: 'read_file' }],
-      approvals: [{ source: 'builtin', name: 'read_file', approval: 'ask' }],
+      tools: [{ source: 'builtin' as const, name: 'read_file' }],
+      approvals: [{ source: 'builtin' as const, name: 'read_file', approval: 'ask' as const }],
       stepLimit: 7,
-    })
+    }
+    const created = await h.call('profiles.create', { name: 'Keeper', ...kept })
 
     const renamed = await h.call('profiles.update', {
       id: created.id,
       patch: { name: 'Kept', instructions: undefined, binding: undefined, parameters: undefined, tools: undefined, approvals: undefined, stepLimit: undefined },
     })
-    expect(renamed).toMatchObject({
-      id: 'keeper',
-      name: 'Kept',
-      instructions: 'Keep me.',
-      binding: { mode: 'pinned', entryId: 'fake', model: 'm-2' },
-      parameters: { temperature: 0.5 },
-      tools: [{ source: 'builtin', name: 'read_file' }],
-      approvals: [{ source: 'builtin', name: 'read_file', approval: 'ask' }],
-      stepLimit: 7,
-    })
+    expect(renamed).toMatchObject({ id: 'keeper', name: 'Kept', ...kept })
     // A rename only: what shapes a turn is unchanged, so the revision is the same.
     expect(renamed.revision).toBe(created.revision)
     expect(profilesOnDisk(dataDir)[0]).toMatchObject({ name: 'Kept', instructions: 'Keep me.', stepLimit: 7 })
