@@ -99,6 +99,8 @@ export const GROUPS = [
       integration('storage-faults'),
       // A refusal's or a pause's words, word for word (string mutants); fallback: skip notices, cooldowns, all-failed fix.
       integration('agent-refusal-words'), integration('fallback'),
+      // MCP tools listed afresh between steps (run.set.refresh): covered by none of the above (ninth session's run).
+      integration('mcp-agent-tools'),
     ],
   },
   {
