@@ -101,6 +101,8 @@ export const GROUPS = [
       integration('agent-refusal-words'), integration('fallback'),
       // MCP tools listed afresh between steps (run.set.refresh): covered by none of the above (ninth session's run).
       integration('mcp-agent-tools'),
+      // A provider error mid agent turn (429 after a tool call): the turn's error and the cooldown (mut9).
+      integration('agent-turn-errors'),
     ],
   },
   {
