@@ -1,9 +1,13 @@
 // A full or read-only disk under the data directory is a known condition: every refused write says which
 // directory, what was not saved and what to do — never "Keel hit an unexpected error" — and Keel keeps working.
 // Real faults: a small tmpfs filled to the last byte, and the same tmpfs remounted read-only.
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, testKey, testKeychainService } from '../support/core-harness'
+import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
+import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import { mountSmallDisk, mountUnavailable, type SmallDisk } from '../support/small-disk'
 
 const fake = fakeProviderForFile()
@@ -118,6 +122,47 @@ describe.skipIf(unavailable !== null)(`storage faults${unavailable ? ` (skipped:
     disk.free()
     const next = await core.call('chat.send', { sessionId: session.id, text: 'again' })
     expect(await core.turnEnded(next.turnId)).toMatchObject({ status: 'done', error: null })
+  })
+
+  it('disk fills during an agent turn, after its call is answered: the turn ends with the disk-full error naming the reply, the call stays answered, and the next send works once space is freed', async () => {
+    disk = mountSmallDisk()
+    const dataDir = path.join(disk.dir, 'data')
+    // The workspace lives off the small disk: only Keel's own writes hit the full disk.
+    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'keel-ws-disk-')))
+    fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+    const toolSets = new Map<string, SessionToolSet>()
+    h = await CoreHarness.open(dataDir, testKeychainService(), { toolSet: (id) => toolSets.get(id) ?? null })
+    const core = h
+    await core.call('providers.create', { name: 'Work', kind: 'openai-compatible', baseUrl: `${fake.url}/v1`, defaultModel: 'm1', key: testKey('disk') })
+    const session = await core.call('sessions.create', {})
+    toolSets.set(session.id, { tools: BUILTIN_TOOLS, workspace })
+    // Step 0 reads a file; step 1 (after the result is recorded and sent) holds after its first chunk.
+    fake.sequence([
+      { toolCalls: [{ id: 'call_disk', name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { toolResultFor: 'call_disk', hold: 'agent-mid-reply', reply: 'The file greets you, at length.' },
+    ])
+    const { turnId } = await core.call('chat.send', { sessionId: session.id, text: 'What does hello.txt say?' })
+    await core.waitFor('chat', (e) => e.type === 'tool-call' && e.turnId === turnId && e.call.state === 'succeeded')
+    await core.waitFor('chat', (e) => e.type === 'delta' && e.turnId === turnId)
+    const faults = () => core.events('app').filter((e) => e.reason === 'storage-fault').length
+    const before = faults()
+    expect(disk.fill()).toBeGreaterThan(0)
+    fake.release('agent-mid-reply')
+    const ended = await core.turnEnded(turnId)
+    expect(ended).toMatchObject({ status: 'error', assistantMessageId: null, pause: null, error: { kind: 'disk-full' } })
+    if (ended.type !== 'turn-ended') throw new Error('not a turn end')
+    expect(ended.error?.message).toBe(`The disk holding Keel's data directory (${dataDir}) is full: the reply was not saved.`)
+    expect(faults()).toBeGreaterThan(before)
+    expect((await core.call('sessions.list', {})).items.find((s) => s.id === session.id)?.running).toBe(false)
+
+    disk.free()
+    // The call keeps its committed, answered state; the next send works.
+    const view = await core.call('sessions.open', { id: session.id })
+    expect(view.toolCalls).toMatchObject([{ providerCallId: 'call_disk', toolName: 'read_file', state: 'succeeded', turnId }])
+    fake.script({ reply: 'ok' })
+    const next = await core.call('chat.send', { sessionId: session.id, text: 'again' })
+    expect(await core.turnEnded(next.turnId)).toMatchObject({ status: 'done', error: null })
+    fs.rmSync(workspace, { recursive: true, force: true })
   })
 
   it('disk full from the first checkpoint of a streaming reply: one warning, the reply keeps streaming, and once space is freed it ends done with the whole text', async () => {
