@@ -9,6 +9,7 @@ import { CoreHarness, fakeProviderForFile, testKey, testKeychainService } from '
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import { mountSmallDisk, mountUnavailable, type SmallDisk } from '../support/small-disk'
+import { helloWorkspace } from '../support/agent-sessions'
 
 const fake = fakeProviderForFile()
 const unavailable = mountUnavailable()
@@ -128,8 +129,7 @@ describe.skipIf(unavailable !== null)(`storage faults${unavailable ? ` (skipped:
     disk = mountSmallDisk()
     const dataDir = path.join(disk.dir, 'data')
     // The workspace lives off the small disk: only Keel's own writes hit the full disk.
-    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'keel-ws-disk-')))
-    fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+    const workspace = helloWorkspace(os.tmpdir(), 'keel-disk')
     const toolSets = new Map<string, SessionToolSet>()
     h = await CoreHarness.open(dataDir, testKeychainService(), { toolSet: (id) => toolSets.get(id) ?? null })
     const core = h

@@ -49,14 +49,20 @@ export function resultSentFor(r: RecordedRequest, callId: string): string {
   return typeof sent.content === 'string' ? sent.content : JSON.stringify(sent.content)
 }
 
+/** A fresh workspace folder in `parent` holding hello.txt ("hello from the workspace"), by its real path. */
+export function helloWorkspace(parent: string, label: string): string {
+  const workspace = fs.realpathSync(fs.mkdtempSync(path.join(parent, `${label}-ws-`)))
+  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+  return workspace
+}
+
 /**
  * A core whose sessions run agent turns with the tool set a test puts in `toolSets` (by session id), and a
  * workspace folder (with hello.txt) beside its data directory for the tools to work in.
  */
 export async function openAgentHarness(label: string, service: string, toolSets: ReadonlyMap<string, SessionToolSet>) {
   const dataDir = tempDataDir(label)
-  const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', `${label}-ws-`)))
-  fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
+  const workspace = helloWorkspace(path.join(dataDir, '..'), label)
   const h = await CoreHarness.open(dataDir, service, { toolSet: (id) => toolSets.get(id) ?? null })
   return { h, dataDir, workspace }
 }
