@@ -35,6 +35,13 @@ export function toolResultsSent(request: RecordedRequest): SentToolResult[] {
   return toolResultsOf(request.protocol, request.body)
 }
 
+/** The names of the tools a recorded request offered, in order: `function.name` on Chat Completions, `name` on the
+ *  Responses API and Anthropic Messages (none when it offered none). */
+export function toolNamesOffered(request: RecordedRequest): string[] {
+  const tools = (request.body as { tools?: Array<{ name?: string; function?: { name: string } }> } | null)?.tools ?? []
+  return tools.map((t) => t.function?.name ?? t.name ?? '')
+}
+
 function isCompletion(protocol: Protocol): protocol is CompletionProtocol {
   return protocol === 'openai-chat' || protocol === 'openai-responses' || protocol === 'anthropic-messages'
 }

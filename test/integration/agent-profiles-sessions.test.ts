@@ -7,15 +7,13 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { WORKSPACE_AGENT_PROFILE_ID } from '../../src/shared/agent-profiles'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
-import type { RecordedRequest } from '../fake-provider/server'
+import { toolNamesOffered } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { openAtSchema } from '../support/previous-schema'
 import { requestsTo } from '../support/agent-sessions'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
-
-const toolNames = (r: RecordedRequest) => ((r.body as { tools?: Array<{ function: { name: string } }> }).tools ?? []).map((t) => t.function.name)
 
 /** config.json with one keyless Chat Completions entry (`work`, on its own path of the fake) as the app default. */
 function writeConfig(dataDir: string): void {
@@ -49,7 +47,7 @@ describe('what a session gets from its agent profile', () => {
       fake.clear()
       expect(await send(h, s.id, 'hello')).toMatchObject({ status: 'done' })
       const [first] = requestsTo(fake, '/work')
-      return toolNames(first!)
+      return toolNamesOffered(first!)
     }
     const offered = async (name: string, tools: Array<{ source: string; name: string }>) => offeredBy((await h.call('profiles.create', { name, tools, workspace })).id)
 

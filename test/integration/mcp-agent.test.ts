@@ -9,7 +9,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { ToolCallView } from '../../src/shared/domain'
-import { toolResultsSent } from '../fake-provider/server'
+import { toolNamesOffered, toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
 import { EVERYTHING_SERVER, FILESYSTEM_SERVER, defaultHttpTools, startHttpMcpServer, type TestHttpMcpServer, type TestHttpTool } from '../support/mcp-servers'
 
@@ -47,7 +47,6 @@ async function agentWith(servers: Array<{ name: string; transport: unknown; trus
 }
 
 const requests = (a: Agent) => fake.requests().filter((r) => r.path.startsWith(`${a.prefix}/`) && r.protocol !== 'models')
-const offeredNames = (body: unknown) => ((body as { tools?: Array<{ function: { name: string } }> }).tools ?? []).map((t) => t.function.name)
 const ended = (a: Agent, turnId: string, since = 0) => a.h.waitFor('chat', (e) => e.type === 'turn-ended' && e.turnId === turnId, 30_000, since)
 const callIn = (a: Agent, match: (c: ToolCallView) => boolean, since = 0) =>
   a.h.waitFor('chat', (e) => e.type === 'tool-call' && match(e.call), 30_000, since).then((e) => (e as { call: ToolCallView }).call)
@@ -71,7 +70,7 @@ describe('MCP tools in agent turns (Keel runtime, real servers)', () => {
     const { turnId } = await a.h.call('chat.send', { sessionId: a.sessionId, text: 'echo and add' })
     expect(await ended(a, turnId)).toMatchObject({ status: 'done' })
     const [first, second] = requests(a)
-    const names = offeredNames(first!.body)
+    const names = toolNamesOffered(first!)
     expect(names).toEqual(expect.arrayContaining(['everything__echo', 'everything__get-sum', 'everything__trigger-long-running-operation']))
     const sum = (first!.body as { tools: Array<{ function: { name: string; parameters: Record<string, unknown> } }> }).tools.find((t) => t.function.name === 'everything__get-sum')!
     expect(sum.function.parameters).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } })
@@ -154,7 +153,7 @@ describe('MCP tools in agent turns (Keel runtime, real servers)', () => {
     expect(await ended(a, turnId)).toMatchObject({ status: 'done' })
     const steps = requests(a)
     expect(steps).toHaveLength(2)
-    for (const step of steps) expect(offeredNames(step.body)).toEqual(['paged__echo', 'paged__note'])
+    for (const step of steps) expect(toolNamesOffered(step)).toEqual(['paged__echo', 'paged__note'])
     expect(toolResultsSent(steps[1]!).map((r) => [r.callId, r.content])).toEqual([['call_echo', 'Echo: once']])
     expect((await calls(a)).map((c) => [c.source, c.toolName, c.state])).toEqual([['mcp:paged', 'echo', 'succeeded']])
   })
@@ -305,7 +304,7 @@ describe('MCP tools over Streamable HTTP (in-test SDK server)', () => {
     const last = requests(a).at(-1)!
     expect(toolResultsSent(last)).toEqual([expect.objectContaining({ callId: 'call_x', content: row!.resultPreview })])
     // The server is gone, so that step went out without its tools, and the user was told why.
-    expect(offeredNames(last.body)).toEqual([])
+    expect(toolNamesOffered(last)).toEqual([])
     expect(a.h.events('notice').some((n) => n.sessionId === a.sessionId && n.level === 'warning' && n.text.includes('"Remote" is not available'))).toBe(true)
   })
 })

@@ -13,6 +13,7 @@ import { profileToolSet } from '../../src/main/core/agents/profile-tool-set'
 import type { ProfileTool, ResolvedSessionProfile } from '../../src/main/core/agents/profiles'
 import { KeelError } from '../../src/main/core/errors'
 import type { ToolSetItem } from '../../src/shared/agent-profiles'
+import { toolNamesOffered } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { mcpEntry, writeAgentConfig } from '../support/mcp-servers'
 import { SdkMcpRuntime, closedAfterEach, echoTool, type SdkTool } from '../support/sdk-mcp-runtime'
@@ -124,9 +125,8 @@ describe("a profile's MCP tools next to its workspace and built-in tools", () =>
     const { turnId } = await s.h.call('chat.send', { sessionId: s.sessionId, text: 'leave' })
     expect(await s.h.waitFor('chat', (e) => e.type === 'turn-ended' && e.turnId === turnId, 10_000)).toMatchObject({ status: 'done' })
     const [first, second] = s.requests()
-    const offered = (r: typeof first) => ((r!.body as { tools?: Array<{ function: { name: string } }> }).tools ?? []).map((t) => t.function.name)
-    expect(offered(first)).toEqual(['notes__leave', 'files__echo'])
-    expect(offered(second)).toEqual([])
+    expect(toolNamesOffered(first!)).toEqual(['notes__leave', 'files__echo'])
+    expect(toolNamesOffered(second!)).toEqual([])
     const notices = s.h.events('notice').filter((n) => n.sessionId === s.sessionId && n.level === 'warning')
     expect(notices.map((n) => n.text)).toEqual([
       'The MCP server "Notes" is not available: Notes changed its launch; trust it again. The MCP server "Files" is not available: Files changed its launch; trust it again. The turn goes on without its tools (they are offered again once it is back).',

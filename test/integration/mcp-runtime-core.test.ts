@@ -4,7 +4,7 @@
 // tools reach the provider under their wire names and the server's answers come back as the tool results.
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { toolResultsSent } from '../fake-provider/server'
+import { toolNamesOffered, toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { everythingEntry, writeAgentConfig } from '../support/mcp-servers'
 
@@ -36,7 +36,7 @@ describe('the MCP runtime in the core', () => {
       expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
 
       const sent = fake.requests().filter((r) => r.path.startsWith(`${prefix}/`) && r.protocol !== 'models')
-      const names = ((sent[0]!.body as { tools?: Array<{ function: { name: string } }> }).tools ?? []).map((t) => t.function.name)
+      const names = toolNamesOffered(sent[0]!)
       expect(names).toEqual(expect.arrayContaining(['everything__echo', 'everything__get-sum', 'everything__get-env']))
       const results = toolResultsSent(sent[1]!)
       expect(results.find((r) => r.callId === 'call_echo')?.content).toContain('the heron flies at dawn')

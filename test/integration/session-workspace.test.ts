@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { WORKSPACE_AGENT_PROFILE_ID } from '../../src/shared/agent-profiles'
 import { MIGRATIONS } from '../../src/main/core/sessions/migrations/index'
 import { SessionStore } from '../../src/main/core/sessions/session-store'
-import { toolResultsSent } from '../fake-provider/server'
+import { toolNamesOffered, toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { openAtSchema } from '../support/previous-schema'
 
@@ -54,7 +54,7 @@ describe('a session’s own workspace folder', () => {
     const { turnId } = await h.call('chat.send', { sessionId: s.id, text: 'when does the heron fly?' })
     expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
     const [first, second] = fake.requests()
-    const names = (((first!.body as { tools?: Array<{ function: { name: string } }> }).tools) ?? []).map((t) => t.function.name)
+    const names = toolNamesOffered(first!)
     expect(names).toEqual(expect.arrayContaining(['list_files', 'read_file', 'search_files', 'write_file', 'edit_file']))
     expect(toolResultsSent(second!).find((r) => r.callId === 'call_read')?.content).toContain('the heron flies at dawn')
 
