@@ -194,6 +194,36 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(resultSentFor(mine(prefix).at(-1)!, callId(api, 1))).toMatch(/^cancelled by the user/)
   })
 
+  it('Stop while a tool runs and a later call of the step waits for approval: the window is told that card was cancelled too', async () => {
+    // The waiting card is answered only by the end of the turn (nothing else touches it): without that event the
+    // window would keep offering Approve on a call of a stopped turn.
+    const { tool, gate } = gatedTool('wait_for_card', dataDir)
+    const writeFile = BUILTIN_TOOLS.find((t) => t.name === 'write_file')!
+    const { sessionId, prefix } = await agentSession(api, [tool, writeFile])
+    const target = `never-${api}.txt`
+    fake.sequence([
+      {
+        pathPrefix: prefix,
+        toolCalls: [
+          { id: callId(api, 1), name: 'wait_for_card', arguments: { label: `card-${api}` } },
+          { id: callId(api, 2), name: 'write_file', arguments: { path: target, content: 'x' } },
+        ],
+      },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'wait, then write' })
+    await gate.started
+    const write = () =>
+      chatEvents(sessionId).filter((e): e is Extract<ChatEvent, { type: 'tool-call' }> => e.type === 'tool-call' && e.call.toolName === 'write_file')
+    expect(write().at(-1)?.call.state).toBe('awaiting-approval')
+    await h.call('chat.stop', { sessionId })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped', pause: null })
+    expect(write().at(-1)?.call).toMatchObject({ state: 'cancelled', resultPreview: expect.stringMatching(/^cancelled by the user/) })
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls!.map((c) => c.state)).toEqual(['cancelled', 'cancelled'])
+    expect(fs.existsSync(path.join(workspace, target))).toBe(false)
+  })
+
   it('a command that outlives its time limit ends as timed-out, and the model reads that', async () => {
     const runCommand = BUILTIN_TOOLS.find((t) => t.name === 'run_command')!
     const { sessionId, prefix } = await agentSession(api, [runCommand], { timeoutMs: 300, approval: () => 'allow' })
