@@ -103,6 +103,8 @@ export const GROUPS = [
       integration('mcp-agent-tools'),
       // A provider error mid agent turn (429 after a tool call): the turn's error and the cooldown (mut9).
       integration('agent-turn-errors'),
+      // Sending clears the sender's draft (tenth session's run: covered by none of the above).
+      integration('sessions-store'),
     ],
   },
   {
