@@ -156,6 +156,23 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(resultSentFor(second, callId(api, 2))).toContain('Invalid arguments for read_file')
   })
 
+  it('arguments that are not one JSON object: the call is answered failed at once, in words the model reads', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    // A JSON array where the object belongs: the fake streams exactly that text as the call's arguments.
+    const notAnObject = ['hello.txt'] as unknown as Record<string, unknown>
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'read_file', arguments: notAnObject }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'I will send an object.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'go' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
+    const words = 'read_file was not run: the arguments are not a JSON object. Send the arguments as one JSON object.'
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toBe(words)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls).toMatchObject([{ providerCallId: callId(api, 1), toolName: 'read_file', state: 'failed', resultPreview: words }])
+  })
+
   it('Stop during a step: the stopped text is kept, the finished call keeps its result, the next turn is accepted', async () => {
     const { sessionId, prefix } = await agentSession(api)
     fake.sequence([
@@ -275,6 +292,30 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     await h.call('tools.approve', { callId: call!.id, scope: 'once' })
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
     expect(fs.readFileSync(path.join(workspace, target), 'utf8')).toBe('approved')
+  })
+
+  it('approved after the session stopped offering the tool: the call fails unrun, the window is told, the model reads why', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    const target = `dropped-${api}.txt`
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: target, content: 'x' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'It is gone, then.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write it' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+    const [waiting] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    // While the card waits, the session's tools change (a profile edited, a server removed): write_file is gone.
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name !== 'write_file'), workspace })
+    const m2 = h.mark()
+    await h.call('tools.approve', { callId: waiting!.id, scope: 'once' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    const words = 'write_file is no longer offered in this session; it was not run.'
+    expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toBe(words)
+    const told = chatEvents(sessionId).flatMap((e) => (e.type === 'tool-call' && e.call.id === waiting!.id ? [[e.call.state, e.call.resultPreview]] : []))
+    expect(told.at(-1)).toEqual(['failed', words])
+    expect((await h.call('sessions.open', { id: sessionId })).toolCalls).toMatchObject([{ state: 'failed', resultPreview: words }])
+    expect(fs.existsSync(path.join(workspace, target))).toBe(false)
   })
 
   it('a new message while an approval is pending answers the call "not run: the user moved on"', async () => {
