@@ -136,6 +136,21 @@ describe('attachments on the wire', () => {
     expect(summary!.title).toBe('dot.png')
   })
 
+  it('a new session is titled after its first message\'s text when it has files too, after the first file when the text is only spaces', async () => {
+    const h = await core()
+    await withEntries(h)
+    // Text and files: the text names the session, not the first file.
+    const { choices } = await stageAll(h)
+    const withText = await sessionOn(h, 'work', 'gpt-vision')
+    expect(await sendAndEnd(h, withText, 'Compare the chart with the notes', choices)).toMatchObject({ status: 'done' })
+    // Only spaces and a line break: as good as no text, the first file names it (chat.send's contract trims the text).
+    const again = await stageAll(h)
+    const blank = await sessionOn(h, 'work', 'gpt-vision')
+    expect(await sendAndEnd(h, blank, '  \n ', again.choices)).toMatchObject({ status: 'done' })
+    const summaries = await h.call('sessions.summaries', { ids: [withText, blank] })
+    expect(summaries.map((s) => s.title)).toEqual(['Compare the chart with the notes', 'dot.png'])
+  })
+
   it('an Anthropic-compatible server (not Anthropic\'s API) gets the PDF\'s extracted text', async () => {
     const h = await core()
     await h.call('providers.create', { id: 'compat', name: 'Compatible', kind: 'openai-compatible', api: 'anthropic-messages', baseUrl: `${fake.url}/compat`, auth: 'none' })
