@@ -304,6 +304,119 @@ describe('fallback bindings', () => {
     expect(view.turns.at(-1)!.partialText).not.toBe('')
   })
 
+  it('a list naming the selected binding itself: it is not asked twice, the same entry with another model is asked', async () => {
+    const a = await entry('openai-chat', 'self-a')
+    const b = await entry('openai-chat', 'self-b')
+    const sessionId = await sessionWith(a, [])
+    await h.call('sessions.setFallbacks', {
+      id: sessionId,
+      chain: { bindings: [{ entryId: a.id, model: 'm-1' }, { entryId: a.id, model: 'm-2' }, { entryId: b.id, model: 'm-2' }] },
+    })
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('done')
+    // The selected binding once (its 503), then the same entry with m-2, which answers; b is never needed.
+    expect(requestsTo(fake, a.prefix).map(wire)).toEqual([
+      { path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-1' },
+      { path: `${a.prefix}/v1/chat/completions`, key: a.key, model: 'm-2' },
+    ])
+    expect(requestsTo(fake, b.prefix)).toHaveLength(0)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.at(-1)!.producedWith).toMatchObject({ entryId: a.id, model: 'm-2' })
+    const record = view.turns.at(-1)!.fallbacks![0]!
+    expect(record.skipped.map((s) => [s.entryId, s.model, s.reason])).toEqual([[a.id, 'm-1', 'HTTP 503']])
+    expect(record.answered).toMatchObject({ entryId: a.id, model: 'm-2' })
+  })
+
+  it('a fallback failing with an error the list does not name (401): it stands, no later fallback is asked, the record says nothing answered', async () => {
+    const a = await entry('openai-chat', 'fb401-a')
+    const b = await entry('openai-chat', 'fb401-b')
+    const c = await entry('openai-chat', 'fb401-c')
+    const sessionId = await sessionWith(a, [b, c])
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, status: 401, times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('error')
+    expect(end.error).toMatchObject({ kind: 'auth', status: 401 })
+    expect([a, b, c].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 1, 0])
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.at(-1)!.role).toBe('user')
+    const turn = view.turns.at(-1)!
+    // Nothing answered: the record names both failures, and the header line does not claim the fallback answered.
+    expect(turn.fallbacks).toEqual([
+      expect.objectContaining({
+        selected: expect.objectContaining({ entryId: a.id, model: 'm-1' }),
+        answered: null,
+        skipped: [expect.objectContaining({ entryId: a.id, reason: 'HTTP 503', outcome: 'failed' }), expect.objectContaining({ entryId: b.id, reason: 'HTTP 401', outcome: 'failed' })],
+      }),
+    ])
+    expect((await h.call('sessions.fallbacks', { id: sessionId })).latest).toMatchObject({ answered: null })
+    // The fallback produced nothing: the step stays on the selected binding's account.
+    expect(turn.usage).toMatchObject({ entryId: a.id, model: 'm-1' })
+  })
+
+  it("a fallback's Retry-After on an error that stands (the list does not name rate limits) starts a wait on the fallback only: the next turn asks the selected binding", async () => {
+    const a = await entry('openai-chat', 'fbwait-a')
+    const b = await entry('openai-chat', 'fbwait-b')
+    const sessionId = await sessionWith(a, [b], ['server'])
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, status: 429, retryAfter: 120, times: 1 })
+    const end = await send(sessionId, 'one')
+    expect(end.error).toMatchObject({ kind: 'rate-limited', status: 429 })
+    expect([a, b].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 1])
+    // The selected binding was not the one that asked Keel to wait: the next turn is sent to it, and it answers.
+    const next = await send(sessionId, 'two')
+    expect(next.status).toBe('done')
+    expect([a, b].map((e) => requestsTo(fake, e.prefix).length)).toEqual([2, 1])
+    // The fallback still waits: when the selected binding fails again, it is passed over saying so.
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    const third = await send(sessionId, 'three')
+    expect(third.status).toBe('error')
+    expect([a, b].map((e) => requestsTo(fake, e.prefix).length)).toEqual([3, 1])
+    expect(noticesOf(sessionId).some((t) => t.startsWith(`Fallback Entry ${b.id} · m-2 skipped: it asked Keel to wait`))).toBe(true)
+  })
+
+  it('a fallback that streamed text and then broke: the error stands, its partial text is kept, no later fallback is asked, and the record says it was answering', async () => {
+    const a = await entry('openai-chat', 'fbmid-a')
+    const b = await entry('openai-chat', 'fbmid-b')
+    const c = await entry('openai-chat', 'fbmid-c')
+    const sessionId = await sessionWith(a, [b, c])
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, malformed: true, reply: 'Partial answer from the fallback', times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('error')
+    expect([a, b, c].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 1, 0])
+    const turn = (await h.call('sessions.open', { id: sessionId })).turns.at(-1)!
+    expect(turn.partialText).not.toBe('')
+    expect(turn.fallbacks![0]).toMatchObject({ answered: { entryId: b.id, model: 'm-2' }, skipped: [{ entryId: a.id, reason: 'HTTP 503' }, { entryId: b.id, outcome: 'failed' }] })
+    // Its tokens are billed by the fallback's entry.
+    expect(turn.usage).toMatchObject({ entryId: b.id, model: 'm-2' })
+  })
+
+  it('Stop while a fallback is being asked: the turn is stopped, no later fallback is asked, and the record says nothing answered', async () => {
+    const a = await entry('openai-chat', 'fbstop-a')
+    const b = await entry('openai-chat', 'fbstop-b')
+    const c = await entry('openai-chat', 'fbstop-c')
+    const sessionId = await sessionWith(a, [b, c])
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, hang: true, times: 1 })
+    const asked = fake.requests().length
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'hello' })
+    // The primary's 503, then the fallback's request, which hangs.
+    await fake.waitForRequests(asked + 2)
+    await h.call('chat.stop', { sessionId })
+    const end = (await h.turnEnded(turnId)) as Extract<ChatEvent, { type: 'turn-ended' }>
+    expect(end.status).toBe('stopped')
+    expect(end.error).toBeNull()
+    expect([a, b, c].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 1, 0])
+    const record = (await h.call('sessions.open', { id: sessionId })).turns.at(-1)!.fallbacks![0]!
+    expect(record.answered).toBeNull()
+    expect(record.skipped.map((s) => [s.entryId, s.outcome])).toEqual([
+      [a.id, 'failed'],
+      [b.id, 'failed'],
+    ])
+  })
+
   it('an agent turn: step 1 fails on the primary, the fallback (another API) answers with the calls and results paired, and the next step asks the primary first', async () => {
     const a = await entry('openai-chat', 'agent-a')
     const b = await entry('anthropic-messages', 'agent-b')
