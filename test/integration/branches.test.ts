@@ -8,7 +8,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
-import { openAgentHarness, requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
+import { openAgentHarness, requestsTo, resultSentFor, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { openAtSchema } from '../support/previous-schema'
 import { toolResultsSent } from '../fake-provider/server'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
@@ -364,6 +364,87 @@ describe('diagnostics follow the active branch', () => {
     d = await h.call('diagnostics.session', { id: sessionId })
     expect(d.agent?.lastTurn?.turnId).toBe(first)
     expect(d.agent?.lastTurn?.steps.map((s) => s.finishReason)).toEqual(['tool-calls', 'text'])
+  })
+})
+
+describe('edit + resend: the refusal, an agent session, and what the windows are told', () => {
+  it('an edit of a reply is refused with words that point at the message', async () => {
+    const { sessionId } = await session()
+    await turn(h.call('chat.send', { sessionId, text: 'only mine' }))
+    const [, reply] = await shown(sessionId)
+    expect(await h.fail('chat.edit', { sessionId, messageId: reply!.id, text: 'x' })).toMatchObject({
+      kind: 'invalid-input',
+      field: 'messageId',
+      message: 'Only your own messages can be edited. To get another reply, regenerate it.',
+    })
+  })
+
+  it('an edit in an agent session is an agent turn: the tools are offered, a call runs and its result goes back', async () => {
+    const { sessionId, prefix } = await session()
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'read_file'), workspace })
+    fake.script({ pathPrefix: prefix, reply: 'Ask me about a file.', times: 1 })
+    await turn(h.call('chat.send', { sessionId, text: 'hi' }))
+    const [asked] = await shown(sessionId)
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_edit1', name: 'read_file', arguments: { path: 'hello.txt' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_edit1', reply: 'It says hello.' },
+    ])
+    const sentBefore = requestsTo(fake, prefix).length
+    const edited = await turn(h.call('chat.edit', { sessionId, messageId: asked!.id, text: 'what does hello.txt say?' }))
+    const sent = requestsTo(fake, prefix).slice(sentBefore)
+    expect(sent).toHaveLength(2)
+    const [first, second] = sent
+    const offered = (r: RecordedRequest) => ((r.body as { tools?: Array<{ name?: string; function?: { name: string } }> }).tools ?? []).map((t) => t.name ?? t.function!.name)
+    expect(offered(first!)).toEqual(['read_file'])
+    expect(textsSent(first!)).toEqual([['user', 'what does hello.txt say?']])
+    expect(resultSentFor(second!, 'call_edit1')).toContain('hello from the workspace')
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(lines(view.messages)).toEqual([['user', 'what does hello.txt say?'], ['assistant', 'It says hello.']])
+    expect(view.toolCalls).toMatchObject([{ providerCallId: 'call_edit1', toolName: 'read_file', state: 'succeeded', turnId: edited }])
+  })
+
+  it('an edit while a call waits for approval answers the card "not run: the user moved on", and the window is told', async () => {
+    const { sessionId, prefix } = await session()
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'write_file'), workspace })
+    fake.script({ pathPrefix: prefix, toolCalls: [{ id: 'call_edit_w', name: 'write_file', arguments: { path: 'edit-moved-on.txt', content: 'x' } }], times: 1 })
+    const { turnId: pausedTurn } = await h.call('chat.send', { sessionId, text: 'write it' })
+    expect(await h.turnEnded(pausedTurn)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+    const [waiting] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    expect(waiting).toMatchObject({ state: 'awaiting-approval' })
+    const [asked] = await shown(sessionId)
+    fake.script({ pathPrefix: prefix, reply: 'Nothing written.', times: 1 })
+    const before = h.events('chat').length
+    await turn(h.call('chat.edit', { sessionId, messageId: asked!.id, text: 'do not write anything' }))
+    // The card in the window changes at once: the call is answered, not left waiting.
+    const told = h.events('chat').slice(before).flatMap((e) => (e.type === 'tool-call' && e.call.id === waiting!.id ? [e] : []))
+    expect(told).toMatchObject([{ sessionId, turnId: pausedTurn, call: { state: 'cancelled', resultPreview: 'not run: the user moved on' } }])
+    expect((await h.call('sessions.open', { id: sessionId })).toolCalls ?? []).toEqual([])
+    expect(fs.existsSync(path.join(workspace, 'edit-moved-on.txt'))).toBe(false)
+  })
+
+  it('an edit tells the windows the branch changed and puts its session first in the list while the reply streams', async () => {
+    const a = await session()
+    const b = await session()
+    await turn(h.call('chat.send', { sessionId: a.sessionId, text: 'older session' }))
+    await turn(h.call('chat.send', { sessionId: b.sessionId, text: 'newer session' }))
+    const list = async () => (await h.call('sessions.list', {})).items.map((s) => s.id).filter((id) => id === a.sessionId || id === b.sessionId)
+    expect(await list()).toEqual([b.sessionId, a.sessionId])
+    // The clock past b's last activity, so that the order below is not a tie.
+    const newest = (await h.call('sessions.list', {})).items.find((s) => s.id === b.sessionId)!.updatedAt
+    while (Date.now() <= newest) await new Promise((resolve) => setImmediate(resolve))
+    const [asked] = await shown(a.sessionId)
+    fake.script({ pathPrefix: a.prefix, hold: 'edit-streaming', reply: 'a new answer', times: 1 })
+    const seen = h.events('sessions').length
+    const { turnId } = await h.call('chat.edit', { sessionId: a.sessionId, messageId: asked!.id, text: 'older session, edited' })
+    // Told at once (the open window reopens on the new branch), before the reply streams.
+    expect(h.events('sessions').slice(seen).map((e) => [e.reason, e.changes])).toEqual([
+      ['branch', [{ id: a.sessionId, kind: 'updated' }]],
+      ['turn-started', [{ id: a.sessionId, kind: 'updated' }]],
+    ])
+    // The session edited is the latest activity while its reply is still streaming.
+    expect(await list()).toEqual([a.sessionId, b.sessionId])
+    fake.release('edit-streaming')
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
   })
 })
 
