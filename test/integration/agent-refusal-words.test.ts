@@ -177,6 +177,80 @@ describe('what Keel says when it refuses an action on an agent session', () => {
     ])
   })
 
+  it('while an approved call resumes its turn, regenerating an earlier reply is refused with "wait or press Stop"; nothing is sent or stored', async () => {
+    const save = gatedTool('save_note', dataDir, 'write')
+    const { sessionId, prefix } = await agentSession([save.tool])
+    fake.sequence([
+      { pathPrefix: prefix, reply: 'First answer.' },
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_g2', name: 'save_note', arguments: { label: 'regenerate-while-resuming' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_g2', reply: 'Saved.' },
+    ])
+    const m1 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'hello' })
+    expect(await ended(sessionId, m1)).toMatchObject({ status: 'done' })
+    const m2 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'now save it' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+    const view = await h.call('sessions.open', { id: sessionId })
+    const firstReply = view.messages[1]!
+    const waiting = view.toolCalls!.find((c) => c.state === 'awaiting-approval')!
+
+    // Approved: the turn resumes (its tools are looked up, held here) but does not run yet.
+    const hold = holdNextToolLookup()
+    const m3 = h.mark()
+    const approving = h.call('tools.approve', { callId: waiting.id, scope: 'once' })
+    await hold.reached
+    expect(await h.fail('chat.regenerate', { sessionId, messageId: firstReply.id })).toMatchObject({
+      kind: 'conflict',
+      message: STREAMING,
+      fix: 'Wait for it to finish or press Stop.',
+    })
+    hold.release()
+    await approving
+    await save.gate.started
+    save.gate.open('saved')
+    expect(await ended(sessionId, m3)).toMatchObject({ status: 'done', error: null })
+    // The refused regenerate left nothing: no second reply to the first message, the three requests of the two turns.
+    expect(requestsTo(fake, prefix)).toHaveLength(3)
+    expect(save.gate.runs()).toBe(1)
+    const after = await h.call('sessions.open', { id: sessionId })
+    expect(after.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'hello'],
+      ['assistant', 'First answer.'],
+      ['user', 'now save it'],
+      ['assistant', 'Saved.'],
+    ])
+    expect(after.messages[1]!.versions ?? null).toBeNull()
+    expect(after.turns.map((t) => t.status)).toEqual(['done', 'done'])
+  })
+
+  it('retry before anything was sent, and regenerate asked on your own message, say what to do (the latter naming its field); nothing is sent', async () => {
+    const { sessionId, prefix } = await agentSession([])
+    // A session with no message yet: nothing to retry, said in the same words as after a reply that did not fail.
+    expect(await h.fail('chat.retry', { sessionId })).toMatchObject({
+      kind: 'conflict',
+      message: 'There is nothing to retry: the last message of this branch did not fail.',
+      fix: 'Regenerate a reply, or send a new message.',
+    })
+    expect(requestsTo(fake, prefix)).toEqual([])
+    fake.sequence([{ pathPrefix: prefix, reply: 'An answer.' }])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'a question' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done' })
+    const [mine] = (await h.call('sessions.open', { id: sessionId })).messages
+    // The window marks the field the refusal is about (the message the action was asked on).
+    expect(await h.fail('chat.regenerate', { sessionId, messageId: mine!.id })).toEqual({
+      kind: 'invalid-input',
+      field: 'messageId',
+      message: 'Only a reply can be regenerated. To change your message, edit it.',
+    })
+    expect(requestsTo(fake, prefix)).toHaveLength(1)
+    expect(await contents(sessionId)).toEqual([
+      ['user', 'a question'],
+      ['assistant', 'An answer.'],
+    ])
+  })
+
   it('Run again for a tool the session no longer offers is refused: check the profile and its tools; nothing runs', async () => {
     const wait = gatedTool('wait_here', dataDir)
     const { sessionId, prefix } = await agentSession([wait.tool])
