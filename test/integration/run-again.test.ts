@@ -103,6 +103,32 @@ describe.each(WIRE_APIS)('run again on %s', (api) => {
 })
 
 describe('run again: what it refuses, and a call interrupted by a restart', () => {
+  it('a failed call whose arguments were not one JSON object: Run again is refused in those words, and nothing is run, recorded or sent', async () => {
+    const { sessionId, prefix } = await session(h, 'openai-chat', dataDir)
+    // A JSON array where the object belongs: the call is answered failed at once (agent-loop.test.ts), never run.
+    const notAnObject = ['a note'] as unknown as Record<string, unknown>
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_arr', name: 'save_note', arguments: notAnObject }] },
+      { pathPrefix: prefix, toolResultFor: 'call_arr', reply: 'I will send an object next time.' },
+    ])
+    const m1 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'save it' })
+    expect(await ended(h, sessionId, m1)).toMatchObject({ status: 'done', error: null })
+    const before = await h.call('sessions.open', { id: sessionId })
+    expect(before.toolCalls).toMatchObject([{ providerCallId: 'call_arr', toolName: 'save_note', state: 'failed' }])
+    const sent = mine(prefix).length
+
+    const refused = await h.fail('tools.runAgain', { callId: before.toolCalls![0]!.id })
+    expect(refused).toMatchObject({ kind: 'invalid-input', message: "The call's arguments were not one JSON object, so there is nothing to run again." })
+    // Nothing ran, no turn started, no message or call was recorded, nothing went to the model.
+    expect(gates.get(sessionId)!.gate.runs()).toBe(0)
+    expect(h.events('chat').filter((e) => e.sessionId === sessionId && e.type === 'turn-started')).toHaveLength(1)
+    const after = await h.call('sessions.open', { id: sessionId })
+    expect(after.messages.map((m) => [m.role, m.content])).toEqual(before.messages.map((m) => [m.role, m.content]))
+    expect(after.toolCalls!.map((c) => [c.id, c.state])).toEqual([[before.toolCalls![0]!.id, 'failed']])
+    expect(mine(prefix)).toHaveLength(sent)
+  })
+
   it('a call a restart answered "interrupted" is not re-run at start; Run again asks, then runs it once', async () => {
     const dir = tempDataDir('keel-run-again-restart')
     let harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
