@@ -184,3 +184,49 @@ describe('run again: what it refuses, and a call interrupted by a restart', () =
     }
   })
 })
+
+describe('run again: a call the session allows without asking', () => {
+  it('a cancelled read call runs again at once when the user asks (no card): it runs, the model reads its new result, the turn ends done', async () => {
+    n += 1
+    const { sessionId, prefix } = await sessionOnFakeApi(h, fake, 'openai-chat', { id: `r${n}` })
+    const first = gatedTool('look_around', dataDir)
+    toolSets.set(sessionId, { tools: [first.tool], workspace })
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: 'call_read1', name: 'look_around', arguments: { label: 'read-again' } }] }])
+    const m1 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'look around' })
+    await first.gate.started
+    await h.call('chat.stop', { sessionId })
+    expect(await ended(h, sessionId, m1)).toMatchObject({ status: 'stopped' })
+    const [old] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    expect(old).toMatchObject({ toolName: 'look_around', effect: 'read', state: 'cancelled' })
+
+    // The same read tool with a fresh gate, so the test can tell the second run from the first.
+    const second = gatedTool('look_around', dataDir)
+    toolSets.set(sessionId, { tools: [second.tool], workspace })
+    fake.script({ pathPrefix: prefix, toolResults: true, reply: 'Looked again.' })
+    const m2 = h.mark()
+    const again = await h.call('tools.runAgain', { callId: old!.id })
+    // A read asks nothing: the new call runs at once (marked running before its effect begins), no card is shown.
+    const running = await h.waitFor('chat', (e) => e.type === 'tool-call' && e.call.id === again.callId && e.call.state === 'running', 10_000, m2)
+    expect(running).toMatchObject({ sessionId, turnId: again.turnId })
+    expect(await second.gate.started).toEqual({ state: 'running' })
+    second.gate.open('looked again')
+    expect(await ended(h, sessionId, m2)).toMatchObject({ turnId: again.turnId, status: 'done', error: null })
+    expect(h.events('chat').slice(m2).filter((e) => e.type === 'tool-call' && e.call.state === 'awaiting-approval')).toEqual([])
+    expect([first.gate.runs(), second.gate.runs()]).toEqual([1, 1])
+    // The model's next request carries the old call's result and the new call's: the new one is what the re-run said.
+    const view = await h.call('sessions.open', { id: sessionId })
+    const results = toolResultsSent(mine(prefix).at(-1)!)
+    expect(results.map((r) => r.callId)).toEqual(['call_read1', view.toolCalls![1]!.providerCallId])
+    expect(JSON.stringify(results[1]!.content)).toContain('looked again')
+    expect(view.toolCalls!.map((c) => [c.id, c.state])).toEqual([
+      [old!.id, 'cancelled'],
+      [again.callId, 'succeeded'],
+    ])
+    expect(view.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'look around'],
+      ['user', 'Run again: look_around (the earlier call ended cancelled).'],
+      ['assistant', 'Looked again.'],
+    ])
+  })
+})
