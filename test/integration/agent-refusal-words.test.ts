@@ -1,15 +1,17 @@
 // What the user reads when Keel refuses an action on an agent session, or pauses a turn: the message and the fix,
 // word for word (a refusal is only useful if it says what to do). Each case makes the action a user makes — a send
 // while a reply streams, switching versions while a call waits, editing while an approved call resumes its turn,
-// running again a tool the session no longer offers, a key removed between two steps — and checks that nothing was
-// sent or stored on the way. Written for agent-service.ts's string mutants (docs/mutation.md). Real core, real
-// SQLite, the real keychain and the recording fake provider; the test waits on events and on the tools' gates.
+// running again a tool the session no longer offers, Continue with no paused turn, a card approved after the session's
+// tools are gone, a key removed between two steps — and checks that nothing was sent or stored on the way. Written
+// for agent-service.ts's string mutants (docs/mutation.md). Real core, real SQLite, the real keychain and the
+// recording fake provider; the test waits on events and on the tools' gates.
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { requestsTo, sessionOnFakeApi } from '../support/agent-sessions'
 import { gatedTool } from '../support/agent-tools'
+import { toolResultsSent } from '../fake-provider/server'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import type { ChatEvent } from '../../src/shared/contract'
 
@@ -270,6 +272,55 @@ describe('what Keel says when it refuses an action on an agent session', () => {
     expect(wait.gate.runs()).toBe(1)
     expect((await h.call('sessions.open', { id: sessionId })).toolCalls).toHaveLength(1)
     expect(requestsTo(fake, prefix)).toHaveLength(1)
+  })
+
+  it('Continue on a session with no paused turn is refused: no turn of this session is paused; nothing is sent', async () => {
+    const { sessionId, prefix } = await agentSession([])
+    fake.sequence([{ pathPrefix: prefix, reply: 'Done already.' }])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'a question' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', pause: null })
+    expect(await h.fail('chat.continueTurn', { sessionId })).toMatchObject({ kind: 'conflict', message: 'No turn of this session is paused.' })
+    expect(requestsTo(fake, prefix)).toHaveLength(1)
+    expect(await contents(sessionId)).toEqual([
+      ['user', 'a question'],
+      ['assistant', 'Done already.'],
+    ])
+  })
+
+  it('a call approved after the session stopped offering tools is not run: answered so in words the model reads once tools are back, the window told', async () => {
+    const save = gatedTool('save_note', dataDir, 'write')
+    const { sessionId, prefix } = await agentSession([save.tool])
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: 'call_n1', name: 'save_note', arguments: { label: 'no-tools-left' } }] }])
+    const m1 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'save it' })
+    expect(await ended(sessionId, m1)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+    const waiting = (await h.call('sessions.open', { id: sessionId })).toolCalls!.find((c) => c.state === 'awaiting-approval')!
+
+    // The session offers no tools any more (its profile switched to one without), then the user approves the card.
+    toolSets.delete(sessionId)
+    const m2 = h.mark()
+    await h.call('tools.approve', { callId: waiting.id, scope: 'once' })
+    const NOT_RUN = 'not run: this session no longer offers tools'
+    // The window is told: the card is answered with those words, and the session list hears the turn ended.
+    const answered = await h.waitFor('chat', (e) => e.type === 'tool-call' && e.call.id === waiting.id && e.call.state === 'cancelled', 10_000, m2)
+    expect(answered).toMatchObject({ sessionId, call: { resultPreview: NOT_RUN } })
+    expect(await h.waitFor('sessions', (e) => e.reason === 'turn-ended' && e.changes.some((c) => c.id === sessionId), 10_000, m2)).toBeTruthy()
+    expect(save.gate.runs()).toBe(0)
+    expect(requestsTo(fake, prefix)).toHaveLength(1)
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls!.map((c) => [c.id, c.state, c.resultPreview])).toEqual([[waiting.id, 'cancelled', NOT_RUN]])
+
+    // Tools offered again (the profile switched back): the model reads those words with the call in the next request.
+    toolSets.set(sessionId, { tools: [save.tool], workspace })
+    fake.sequence([{ pathPrefix: prefix, reply: 'Understood.' }])
+    const m3 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'never mind' })
+    expect(await ended(sessionId, m3)).toMatchObject({ status: 'done', error: null })
+    const sent = toolResultsSent(requestsTo(fake, prefix).at(-1)!)
+    expect(sent.map((r) => r.callId)).toEqual(['call_n1'])
+    expect(JSON.stringify(sent[0]!.content)).toContain(NOT_RUN)
+    expect(save.gate.runs()).toBe(0)
   })
 
   it('a key removed while a tool runs: the turn pauses before its next step, saying why and that nothing was sent', async () => {
