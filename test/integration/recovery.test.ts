@@ -8,6 +8,8 @@ import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
 import { CHILD_PROCESS_TIMEOUT_MS, crashBeforeText, crashMidTurn } from '../support/crash'
 import { filesContaining } from '../support/data-scan'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
+import { WORKSPACE_AGENT_PROFILE_ID } from '../../src/shared/agent-profiles'
+import { toolNamesOffered } from '../fake-provider/server'
 
 const fake = fakeProviderForFile()
 
@@ -172,6 +174,50 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     expect(await h.fail('chat.retry', { sessionId: s.id })).toMatchObject({ kind: 'conflict', message: 'There is nothing to retry: the last message of this branch did not fail.' })
     expect(fake.requests()).toHaveLength(1)
     await h.close()
+  })
+
+  it('while the interrupted reply is being continued the session says so, and once it is done, that it was continued', async () => {
+    const { dataDir, sessionId, turnId } = await sessionThatCrashed()
+    fake.script({ reply: 'and the story ended there.', times: 1, holdBefore: [{ chunk: 0, hold: 'recovery-continuing' }] })
+    const h = await CoreHarness.open(dataDir, service)
+    const started = await h.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === sessionId)
+    await fake.waitForHeld('recovery-continuing')
+    expect((await h.call('sessions.open', { id: sessionId })).recovery).toEqual({ turnId, status: 'continuing', differences: [], message: 'Continuing the interrupted reply…' })
+    fake.release('recovery-continuing')
+    expect(await h.turnEnded(started.turnId)).toMatchObject({ status: 'done' })
+    expect((await h.call('sessions.open', { id: sessionId })).recovery).toEqual({ turnId, status: 'continued', differences: [], message: 'The interrupted reply was continued.' })
+    await h.close()
+  })
+
+  it('an agent session whose workspace folder was deleted after the crash: the automatic Continue is refused, so the session says it failed and Keel sends nothing', async () => {
+    const dataDir = tempDataDir()
+    const h0 = await CoreHarness.open(dataDir, service)
+    await h0.call('providers.create', { id: 'crashy', name: 'Crashy', kind: 'openai-compatible', baseUrl: `${fake.url}/crashy/v1`, defaultModel: 'c-1', key: testKey('crash') })
+    const s = await h0.call('sessions.create', { profileId: WORKSPACE_AGENT_PROFILE_ID })
+    await h0.call('sessions.bind', { id: s.id, entryId: 'crashy', model: 'c-1' })
+    const workspace = fs.mkdtempSync(path.join(dataDir, 'ws-'))
+    await h0.call('sessions.setWorkspace', { id: s.id, path: workspace })
+    await h0.close()
+    fake.script({ hang: true, times: 1 })
+    const turnId = await crashMidTurn(dataDir, service, s.id, 'tell me a long story')
+    // The crashed turn was the agent's: it offered the profile's tools, which work in that folder.
+    expect(toolNamesOffered(fake.requests()[0]!)).toContain('read_file')
+    fake.clear()
+    // The identity is unchanged (same entry, model, URL and key): only the folder the agent's tools work in is gone.
+    fs.rmSync(workspace, { recursive: true })
+    const h = await CoreHarness.open(dataDir, service)
+    // Nothing is announced when the automatic Continue is refused: the session's recovery state is what changes.
+    await expect
+      .poll(async () => (await h.call('sessions.open', { id: s.id })).recovery, { timeout: 20_000 })
+      .toEqual({ turnId, status: 'failed', differences: [], message: 'Continuing the interrupted reply failed; Keel will not retry on its own.' })
+    expect(fake.requests()).toEqual([])
+    expect((await h.fail('sessions.continue', { id: s.id })).message).toBe('There is no interrupted reply waiting to be continued.')
+    await h.close()
+    // Not retried after a restart either.
+    const again = await CoreHarness.open(dataDir, service)
+    expect((await again.call('sessions.open', { id: s.id })).recovery?.status).toBe('failed')
+    expect(fake.requests()).toEqual([])
+    await again.close()
   })
 
   it('a continuation that fails with a non-retryable error stops: one request, no loop', async () => {
