@@ -91,6 +91,26 @@ describe('sessions', () => {
     expect(await found('100%_')).toEqual([])
     await h.close()
   })
+
+  it('a new session is titled after the first line of its first message, cut to 57 characters and "…" when longer than 60', async () => {
+    const h = await CoreHarness.open(tempDataDir(), service)
+    await h.call('providers.create', { name: 'P', kind: 'openai-compatible', baseUrl: `${fake.url}/v1`, defaultModel: 'm', key: testKey('p') })
+    const first = 'Please summarise the minutes of the harbour committee meeting of last Tuesday' // 77 characters
+    const long = await h.call('sessions.create', {})
+    const sent = await h.call('chat.send', { sessionId: long.id, text: `  ${first}  \nand list the decisions.` })
+    await h.turnEnded(sent.turnId)
+    // Exactly 60 characters: kept whole.
+    const sixty = 'Tell me which of the harbour cranes were repaired last week?'
+    expect(sixty).toHaveLength(60)
+    const exact = await h.call('sessions.create', {})
+    await h.turnEnded((await h.call('chat.send', { sessionId: exact.id, text: sixty })).turnId)
+    const titles = new Map((await h.call('sessions.list', {})).items.map((x) => [x.id, x.title]))
+    expect(titles.get(long.id)).toBe('Please summarise the minutes of the harbour committee mee…')
+    expect(titles.get(long.id)).toBe(`${first.slice(0, 57)}…`)
+    expect(titles.get(exact.id)).toBe(sixty)
+    expect((await h.call('sessions.open', { id: long.id })).session.title).toBe('Please summarise the minutes of the harbour committee mee…')
+    await h.close()
+  })
 })
 
 describe('database migrations', () => {
