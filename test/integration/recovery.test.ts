@@ -107,6 +107,28 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     await h.close()
   })
 
+  it('the question names the different runtime while there is one; with the old key put back it asks plainly, and nothing is sent meanwhile', async () => {
+    const { dataDir, sessionId, turnId, key } = await sessionThatCrashed()
+    await keytar.setPassword(service, 'provider:crashy', testKey('rotated'))
+    const h = await CoreHarness.open(dataDir, service)
+    expect((await h.call('sessions.open', { id: sessionId })).recovery).toEqual({
+      turnId,
+      status: 'pending',
+      differences: [expect.objectContaining({ field: 'credential' })],
+      message: 'A reply was interrupted when Keel stopped unexpectedly, and this session would now run on a different runtime. Continue anyway?',
+    })
+    // The user restores the key the turn ran on (in the OS keychain): the view is read fresh, the difference is gone.
+    await keytar.setPassword(service, 'provider:crashy', key)
+    expect((await h.call('sessions.open', { id: sessionId })).recovery).toEqual({
+      turnId,
+      status: 'pending',
+      differences: [],
+      message: 'A reply was interrupted when Keel stopped unexpectedly.',
+    })
+    expect(fake.requests()).toEqual([])
+    await h.close()
+  })
+
   it('a new message instead of Continue: the question about the interrupted reply is over, and Continue is refused', async () => {
     const { dataDir, sessionId, turnId } = await sessionThatCrashed()
     await keytar.setPassword(service, 'provider:crashy', testKey('rotated'))
