@@ -77,6 +77,64 @@ function storedMessages(sessionId: string): Array<{ id: string; parent_id: strin
   }
 }
 
+/**
+ * An agent session whose turn asked to write a file and stopped there, the call's card waiting for approval; with
+ * `answeredBefore`, a message answered in plain words comes first.
+ */
+async function aCardWaiting(callId: string, file: string, answeredBefore?: string) {
+  const s = await session()
+  toolSets.set(s.sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'write_file'), workspace })
+  if (answeredBefore) {
+    fake.script({ pathPrefix: s.prefix, reply: 'Tell me what to write.', times: 1 })
+    await turn(h.call('chat.send', { sessionId: s.sessionId, text: answeredBefore }))
+  }
+  fake.script({ pathPrefix: s.prefix, toolCalls: [{ id: callId, name: 'write_file', arguments: { path: file, content: 'x' } }], times: 1 })
+  const { turnId: pausedTurn } = await h.call('chat.send', { sessionId: s.sessionId, text: 'write it' })
+  expect(await h.turnEnded(pausedTurn)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+  const [waiting] = (await h.call('sessions.open', { id: s.sessionId })).toolCalls!
+  expect(waiting).toMatchObject({ state: 'awaiting-approval' })
+  return { ...s, pausedTurn, waiting: waiting! }
+}
+
+/** The tool-call events the window got for the call `callId` since `before` chat events. */
+function cardEvents(before: number, callId: string) {
+  return h.events('chat').slice(before).flatMap((e) => (e.type === 'tool-call' && e.call.id === callId ? [e] : []))
+}
+
+type Session = Awaited<ReturnType<typeof session>>
+
+/** Two sessions, `a` asked first (its turn ending as `status`), then `b`; `list` gives their order in the session list. */
+async function olderAndNewer(status: 'done' | 'error' = 'done') {
+  const a = await session()
+  const b = await session()
+  if (status === 'error') fake.script({ pathPrefix: a.prefix, status: 500, message: 'upstream exploded', times: 1 })
+  await turn(h.call('chat.send', { sessionId: a.sessionId, text: 'older session' }), status)
+  await turn(h.call('chat.send', { sessionId: b.sessionId, text: 'newer session' }))
+  const list = async () => (await h.call('sessions.list', {})).items.map((s) => s.id).filter((id) => id === a.sessionId || id === b.sessionId)
+  expect(await list()).toEqual([b.sessionId, a.sessionId])
+  // The clock past b's last activity, so that the order after a's next turn starts is not a tie.
+  const newest = (await h.call('sessions.list', {})).items.find((s) => s.id === b.sessionId)!.updatedAt
+  while (Date.now() <= newest) await new Promise((resolve) => setImmediate(resolve))
+  return { a, b, list }
+}
+
+/**
+ * `start` begins a new turn in `a` whose reply is held: the windows are told at once that the branch changed (the open
+ * window reopens on the new branch), before the reply streams, and `a` is first in the list while it streams.
+ */
+async function toldAndFirstWhileStreaming(a: Session, b: Session, list: () => Promise<string[]>, start: () => Promise<{ turnId: string }>) {
+  fake.script({ pathPrefix: a.prefix, hold: 'branch-streaming', reply: 'a new answer', times: 1 })
+  const seen = h.events('sessions').length
+  const { turnId } = await start()
+  expect(h.events('sessions').slice(seen).map((e) => [e.reason, e.changes])).toEqual([
+    ['branch', [{ id: a.sessionId, kind: 'updated' }]],
+    ['turn-started', [{ id: a.sessionId, kind: 'updated' }]],
+  ])
+  expect(await list()).toEqual([a.sessionId, b.sessionId])
+  fake.release('branch-streaming')
+  expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+}
+
 describe.each(WIRE_APIS)('branches on %s', (api) => {
   it('regenerate, edit and switching back each send only the active branch; every version stays stored', async () => {
     const { sessionId, prefix } = await session(api)
@@ -404,47 +462,59 @@ describe('edit + resend: the refusal, an agent session, and what the windows are
   })
 
   it('an edit while a call waits for approval answers the card "not run: the user moved on", and the window is told', async () => {
-    const { sessionId, prefix } = await session()
-    toolSets.set(sessionId, { tools: BUILTIN_TOOLS.filter((t) => t.name === 'write_file'), workspace })
-    fake.script({ pathPrefix: prefix, toolCalls: [{ id: 'call_edit_w', name: 'write_file', arguments: { path: 'edit-moved-on.txt', content: 'x' } }], times: 1 })
-    const { turnId: pausedTurn } = await h.call('chat.send', { sessionId, text: 'write it' })
-    expect(await h.turnEnded(pausedTurn)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
-    const [waiting] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
-    expect(waiting).toMatchObject({ state: 'awaiting-approval' })
+    const { sessionId, prefix, pausedTurn, waiting } = await aCardWaiting('call_edit_w', 'edit-moved-on.txt')
     const [asked] = await shown(sessionId)
     fake.script({ pathPrefix: prefix, reply: 'Nothing written.', times: 1 })
     const before = h.events('chat').length
     await turn(h.call('chat.edit', { sessionId, messageId: asked!.id, text: 'do not write anything' }))
     // The card in the window changes at once: the call is answered, not left waiting.
-    const told = h.events('chat').slice(before).flatMap((e) => (e.type === 'tool-call' && e.call.id === waiting!.id ? [e] : []))
-    expect(told).toMatchObject([{ sessionId, turnId: pausedTurn, call: { state: 'cancelled', resultPreview: 'not run: the user moved on' } }])
+    expect(cardEvents(before, waiting.id)).toMatchObject([{ sessionId, turnId: pausedTurn, call: { state: 'cancelled', resultPreview: 'not run: the user moved on' } }])
     expect((await h.call('sessions.open', { id: sessionId })).toolCalls ?? []).toEqual([])
     expect(fs.existsSync(path.join(workspace, 'edit-moved-on.txt'))).toBe(false)
   })
 
   it('an edit tells the windows the branch changed and puts its session first in the list while the reply streams', async () => {
-    const a = await session()
-    const b = await session()
-    await turn(h.call('chat.send', { sessionId: a.sessionId, text: 'older session' }))
-    await turn(h.call('chat.send', { sessionId: b.sessionId, text: 'newer session' }))
-    const list = async () => (await h.call('sessions.list', {})).items.map((s) => s.id).filter((id) => id === a.sessionId || id === b.sessionId)
-    expect(await list()).toEqual([b.sessionId, a.sessionId])
-    // The clock past b's last activity, so that the order below is not a tie.
-    const newest = (await h.call('sessions.list', {})).items.find((s) => s.id === b.sessionId)!.updatedAt
-    while (Date.now() <= newest) await new Promise((resolve) => setImmediate(resolve))
+    const { a, b, list } = await olderAndNewer()
     const [asked] = await shown(a.sessionId)
-    fake.script({ pathPrefix: a.prefix, hold: 'edit-streaming', reply: 'a new answer', times: 1 })
+    await toldAndFirstWhileStreaming(a, b, list, () => h.call('chat.edit', { sessionId: a.sessionId, messageId: asked!.id, text: 'older session, edited' }))
+  })
+})
+
+describe('regenerate, retry and switching versions: what the windows are told', () => {
+  it('a regenerate while a call waits for approval answers the card "not run: the user moved on", and the window is told', async () => {
+    const { sessionId, prefix, pausedTurn, waiting } = await aCardWaiting('call_regen_w', 'regen-moved-on.txt', 'hello')
+    const [, reply, asked] = await shown(sessionId)
+    expect([reply, asked]).toMatchObject([{ role: 'assistant', content: 'Tell me what to write.' }, { role: 'user', content: 'write it' }])
+    fake.script({ pathPrefix: prefix, reply: 'Nothing written.', times: 1 })
+    const before = h.events('chat').length
+    await turn(h.call('chat.regenerate', { sessionId, messageId: reply!.id }))
+    expect(cardEvents(before, waiting.id)).toMatchObject([{ sessionId, turnId: pausedTurn, call: { state: 'cancelled', resultPreview: 'not run: the user moved on' } }])
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(lines(view.messages)).toEqual([['user', 'hello'], ['assistant', 'Nothing written.']])
+    expect(view.toolCalls ?? []).toEqual([])
+    expect(fs.existsSync(path.join(workspace, 'regen-moved-on.txt'))).toBe(false)
+  })
+
+  it('a regenerate tells the windows the branch changed and puts its session first in the list while the reply streams', async () => {
+    const { a, b, list } = await olderAndNewer()
+    const [, reply] = await shown(a.sessionId)
+    await toldAndFirstWhileStreaming(a, b, list, () => h.call('chat.regenerate', { sessionId: a.sessionId, messageId: reply!.id }))
+  })
+
+  it('a retry tells the windows the branch changed and puts its session first in the list while the reply streams', async () => {
+    const { a, b, list } = await olderAndNewer('error')
+    await toldAndFirstWhileStreaming(a, b, list, () => h.call('chat.retry', { sessionId: a.sessionId }))
+  })
+
+  it('switching versions tells the windows the branch changed (the open window reopens the log on it)', async () => {
+    const { sessionId, prefix } = await session()
+    await turn(h.call('chat.send', { sessionId, text: 'pick one' }))
+    const [, first] = await shown(sessionId)
+    fake.script({ pathPrefix: prefix, reply: 'the other one', times: 1 })
+    await turn(h.call('chat.regenerate', { sessionId, messageId: first!.id }))
     const seen = h.events('sessions').length
-    const { turnId } = await h.call('chat.edit', { sessionId: a.sessionId, messageId: asked!.id, text: 'older session, edited' })
-    // Told at once (the open window reopens on the new branch), before the reply streams.
-    expect(h.events('sessions').slice(seen).map((e) => [e.reason, e.changes])).toEqual([
-      ['branch', [{ id: a.sessionId, kind: 'updated' }]],
-      ['turn-started', [{ id: a.sessionId, kind: 'updated' }]],
-    ])
-    // The session edited is the latest activity while its reply is still streaming.
-    expect(await list()).toEqual([a.sessionId, b.sessionId])
-    fake.release('edit-streaming')
-    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    expect(await h.call('sessions.selectBranch', { sessionId, messageId: first!.id })).toEqual({ leafId: first!.id })
+    expect(h.events('sessions').slice(seen).map((e) => [e.reason, e.changes])).toEqual([['branch', [{ id: sessionId, kind: 'updated' }]]])
   })
 })
 
