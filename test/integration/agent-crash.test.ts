@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
-import { sessionOnFakeApi, WIRE_APIS } from '../support/agent-sessions'
+import { sessionToCrash, WIRE_APIS } from '../support/agent-sessions'
 import { toolResultsSent, type RecordedRequest } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
 import { INTERRUPTED_RESULT } from '../../src/main/core/agents/tool-ledger'
@@ -29,14 +29,8 @@ function lastSaid(r: RecordedRequest): { role: string; text: string } {
 
 describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', { timeout: CHILD_PROCESS_TIMEOUT_MS }, (api) => {
   it('the call becomes interrupted with the explicit result, is never re-run, and the continuation — ending with the recovery note, stored nowhere — is accepted', async () => {
-    const dataDir = tempDataDir('keel-agent-crash')
-    const service = testKeychainService()
-    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
-    const prefix = `/crash-${api}`
     const id = api === 'anthropic-messages' ? 'toolu_crash' : 'call_crash'
-    const setup = await CoreHarness.open(dataDir, service)
-    const { sessionId } = await sessionOnFakeApi(setup, fake, api, { id: 'c', prefix, key: testKey('crash') })
-    await setup.close()
+    const { dataDir, service, workspace, sessionId, prefix } = await sessionToCrash(fake, 'keel-agent-crash', api, { id: 'c', prefix: `/crash-${api}`, key: testKey('crash') })
 
     fake.sequence([
       { pathPrefix: prefix, toolCalls: [{ id, name: 'slow_exec', arguments: { label: 'crash' } }] },
@@ -125,13 +119,7 @@ describe('a restart while a call awaits approval', { timeout: CHILD_PROCESS_TIME
 
 describe('a crash during a tool, then a continuation that waits for approval', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('while the approved call resumes the continuation, Retry of the interrupted message is refused with "wait or press Stop"; nothing more is sent or stored', async () => {
-    const dataDir = tempDataDir('keel-agent-crash-retry')
-    const service = testKeychainService()
-    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
-    const prefix = '/crash-retry'
-    const setup = await CoreHarness.open(dataDir, service)
-    const { sessionId } = await sessionOnFakeApi(setup, fake, 'openai-chat', { id: 'cr', prefix, key: testKey('crash-retry') })
-    await setup.close()
+    const { dataDir, service, workspace, sessionId, prefix } = await sessionToCrash(fake, 'keel-agent-crash-retry', 'openai-chat', { id: 'cr', prefix: '/crash-retry', key: testKey('crash-retry') })
 
     fake.sequence([
       { pathPrefix: prefix, toolCalls: [{ id: 'call_c1', name: 'slow_exec', arguments: { label: 'crash' } }] },

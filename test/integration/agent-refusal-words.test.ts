@@ -10,7 +10,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } from '../support/core-harness'
 import { requestsTo, sessionOnFakeApi } from '../support/agent-sessions'
-import { gatedTool } from '../support/agent-tools'
+import { gatedTool, type Gate } from '../support/agent-tools'
 import { toolResultsSent } from '../fake-provider/server'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import type { ChatEvent } from '../../src/shared/contract'
@@ -69,6 +69,15 @@ const ended = (sessionId: string, since: number) =>
 const started = (sessionId: string, since: number) =>
   h.waitFor('chat', (e) => e.sessionId === sessionId && e.type === 'turn-started', 10_000, since) as Promise<Extract<ChatEvent, { type: 'turn-started' }>>
 const contents = async (sessionId: string) => (await h.call('sessions.open', { id: sessionId })).messages.map((m) => [m.role, m.content])
+
+/** Releases a held resume: the approved call (its gate opened with 'saved') runs and the turn ends done. */
+async function letResumeFinish(hold: { release: () => void }, approving: Promise<unknown>, gate: Gate, sessionId: string, since: number): Promise<void> {
+  hold.release()
+  await approving
+  await gate.started
+  gate.open('saved')
+  expect(await ended(sessionId, since)).toMatchObject({ status: 'done', error: null })
+}
 
 const STREAMING = 'A reply is still streaming in this session.'
 
@@ -159,11 +168,7 @@ describe('what Keel says when it refuses an action on an agent session', () => {
       fix: 'Wait for it to finish or press Stop.',
     })
     expect(await h.fail('tools.runAgain', { callId: stopped!.id })).toMatchObject({ kind: 'conflict', message: STREAMING, fix: 'Wait for it to finish or press Stop.' })
-    hold.release()
-    await approving
-    await save.gate.started
-    save.gate.open('saved')
-    expect(await ended(sessionId, m3)).toMatchObject({ status: 'done', error: null })
+    await letResumeFinish(hold, approving, save.gate, sessionId, m3)
     // The refused edit and Run again left nothing: no second version, no new call, the turn's two requests only.
     expect(requestsTo(fake, prefix)).toHaveLength(3)
     expect(wait.gate.runs()).toBe(1)
@@ -207,11 +212,7 @@ describe('what Keel says when it refuses an action on an agent session', () => {
       message: STREAMING,
       fix: 'Wait for it to finish or press Stop.',
     })
-    hold.release()
-    await approving
-    await save.gate.started
-    save.gate.open('saved')
-    expect(await ended(sessionId, m3)).toMatchObject({ status: 'done', error: null })
+    await letResumeFinish(hold, approving, save.gate, sessionId, m3)
     // The refused regenerate left nothing: no second reply to the first message, the three requests of the two turns.
     expect(requestsTo(fake, prefix)).toHaveLength(3)
     expect(save.gate.runs()).toBe(1)

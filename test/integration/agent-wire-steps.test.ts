@@ -10,7 +10,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { toolResultsSent } from '../fake-provider/server'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
-import { sessionOnFakeApi } from '../support/agent-sessions'
+import { sessionToCrash } from '../support/agent-sessions'
 import { gatedTool } from '../support/agent-tools'
 import { CHILD_PROCESS_TIMEOUT_MS, crashDuringTool } from '../support/crash'
 import { readFileTool } from '../../src/main/core/tools/read-tools'
@@ -158,14 +158,8 @@ const shape = (messages: unknown[]) =>
 
 describe("a continuation's steps on the wire", { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it("a continuation that made calls: they go on its next step, and later before its reply, not after the next question", async () => {
-    const dataDir = tempDataDir('keel-steps-continued')
-    const ownService = testKeychainService()
-    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+    const { dataDir, service: ownService, workspace, sessionId, prefix } = await sessionToCrash(fake, 'keel-steps-continued', 'openai-chat', { id: 'c', prefix: '/steps-continued', key: testKey('continued') })
     fs.writeFileSync(path.join(workspace, 'a.txt'), 'apple\n')
-    const prefix = '/steps-continued'
-    const setup = await CoreHarness.open(dataDir, ownService)
-    const { sessionId } = await sessionOnFakeApi(setup, fake, 'openai-chat', { id: 'c', prefix, key: testKey('continued') })
-    await setup.close()
     fake.sequence([
       // The turn the crash cuts short (in the child process), during its call.
       { pathPrefix: prefix, toolCalls: [{ id: 'call_crash', name: 'slow_exec', arguments: { label: 'crash' } }] },

@@ -2,24 +2,16 @@
 // its end (with the call), so after a SIGKILL during that tool and a restart, the totals hold that step and the
 // continuation's step — exactly what the fake provider reported, nothing estimated for the step cut short.
 import { CHILD_PROCESS_TIMEOUT_MS, crashDuringTool } from '../support/crash'
-import fs from 'node:fs'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
-import { sessionOnFakeApi } from '../support/agent-sessions'
+import { CoreHarness, fakeProviderForFile, testKey } from '../support/core-harness'
+import { sessionToCrash } from '../support/agent-sessions'
 import { gatedTool } from '../support/agent-tools'
 
 const fake = fakeProviderForFile()
 
 describe('usage across a crash', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   it('the step committed before the crash keeps its usage; the continuation adds its own; totals are the sum', async () => {
-    const dataDir = tempDataDir('keel-usage-crash')
-    const service = testKeychainService()
-    const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
-    const prefix = '/usage-crash'
-    const setup = await CoreHarness.open(dataDir, service)
-    const { sessionId } = await sessionOnFakeApi(setup, fake, 'anthropic-messages', { id: 'c', prefix, key: testKey('crash') })
-    await setup.close()
+    const { dataDir, service, workspace, sessionId, prefix } = await sessionToCrash(fake, 'keel-usage-crash', 'anthropic-messages', { id: 'c', prefix: '/usage-crash', key: testKey('crash') })
 
     fake.sequence([
       { pathPrefix: prefix, toolCalls: [{ id: 'toolu_c', name: 'slow_exec', arguments: { label: 'crash' } }], usage: { input: 700, output: 40, cached: 300 } },

@@ -6,7 +6,7 @@ import type { RecordedRequest } from '../fake-provider/types'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
-import { CoreHarness, tempDataDir, testKey } from './core-harness'
+import { CoreHarness, tempDataDir, testKey, testKeychainService } from './core-harness'
 
 export type WireApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
 export const WIRE_APIS: WireApi[] = ['openai-chat', 'openai-responses', 'anthropic-messages']
@@ -50,6 +50,20 @@ export function resultSentFor(r: RecordedRequest, callId: string): string {
 }
 
 /** A fresh workspace folder in `parent` holding hello.txt ("hello from the workspace"), by its real path. */
+/**
+ * What a crash test starts from: its own data directory, keychain service and workspace folder, and a session on
+ * the fake (entry `entry.id`) made by a core that is closed again, so that the child process opens the data first.
+ */
+export async function sessionToCrash(fake: FakeProvider, label: string, api: WireApi, entry: FakeEntry) {
+  const dataDir = tempDataDir(label)
+  const service = testKeychainService()
+  const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
+  const setup = await CoreHarness.open(dataDir, service)
+  const { sessionId, prefix } = await sessionOnFakeApi(setup, fake, api, entry)
+  await setup.close()
+  return { dataDir, service, workspace, sessionId, prefix }
+}
+
 export function helloWorkspace(parent: string, label: string): string {
   const workspace = fs.realpathSync(fs.mkdtempSync(path.join(parent, `${label}-ws-`)))
   fs.writeFileSync(path.join(workspace, 'hello.txt'), 'hello from the workspace\n')
