@@ -256,6 +256,29 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toMatch(/time limit|timed out/i)
   })
 
+  it('Stop on a turn waiting for approval: its card is answered "cancelled by the user" and the windows are told; Stop with nothing running or waiting tells nothing', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    const target = `stopped-card-${api}.txt`
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: target, content: 'x' } }] }])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write it' })
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+    const told = () => h.events('sessions').filter((e) => e.changes.some((c) => c.id === sessionId))
+    const cards = () => chatEvents(sessionId).filter((e): e is Extract<ChatEvent, { type: 'tool-call' }> => e.type === 'tool-call')
+    const [toldBefore, cardsBefore] = [told().length, cards().length]
+    await h.call('chat.stop', { sessionId })
+    // The window learns both at once: the card is over, and the session is no longer waiting.
+    expect(cards().slice(cardsBefore).map((e) => [e.call.state, e.call.resultPreview])).toEqual([['cancelled', expect.stringMatching(/^cancelled by the user/)]])
+    expect(told().slice(toldBefore).map((e) => e.reason)).toEqual(['turn-ended'])
+    // Pressed again, with nothing running or waiting: no event at all.
+    const [toldAfter, cardsAfter] = [told().length, cards().length]
+    await h.call('chat.stop', { sessionId })
+    expect(told()).toHaveLength(toldAfter)
+    expect(cards()).toHaveLength(cardsAfter)
+    expect((await h.call('sessions.open', { id: sessionId })).toolCalls).toMatchObject([{ state: 'cancelled' }])
+    expect(fs.existsSync(path.join(workspace, target))).toBe(false)
+  })
+
   it('a write call waits for approval; denied with a reason, the reason reaches the model and nothing is written', async () => {
     const { sessionId, prefix } = await agentSession(api)
     const target = `denied-${api}.txt`
