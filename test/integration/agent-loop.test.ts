@@ -173,7 +173,7 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(view.toolCalls).toMatchObject([{ providerCallId: callId(api, 1), toolName: 'read_file', state: 'failed', resultPreview: words }])
   })
 
-  it('Stop during a step: the stopped text is kept, the finished call keeps its result, the next turn is accepted', async () => {
+  it('Stop during a step: the turn is stopped with no error, the stopped text is kept, the finished call keeps its result, the next turn is accepted', async () => {
     const { sessionId, prefix } = await agentSession(api)
     fake.sequence([
       { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'read_file', arguments: { path: 'hello.txt' } }] },
@@ -183,7 +183,9 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     await h.call('chat.send', { sessionId, text: 'read and talk' })
     await waitChat(sessionId, (e) => e.type === 'delta', mark)
     await h.call('chat.stop', { sessionId })
-    expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped' })
+    // Stopped, not failed: the request Stop cut short is no error, in the window or in the stored turn.
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped', error: null })
+    expect((await h.call('sessions.open', { id: sessionId })).turns.at(-1)).toMatchObject({ status: 'stopped', error: null })
     fake.script({ pathPrefix: prefix, reply: 'fresh' })
     const m2 = h.mark()
     await h.call('chat.send', { sessionId, text: 'again' })
