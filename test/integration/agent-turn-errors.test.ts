@@ -44,3 +44,58 @@ describe('agent turn errors', () => {
     expect(requestsTo(fake, prefix)).toHaveLength(2)
   })
 })
+
+// The step a turn ends in the middle of (endAgentTurn's open step): Stop or an error after some text.
+describe('an agent step cut short', () => {
+  const deltaOf = (turnId: string, since: number) => h.waitFor('chat', (e) => e.turnId === turnId && e.type === 'delta', 10_000, since)
+
+  it('Stop after some text: diagnostics show the step stopped, and the input tokens Anthropic reported at the start are counted', async () => {
+    const { sessionId, prefix } = await sessionOnFakeApi(h, fake, 'anthropic-messages', { id: 'cut-stop' })
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace })
+    fake.script({ pathPrefix: prefix, reply: 'I will read the file and then', stall: 'after-text', usage: { input: 321, output: 5 }, times: 1 })
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'What does hello.txt say?' })
+    await deltaOf(turnId, mark)
+    await h.call('chat.stop', { sessionId })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'stopped' })
+    const d = await h.call('diagnostics.session', { id: sessionId })
+    expect(d.agent!.lastTurn!.steps.map((x) => [x.step, x.finishReason])).toEqual([[0, 'stopped']])
+    const rows = (await h.call('usage.session', { id: sessionId })).rows
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ inputTokens: 321 })
+  })
+
+  it('a stream that breaks after some text: diagnostics show the step as an error', async () => {
+    const { sessionId, prefix } = await sessionOnFakeApi(h, fake, 'openai-chat', { id: 'cut-error' })
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace })
+    fake.script({ pathPrefix: prefix, reply: 'Partial answer before the break', malformed: true, times: 1 })
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'hello' })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'error' })
+    const d = await h.call('diagnostics.session', { id: sessionId })
+    expect(d.agent!.lastTurn!.steps.map((x) => [x.step, x.finishReason])).toEqual([[0, 'error']])
+  })
+
+  it('Stop while a fallback streams an agent step: the turn’s fallback record names the fallback that answered', async () => {
+    const a = await sessionOnFakeApi(h, fake, 'openai-chat', { id: 'cut-fb-a' })
+    const b = await sessionOnFakeApi(h, fake, 'openai-chat', { id: 'cut-fb-b' })
+    const sessionId = a.sessionId
+    await h.call('sessions.setFallbacks', { id: sessionId, chain: { bindings: [{ entryId: 'cut-fb-b', model: 'm-2' }] } })
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace })
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, reply: 'The fallback starts to answer', stall: 'after-text', times: 1 })
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'hello' })
+    await deltaOf(turnId, mark)
+    await h.call('chat.stop', { sessionId })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'stopped' })
+    const turn = (await h.call('sessions.open', { id: sessionId })).turns.find((t) => t.id === turnId)!
+    expect(turn.fallbacks).toHaveLength(1)
+    const record = turn.fallbacks![0]!
+    expect(record.answered).toMatchObject({ entryId: 'cut-fb-b', model: 'm-2' })
+    expect(record.skipped.map((x) => [x.entryId, x.outcome])).toEqual([
+      ['cut-fb-a', 'failed'],
+      ['cut-fb-b', 'failed'],
+    ])
+    expect(record.skipped[0]).toMatchObject({ reason: 'HTTP 503' })
+  })
+})
