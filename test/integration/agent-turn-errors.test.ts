@@ -97,5 +97,6 @@ describe('an agent step cut short', () => {
       ['cut-fb-b', 'failed'],
     ])
     expect(record.skipped[0]).toMatchObject({ reason: 'HTTP 503' })
+    expect(record.skipped[1]).toMatchObject({ reason: 'stopped', message: 'Stopped by the user.' })
   })
 })

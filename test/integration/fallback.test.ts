@@ -415,6 +415,8 @@ describe('fallback bindings', () => {
       [a.id, 'failed'],
       [b.id, 'failed'],
     ])
+    // The fallback did not fail: the user stopped it, and the record says so (not "an unexpected error").
+    expect(record.skipped[1]).toMatchObject({ reason: 'stopped', message: 'Stopped by the user.' })
   })
 
   it('an agent turn: step 1 fails on the primary, the fallback (another API) answers with the calls and results paired, and the next step asks the primary first', async () => {

@@ -37,6 +37,8 @@ const RUN_AGAIN_STATES: readonly string[] = ['interrupted', 'failed', 'timed-out
 
 /** What a call left open by a turn that ended in an error says to the model. */
 const ERROR_RESULT = 'not run: the turn ended with an error'
+/** What a fallback's record says of the binding that was being asked when the user pressed Stop. */
+const STOPPED_BY_USER = 'Stopped by the user.'
 
 /** Streaming text reaches the database at least this often, so a crash loses at most this much (invariant 10). */
 export const CHECKPOINT_MS = 100
@@ -770,7 +772,9 @@ export class AgentService {
           if (turn.controller.signal.aborted || turn.emitted || !triggersFallback(data, chain)) {
             // Output arrived, or an error no fallback follows: it stands, with the record of what was tried.
             if (turn.emitted) turn.answered = rt.identity
-            skipped.push({ ...side(rt.identity), reason: shortReason(data), message: data.message, outcome: 'failed' })
+            // A Stop is not the fallback's failure: the record says the user stopped it (not "an unexpected error").
+            const stopped = turn.controller.signal.aborted
+            skipped.push({ ...side(rt.identity), reason: stopped ? 'stopped' : shortReason(data), message: stopped ? STOPPED_BY_USER : data.message, outcome: 'failed' })
             record(turn.emitted ? rt.identity : null)
             // Its wait was started on its own entry above; the caller must not start it on the selected one.
             if (e instanceof KeelError) e.retryAfterMs = null
