@@ -54,6 +54,14 @@ async function sessionWith(primary: { id: string }, fallbacks: Array<{ id: strin
   return s.id
 }
 
+/** Three openai-chat entries (`<tag>-a`, `-b`, `-c`) and a session on a whose fallback list is b, then c. */
+async function chainOfThree(tag: string) {
+  const a = await entry('openai-chat', `${tag}-a`)
+  const b = await entry('openai-chat', `${tag}-b`)
+  const c = await entry('openai-chat', `${tag}-c`)
+  return { a, b, c, sessionId: await sessionWith(a, [b, c]) }
+}
+
 const wire = (r: RecordedRequest) => ({ path: r.path, key: r.bearer ?? r.apiKey, model: r.model })
 const chatOf = (sessionId: string) => h.events('chat').filter((e) => e.sessionId === sessionId)
 const noticesOf = (sessionId: string) => h.events('notice').filter((e) => e.sessionId === sessionId).map((e) => e.text)
@@ -132,10 +140,7 @@ describe('fallback bindings', () => {
   })
 
   it('a network error (connection reset, twice) moves on past a second failing fallback to the third', async () => {
-    const a = await entry('openai-chat', 'net-a')
-    const b = await entry('openai-chat', 'net-b')
-    const c = await entry('openai-chat', 'net-c')
-    const sessionId = await sessionWith(a, [b, c])
+    const { a, b, c, sessionId } = await chainOfThree('net')
     fake.script({ pathPrefix: a.prefix, drop: true, times: 1 })
     fake.script({ pathPrefix: b.prefix, drop: true, times: 1 })
     const end = await send(sessionId, 'hello')
@@ -175,10 +180,7 @@ describe('fallback bindings', () => {
   })
 
   it('a fallback still waiting out its own Retry-After is passed over, saying how long is left; the next one answers', async () => {
-    const a = await entry('openai-chat', 'cool-a')
-    const b = await entry('openai-chat', 'cool-b')
-    const c = await entry('openai-chat', 'cool-c')
-    const sessionId = await sessionWith(a, [b, c])
+    const { a, b, c, sessionId } = await chainOfThree('cool')
     // Turn one: the primary fails, b asks Keel to wait, c answers. Turn two: b is not asked again.
     fake.script({ pathPrefix: a.prefix, status: 503, times: 2 })
     fake.script({ pathPrefix: b.prefix, status: 429, retryAfter: 120, times: 1 })
@@ -329,10 +331,7 @@ describe('fallback bindings', () => {
   })
 
   it('a fallback failing with an error the list does not name (401): it stands, no later fallback is asked, the record says nothing answered', async () => {
-    const a = await entry('openai-chat', 'fb401-a')
-    const b = await entry('openai-chat', 'fb401-b')
-    const c = await entry('openai-chat', 'fb401-c')
-    const sessionId = await sessionWith(a, [b, c])
+    const { a, b, c, sessionId } = await chainOfThree('fb401')
     fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
     fake.script({ pathPrefix: b.prefix, status: 401, times: 1 })
     const end = await send(sessionId, 'hello')
@@ -377,10 +376,7 @@ describe('fallback bindings', () => {
   })
 
   it('a fallback that streamed text and then broke: the error stands, its partial text is kept, no later fallback is asked, and the record says it was answering', async () => {
-    const a = await entry('openai-chat', 'fbmid-a')
-    const b = await entry('openai-chat', 'fbmid-b')
-    const c = await entry('openai-chat', 'fbmid-c')
-    const sessionId = await sessionWith(a, [b, c])
+    const { a, b, c, sessionId } = await chainOfThree('fbmid')
     fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
     fake.script({ pathPrefix: b.prefix, malformed: true, reply: 'Partial answer from the fallback', times: 1 })
     const end = await send(sessionId, 'hello')
@@ -394,10 +390,7 @@ describe('fallback bindings', () => {
   })
 
   it('Stop while a fallback is being asked: the turn is stopped, no later fallback is asked, and the record says nothing answered', async () => {
-    const a = await entry('openai-chat', 'fbstop-a')
-    const b = await entry('openai-chat', 'fbstop-b')
-    const c = await entry('openai-chat', 'fbstop-c')
-    const sessionId = await sessionWith(a, [b, c])
+    const { a, b, c, sessionId } = await chainOfThree('fbstop')
     fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
     fake.script({ pathPrefix: b.prefix, hang: true, times: 1 })
     const asked = fake.requests().length
