@@ -769,18 +769,17 @@ export class AgentService {
         } catch (e) {
           const data = toErrorData(e)
           this.startCooldown(rt, e)
-          if (turn.controller.signal.aborted || turn.emitted || !triggersFallback(data, chain)) {
+          // A Stop is not the fallback's failure: the record says the user stopped it (not "an unexpected error").
+          const stopped = turn.controller.signal.aborted
+          skipped.push({ ...side(rt.identity), reason: stopped ? 'stopped' : shortReason(data), message: stopped ? STOPPED_BY_USER : data.message, outcome: 'failed' })
+          if (stopped || turn.emitted || !triggersFallback(data, chain)) {
             // Output arrived, or an error no fallback follows: it stands, with the record of what was tried.
             if (turn.emitted) turn.answered = rt.identity
-            // A Stop is not the fallback's failure: the record says the user stopped it (not "an unexpected error").
-            const stopped = turn.controller.signal.aborted
-            skipped.push({ ...side(rt.identity), reason: stopped ? 'stopped' : shortReason(data), message: stopped ? STOPPED_BY_USER : data.message, outcome: 'failed' })
             record(turn.emitted ? rt.identity : null)
             // Its wait was started on its own entry above; the caller must not start it on the selected one.
             if (e instanceof KeelError) e.retryAfterMs = null
             throw e
           }
-          skipped.push({ ...side(rt.identity), reason: shortReason(data), message: data.message, outcome: 'failed' })
         }
       }
       record(null)
