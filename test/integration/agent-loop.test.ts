@@ -265,18 +265,19 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     const mark = h.mark()
     await h.call('chat.send', { sessionId, text: 'write it' })
     expect(await ended(sessionId, mark)).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
-    const told = () => h.events('sessions').filter((e) => e.changes.some((c) => c.id === sessionId))
-    const cards = () => chatEvents(sessionId).filter((e): e is Extract<ChatEvent, { type: 'tool-call' }> => e.type === 'tool-call')
-    const [toldBefore, cardsBefore] = [told().length, cards().length]
+    // What the windows were told since a mark: the session's sessions events, and its cards' states.
+    const told = (since: number) => h.events('sessions', since).filter((e) => e.changes.some((c) => c.id === sessionId)).map((e) => e.reason)
+    const cards = (since: number) => h.events('chat', since).flatMap((e) => (e.type === 'tool-call' && e.sessionId === sessionId ? [[e.call.state, e.call.resultPreview]] : []))
+    const m2 = h.mark()
     await h.call('chat.stop', { sessionId })
     // The window learns both at once: the card is over, and the session is no longer waiting.
-    expect(cards().slice(cardsBefore).map((e) => [e.call.state, e.call.resultPreview])).toEqual([['cancelled', expect.stringMatching(/^cancelled by the user/)]])
-    expect(told().slice(toldBefore).map((e) => e.reason)).toEqual(['turn-ended'])
+    expect(cards(m2)).toEqual([['cancelled', expect.stringMatching(/^cancelled by the user/)]])
+    expect(told(m2)).toEqual(['turn-ended'])
     // Pressed again, with nothing running or waiting: no event at all.
-    const [toldAfter, cardsAfter] = [told().length, cards().length]
+    const m3 = h.mark()
     await h.call('chat.stop', { sessionId })
-    expect(told()).toHaveLength(toldAfter)
-    expect(cards()).toHaveLength(cardsAfter)
+    expect(told(m3)).toEqual([])
+    expect(cards(m3)).toEqual([])
     expect((await h.call('sessions.open', { id: sessionId })).toolCalls).toMatchObject([{ state: 'cancelled' }])
     expect(fs.existsSync(path.join(workspace, target))).toBe(false)
   })

@@ -61,8 +61,9 @@ export class CoreHarness {
     return result.error
   }
 
-  events<E extends EventName>(event: E): EventPayload<E>[] {
-    return this.seen.filter((s) => s.event === event).map((s) => s.payload as EventPayload<E>)
+  /** The events of one kind seen so far, or only those after `since` (a mark(), as waitFor takes it). */
+  events<E extends EventName>(event: E, since = 0): EventPayload<E>[] {
+    return this.seen.slice(since).filter((s) => s.event === event).map((s) => s.payload as EventPayload<E>)
   }
 
   /** How many events have been seen so far: pass it to waitFor as `since` to wait for a later one only. */
