@@ -96,9 +96,9 @@ async function aCardWaiting(callId: string, file: string, answeredBefore?: strin
   return { ...s, pausedTurn, waiting: waiting! }
 }
 
-/** The tool-call events the window got for the call `callId` since `before` chat events. */
-function cardEvents(before: number, callId: string) {
-  return h.events('chat').slice(before).flatMap((e) => (e.type === 'tool-call' && e.call.id === callId ? [e] : []))
+/** The tool-call events the window got for the call `callId` since the mark `since`. */
+function cardEvents(since: number, callId: string) {
+  return h.events('chat', since).flatMap((e) => (e.type === 'tool-call' && e.call.id === callId ? [e] : []))
 }
 
 type Session = Awaited<ReturnType<typeof session>>
@@ -124,9 +124,9 @@ async function olderAndNewer(status: 'done' | 'error' = 'done') {
  */
 async function toldAndFirstWhileStreaming(a: Session, b: Session, list: () => Promise<string[]>, start: () => Promise<{ turnId: string }>) {
   fake.script({ pathPrefix: a.prefix, hold: 'branch-streaming', reply: 'a new answer', times: 1 })
-  const seen = h.events('sessions').length
+  const seen = h.mark()
   const { turnId } = await start()
-  expect(h.events('sessions').slice(seen).map((e) => [e.reason, e.changes])).toEqual([
+  expect(h.events('sessions', seen).map((e) => [e.reason, e.changes])).toEqual([
     ['branch', [{ id: a.sessionId, kind: 'updated' }]],
     ['turn-started', [{ id: a.sessionId, kind: 'updated' }]],
   ])
@@ -465,7 +465,7 @@ describe('edit + resend: the refusal, an agent session, and what the windows are
     const { sessionId, prefix, pausedTurn, waiting } = await aCardWaiting('call_edit_w', 'edit-moved-on.txt')
     const [asked] = await shown(sessionId)
     fake.script({ pathPrefix: prefix, reply: 'Nothing written.', times: 1 })
-    const before = h.events('chat').length
+    const before = h.mark()
     await turn(h.call('chat.edit', { sessionId, messageId: asked!.id, text: 'do not write anything' }))
     // The card in the window changes at once: the call is answered, not left waiting.
     expect(cardEvents(before, waiting.id)).toMatchObject([{ sessionId, turnId: pausedTurn, call: { state: 'cancelled', resultPreview: 'not run: the user moved on' } }])
@@ -486,7 +486,7 @@ describe('regenerate, retry and switching versions: what the windows are told', 
     const [, reply, asked] = await shown(sessionId)
     expect([reply, asked]).toMatchObject([{ role: 'assistant', content: 'Tell me what to write.' }, { role: 'user', content: 'write it' }])
     fake.script({ pathPrefix: prefix, reply: 'Nothing written.', times: 1 })
-    const before = h.events('chat').length
+    const before = h.mark()
     await turn(h.call('chat.regenerate', { sessionId, messageId: reply!.id }))
     expect(cardEvents(before, waiting.id)).toMatchObject([{ sessionId, turnId: pausedTurn, call: { state: 'cancelled', resultPreview: 'not run: the user moved on' } }])
     const view = await h.call('sessions.open', { id: sessionId })
@@ -512,9 +512,9 @@ describe('regenerate, retry and switching versions: what the windows are told', 
     const [, first] = await shown(sessionId)
     fake.script({ pathPrefix: prefix, reply: 'the other one', times: 1 })
     await turn(h.call('chat.regenerate', { sessionId, messageId: first!.id }))
-    const seen = h.events('sessions').length
+    const seen = h.mark()
     expect(await h.call('sessions.selectBranch', { sessionId, messageId: first!.id })).toEqual({ leafId: first!.id })
-    expect(h.events('sessions').slice(seen).map((e) => [e.reason, e.changes])).toEqual([['branch', [{ id: sessionId, kind: 'updated' }]]])
+    expect(h.events('sessions', seen).map((e) => [e.reason, e.changes])).toEqual([['branch', [{ id: sessionId, kind: 'updated' }]]])
   })
 })
 
