@@ -77,9 +77,10 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(toolNames(first!)).toEqual(BUILTIN_TOOLS.map((t) => t.name))
     expect(resultSentFor(second!, callId(api, 1))).toContain('hello from the workspace')
     const view = await h.call('sessions.open', { id: sessionId })
-    expect(view.messages.map((m) => [m.role, m.content])).toEqual([
-      ['user', 'What does hello.txt say?'],
-      ['assistant', 'The file greets you.'],
+    // The reply of a finished agent turn is complete (not marked stopped).
+    expect(view.messages.map((m) => [m.role, m.content, m.status])).toEqual([
+      ['user', 'What does hello.txt say?', 'complete'],
+      ['assistant', 'The file greets you.', 'complete'],
     ])
     expect(view.toolCalls).toMatchObject([{ providerCallId: callId(api, 1), toolName: 'read_file', source: 'builtin', effect: 'read', state: 'succeeded', turnId }])
     expect(JSON.parse(view.toolCalls![0]!.arguments)).toEqual({ path: 'hello.txt' })
@@ -286,15 +287,19 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     const { sessionId, prefix } = await agentSession(api)
     const target = `denied-${api}.txt`
     fake.sequence([
-      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: target, content: 'x' } }] },
+      { pathPrefix: prefix, reply: 'I will write the file.', toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: target, content: 'x' } }] },
       { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'Understood.' },
     ])
     const mark = h.mark()
-    await h.call('chat.send', { sessionId, text: 'write it' })
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'write it' })
     const paused = await ended(sessionId, mark)
     expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
-    const waiting = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    const pausedView = await h.call('sessions.open', { id: sessionId })
+    const waiting = pausedView.toolCalls!
     expect(waiting).toMatchObject([{ state: 'awaiting-approval', effect: 'write' }])
+    // The paused step's words are shown once, with its step — not again as the paused turn's own text.
+    expect(pausedView.steps).toMatchObject([{ turnId, step: 0, text: 'I will write the file.' }])
+    expect(pausedView.turns.find((t) => t.id === turnId)).toMatchObject({ status: 'stopped', partialText: '' })
     expect(mine(prefix)).toHaveLength(1)
     const m2 = h.mark()
     await h.call('tools.deny', { callId: waiting[0]!.id, reason: 'not in this folder' })

@@ -58,6 +58,12 @@ describe('an agent step cut short', () => {
     await deltaOf(turnId, mark)
     await h.call('chat.stop', { sessionId })
     expect(await h.turnEnded(turnId)).toMatchObject({ status: 'stopped' })
+    // The text that arrived (the stream stalls after its first words) is kept as the reply, marked stopped.
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.map((m) => [m.role, m.content.trim(), m.status])).toEqual([
+      ['user', 'What does hello.txt say?', 'complete'],
+      ['assistant', 'I', 'stopped'],
+    ])
     const d = await h.call('diagnostics.session', { id: sessionId })
     expect(d.agent!.lastTurn!.steps.map((x) => [x.step, x.finishReason])).toEqual([[0, 'stopped']])
     const rows = (await h.call('usage.session', { id: sessionId })).rows
@@ -70,7 +76,12 @@ describe('an agent step cut short', () => {
     toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace })
     fake.script({ pathPrefix: prefix, reply: 'Partial answer before the break', malformed: true, times: 1 })
     const { turnId } = await h.call('chat.send', { sessionId, text: 'hello' })
-    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'error' })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'error', assistantMessageId: null })
+    // No reply is made of it, but the failed turn keeps the text that arrived before the break (its first word;
+    // shown with its error).
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.messages.map((m) => m.role)).toEqual(['user'])
+    expect(view.turns.find((t) => t.id === turnId)).toMatchObject({ status: 'error', partialText: 'Partial ' })
     const d = await h.call('diagnostics.session', { id: sessionId })
     expect(d.agent!.lastTurn!.steps.map((x) => [x.step, x.finishReason])).toEqual([[0, 'error']])
   })
