@@ -53,6 +53,8 @@ describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', { timeout: CHILD
       const view = await h.call('sessions.open', { id: sessionId })
       expect(view.toolCalls).toMatchObject([{ providerCallId: id, state: 'interrupted', resultPreview: INTERRUPTED_RESULT, effect: 'execute' }])
       expect(view.messages.at(-1)!.content).toBe('Recovered after the restart.')
+      // The interrupted turn's recovery is over: nothing left to offer.
+      expect(view.recovery).toMatchObject({ status: 'continued', message: 'The interrupted reply was continued.' })
       // The recovery note went to the model only: it is stored nowhere.
       const db = new Database(path.join(dataDir, 'keel.db'), { readonly: true })
       try {
@@ -65,6 +67,29 @@ describe.each(WIRE_APIS)('SIGKILL during a running tool on %s', { timeout: CHILD
       await h.close()
     }
     expect(filesContaining(dataDir, RECOVERY_NOTE)).toEqual([])
+  })
+})
+
+describe('an automatic continuation that fails', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
+  it('the interrupted reply is shown as failed to continue, and Keel does not try again on its own', async () => {
+    const id = 'call_fails'
+    const { dataDir, service, workspace, sessionId, prefix } = await sessionToCrash(fake, 'keel-agent-crash-fail', 'openai-chat', { id: 'cf', prefix: '/crash-fails', key: testKey('crash-fails') })
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id, name: 'slow_exec', arguments: { label: 'crash' } }] },
+      { pathPrefix: prefix, toolResultFor: id, status: 400 },
+    ])
+    expect(await crashDuringTool(dataDir, service, sessionId, workspace)).toBe('running')
+    const { tool } = gatedTool('slow_exec', dataDir, 'execute')
+    const h = await CoreHarness.open(dataDir, service, { toolSet: () => ({ tools: [tool], workspace, approval: () => 'allow' }) })
+    try {
+      const ended = await h.waitFor('chat', (e) => e.type === 'turn-ended' && e.sessionId === sessionId)
+      expect(ended).toMatchObject({ status: 'error' })
+      const view = await h.call('sessions.open', { id: sessionId })
+      expect(view.recovery).toMatchObject({ status: 'failed', message: 'Continuing the interrupted reply failed; Keel will not retry on its own.' })
+      expect(fake.requests().filter((r) => r.path.startsWith(`${prefix}/`))).toHaveLength(2)
+    } finally {
+      await h.close()
+    }
   })
 })
 

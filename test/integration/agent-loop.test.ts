@@ -325,6 +325,33 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(fs.readFileSync(path.join(workspace, target), 'utf8')).toBe('approved')
   })
 
+  it('a paused turn that finishes after approval brings its session back to the top of the list', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'write_file', arguments: { path: `top-${api}.txt`, content: 'top' } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'Written.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write it' })
+    await ended(sessionId, mark)
+    // The list orders by the millisecond of the last change: each step below waits for the clock to move on, so
+    // no two changes share one.
+    const updatedAt = async (id: string) => (await h.call('sessions.summaries', { ids: [id] }))[0]!.updatedAt
+    const after = async (t: number) => {
+      while (Date.now() <= t) await new Promise((r) => setImmediate(r))
+    }
+    await after(await updatedAt(sessionId))
+    const other = await h.call('sessions.create', {})
+    await after(await updatedAt(other.id))
+    const top = async () => (await h.call('sessions.list', {})).items[0]!.id
+    expect(await top()).toBe(other.id)
+    const [call] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    const m2 = h.mark()
+    await h.call('tools.approve', { callId: call!.id, scope: 'once' })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(await top()).toBe(sessionId)
+  })
+
   it('approved after the session stopped offering the tool: the call fails unrun, the window is told, the model reads why', async () => {
     const { sessionId, prefix } = await agentSession(api)
     const target = `dropped-${api}.txt`
