@@ -82,6 +82,8 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
       ['user', 'What does hello.txt say?', 'complete'],
       ['assistant', 'The file greets you.', 'complete'],
     ])
+    // The window is told which message the turn's reply became (it swaps the streamed text for it).
+    expect(end).toMatchObject({ assistantMessageId: view.messages[1]!.id })
     expect(view.toolCalls).toMatchObject([{ providerCallId: callId(api, 1), toolName: 'read_file', source: 'builtin', effect: 'read', state: 'succeeded', turnId }])
     expect(JSON.parse(view.toolCalls![0]!.arguments)).toEqual({ path: 'hello.txt' })
     expect(view.toolCalls![0]!.resultPreview).toContain('hello from the workspace')
