@@ -389,14 +389,29 @@ describe('fallback bindings', () => {
     expect(turn.usage).toMatchObject({ entryId: b.id, model: 'm-2' })
   })
 
+  it('the same model on another entry (one model served by two providers) is a fallback like any other', async () => {
+    const a = await entry('openai-chat', 'same-model-a')
+    const b = await entry('openai-chat', 'same-model-b')
+    const sessionId = await sessionWith(a, [])
+    await h.call('sessions.setFallbacks', { id: sessionId, chain: { bindings: [{ entryId: b.id, model: 'm-1' }] } })
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    expect((await send(sessionId, 'hello')).status).toBe('done')
+    expect(requestsTo(fake, b.prefix).map(wire)).toEqual([{ path: `${b.prefix}/v1/chat/completions`, key: b.key, model: 'm-1' }])
+    expect((await h.call('sessions.open', { id: sessionId })).messages.at(-1)!.producedWith).toMatchObject({ entryId: b.id, model: 'm-1' })
+  })
+
   it('Stop while a fallback is being asked: the turn is stopped, no later fallback is asked, and the record says nothing answered', async () => {
     const { a, b, c, sessionId } = await chainOfThree('fbstop')
     fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
-    fake.script({ pathPrefix: b.prefix, hang: true, times: 1 })
+    // Headers and no text: "nothing answered" must not depend on Stop beating a first delta (a `hang` sends one).
+    fake.script({ pathPrefix: b.prefix, stall: 'after-headers', times: 1 })
     const asked = fake.requests().length
     const { turnId } = await h.call('chat.send', { sessionId, text: 'hello' })
-    // The primary's 503, then the fallback's request, which hangs.
+    // The primary's 503, then the fallback's request, which stalls.
     await fake.waitForRequests(asked + 2)
+    // While the fallback is being asked, the session (opened again, or after a crash) already says who answers.
+    const asking = (await h.call('sessions.open', { id: sessionId })).turns.find((t) => t.id === turnId)!
+    expect(asking.fallbacks).toEqual([expect.objectContaining({ answered: expect.objectContaining({ entryId: b.id, model: 'm-2' }), skipped: [expect.objectContaining({ entryId: a.id, reason: 'HTTP 503' })] })])
     await h.call('chat.stop', { sessionId })
     const end = (await h.turnEnded(turnId)) as Extract<ChatEvent, { type: 'turn-ended' }>
     expect(end.status).toBe('stopped')
@@ -462,7 +477,12 @@ describe('fallback bindings', () => {
     await h.call('sessions.setFallbacks', { id: s.id, chain: { bindings: [] } })
     expect((await h.call('sessions.fallbacks', { id: s.id })).source).toBe('session')
     fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
-    expect((await send(s.id, 'three')).status).toBe('error')
+    // With the list turned off the provider's own error stands: not "every binding failed", and no fallback record.
+    const three = await send(s.id, 'three')
+    expect(three.status).toBe('error')
+    expect(three.error?.message).toMatch(/HTTP 503/)
+    expect(three.error?.message).not.toMatch(/Every binding failed/)
+    expect((await h.call('sessions.open', { id: s.id })).turns.at(-1)!.fallbacks).toBeUndefined()
 
     await h.call('sessions.setFallbacks', { id: s.id, chain: null })
     expect((await h.call('sessions.fallbacks', { id: s.id })).source).toBe('profile')
