@@ -278,6 +278,8 @@ describe('fallback bindings', () => {
     const end = await send(sessionId, 'hello')
     expect(end.status).toBe('error')
     expect(end.error!.kind).toBe('server')
+    // The selected binding's HTTP status is the error's (the window shows "(HTTP 503)").
+    expect(end.error!.status).toBe(503)
     expect(end.error!.fix).toBe('Each binding is listed with why it failed: fix one (a key, an entry), or wait and send again.')
     expect(end.error!.message).toBe(
       `Every binding failed, nothing answered: selected Entry ${a.id} · m-1: HTTP 503; fallback Entry ${b.id} · m-2: HTTP 429; fallback ${gone.id} · m-2: its entry was deleted; fallback Entry ${c.id} · m-2: HTTP 500.`,
@@ -387,6 +389,23 @@ describe('fallback bindings', () => {
     expect(turn.fallbacks![0]).toMatchObject({ answered: { entryId: b.id, model: 'm-2' }, skipped: [{ entryId: a.id, reason: 'HTTP 503' }, { entryId: b.id, outcome: 'failed' }] })
     // Its tokens are billed by the fallback's entry.
     expect(turn.usage).toMatchObject({ entryId: b.id, model: 'm-2' })
+  })
+
+  it('a fallback that streamed text and then went quiet past its idle timeout: the time-out stands (a trigger, but output arrived), no later fallback is asked', async () => {
+    const a = await entry('openai-chat', 'fbidle-a')
+    const b = await entry('openai-chat', 'fbidle-b')
+    const c = await entry('openai-chat', 'fbidle-c')
+    // b gives up on a silent stream after 0.3 s: a time-out, which the default list names.
+    await h.call('providers.update', { id: b.id, patch: { timeouts: { idleMs: 300 } } })
+    const sessionId = await sessionWith(a, [b, c])
+    fake.script({ pathPrefix: a.prefix, status: 503, times: 1 })
+    fake.script({ pathPrefix: b.prefix, stall: 'after-text', reply: 'Partial answer from the fallback', times: 1 })
+    const end = await send(sessionId, 'hello')
+    expect(end.status).toBe('error')
+    expect(end.error!.kind).toBe('timeout')
+    expect([a, b, c].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 1, 0])
+    const turn = (await h.call('sessions.open', { id: sessionId })).turns.at(-1)!
+    expect(turn.fallbacks![0]).toMatchObject({ answered: { entryId: b.id }, skipped: [{ entryId: a.id }, { entryId: b.id, outcome: 'failed' }] })
   })
 
   it('the same model on another entry (one model served by two providers) is a fallback like any other', async () => {
