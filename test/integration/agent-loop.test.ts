@@ -155,8 +155,15 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     await h.call('chat.send', { sessionId, text: 'go' })
     expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
     const second = mine(prefix)[1]!
-    expect(resultSentFor(second, callId(api, 1))).toContain('There is no tool named "no_such_tool"')
+    // The model reads which tools it may call, by their wire names, one list.
+    expect(resultSentFor(second, callId(api, 1))).toBe(`There is no tool named "no_such_tool". The tools offered are: ${BUILTIN_TOOLS.map((t) => t.name).join(', ')}.`)
     expect(resultSentFor(second, callId(api, 2))).toContain('Invalid arguments for read_file')
+    // The card of a call naming no tool shows it as a built-in call, failed.
+    const calls = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    expect(calls.map((c) => [c.toolName, c.source, c.state])).toEqual([
+      ['no_such_tool', 'builtin', 'failed'],
+      ['read_file', 'builtin', 'failed'],
+    ])
   })
 
   it('arguments that are not one JSON object: the call is answered failed at once, in words the model reads', async () => {
