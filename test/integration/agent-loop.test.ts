@@ -458,6 +458,30 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(resultSentFor(sent[0]!, callId(api, 1))).toBe('done waiting')
   })
 
+  it('a turn started on the previous runtime (the entry was edited, not yet applied): applying the edit while a tool runs pauses the turn before its next step', async () => {
+    const { tool, gate } = gatedTool('wait_for_test', dataDir)
+    const { sessionId, prefix, entryId } = await agentSession(api, [tool])
+    // A first turn makes the runtime the session's; the entry's URL is then edited: the session stays on it.
+    fake.script({ pathPrefix: prefix, reply: 'first', times: 1 })
+    const m0 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'hello' })
+    expect(await ended(sessionId, m0)).toMatchObject({ status: 'done' })
+    const moved = `${prefix}-applied`
+    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
+    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'wait_for_test', arguments: { label: `apply-${api}` } }] }])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'wait' })
+    await gate.started
+    // The turn's first step went to the previous URL; now the user applies the edit.
+    expect(mine(prefix)).toHaveLength(2)
+    await h.call('sessions.reresolve', { id: sessionId })
+    gate.open('done waiting')
+    const paused = await ended(sessionId, mark)
+    expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'identity-changed' } })
+    expect(fake.requests().filter((r) => r.path.startsWith(`${moved}/`))).toHaveLength(0)
+  })
+
   it('a key rotated between steps pauses the turn; continuing sends the next step with the new key', async () => {
     const { tool, gate } = gatedTool('wait_for_test', dataDir)
     const { sessionId, prefix, entryId, key } = await agentSession(api, [tool])
