@@ -223,6 +223,24 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(resultSentFor(mine(prefix).at(-1)!, callId(api, 1))).toMatch(/^cancelled by the user/)
   })
 
+  it('a window that opens the session while a tool runs shows the step’s words once, with its step (the turn’s own text starts again empty)', async () => {
+    const { tool, gate } = gatedTool('wait_for_test', dataDir)
+    const { sessionId, prefix } = await agentSession(api, [tool])
+    fake.sequence([
+      { pathPrefix: prefix, reply: 'Let me wait for it.', toolCalls: [{ id: callId(api, 1), name: 'wait_for_test', arguments: { label: `open-${api}` } }] },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'It is done.' },
+    ])
+    const mark = h.mark()
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'wait' })
+    await gate.started
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.turns.find((t) => t.id === turnId)).toMatchObject({ status: 'running', partialText: '' })
+    expect(view.steps).toMatchObject([{ turnId, step: 0, text: 'Let me wait for it.' }])
+    gate.open('done')
+    expect(await ended(sessionId, mark)).toMatchObject({ status: 'done', error: null })
+    expect((await h.call('sessions.open', { id: sessionId })).messages.at(-1)!.content).toBe('It is done.')
+  })
+
   it('Stop while a tool runs and a later call of the step waits for approval: the window is told that card was cancelled too', async () => {
     // The waiting card is answered only by the end of the turn (nothing else touches it): without that event the
     // window would keep offering Approve on a call of a stopped turn.
