@@ -36,6 +36,21 @@ const bigOutput = defineTool({
   },
 })
 
+// A tool that runs until Stop, then hands back the large output it had so far (as run_command does with a command
+// cut short): the cancelled call keeps that output whole too.
+let stoppedToolStarted: () => void = () => undefined
+const bigUntilStop = defineTool({
+  name: 'big_until_stop',
+  description: 'Prints a lot until stopped.',
+  effect: 'read',
+  input: z.strictObject({}),
+  async run(_args, ctx) {
+    stoppedToolStarted()
+    await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })))
+    return success(raw)
+  },
+})
+
 beforeAll(async () => {
   dataDir = tempDataDir('keel-tool-result')
   const workspace = fs.realpathSync(fs.mkdtempSync(path.join(dataDir, '..', 'keel-ws-')))
@@ -84,6 +99,28 @@ describe('tools.result', () => {
     // A smaller page from the middle.
     expect(await h.call('tools.result', { callId: call!.id, offset: expected.length - 3, length: 10 })).toEqual({ text: 'END', offset: expected.length - 3, total: expected.length, truncated: false })
     expect(await h.fail('tools.result', { callId: call!.id, offset: expected.length + 1 })).toMatchObject({ kind: 'invalid-input', field: 'offset' })
+  })
+
+  it('a call cut short by Stop keeps its large output whole too: Show full result reads it all, redacted', async () => {
+    const s = await h.call('sessions.create', {})
+    await h.call('sessions.bind', { id: s.id, entryId: 'tr', model: 'm-1' })
+    toolSets.set(s.id, { ...toolSets.get('placeholder')!, tools: [bigUntilStop] })
+    fake.sequence([{ pathPrefix: '/tr', toolCalls: [{ id: 'call_stopped', name: 'big_until_stop', arguments: {} }] }])
+    const started = new Promise<void>((resolve) => (stoppedToolStarted = resolve))
+    const m = h.mark()
+    await h.call('chat.send', { sessionId: s.id, text: 'print until I stop you' })
+    await started
+    await h.call('chat.stop', { sessionId: s.id })
+    const ended = (await h.waitFor('chat', (e) => e.sessionId === s.id && e.type === 'turn-ended', 10_000, m)) as Extract<ChatEvent, { type: 'turn-ended' }>
+    expect(ended).toMatchObject({ status: 'stopped' })
+    const [call] = (await h.call('sessions.open', { id: s.id })).toolCalls!
+    expect(call).toMatchObject({ toolName: 'big_until_stop', state: 'cancelled' })
+    expect(call!.resultPreview).toMatch(/^cancelled by the user/)
+    const first = await h.call('tools.result', { callId: call!.id })
+    expect(first.total).toBe(expected.length)
+    expect(first.text).not.toContain(key)
+    const last = await h.call('tools.result', { callId: call!.id, offset: expected.length - 3 })
+    expect(last.text).toBe('END')
   })
 
   it('an unknown call is not-found; a path or a result-file id is refused as a call id', async () => {
