@@ -379,6 +379,34 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(await top()).toBe(sessionId)
   })
 
+  it('two cards: the one approved first shows approved while the other still waits; the denied one shows denied', async () => {
+    const { sessionId, prefix } = await agentSession(api)
+    fake.sequence([
+      {
+        pathPrefix: prefix,
+        toolCalls: [
+          { id: callId(api, 1), name: 'write_file', arguments: { path: `two-a-${api}.txt`, content: 'a' } },
+          { id: callId(api, 2), name: 'write_file', arguments: { path: `two-b-${api}.txt`, content: 'b' } },
+        ],
+      },
+      { pathPrefix: prefix, toolResultFor: callId(api, 1), reply: 'One written, one refused.' },
+    ])
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'write both' })
+    expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'awaiting-approval' } })
+    const [first, second] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    // The window learns each answer from its event (it does not reload the session for it).
+    const statesOf = (id: string, since: number) => h.events('chat', since).flatMap((e) => (e.type === 'tool-call' && e.call.id === id ? [e.call.state] : []))
+    const m1 = h.mark()
+    await h.call('tools.approve', { callId: first!.id, scope: 'once' })
+    expect(statesOf(first!.id, m1)).toEqual(['approved'])
+    const m2 = h.mark()
+    await h.call('tools.deny', { callId: second!.id, reason: 'not that one' })
+    expect(statesOf(second!.id, m2)[0]).toBe('denied')
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(statesOf(first!.id, m2)).toEqual(['running', 'succeeded'])
+  })
+
   it('approved after the session stopped offering the tool: the call fails unrun, the window is told, the model reads why', async () => {
     const { sessionId, prefix } = await agentSession(api)
     const target = `dropped-${api}.txt`
