@@ -470,6 +470,39 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(view.messages.at(-1)!.content).toBe('Done looping.')
   })
 
+  it('continuing a turn paused at its step limit without a number gives it as many steps again', async () => {
+    const { sessionId, prefix } = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 2 })
+    fake.script({ pathPrefix: prefix, toolCalls: [{ name: 'list_files', arguments: {} }], times: 3 })
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'loop a while' })
+    expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'step-limit', limit: 2 } })
+    expect(mine(prefix)).toHaveLength(2)
+    // Two more steps: one more call, then the answer.
+    fake.script({ pathPrefix: prefix, reply: 'Done looping.' })
+    const m2 = h.mark()
+    await h.call('chat.continueTurn', { sessionId })
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
+    expect(mine(prefix)).toHaveLength(4)
+  })
+
+  it('an entry edited and applied while the turn waits at its step limit: continuing asks before the turn moves to the new runtime', async () => {
+    const { sessionId, prefix, entryId } = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 1 })
+    fake.script({ pathPrefix: prefix, toolCalls: [{ name: 'list_files', arguments: {} }], times: 1 })
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'one step' })
+    expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'step-limit' } })
+    const moved = `${prefix}-limit-moved`
+    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
+    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    // (Edited only, the session stays on its runtime and the turn goes on there; applied, the session moves.)
+    await h.call('sessions.reresolve', { id: sessionId })
+    const m2 = h.mark()
+    await h.call('chat.continueTurn', { sessionId, steps: 1 })
+    // More steps is not a yes to another runtime: the turn started on the old URL, so it pauses again and asks.
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'stopped', pause: { reason: 'identity-changed' } })
+    expect(fake.requests().filter((r) => r.path.startsWith(`${moved}/`))).toHaveLength(0)
+  })
+
   it('identity drift between steps: the entry changes while a tool runs, the turn pauses and nothing goes to the new URL', async () => {
     const { tool, gate } = gatedTool('wait_for_test', dataDir)
     const { sessionId, prefix, entryId } = await agentSession(api, [tool])
