@@ -11,7 +11,7 @@ import { requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../suppor
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
-import { INTERRUPTED_RESULT, ToolLedger } from '../../src/main/core/agents/tool-ledger'
+import { INTERRUPTED_RESULT, MOVED_ON_RESULT, ToolLedger } from '../../src/main/core/agents/tool-ledger'
 import type { ChatEvent } from '../../src/shared/contract'
 
 const fake = fakeProviderForFile()
@@ -44,6 +44,12 @@ async function session(harness: CoreHarness, api: WireApi, dir: string) {
 }
 
 const mine = (prefix: string) => requestsTo(fake, prefix)
+// The list orders by the millisecond of the last change: wait for the clock to pass one before the next change.
+const updatedAt = async (id: string) => (await h.call('sessions.summaries', { ids: [id] }))[0]!.updatedAt
+const after = async (t: number) => {
+  while (Date.now() <= t) await new Promise((r) => setImmediate(r))
+}
+const top = async () => (await h.call('sessions.list', {})).items[0]!.id
 const ended = (harness: CoreHarness, sessionId: string, since: number) =>
   harness.waitFor('chat', (e) => e.sessionId === sessionId && e.type === 'turn-ended', 10_000, since) as Promise<Extract<ChatEvent, { type: 'turn-ended' }>>
 
@@ -67,12 +73,31 @@ describe.each(WIRE_APIS)('run again on %s', (api) => {
     const second = gatedTool('save_note', dataDir, 'write')
     toolSets.set(sessionId, { tools: [second.tool], workspace })
 
+    // Another session changed since, so it tops the list (each change waits for the clock to move on).
+    await after(await updatedAt(sessionId))
+    const other = await h.call('sessions.create', {})
+    await after(await updatedAt(other.id))
+    expect(await top()).toBe(other.id)
+
     // Run again: a new call, waiting for approval like any write; nothing ran yet.
     fake.script({ pathPrefix: prefix, toolResults: true, reply: 'Saved this time.' })
     const m3 = h.mark()
     const again = await h.call('tools.runAgain', { callId: first!.id })
     expect(again.callId).not.toBe(first!.id)
     expect(await ended(h, sessionId, m3)).toMatchObject({ turnId: again.turnId, pause: { reason: 'awaiting-approval', message: 'A tool call is waiting for your approval.' } })
+    // The window is told: the new turn started, its card waits, the turn paused; the list changed for that session,
+    // which is back at its top.
+    expect(
+      h.events('chat', m3)
+        .filter((e) => e.sessionId === sessionId)
+        .map((e) => (e.type === 'tool-call' ? [e.type, e.turnId, e.call.id, e.call.state] : [e.type, 'turnId' in e ? e.turnId : null])),
+    ).toEqual([
+      ['turn-started', again.turnId],
+      ['tool-call', again.turnId, again.callId, 'awaiting-approval'],
+      ['turn-ended', again.turnId],
+    ])
+    expect(h.events('sessions', m3).filter((e) => e.changes.some((c) => c.id === sessionId)).map((e) => e.reason)).toContain('turn-ended')
+    expect(await top()).toBe(sessionId)
     expect(gates.get(sessionId)!.gate.runs() + second.gate.runs()).toBe(1)
     let view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls!.map((c) => [c.id, c.toolName, c.state])).toEqual([
@@ -81,6 +106,10 @@ describe.each(WIRE_APIS)('run again on %s', (api) => {
     ])
     expect(JSON.parse(view.toolCalls![1]!.arguments)).toEqual({ label: `once-${api}` })
     expect(view.messages.at(-1)).toMatchObject({ role: 'user', content: 'Run again: save_note (the earlier call ended cancelled).' })
+    // A call id Keel made, in a form every API accepts; the new turn's step 0 holds it and no text of the model's.
+    expect(view.toolCalls![1]!.providerCallId).toMatch(/^keel_again_[0-9a-f]{24}$/)
+    expect(view.steps!.filter((s) => s.turnId === again.turnId)).toEqual([{ turnId: again.turnId, step: 0, text: '', finishReason: 'tool-calls' }])
+    expect(view.turns.find((t) => t.id === again.turnId)).toMatchObject({ status: 'stopped', partialText: '' })
 
     const m4 = h.mark()
     await h.call('tools.approve', { callId: again.callId, scope: 'once' })
@@ -103,19 +132,19 @@ describe.each(WIRE_APIS)('run again on %s', (api) => {
 })
 
 describe('run again: what it refuses, and a call interrupted by a restart', () => {
-  it('a failed call whose arguments were not one JSON object: Run again is refused in those words, and nothing is run, recorded or sent', async () => {
+  // The call is answered failed at once (agent-loop.test.ts), never run; Run again of it is refused in so many words
+  // and nothing is run, recorded or sent.
+  async function notAnObjectRefused(notAnObject: unknown, providerCallId: string) {
     const { sessionId, prefix } = await session(h, 'openai-chat', dataDir)
-    // A JSON array where the object belongs: the call is answered failed at once (agent-loop.test.ts), never run.
-    const notAnObject = ['a note'] as unknown as Record<string, unknown>
     fake.sequence([
-      { pathPrefix: prefix, toolCalls: [{ id: 'call_arr', name: 'save_note', arguments: notAnObject }] },
-      { pathPrefix: prefix, toolResultFor: 'call_arr', reply: 'I will send an object next time.' },
+      { pathPrefix: prefix, toolCalls: [{ id: providerCallId, name: 'save_note', arguments: notAnObject as Record<string, unknown> }] },
+      { pathPrefix: prefix, toolResultFor: providerCallId, reply: 'I will send an object next time.' },
     ])
     const m1 = h.mark()
     await h.call('chat.send', { sessionId, text: 'save it' })
     expect(await ended(h, sessionId, m1)).toMatchObject({ status: 'done', error: null })
     const before = await h.call('sessions.open', { id: sessionId })
-    expect(before.toolCalls).toMatchObject([{ providerCallId: 'call_arr', toolName: 'save_note', state: 'failed' }])
+    expect(before.toolCalls).toMatchObject([{ providerCallId, toolName: 'save_note', state: 'failed', arguments: JSON.stringify(notAnObject) }])
     const sent = mine(prefix).length
 
     const refused = await h.fail('tools.runAgain', { callId: before.toolCalls![0]!.id })
@@ -127,6 +156,15 @@ describe('run again: what it refuses, and a call interrupted by a restart', () =
     expect(after.messages.map((m) => [m.role, m.content])).toEqual(before.messages.map((m) => [m.role, m.content]))
     expect(after.toolCalls!.map((c) => [c.id, c.state])).toEqual([[before.toolCalls![0]!.id, 'failed']])
     expect(mine(prefix)).toHaveLength(sent)
+  }
+
+  it('a failed call whose arguments were not one JSON object: Run again is refused in those words, and nothing is run, recorded or sent', async () => {
+    // A JSON array where the object belongs.
+    await notAnObjectRefused(['a note'], 'call_arr')
+  })
+
+  it('a failed call whose arguments were a JSON string: Run again is refused in the same words, nothing run, recorded or sent', async () => {
+    await notAnObjectRefused('just text', 'call_str')
   })
 
   it('a call a restart answered "interrupted" is not re-run at start; Run again asks, then runs it once', async () => {
@@ -156,7 +194,7 @@ describe('run again: what it refuses, and a call interrupted by a restart', () =
       expect(view.toolCalls).toMatchObject([{ id: old, state: 'interrupted', resultPreview: INTERRUPTED_RESULT }])
       expect(gate.gate.runs()).toBe(0)
       // A succeeded call cannot run again; neither can one that does not exist.
-      expect((await harness.fail('tools.runAgain', { callId: 'nope' })).kind).toBe('not-found')
+      expect(await harness.fail('tools.runAgain', { callId: 'nope' })).toMatchObject({ kind: 'not-found', message: 'That tool call does not exist.' })
 
       fake.script({ pathPrefix: prefix, toolResults: true, reply: 'Done again.' })
       const m2 = harness.mark()
@@ -182,6 +220,82 @@ describe('run again: what it refuses, and a call interrupted by a restart', () =
     } finally {
       await harness.close()
     }
+  })
+})
+
+describe('run again: arguments JSON null, and a card waiting when the user asks', () => {
+  it('a call a restart left interrupted whose arguments are JSON null: Run again is refused in the same words, nothing run, recorded or sent', async () => {
+    const dir = tempDataDir('keel-run-again-null')
+    let harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+    const { sessionId, prefix } = await session(harness, 'openai-chat', dir)
+    fake.script({ pathPrefix: prefix, reply: 'hello' })
+    const m1 = harness.mark()
+    await harness.call('chat.send', { sessionId, text: 'hi' })
+    await ended(harness, sessionId, m1)
+    await harness.close()
+    // A call whose arguments text is "null", committed running (what a crash leaves), through the real ledger.
+    const db = new Database(path.join(dir, 'keel.db'))
+    const turnId = (db.prepare('SELECT id FROM turns WHERE session_id = ?').get(sessionId) as { id: string }).id
+    const ledger = new ToolLedger(db)
+    const step = ledger.steps(turnId).length
+    ledger.startStep(turnId, step, 'k')
+    ledger.endStep(turnId, step, 'tool-calls', '')
+    const gate = gates.get(sessionId)!
+    const old = ledger.record({ sessionId, turnId, step, position: 0, providerCallId: 'call_null', source: 'builtin', name: 'save_note', schemaHash: gate.tool.schemaHash, argumentsJson: 'null', effect: 'write', identityKey: 'k', state: 'approved' })
+    ledger.markRunning(old)
+    db.close()
+
+    harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+    try {
+      const before = await harness.call('sessions.open', { id: sessionId })
+      expect(before.toolCalls).toMatchObject([{ id: old, state: 'interrupted', arguments: 'null' }])
+      const sent = mine(prefix).length
+      const m2 = harness.mark()
+      const refused = await harness.fail('tools.runAgain', { callId: old })
+      expect(refused).toMatchObject({ kind: 'invalid-input', message: "The call's arguments were not one JSON object, so there is nothing to run again." })
+      expect(gate.gate.runs()).toBe(0)
+      expect(harness.events('chat', m2).filter((e) => e.sessionId === sessionId)).toEqual([])
+      const after = await harness.call('sessions.open', { id: sessionId })
+      expect(after.messages.map((m) => [m.role, m.content])).toEqual(before.messages.map((m) => [m.role, m.content]))
+      expect(after.toolCalls!.map((c) => [c.id, c.state])).toEqual([[old, 'interrupted']])
+      expect(mine(prefix)).toHaveLength(sent)
+    } finally {
+      await harness.close()
+    }
+  })
+
+  it('Run again while the card of an earlier Run again waits: that card is answered "the user moved on" and the window is told', async () => {
+    const { sessionId, prefix } = await session(h, 'openai-chat', dataDir)
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: 'call_mv1', name: 'save_note', arguments: { label: 'moved' } }] },
+      { pathPrefix: prefix, toolResultFor: 'call_mv1', reply: 'Never mind then.' },
+    ])
+    const m1 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'save it' })
+    expect(await ended(h, sessionId, m1)).toMatchObject({ pause: { reason: 'awaiting-approval' } })
+    // A new message moves on: the card is answered cancelled.
+    const m2 = h.mark()
+    await h.call('chat.send', { sessionId, text: 'never mind' })
+    expect(await ended(h, sessionId, m2)).toMatchObject({ status: 'done' })
+    const [old] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    expect(old).toMatchObject({ state: 'cancelled' })
+
+    const m3 = h.mark()
+    const first = await h.call('tools.runAgain', { callId: old!.id })
+    await ended(h, sessionId, m3)
+    // Run again once more while that card waits: it is answered, and the window sees it so.
+    const m4 = h.mark()
+    const second = await h.call('tools.runAgain', { callId: old!.id })
+    await ended(h, sessionId, m4)
+    const told = h.events('chat', m4).filter((e) => e.type === 'tool-call' && e.call.id === first.callId)
+    expect(told).toMatchObject([{ sessionId, turnId: first.turnId, call: { state: 'cancelled', resultPreview: MOVED_ON_RESULT } }])
+    const view = await h.call('sessions.open', { id: sessionId })
+    expect(view.toolCalls!.map((c) => [c.id, c.state])).toEqual([
+      [old!.id, 'cancelled'],
+      [first.callId, 'cancelled'],
+      [second.callId, 'awaiting-approval'],
+    ])
+    expect(gates.get(sessionId)!.gate.runs()).toBe(0)
   })
 })
 
