@@ -41,6 +41,8 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     const h = await CoreHarness.open(dataDir, service)
     const started = await h.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === sessionId)
     await h.turnEnded(started.turnId)
+    // The windows are told why a reply goes on by itself.
+    await h.waitFor('notice', (e) => e.sessionId === sessionId && e.level === 'info' && e.text === 'Continuing a reply that was interrupted when Keel stopped.')
     const req = fake.requests().find((r) => r.protocol === 'openai-chat')!
     expect(req.path).toBe('/crashy/v1/chat/completions')
     expect(JSON.stringify(req.body)).toContain('Continue it from exactly where it stopped')
@@ -71,6 +73,8 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     const { dataDir, sessionId } = await sessionThatCrashed()
     await keytar.setPassword(service, 'provider:crashy', testKey('rotated'))
     const h = await CoreHarness.open(dataDir, service)
+    // The windows are told there is a decision to make in that session.
+    await h.waitFor('notice', (e) => e.sessionId === sessionId && e.level === 'warning' && e.text === 'A reply was interrupted and this session now resolves differently; open it to decide whether to continue.')
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.recovery).toMatchObject({ status: 'pending', differences: [{ field: 'credential' }] })
     expect(fake.requests()).toEqual([])
