@@ -5,7 +5,7 @@ import keytar from 'keytar'
 import fs from 'node:fs'
 import path from 'node:path'
 import { RECOVERY_NOTE } from '../../src/main/core/agents/recovery'
-import { CHILD_PROCESS_TIMEOUT_MS, crashBeforeText, crashMidTurn } from '../support/crash'
+import { CHILD_PROCESS_TIMEOUT_MS, crashBeforeText, crashMidTurn, crashWhileContinuing } from '../support/crash'
 import { filesContaining } from '../support/data-scan'
 import { CoreHarness, tempDataDir, testKey, testKeychainService, fakeProviderForFile } from '../support/core-harness'
 import { WORKSPACE_AGENT_PROFILE_ID } from '../../src/shared/agent-profiles'
@@ -263,5 +263,60 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     expect((await again.call('sessions.open', { id: sessionId })).recovery?.status).toBe('failed')
     expect(fake.requests().filter((r) => r.protocol === 'openai-chat')).toHaveLength(1)
     await again.close()
+  })
+
+  it('a crash while the interrupted reply was being continued: the next start does not continue it again on its own; the session asks', async () => {
+    const dataDir = tempDataDir()
+    const h0 = await CoreHarness.open(dataDir, service)
+    await h0.call('providers.create', { id: 'crashy', name: 'Crashy', kind: 'openai-compatible', baseUrl: `${fake.url}/crashy/v1`, defaultModel: 'c-1', key: testKey('crash') })
+    await h0.call('providers.create', { id: 'spare', name: 'Spare', kind: 'openai-compatible', baseUrl: `${fake.url}/spare/v1`, defaultModel: 's-1', key: testKey('spare') })
+    const story = await h0.call('sessions.create', {})
+    await h0.call('sessions.bind', { id: story.id, entryId: 'crashy', model: 'c-1' })
+    const ships = await h0.call('sessions.create', {})
+    await h0.call('sessions.bind', { id: ships.id, entryId: 'spare', model: 's-1' })
+    await h0.close()
+    fake.script({ hang: true, times: 1 })
+    const first = await crashMidTurn(dataDir, service, story.id, 'tell me a long story')
+    fake.clear()
+    // Keel starts again and continues the story by itself; while it does (and while a message in the other session
+    // is being answered), Keel is killed again.
+    fake.script({ hang: true, reply: 'and then the dragon', pathPrefix: '/crashy', times: 1 })
+    fake.script({ hang: true, pathPrefix: '/spare', times: 1 })
+    const { continuation, other } = await crashWhileContinuing(dataDir, service, ships.id, 'tell me about ships')
+    const before = fake.requests().filter((r) => r.protocol === 'openai-chat')
+    expect(before.map((r) => r.path)).toEqual(['/crashy/v1/chat/completions', '/spare/v1/chat/completions'])
+    expect(JSON.stringify(before[0]!.body)).toContain(RECOVERY_NOTE)
+    fake.clear()
+
+    fake.script({ reply: 'Ships sail on.', pathPrefix: '/spare', times: 1 })
+    const h = await CoreHarness.open(dataDir, service)
+    // The other session's reply was cut short too, by an ordinary turn: it is continued by itself. It comes after
+    // the story's continuation in what the start found interrupted, so by then the story's was decided on.
+    const started = await h.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === ships.id)
+    expect(await h.turnEnded(started.turnId)).toMatchObject({ status: 'done' })
+    expect((await h.call('sessions.open', { id: ships.id })).recovery).toMatchObject({ turnId: other, status: 'continued' })
+    // The story's continuation is not continued again: nothing was sent for it, nothing announced; the session shows
+    // both interrupted replies and asks.
+    expect(fake.requests().filter((r) => r.protocol === 'openai-chat').map((r) => r.path)).toEqual(['/spare/v1/chat/completions'])
+    expect(h.events('notice').filter((n) => n.sessionId === story.id)).toEqual([])
+    const view = await h.call('sessions.open', { id: story.id })
+    expect(view.turns.map((t) => [t.id, t.status])).toEqual([
+      [first, 'interrupted'],
+      [continuation, 'interrupted'],
+    ])
+    expect(view.messages.map((m) => [m.role, m.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'interrupted'],
+      ['assistant', 'interrupted'],
+    ])
+    expect(view.recovery).toEqual({ turnId: continuation, status: 'pending', differences: [], message: 'A reply was interrupted when Keel stopped unexpectedly.' })
+    // The user decides: Continue sends one continuation of the story.
+    fake.script({ reply: 'and they lived happily ever after.', pathPrefix: '/crashy', times: 1 })
+    const { turnId } = await h.call('sessions.continue', { id: story.id })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    expect(fake.requests().filter((r) => r.protocol === 'openai-chat').map((r) => r.path)).toEqual(['/spare/v1/chat/completions', '/crashy/v1/chat/completions'])
+    expect((await h.call('sessions.open', { id: story.id })).recovery).toMatchObject({ turnId: continuation, status: 'continued' })
+    expect(noteStoredIn(dataDir)).toEqual([])
+    await h.close()
   })
 })

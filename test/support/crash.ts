@@ -26,6 +26,19 @@ export function crashDuringTool(dataDir: string, keychainService: string, sessio
   return crashChild('agent-crash-child.ts', [dataDir, keychainService, sessionId, workspace], 'EFFECT ', async () => undefined)
 }
 
+/**
+ * Starts Keel again (in continuation-crash-child) after `crashMidTurn`: its startup continues the interrupted reply
+ * by itself; while that continuation streams, `text` is sent in `otherSessionId`; both replies are checkpointed
+ * mid-stream, then the child is killed with SIGKILL (script the provider to hang for both). Returns both turn ids:
+ * the continuation's (a continuation a crash cut short) and the other session's (an ordinary interrupted reply, the
+ * later of the two in the turns table).
+ */
+export async function crashWhileContinuing(dataDir: string, keychainService: string, otherSessionId: string, text: string): Promise<{ continuation: string; other: string }> {
+  const ids = await crashChild('continuation-crash-child.ts', [dataDir, keychainService, otherSessionId, text], 'CHECKPOINTED ', async () => undefined)
+  const [continuation, other] = ids.split(' ') as [string, string]
+  return { continuation, other }
+}
+
 async function crashChild(script: string, args: string[], reported: string, beforeKill: () => Promise<unknown>): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support', script), ...args], {
     cwd: ROOT,
