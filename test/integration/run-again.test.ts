@@ -53,6 +53,33 @@ const top = async () => (await h.call('sessions.list', {})).items[0]!.id
 const ended = (harness: CoreHarness, sessionId: string, since: number) =>
   harness.waitFor('chat', (e) => e.sessionId === sessionId && e.type === 'turn-ended', 10_000, since) as Promise<Extract<ChatEvent, { type: 'turn-ended' }>>
 
+/**
+ * A session (in its own data dir) with one reply, then a save_note call a crash left running after it, written
+ * through the real ledger while Keel was closed; the harness returned is Keel started again on that data dir.
+ */
+async function callACrashLeftRunning(label: string, providerCallId: string, argumentsJson: string) {
+  const dir = tempDataDir(label)
+  const first = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+  const { sessionId, prefix } = await session(first, 'openai-chat', dir)
+  fake.script({ pathPrefix: prefix, reply: 'hello' })
+  const m1 = first.mark()
+  await first.call('chat.send', { sessionId, text: 'hi' })
+  await ended(first, sessionId, m1)
+  await first.close()
+  const db = new Database(path.join(dir, 'keel.db'))
+  const turnId = (db.prepare('SELECT id FROM turns WHERE session_id = ?').get(sessionId) as { id: string }).id
+  const ledger = new ToolLedger(db)
+  const step = ledger.steps(turnId).length
+  ledger.startStep(turnId, step, 'k')
+  ledger.endStep(turnId, step, 'tool-calls', '')
+  const gate = gates.get(sessionId)!
+  const old = ledger.record({ sessionId, turnId, step, position: 0, providerCallId, source: 'builtin', name: 'save_note', schemaHash: gate.tool.schemaHash, argumentsJson, effect: 'write', identityKey: 'k', state: 'approved' })
+  ledger.markRunning(old)
+  db.close()
+  const harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+  return { harness, sessionId, prefix, old, gate }
+}
+
 describe.each(WIRE_APIS)('run again on %s', (api) => {
   it('a cancelled write call runs again only when the user asks and approves; the old call keeps its result; the turn goes on', async () => {
     const { sessionId, prefix } = await session(h, api, dataDir)
@@ -168,27 +195,8 @@ describe('run again: what it refuses, and a call interrupted by a restart', () =
   })
 
   it('a call a restart answered "interrupted" is not re-run at start; Run again asks, then runs it once', async () => {
-    const dir = tempDataDir('keel-run-again-restart')
-    let harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
-    const { sessionId, prefix } = await session(harness, 'openai-chat', dir)
-    fake.script({ pathPrefix: prefix, reply: 'hello' })
-    const m1 = harness.mark()
-    await harness.call('chat.send', { sessionId, text: 'hi' })
-    await ended(harness, sessionId, m1)
-    await harness.close()
-    // What a crash during the tool leaves, written through the real ledger: the call committed running.
-    const db = new Database(path.join(dir, 'keel.db'))
-    const turnId = (db.prepare('SELECT id FROM turns WHERE session_id = ?').get(sessionId) as { id: string }).id
-    const ledger = new ToolLedger(db)
-    const step = ledger.steps(turnId).length
-    ledger.startStep(turnId, step, 'k')
-    ledger.endStep(turnId, step, 'tool-calls', '')
-    const gate = gates.get(sessionId)!
-    const old = ledger.record({ sessionId, turnId, step, position: 0, providerCallId: 'call_crash', source: 'builtin', name: 'save_note', schemaHash: gate.tool.schemaHash, argumentsJson: '{"label":"crash"}', effect: 'write', identityKey: 'k', state: 'approved' })
-    ledger.markRunning(old)
-    db.close()
-
-    harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+    // What a crash during the tool leaves: the call committed running.
+    const { harness, sessionId, prefix, old, gate } = await callACrashLeftRunning('keel-run-again-restart', 'call_crash', '{"label":"crash"}')
     try {
       let view = await harness.call('sessions.open', { id: sessionId })
       expect(view.toolCalls).toMatchObject([{ id: old, state: 'interrupted', resultPreview: INTERRUPTED_RESULT }])
@@ -225,27 +233,8 @@ describe('run again: what it refuses, and a call interrupted by a restart', () =
 
 describe('run again: arguments JSON null, and a card waiting when the user asks', () => {
   it('a call a restart left interrupted whose arguments are JSON null: Run again is refused in the same words, nothing run, recorded or sent', async () => {
-    const dir = tempDataDir('keel-run-again-null')
-    let harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
-    const { sessionId, prefix } = await session(harness, 'openai-chat', dir)
-    fake.script({ pathPrefix: prefix, reply: 'hello' })
-    const m1 = harness.mark()
-    await harness.call('chat.send', { sessionId, text: 'hi' })
-    await ended(harness, sessionId, m1)
-    await harness.close()
-    // A call whose arguments text is "null", committed running (what a crash leaves), through the real ledger.
-    const db = new Database(path.join(dir, 'keel.db'))
-    const turnId = (db.prepare('SELECT id FROM turns WHERE session_id = ?').get(sessionId) as { id: string }).id
-    const ledger = new ToolLedger(db)
-    const step = ledger.steps(turnId).length
-    ledger.startStep(turnId, step, 'k')
-    ledger.endStep(turnId, step, 'tool-calls', '')
-    const gate = gates.get(sessionId)!
-    const old = ledger.record({ sessionId, turnId, step, position: 0, providerCallId: 'call_null', source: 'builtin', name: 'save_note', schemaHash: gate.tool.schemaHash, argumentsJson: 'null', effect: 'write', identityKey: 'k', state: 'approved' })
-    ledger.markRunning(old)
-    db.close()
-
-    harness = await CoreHarness.open(dir, service, { toolSet: (id) => toolSets.get(id) ?? null })
+    // A call whose arguments text is "null", committed running (what a crash leaves).
+    const { harness, sessionId, prefix, old, gate } = await callACrashLeftRunning('keel-run-again-null', 'call_null', 'null')
     try {
       const before = await harness.call('sessions.open', { id: sessionId })
       expect(before.toolCalls).toMatchObject([{ id: old, state: 'interrupted', arguments: 'null' }])
