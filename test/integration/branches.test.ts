@@ -506,6 +506,15 @@ describe('regenerate, retry and switching versions: what the windows are told', 
     await toldAndFirstWhileStreaming(a, b, list, () => h.call('chat.retry', { sessionId: a.sessionId }))
   })
 
+  it('a new message puts its session first in the list while the reply streams (not only once it ends)', async () => {
+    const { a, b, list } = await olderAndNewer()
+    fake.script({ pathPrefix: a.prefix, hold: 'send-streaming', reply: 'a new answer', times: 1 })
+    const { turnId } = await h.call('chat.send', { sessionId: a.sessionId, text: 'the older session again' })
+    expect(await list()).toEqual([a.sessionId, b.sessionId])
+    fake.release('send-streaming')
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+  })
+
   it('switching versions tells the windows the branch changed (the open window reopens the log on it)', async () => {
     const { sessionId, prefix } = await session()
     await turn(h.call('chat.send', { sessionId, text: 'pick one' }))
