@@ -447,6 +447,9 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(resultSentFor(mine(prefix)[1]!, callId(api, 1))).toBe('not run: the user moved on')
     const view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls).toMatchObject([{ state: 'cancelled', resultPreview: 'not run: the user moved on' }])
+    // The window is told, so the card stops offering Approve.
+    const card = view.toolCalls![0]!.id
+    expect(h.events('chat', m2).flatMap((e) => (e.type === 'tool-call' && e.call.id === card ? [e.call.state] : []))).toEqual(['cancelled'])
     expect(view.turns.every((t) => !t.pause)).toBe(true)
     expect(fs.existsSync(path.join(workspace, target))).toBe(false)
   })
