@@ -506,13 +506,22 @@ describe('regenerate, retry and switching versions: what the windows are told', 
     await toldAndFirstWhileStreaming(a, b, list, () => h.call('chat.retry', { sessionId: a.sessionId }))
   })
 
-  it('a new message puts its session first in the list while the reply streams (not only once it ends)', async () => {
+  it('a new message puts its session first in the list while the reply streams, and again when the reply ends', async () => {
     const { a, b, list } = await olderAndNewer()
     fake.script({ pathPrefix: a.prefix, hold: 'send-streaming', reply: 'a new answer', times: 1 })
     const { turnId } = await h.call('chat.send', { sessionId: a.sessionId, text: 'the older session again' })
     expect(await list()).toEqual([a.sessionId, b.sessionId])
+    // Meanwhile b gets a whole reply and goes first; the clock moves past it before a's reply ends.
+    await turn(h.call('chat.send', { sessionId: b.sessionId, text: 'b meanwhile' }))
+    expect(await list()).toEqual([b.sessionId, a.sessionId])
+    const newest = (await h.call('sessions.list', {})).items.find((s) => s.id === b.sessionId)!.updatedAt
+    while (Date.now() <= newest) await new Promise((resolve) => setImmediate(resolve))
+    const ending = h.mark()
     fake.release('send-streaming')
     expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    expect(await list()).toEqual([a.sessionId, b.sessionId])
+    // The windows are told the session changed because its turn ended.
+    expect(h.events('sessions', ending).map((e) => [e.reason, e.changes])).toContainEqual(['turn-ended', [{ id: a.sessionId, kind: 'updated' }]])
   })
 
   it('switching versions tells the windows the branch changed (the open window reopens the log on it)', async () => {
