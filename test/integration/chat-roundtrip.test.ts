@@ -61,6 +61,8 @@ describe('a plain chat reply: its usage, and what its turn keeps', () => {
     const usage = view.turns.find((t) => t.id === turnId)!.usage!
     expect(usage).toMatchObject({ inputTokens: 1200, outputTokens: 340, steps: 1, unreportedSteps: 0, unpricedSteps: 0 })
     expect(usage.cost).toBeCloseTo((1200 * 3 + 340 * 15) / 1e6, 12)
+    // How long the first words took is measured (shown with the reply's usage).
+    expect(usage.firstTokenMs).toEqual(expect.any(Number))
     const session = await h.call('usage.session', { id: sessionId })
     expect(session.rows).toHaveLength(1)
     expect(session.rows[0]).toMatchObject({ steps: 1, unreportedSteps: 0, inputTokens: 1200, outputTokens: 340 })
