@@ -38,6 +38,27 @@ describe('stop and checkpoints', () => {
     await h.call('chat.stop', { sessionId: session.id })
   })
 
+  it('while a reply streams, its turn row holds the text delivered so far exactly once (each checkpoint adds only what is new)', async () => {
+    fake.script({ reply: 'one two three four five six', holdBefore: [{ chunk: 4, hold: 'mid-reply' }], times: 1 })
+    const session = await h.call('sessions.create', {})
+    const { turnId } = await h.call('chat.send', { sessionId: session.id, text: 'count' })
+    await fake.waitForHeld('mid-reply')
+    const delivered = () => h.events('chat').flatMap((e) => (e.type === 'delta' && e.turnId === turnId ? [e.text] : [])).join('')
+    const stored = () => {
+      const reader = new Database(path.join(h.dataDir, 'keel.db'), { readonly: true })
+      try {
+        return (reader.prepare('SELECT partial_text FROM turns WHERE id = ?').get(turnId) as { partial_text: string }).partial_text
+      } finally {
+        reader.close()
+      }
+    }
+    // The last deltas are written by the throttled checkpoint (a timer): wait for that state, not for a time.
+    await expect.poll(() => stored() === delivered() && delivered().split(' ').length > 2, { timeout: 10_000 }).toBe(true)
+    expect(stored()).toBe('one two three four ')
+    fake.release('mid-reply')
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+  })
+
   it('Stop ends the request and keeps the partial reply, marked stopped', async () => {
     fake.script({ hang: true, times: 1 })
     const session = await h.call('sessions.create', {})
