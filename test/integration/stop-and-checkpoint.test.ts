@@ -59,6 +59,34 @@ describe('stop and checkpoints', () => {
     expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
   })
 
+  it('quitting Keel while a reply streams stops it like Stop: after the restart the reply is kept, marked stopped, with nothing to recover', async () => {
+    const dataDir = tempDataDir('keel-quit-streaming')
+    const own = await CoreHarness.open(dataDir, service)
+    await own.call('providers.create', { id: 'quit', name: 'Quit', kind: 'openai-compatible', baseUrl: `${fake.url}/quit/v1`, defaultModel: 'q-1', key: testKey('quit') })
+    const session = await own.call('sessions.create', {})
+    await own.call('sessions.bind', { id: session.id, entryId: 'quit', model: 'q-1' })
+    fake.script({ pathPrefix: '/quit/', reply: 'first words then more', holdBefore: [{ chunk: 2, hold: 'quit-mid-reply' }], times: 1 })
+    const { turnId } = await own.call('chat.send', { sessionId: session.id, text: 'talk' })
+    await fake.waitForHeld('quit-mid-reply')
+    // Keel has the words sent before the hold (the stream then waits): what it shows is what it must keep.
+    const delivered = () => own.events('chat').flatMap((e) => (e.type === 'delta' && e.turnId === turnId ? [e.text] : [])).join('')
+    await expect.poll(delivered, { timeout: 10_000 }).toBe('first words ')
+    await own.close()
+    fake.release('quit-mid-reply')
+    const again = await CoreHarness.open(dataDir, service)
+    try {
+      const view = await again.call('sessions.open', { id: session.id })
+      expect(view.turns.find((t) => t.id === turnId)).toMatchObject({ status: 'stopped' })
+      expect(view.messages.map((m) => [m.role, m.content, m.status])).toEqual([
+        ['user', 'talk', 'complete'],
+        ['assistant', 'first words ', 'stopped'],
+      ])
+      expect(view.recovery).toBeNull()
+    } finally {
+      await again.close()
+    }
+  })
+
   it('Stop ends the request and keeps the partial reply, marked stopped', async () => {
     fake.script({ hang: true, times: 1 })
     const session = await h.call('sessions.create', {})
