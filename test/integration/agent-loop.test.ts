@@ -488,6 +488,24 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(mine(prefix)).toHaveLength(4)
   })
 
+  it('an entry edited but not applied while the turn waits at its step limit: Continue goes on on the session’s runtime, as its next turn would', async () => {
+    const { sessionId, prefix, entryId } = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 1 })
+    fake.script({ pathPrefix: prefix, toolCalls: [{ name: 'list_files', arguments: {} }], times: 1 })
+    const mark = h.mark()
+    await h.call('chat.send', { sessionId, text: 'one step' })
+    expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'step-limit' } })
+    const moved = `${prefix}-not-applied`
+    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
+    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    fake.script({ pathPrefix: prefix, reply: 'Still here.', times: 1 })
+    const m2 = h.mark()
+    await h.call('chat.continueTurn', { sessionId, steps: 1 })
+    // The session stays on its runtime until the user applies the edit (identity-authority): so does its turn.
+    expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null, pause: null })
+    expect(mine(prefix)).toHaveLength(2)
+    expect(fake.requests().filter((r) => r.path.startsWith(`${moved}/`))).toHaveLength(0)
+  })
+
   it('an entry edited and applied while the turn waits at its step limit: continuing asks before the turn moves to the new runtime', async () => {
     const { sessionId, prefix, entryId } = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 1 })
     fake.script({ pathPrefix: prefix, toolCalls: [{ name: 'list_files', arguments: {} }], times: 1 })
