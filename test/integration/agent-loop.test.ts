@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainService } from '../support/core-harness'
-import { requestsTo, resultSentFor, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
+import { fakeBaseUrl, requestsTo, resultSentFor, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
 import { filesContaining } from '../support/data-scan'
@@ -43,6 +43,23 @@ async function agentSession(api: WireApi, tools: readonly BuiltinTool[] = BUILTI
   const { sessionId, prefix, key } = await sessionOnFakeApi(h, fake, api, { id })
   toolSets.set(sessionId, { tools, workspace, ...extra })
   return { sessionId, entryId: id, prefix, key }
+}
+
+/** Points the entry at another path of the fake, as an edit in Settings would; returns that path. */
+async function moveEntry(api: WireApi, entryId: string, prefix: string, suffix: string): Promise<string> {
+  const moved = `${prefix}-${suffix}`
+  await h.call('providers.update', { id: entryId, patch: { baseUrl: fakeBaseUrl(fake, api, moved) } })
+  return moved
+}
+
+/** An agent session with a step limit of 1 whose turn paused at that limit after one call. */
+async function pausedAtStepLimit(api: WireApi) {
+  const session = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 1 })
+  fake.script({ pathPrefix: session.prefix, toolCalls: [{ name: 'list_files', arguments: {} }], times: 1 })
+  const mark = h.mark()
+  await h.call('chat.send', { sessionId: session.sessionId, text: 'one step' })
+  expect(await ended(session.sessionId, mark)).toMatchObject({ pause: { reason: 'step-limit' } })
+  return session
 }
 
 const callId = (api: WireApi, n: number) => (api === 'anthropic-messages' ? `toolu_t${n}` : `call_t${n}`)
@@ -489,14 +506,8 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
   })
 
   it('an entry edited but not applied while the turn waits at its step limit: Continue goes on on the session’s runtime, as its next turn would', async () => {
-    const { sessionId, prefix, entryId } = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 1 })
-    fake.script({ pathPrefix: prefix, toolCalls: [{ name: 'list_files', arguments: {} }], times: 1 })
-    const mark = h.mark()
-    await h.call('chat.send', { sessionId, text: 'one step' })
-    expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'step-limit' } })
-    const moved = `${prefix}-not-applied`
-    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
-    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    const { sessionId, prefix, entryId } = await pausedAtStepLimit(api)
+    const moved = await moveEntry(api, entryId, prefix, 'not-applied')
     fake.script({ pathPrefix: prefix, reply: 'Still here.', times: 1 })
     const m2 = h.mark()
     await h.call('chat.continueTurn', { sessionId, steps: 1 })
@@ -507,14 +518,8 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
   })
 
   it('an entry edited and applied while the turn waits at its step limit: continuing asks before the turn moves to the new runtime', async () => {
-    const { sessionId, prefix, entryId } = await agentSession(api, BUILTIN_TOOLS, { stepLimit: 1 })
-    fake.script({ pathPrefix: prefix, toolCalls: [{ name: 'list_files', arguments: {} }], times: 1 })
-    const mark = h.mark()
-    await h.call('chat.send', { sessionId, text: 'one step' })
-    expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'step-limit' } })
-    const moved = `${prefix}-limit-moved`
-    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
-    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    const { sessionId, prefix, entryId } = await pausedAtStepLimit(api)
+    const moved = await moveEntry(api, entryId, prefix, 'limit-moved')
     // (Edited only, the session stays on its runtime and the turn goes on there; applied, the session moves.)
     await h.call('sessions.reresolve', { id: sessionId })
     const m2 = h.mark()
@@ -531,9 +536,7 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     const mark = h.mark()
     await h.call('chat.send', { sessionId, text: 'wait' })
     await gate.started
-    const moved = `${prefix}-moved`
-    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
-    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    const moved = await moveEntry(api, entryId, prefix, 'moved')
     gate.open('done waiting')
     const paused = await ended(sessionId, mark)
     expect(paused).toMatchObject({
@@ -566,9 +569,7 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     const m0 = h.mark()
     await h.call('chat.send', { sessionId, text: 'hello' })
     expect(await ended(sessionId, m0)).toMatchObject({ status: 'done' })
-    const moved = `${prefix}-applied`
-    const baseUrl = api === 'anthropic-messages' ? `${fake.url}${moved}` : `${fake.url}${moved}/v1`
-    await h.call('providers.update', { id: entryId, patch: { baseUrl } })
+    const moved = await moveEntry(api, entryId, prefix, 'applied')
     fake.sequence([{ pathPrefix: prefix, toolCalls: [{ id: callId(api, 1), name: 'wait_for_test', arguments: { label: `apply-${api}` } }] }])
     const mark = h.mark()
     await h.call('chat.send', { sessionId, text: 'wait' })

@@ -20,6 +20,11 @@ export interface FakeEntry {
   key?: string
 }
 
+/** The base URL of an entry on one path of the fake: Anthropic's SDK adds `/v1` itself, the OpenAI ones do not. */
+export function fakeBaseUrl(fake: FakeProvider, api: WireApi, prefix: string): string {
+  return api === 'anthropic-messages' ? `${fake.url}${prefix}` : `${fake.url}${prefix}/v1`
+}
+
 /**
  * Creates entry `entry.id` of the kind that speaks `api` on the fake at `entry.prefix`, and a new session bound to
  * its model m-1.
@@ -29,9 +34,10 @@ export async function sessionOnFakeApi(h: CoreHarness, fake: FakeProvider, api: 
   const prefix = entry.prefix ?? `/${id}`
   const key = entry.key ?? testKey(id)
   const name = `Entry ${id}`
-  if (api === 'anthropic-messages') await h.call('providers.create', { id, name, kind: 'anthropic', baseUrl: `${fake.url}${prefix}`, key })
-  else if (api === 'openai-responses') await h.call('providers.create', { id, name, kind: 'openai', baseUrl: `${fake.url}${prefix}/v1`, key })
-  else await h.call('providers.create', { id, name, kind: 'openai-compatible', baseUrl: `${fake.url}${prefix}/v1`, key, api: 'openai-chat' })
+  const baseUrl = fakeBaseUrl(fake, api, prefix)
+  if (api === 'anthropic-messages') await h.call('providers.create', { id, name, kind: 'anthropic', baseUrl, key })
+  else if (api === 'openai-responses') await h.call('providers.create', { id, name, kind: 'openai', baseUrl, key })
+  else await h.call('providers.create', { id, name, kind: 'openai-compatible', baseUrl, key, api: 'openai-chat' })
   const s = await h.call('sessions.create', {})
   await h.call('sessions.bind', { id: s.id, entryId: id, model: 'm-1' })
   return { sessionId: s.id, prefix, key }
