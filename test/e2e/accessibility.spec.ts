@@ -1,16 +1,7 @@
 // Every control has an accessible name, every field a label: axe-core checks the main views and dialogs of the
 // running app (WCAG 2.1 A/AA rules), with real data from the core.
-import AxeBuilder from '@axe-core/playwright'
-import type { Page } from '@playwright/test'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, pickModel, send, test } from './support/fixtures'
-
-async function violations(page: Page, include?: string) {
-  if (include) await expect(page.locator(include).first()).toBeVisible()
-  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-  if (include) builder = builder.include(include)
-  const result = await builder.analyze()
-  return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))
-}
+import { axeViolations as violations } from './support/a11y'
 
 test('the chat view, settings (MCP servers included), model picker and diagnostics have no accessibility violations', async ({ page, fake, keel }) => {
   await keel.launch()

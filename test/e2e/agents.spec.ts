@@ -2,7 +2,6 @@
 // fake provider scripted with tool calls (strict call/result pairing on, so a broken history would be a 400).
 // The model reads a file (allowed), proposes an edit (asks): the transcript shows each call between the message
 // and the reply, the approval card shows the diff, and the user's answer reaches the disk and the model.
-import AxeBuilder from '@axe-core/playwright'
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -10,6 +9,7 @@ import path from 'node:path'
 import type { Page } from '@playwright/test'
 import { toolResultsSent, type FakeProvider, type RecordedRequest } from '../fake-provider/server'
 import { addProvider, assertNoKeyBytes, assistantMessages, closeSettings, expect, newSession, send, test, type Keel } from './support/fixtures'
+import { axeViolations } from './support/a11y'
 
 const PROFILE = 'Workspace editor'
 
@@ -105,8 +105,7 @@ test('an agent reads a file, asks to edit it, the user allows once: the file cha
   await read.getByRole('button', { name: /Arguments/ }).press('Enter')
   await expect(read.getByLabel('Arguments of read_file')).toContainText('"path": "notes.txt"')
   // The tool rows (opened and closed) and the card pass axe's WCAG 2.1 AA checks.
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include('.session-pane').analyze()
-  expect(axe.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))).toEqual([])
+  expect(await axeViolations(page, '.session-pane')).toEqual([])
 
   await card.getByRole('button', { name: 'Allow once' }).click()
   await expect(assistantMessages(page).last()).toHaveText('Done: the colour is now green.')
@@ -343,8 +342,7 @@ test('a session on the built-in Workspace agent is refused until a workspace is 
   await field.press('Enter')
   await expect(dialog).toHaveCount(0)
   await expect(page.getByTestId('session-workspace-path')).toHaveText(workspace)
-  const axe = await new AxeBuilder({ page }).include('[data-testid="session-workspace"]').analyze()
-  expect(axe.violations).toEqual([])
+  expect(await axeViolations(page, '[data-testid="session-workspace"]', null)).toEqual([])
 
   fake.sequence([{ toolCalls: [READ] }, { toolResultFor: 'call_read', reply: 'The colour is blue.' }])
   await send(page, 'What colour is it?')

@@ -4,8 +4,8 @@
 // list says it takes no images: the send is refused before anything goes out, and the picked files stay; a file
 // dropped on the composer is attached too.
 import type { Page } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, test } from './support/fixtures'
+import { axeViolations as violations } from './support/a11y'
 
 const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
 const NOTES = 'Shopping list: rope, lantern, tide table.'
@@ -27,12 +27,6 @@ async function pasteImage(page: Page, name: string): Promise<void> {
     },
     { b64: PNG_B64, fileName: name },
   )
-}
-
-/** axe-core (WCAG 2.1 A/AA) on a part of the page, as in accessibility.spec.ts. */
-async function violations(page: Page, include: string) {
-  const result = await new AxeBuilder({ page }).include(include).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))
 }
 
 const completions = (fake: { requests(): Array<{ protocol: string; body?: unknown }> }) => fake.requests().filter((r) => r.protocol !== 'models')

@@ -2,19 +2,12 @@
 // the picker), Edit + resend, Retry after a provider error, and moving between versions with the keyboard (‹ n / m ›,
 // named buttons, the position read out). The provider receives only the branch shown; a reload keeps it; a search
 // hit on another version opens that version.
-import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { addProvider, assistantMessages, closeSettings, expect, newSession, pickModel, send, test } from './support/fixtures'
+import { axeViolations as violations } from './support/a11y'
 
 type Sent = { role: string; content: unknown }
 const userTexts = (body: unknown) => ((body as { messages: Sent[] }).messages ?? []).filter((m) => m.role !== 'system').map((m) => [m.role, typeof m.content === 'string' ? m.content : JSON.stringify(m.content)])
-
-/** axe-core (WCAG 2.1 A/AA) on the branch controls: action bars, navigators, the edit form, the regenerate picker. */
-async function violations(page: Page, include: string) {
-  await expect(page.locator(include).first()).toBeVisible()
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include(include).analyze()
-  return result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))
-}
 
 const replyVersions = (page: Page) => page.getByRole('group', { name: 'Versions of this reply' })
 const promptVersions = (page: Page) => page.getByRole('group', { name: 'Versions of this prompt' })

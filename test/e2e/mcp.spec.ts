@@ -4,7 +4,6 @@
 // which the model (the fake provider, strict call/result pairing) calls two of its tools: echo, annotated read-only,
 // runs at once; toggle-simulated-logging, annotated as not read-only, asks for approval on a card naming the server.
 // After a restart of the host the session resumes: the transcript is there and the server starts again on demand.
-import AxeBuilder from '@axe-core/playwright'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
@@ -12,6 +11,7 @@ import { toolResultsSent, type FakeProvider, type RecordedRequest } from '../fak
 import { Keychain } from '../../src/main/core/secrets/keychain'
 import { EVERYTHING_SERVER } from '../support/mcp-servers'
 import { addMcpServer, addProvider, assistantMessages, closeSettings, expect, newSession, send, test, trustMcpServer } from './support/fixtures'
+import { axeViolations as axe } from './support/a11y'
 
 const PROFILE = 'Everything helper'
 
@@ -32,11 +32,6 @@ function toolRow(page: Page, tool: string, state: string) {
 
 function serverRow(page: Page, name: string) {
   return page.getByRole('dialog', { name: 'Settings' }).getByRole('list', { name: 'MCP servers' }).getByRole('listitem', { name, exact: true })
-}
-
-async function axe(page: Page, include: string) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include(include).analyze()
-  return result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))
 }
 
 test('add the everything server in Settings, trust it, see its tools; in an agent turn its read-only tool runs and the other asks on a card naming the server; restart and resume', async ({ page, fake, keel }) => {
