@@ -105,6 +105,8 @@ export const GROUPS = [
       integration('agent-turn-errors'),
       // Sending clears the sender's draft (tenth session's run: covered by none of the above).
       integration('sessions-store'),
+      // An agent turn's usage rows: its last step's, and a step that opens with a tool call (eleventh session's re-test).
+      integration('usage'),
     ],
   },
   {

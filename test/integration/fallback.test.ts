@@ -408,6 +408,41 @@ describe('fallback bindings', () => {
     expect(turn.fallbacks![0]).toMatchObject({ answered: { entryId: b.id }, skipped: [{ entryId: a.id }, { entryId: b.id, outcome: 'failed' }] })
   })
 
+  it('a tool call that began streaming and then went quiet past the idle timeout: the time-out stands (output arrived), no fallback is asked', async () => {
+    const a = await entry('openai-chat', 'fbcall-a')
+    const b = await entry('openai-chat', 'fbcall-b')
+    await h.call('providers.update', { id: a.id, patch: { timeouts: { idleMs: 300 } } })
+    const sessionId = await sessionWith(a, [b])
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace })
+    // No text: the call's opening events and its first argument deltas, then silence (the hold is never released).
+    fake.script({ pathPrefix: a.prefix, holdInArguments: `quiet-${a.id}`, toolCalls: [{ id: 'call_quiet', name: 'read_file', arguments: { path: 'hello.txt' } }], times: 1 })
+    const end = await send(sessionId, 'What does hello.txt say?')
+    expect(end.status).toBe('error')
+    expect(end.error!.kind).toBe('timeout')
+    expect([a, b].map((e) => requestsTo(fake, e.prefix).length)).toEqual([1, 0])
+  })
+
+  it("a fallback's tool reads the fallback's own key from a file: the result is redacted of it (and of the selected entry's key) in the ledger and on the wire", async () => {
+    const a = await entry('openai-chat', 'fbscrub-a')
+    const b = await entry('openai-chat', 'fbscrub-b')
+    const sessionId = await sessionWith(a, [b])
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace })
+    fs.writeFileSync(`${workspace}/keys-${b.id}.txt`, `selected: ${a.key}\nfallback: ${b.key}\n`)
+    fake.sequence([
+      { pathPrefix: a.prefix, status: 503 },
+      { pathPrefix: b.prefix, toolCalls: [{ id: 'call_keys', name: 'read_file', arguments: { path: `keys-${b.id}.txt` } }] },
+      { pathPrefix: a.prefix, toolResultFor: 'call_keys', reply: 'Read.' },
+    ])
+    expect((await send(sessionId, 'read the keys file')).status).toBe('done')
+    const sent = resultSentFor(requestsTo(fake, a.prefix)[1]!, 'call_keys')
+    expect(sent).toContain('selected: [redacted]')
+    expect(sent).toContain('fallback: [redacted]')
+    const [call] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
+    expect(call).toMatchObject({ toolName: 'read_file', state: 'succeeded' })
+    expect(call!.resultPreview).toContain('fallback: [redacted]')
+    for (const key of [a.key, b.key]) expect(filesContaining(dataDir, key)).toEqual([])
+  })
+
   it('the same model on another entry (one model served by two providers) is a fallback like any other', async () => {
     const a = await entry('openai-chat', 'same-model-a')
     const b = await entry('openai-chat', 'same-model-b')

@@ -132,6 +132,28 @@ describe('usage of an agent turn', () => {
     ])
     await h.close()
   })
+
+  it.each(WIRE_APIS)('%s: a step that opens with a tool call (no text) is timed from the call, not left without a first token', async (api) => {
+    const dataDir = tempDataDir('keel-usage-call-first')
+    const toolSets = new Map<string, SessionToolSet>()
+    const h = await CoreHarness.open(dataDir, service, { toolSet: (sid) => toolSets.get(sid) ?? null })
+    const id = `c-${api}`
+    const { sessionId, prefix } = await sessionOnFakeApi(h, fake, api, { id })
+    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace: dataDir })
+    const callId = api === 'anthropic-messages' ? 'toolu_c1' : 'call_c1'
+    fake.sequence([
+      { pathPrefix: prefix, toolCalls: [{ id: callId, name: 'list_files', arguments: {} }] },
+      { pathPrefix: prefix, toolResultFor: callId, reply: 'Done.' },
+    ])
+    const { turnId } = await h.call('chat.send', { sessionId, text: 'list' })
+    expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
+    // The turn's time to first token is its first step's: that step streamed a call and no text.
+    expect((await h.call('sessions.open', { id: sessionId })).turns[0]!.usage!.firstTokenMs).toEqual(expect.any(Number))
+    const csv = (await h.call('usage.csv', { from: today(), to: today() })).csv.trim().split('\r\n')
+    const firstTokenMs = csv.filter((l) => l.includes(`,${id},`)).map((l) => l.split(',').at(-1))
+    expect(firstTokenMs).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/)])
+    await h.close()
+  })
 })
 
 describe('prices from a model list', () => {
