@@ -338,12 +338,17 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     const { turnId } = await h.call('chat.send', { sessionId, text: 'write it' })
     const paused = await ended(sessionId, mark)
     expect(paused).toMatchObject({ status: 'stopped', pause: { reason: 'awaiting-approval' } })
+    // Every window hears why the session changed: its turn ended (an open transcript reloads to show the pause).
+    expect(h.events('sessions', mark).map((e) => [e.reason, e.changes])).toContainEqual(['turn-ended', [{ id: sessionId, kind: 'updated' }]])
     const pausedView = await h.call('sessions.open', { id: sessionId })
     const waiting = pausedView.toolCalls!
     expect(waiting).toMatchObject([{ state: 'awaiting-approval', effect: 'write' }])
     // The paused step's words are shown once, with its step — not again as the paused turn's own text.
     expect(pausedView.steps).toMatchObject([{ turnId, step: 0, text: 'I will write the file.' }])
     expect(pausedView.turns.find((t) => t.id === turnId)).toMatchObject({ status: 'stopped', partialText: '' })
+    // Nor as a reply: the turn has none until it goes on (the transcript would show the words twice).
+    expect(paused).toMatchObject({ assistantMessageId: null })
+    expect(pausedView.messages.map((msg) => [msg.role, msg.content])).toEqual([['user', 'write it']])
     expect(mine(prefix)).toHaveLength(1)
     const m2 = h.mark()
     await h.call('tools.deny', { callId: waiting[0]!.id, reason: 'not in this folder' })
