@@ -105,15 +105,20 @@ describe.each(WIRE_APIS)('usage on %s', (api) => {
   })
 })
 
+/** A session on `api` (entry `<tag>-<api>`) offering the built-in tools, in a data dir of its own. */
+async function agentSession(api: WireApi, tag: string) {
+  const dataDir = tempDataDir(`keel-usage-agent-${tag}`)
+  const toolSets = new Map<string, SessionToolSet>()
+  const h = await CoreHarness.open(dataDir, service, { toolSet: (sid) => toolSets.get(sid) ?? null })
+  const id = `${tag}-${api}`
+  const { sessionId, prefix } = await sessionOnFakeApi(h, fake, api, { id })
+  toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace: dataDir })
+  return { h, id, sessionId, prefix, callId: api === 'anthropic-messages' ? `toolu_${tag}1` : `call_${tag}1` }
+}
+
 describe('usage of an agent turn', () => {
   it.each(WIRE_APIS)('%s: every step (provider request) is recorded, and the reply shows their sum', async (api) => {
-    const dataDir = tempDataDir('keel-usage-agent')
-    const toolSets = new Map<string, SessionToolSet>()
-    const h = await CoreHarness.open(dataDir, service, { toolSet: (sid) => toolSets.get(sid) ?? null })
-    const id = `a-${api}`
-    const { sessionId, prefix } = await sessionOnFakeApi(h, fake, api, { id })
-    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace: dataDir })
-    const callId = api === 'anthropic-messages' ? 'toolu_u1' : 'call_u1'
+    const { h, id, sessionId, prefix, callId } = await agentSession(api, 'a')
     fake.sequence([
       { pathPrefix: prefix, reply: 'Looking.', toolCalls: [{ id: callId, name: 'list_files', arguments: {} }], usage: { input: 500, output: 20 } },
       { pathPrefix: prefix, toolResultFor: callId, reply: 'Done.', usage: { input: 900, output: 30 } },
@@ -134,13 +139,7 @@ describe('usage of an agent turn', () => {
   })
 
   it.each(WIRE_APIS)('%s: a step that opens with a tool call (no text) is timed from the call, not left without a first token', async (api) => {
-    const dataDir = tempDataDir('keel-usage-call-first')
-    const toolSets = new Map<string, SessionToolSet>()
-    const h = await CoreHarness.open(dataDir, service, { toolSet: (sid) => toolSets.get(sid) ?? null })
-    const id = `c-${api}`
-    const { sessionId, prefix } = await sessionOnFakeApi(h, fake, api, { id })
-    toolSets.set(sessionId, { tools: BUILTIN_TOOLS, workspace: dataDir })
-    const callId = api === 'anthropic-messages' ? 'toolu_c1' : 'call_c1'
+    const { h, id, sessionId, prefix, callId } = await agentSession(api, 'c')
     fake.sequence([
       { pathPrefix: prefix, toolCalls: [{ id: callId, name: 'list_files', arguments: {} }] },
       { pathPrefix: prefix, toolResultFor: callId, reply: 'Done.' },
