@@ -9,6 +9,7 @@ import { CoreHarness, fakeProviderForFile, tempDataDir, testKey, testKeychainSer
 import { fakeBaseUrl, requestsTo, resultSentFor, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
+import { afterLastChange, topSession } from '../support/session-order'
 import { filesContaining } from '../support/data-scan'
 import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
@@ -61,6 +62,9 @@ async function pausedAtStepLimit(api: WireApi) {
   expect(await ended(session.sessionId, mark)).toMatchObject({ pause: { reason: 'step-limit' } })
   return session
 }
+
+/** The states the window was told of for the call `id` (its card) since the mark `since`. */
+const cardStates = (id: string, since: number) => h.events('chat', since).flatMap((e) => (e.type === 'tool-call' && e.call.id === id ? [e.call.state] : []))
 
 const callId = (api: WireApi, n: number) => (api === 'anthropic-messages' ? `toolu_t${n}` : `call_t${n}`)
 const mine = (prefix: string) => requestsTo(fake, prefix)
@@ -383,22 +387,16 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     const mark = h.mark()
     await h.call('chat.send', { sessionId, text: 'write it' })
     await ended(sessionId, mark)
-    // The list orders by the millisecond of the last change: each step below waits for the clock to move on, so
-    // no two changes share one.
-    const updatedAt = async (id: string) => (await h.call('sessions.summaries', { ids: [id] }))[0]!.updatedAt
-    const after = async (t: number) => {
-      while (Date.now() <= t) await new Promise((r) => setImmediate(r))
-    }
-    await after(await updatedAt(sessionId))
+    // Each change below waits for the clock to move on, so no two share a millisecond (the list's order).
+    await afterLastChange(h, sessionId)
     const other = await h.call('sessions.create', {})
-    await after(await updatedAt(other.id))
-    const top = async () => (await h.call('sessions.list', {})).items[0]!.id
-    expect(await top()).toBe(other.id)
+    await afterLastChange(h, other.id)
+    expect(await topSession(h)).toBe(other.id)
     const [call] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
     const m2 = h.mark()
     await h.call('tools.approve', { callId: call!.id, scope: 'once' })
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
-    expect(await top()).toBe(sessionId)
+    expect(await topSession(h)).toBe(sessionId)
   })
 
   it('two cards: the one approved first shows approved while the other still waits; the denied one shows denied', async () => {
@@ -418,15 +416,14 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(await ended(sessionId, mark)).toMatchObject({ pause: { reason: 'awaiting-approval' } })
     const [first, second] = (await h.call('sessions.open', { id: sessionId })).toolCalls!
     // The window learns each answer from its event (it does not reload the session for it).
-    const statesOf = (id: string, since: number) => h.events('chat', since).flatMap((e) => (e.type === 'tool-call' && e.call.id === id ? [e.call.state] : []))
     const m1 = h.mark()
     await h.call('tools.approve', { callId: first!.id, scope: 'once' })
-    expect(statesOf(first!.id, m1)).toEqual(['approved'])
+    expect(cardStates(first!.id, m1)).toEqual(['approved'])
     const m2 = h.mark()
     await h.call('tools.deny', { callId: second!.id, reason: 'not that one' })
-    expect(statesOf(second!.id, m2)[0]).toBe('denied')
+    expect(cardStates(second!.id, m2)[0]).toBe('denied')
     expect(await ended(sessionId, m2)).toMatchObject({ status: 'done', error: null })
-    expect(statesOf(first!.id, m2)).toEqual(['running', 'succeeded'])
+    expect(cardStates(first!.id, m2)).toEqual(['running', 'succeeded'])
   })
 
   it('approved after the session stopped offering the tool: the call fails unrun, the window is told, the model reads why', async () => {
@@ -471,7 +468,7 @@ describe.each(WIRE_APIS)('agent loop on %s', (api) => {
     expect(view.toolCalls).toMatchObject([{ state: 'cancelled', resultPreview: 'not run: the user moved on' }])
     // The window is told, so the card stops offering Approve.
     const card = view.toolCalls![0]!.id
-    expect(h.events('chat', m2).flatMap((e) => (e.type === 'tool-call' && e.call.id === card ? [e.call.state] : []))).toEqual(['cancelled'])
+    expect(cardStates(card, m2)).toEqual(['cancelled'])
     expect(view.turns.every((t) => !t.pause)).toBe(true)
     expect(fs.existsSync(path.join(workspace, target))).toBe(false)
   })

@@ -15,6 +15,7 @@ import { BUILTIN_TOOLS } from '../../src/main/core/tools/builtin-tools'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import type { RecordedRequest } from '../fake-provider/types'
 import type { ChatMessage } from '../../src/shared/domain'
+import { afterLastChange } from '../support/session-order'
 
 const fake = fakeProviderForFile()
 const service = testKeychainService()
@@ -113,8 +114,7 @@ async function olderAndNewer(status: 'done' | 'error' = 'done') {
   const list = async () => (await h.call('sessions.list', {})).items.map((s) => s.id).filter((id) => id === a.sessionId || id === b.sessionId)
   expect(await list()).toEqual([b.sessionId, a.sessionId])
   // The clock past b's last activity, so that the order after a's next turn starts is not a tie.
-  const newest = (await h.call('sessions.list', {})).items.find((s) => s.id === b.sessionId)!.updatedAt
-  while (Date.now() <= newest) await new Promise((resolve) => setImmediate(resolve))
+  await afterLastChange(h, b.sessionId)
   return { a, b, list }
 }
 
@@ -514,8 +514,7 @@ describe('regenerate, retry and switching versions: what the windows are told', 
     // Meanwhile b gets a whole reply and goes first; the clock moves past it before a's reply ends.
     await turn(h.call('chat.send', { sessionId: b.sessionId, text: 'b meanwhile' }))
     expect(await list()).toEqual([b.sessionId, a.sessionId])
-    const newest = (await h.call('sessions.list', {})).items.find((s) => s.id === b.sessionId)!.updatedAt
-    while (Date.now() <= newest) await new Promise((resolve) => setImmediate(resolve))
+    await afterLastChange(h, b.sessionId)
     const ending = h.mark()
     fake.release('send-streaming')
     expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })

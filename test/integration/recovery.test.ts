@@ -15,7 +15,11 @@ const fake = fakeProviderForFile()
 
 const service = testKeychainService()
 
-async function sessionThatCrashed() {
+/**
+ * A session on `crashy` whose reply a crash cut short. With `spareSession`, a second session, on `spare`, made
+ * before the crash (after it, opening Keel would already continue the reply).
+ */
+async function sessionThatCrashed(options: { spareSession?: boolean } = {}) {
   const dataDir = tempDataDir()
   const h = await CoreHarness.open(dataDir, service)
   const key = testKey('crash')
@@ -23,11 +27,13 @@ async function sessionThatCrashed() {
   await h.call('providers.create', { id: 'spare', name: 'Spare', kind: 'openai-compatible', baseUrl: `${fake.url}/spare/v1`, defaultModel: 's-1', key: testKey('spare') })
   const s = await h.call('sessions.create', {})
   await h.call('sessions.bind', { id: s.id, entryId: 'crashy', model: 'c-1' })
+  const spare = options.spareSession ? await h.call('sessions.create', {}) : null
+  if (spare) await h.call('sessions.bind', { id: spare.id, entryId: 'spare', model: 's-1' })
   await h.close()
   fake.script({ hang: true, times: 1 })
   const turnId = await crashMidTurn(dataDir, service, s.id, 'tell me a long story')
   fake.clear()
-  return { dataDir, sessionId: s.id, turnId, key }
+  return { dataDir, sessionId: s.id, turnId, key, spareSessionId: spare?.id ?? '' }
 }
 
 /** Every file Keel keeps under the data dir (database, WAL, backups/, config) that holds the note, byte for byte. */
@@ -266,23 +272,12 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
   })
 
   it('a crash while the interrupted reply was being continued: the next start does not continue it again on its own; the session asks', async () => {
-    const dataDir = tempDataDir()
-    const h0 = await CoreHarness.open(dataDir, service)
-    await h0.call('providers.create', { id: 'crashy', name: 'Crashy', kind: 'openai-compatible', baseUrl: `${fake.url}/crashy/v1`, defaultModel: 'c-1', key: testKey('crash') })
-    await h0.call('providers.create', { id: 'spare', name: 'Spare', kind: 'openai-compatible', baseUrl: `${fake.url}/spare/v1`, defaultModel: 's-1', key: testKey('spare') })
-    const story = await h0.call('sessions.create', {})
-    await h0.call('sessions.bind', { id: story.id, entryId: 'crashy', model: 'c-1' })
-    const ships = await h0.call('sessions.create', {})
-    await h0.call('sessions.bind', { id: ships.id, entryId: 'spare', model: 's-1' })
-    await h0.close()
-    fake.script({ hang: true, times: 1 })
-    const first = await crashMidTurn(dataDir, service, story.id, 'tell me a long story')
-    fake.clear()
+    const { dataDir, sessionId: storyId, turnId: first, spareSessionId: shipsId } = await sessionThatCrashed({ spareSession: true })
     // Keel starts again and continues the story by itself; while it does (and while a message in the other session
     // is being answered), Keel is killed again.
     fake.script({ hang: true, reply: 'and then the dragon', pathPrefix: '/crashy', times: 1 })
     fake.script({ hang: true, pathPrefix: '/spare', times: 1 })
-    const { continuation, other } = await crashWhileContinuing(dataDir, service, ships.id, 'tell me about ships')
+    const { continuation, other } = await crashWhileContinuing(dataDir, service, shipsId, 'tell me about ships')
     const before = fake.requests().filter((r) => r.protocol === 'openai-chat')
     expect(before.map((r) => r.path)).toEqual(['/crashy/v1/chat/completions', '/spare/v1/chat/completions'])
     expect(JSON.stringify(before[0]!.body)).toContain(RECOVERY_NOTE)
@@ -292,14 +287,14 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     const h = await CoreHarness.open(dataDir, service)
     // The other session's reply was cut short too, by an ordinary turn: it is continued by itself. It comes after
     // the story's continuation in what the start found interrupted, so by then the story's was decided on.
-    const started = await h.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === ships.id)
+    const started = await h.waitFor('chat', (e) => e.type === 'turn-started' && e.sessionId === shipsId)
     expect(await h.turnEnded(started.turnId)).toMatchObject({ status: 'done' })
-    expect((await h.call('sessions.open', { id: ships.id })).recovery).toMatchObject({ turnId: other, status: 'continued' })
+    expect((await h.call('sessions.open', { id: shipsId })).recovery).toMatchObject({ turnId: other, status: 'continued' })
     // The story's continuation is not continued again: nothing was sent for it, nothing announced; the session shows
     // both interrupted replies and asks.
     expect(fake.requests().filter((r) => r.protocol === 'openai-chat').map((r) => r.path)).toEqual(['/spare/v1/chat/completions'])
-    expect(h.events('notice').filter((n) => n.sessionId === story.id)).toEqual([])
-    const view = await h.call('sessions.open', { id: story.id })
+    expect(h.events('notice').filter((n) => n.sessionId === storyId)).toEqual([])
+    const view = await h.call('sessions.open', { id: storyId })
     expect(view.turns.map((t) => [t.id, t.status])).toEqual([
       [first, 'interrupted'],
       [continuation, 'interrupted'],
@@ -312,10 +307,10 @@ describe('crash recovery', { timeout: CHILD_PROCESS_TIMEOUT_MS }, () => {
     expect(view.recovery).toEqual({ turnId: continuation, status: 'pending', differences: [], message: 'A reply was interrupted when Keel stopped unexpectedly.' })
     // The user decides: Continue sends one continuation of the story.
     fake.script({ reply: 'and they lived happily ever after.', pathPrefix: '/crashy', times: 1 })
-    const { turnId } = await h.call('sessions.continue', { id: story.id })
+    const { turnId } = await h.call('sessions.continue', { id: storyId })
     expect(await h.turnEnded(turnId)).toMatchObject({ status: 'done' })
     expect(fake.requests().filter((r) => r.protocol === 'openai-chat').map((r) => r.path)).toEqual(['/spare/v1/chat/completions', '/crashy/v1/chat/completions'])
-    expect((await h.call('sessions.open', { id: story.id })).recovery).toMatchObject({ turnId: continuation, status: 'continued' })
+    expect((await h.call('sessions.open', { id: storyId })).recovery).toMatchObject({ turnId: continuation, status: 'continued' })
     expect(noteStoredIn(dataDir)).toEqual([])
     await h.close()
   })

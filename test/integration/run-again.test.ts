@@ -10,6 +10,7 @@ import { CoreHarness, fakeProviderForFile, tempDataDir, testKeychainService } fr
 import { requestsTo, sessionOnFakeApi, WIRE_APIS, type WireApi } from '../support/agent-sessions'
 import { toolResultsSent } from '../fake-provider/server'
 import { gatedTool } from '../support/agent-tools'
+import { afterLastChange, topSession } from '../support/session-order'
 import type { SessionToolSet } from '../../src/main/core/agents/agent-steps'
 import { INTERRUPTED_RESULT, MOVED_ON_RESULT, ToolLedger } from '../../src/main/core/agents/tool-ledger'
 import type { ChatEvent } from '../../src/shared/contract'
@@ -44,12 +45,6 @@ async function session(harness: CoreHarness, api: WireApi, dir: string) {
 }
 
 const mine = (prefix: string) => requestsTo(fake, prefix)
-// The list orders by the millisecond of the last change: wait for the clock to pass one before the next change.
-const updatedAt = async (id: string) => (await h.call('sessions.summaries', { ids: [id] }))[0]!.updatedAt
-const after = async (t: number) => {
-  while (Date.now() <= t) await new Promise((r) => setImmediate(r))
-}
-const top = async () => (await h.call('sessions.list', {})).items[0]!.id
 const ended = (harness: CoreHarness, sessionId: string, since: number) =>
   harness.waitFor('chat', (e) => e.sessionId === sessionId && e.type === 'turn-ended', 10_000, since) as Promise<Extract<ChatEvent, { type: 'turn-ended' }>>
 
@@ -101,10 +96,10 @@ describe.each(WIRE_APIS)('run again on %s', (api) => {
     toolSets.set(sessionId, { tools: [second.tool], workspace })
 
     // Another session changed since, so it tops the list (each change waits for the clock to move on).
-    await after(await updatedAt(sessionId))
+    await afterLastChange(h, sessionId)
     const other = await h.call('sessions.create', {})
-    await after(await updatedAt(other.id))
-    expect(await top()).toBe(other.id)
+    await afterLastChange(h, other.id)
+    expect(await topSession(h)).toBe(other.id)
 
     // Run again: a new call, waiting for approval like any write; nothing ran yet.
     fake.script({ pathPrefix: prefix, toolResults: true, reply: 'Saved this time.' })
@@ -124,7 +119,7 @@ describe.each(WIRE_APIS)('run again on %s', (api) => {
       ['turn-ended', again.turnId],
     ])
     expect(h.events('sessions', m3).filter((e) => e.changes.some((c) => c.id === sessionId)).map((e) => e.reason)).toContain('turn-ended')
-    expect(await top()).toBe(sessionId)
+    expect(await topSession(h)).toBe(sessionId)
     expect(gates.get(sessionId)!.gate.runs() + second.gate.runs()).toBe(1)
     let view = await h.call('sessions.open', { id: sessionId })
     expect(view.toolCalls!.map((c) => [c.id, c.toolName, c.state])).toEqual([

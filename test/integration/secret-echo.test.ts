@@ -80,7 +80,7 @@ describe('a provider echoing the key in an error body', () => {
     expect(ended).toMatchObject({ status: 'done' })
     const deltas = h.events('chat').filter((e) => e.type === 'delta' && e.turnId === turnId)
     expect(deltas.length).toBeGreaterThan(1)
-    const streamed = deltas.map((e) => (e.type === 'delta' ? e.text : '')).join('')
+    const streamed = h.streamedText(turnId)
     expect(streamed).toBe('Your key is [redacted] (base64 [redacted], hex [redacted]). Anything else?')
 
     const db = new Database(path.join(h.dataDir, 'keel.db'), { readonly: true })

@@ -43,7 +43,7 @@ describe('stop and checkpoints', () => {
     const session = await h.call('sessions.create', {})
     const { turnId } = await h.call('chat.send', { sessionId: session.id, text: 'count' })
     await fake.waitForHeld('mid-reply')
-    const delivered = () => h.events('chat').flatMap((e) => (e.type === 'delta' && e.turnId === turnId ? [e.text] : [])).join('')
+    const delivered = () => h.streamedText(turnId)
     const stored = () => {
       const reader = new Database(path.join(h.dataDir, 'keel.db'), { readonly: true })
       try {
@@ -69,8 +69,7 @@ describe('stop and checkpoints', () => {
     const { turnId } = await own.call('chat.send', { sessionId: session.id, text: 'talk' })
     await fake.waitForHeld('quit-mid-reply')
     // Keel has the words sent before the hold (the stream then waits): what it shows is what it must keep.
-    const delivered = () => own.events('chat').flatMap((e) => (e.type === 'delta' && e.turnId === turnId ? [e.text] : [])).join('')
-    await expect.poll(delivered, { timeout: 10_000 }).toBe('first words ')
+    await expect.poll(() => own.streamedText(turnId), { timeout: 10_000 }).toBe('first words ')
     await own.close()
     fake.release('quit-mid-reply')
     const again = await CoreHarness.open(dataDir, service)

@@ -98,6 +98,11 @@ export class CoreHarness {
     return this.waitFor('chat', (e) => e.type === 'turn-ended' && e.turnId === turnId)
   }
 
+  /** The text the window has been sent for the turn so far: its deltas, joined. */
+  streamedText(turnId: string): string {
+    return this.events('chat').flatMap((e) => (e.type === 'delta' && e.turnId === turnId ? [e.text] : [])).join('')
+  }
+
   async close(): Promise<void> {
     await this.core.close()
   }
